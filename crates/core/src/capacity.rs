@@ -1,0 +1,1 @@
+//! Seats and waiting lists (placeholder; being written).

@@ -1,0 +1,1 @@
+//! Eligibility rules (placeholder; being written).
