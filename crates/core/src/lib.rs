@@ -15,6 +15,12 @@
 pub mod capacity;
 pub mod digcomp;
 pub mod eligibility;
+pub mod fixture;
+pub mod hub;
 pub mod ids;
+pub mod italian;
 pub mod person;
+pub mod program;
+pub mod session;
 pub mod tz;
+pub mod codice_fiscale;

@@ -1,0 +1,50 @@
+//! The CLI's errors, printed to stderr as `FILE:LINE: message` or `FILE: /pointer: message`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Everything that can go wrong in a command.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// A file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A JSON file does not parse or has the wrong shape.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// No program has the id.
+    #[error("no program has id {0:?} (see `skillhub programs list`)")]
+    UnknownProgram(String),
+    /// The seed programs compiled into the binary are invalid (a build problem).
+    #[error("the seed programs are invalid:\n{0}")]
+    Seeds(#[from] skillhub_core::fixture::CatalogError),
+    /// Output could not be encoded.
+    #[error("cannot encode the output: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+impl CliError {
+    /// 2 for usage errors (clap exits with 2 itself), 1 for everything else.
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(1)
+    }
+}
+
+/// A `Result` whose error is [`CliError`].
+pub type Result<T, E = CliError> = std::result::Result<T, E>;

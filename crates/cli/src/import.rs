@@ -1,0 +1,222 @@
+//! `skillhub import …` and `skillhub export …`: read files, call `skillhub-import`, print.
+//!
+//! There is no store yet (issue 5): imports run with `--dry-run`, which reads and checks the file
+//! in full and prints what would be written; without it they fail and say so.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand, ValueEnum};
+use skillhub_core::fixture::Catalog;
+use skillhub_core::ids::{HubId, ProgramId};
+use skillhub_core::italian;
+use skillhub_core::session::Ambiguity;
+use skillhub_core::session::Session;
+use skillhub_core::tz::Zone;
+use skillhub_import::{calendar, ics};
+
+use crate::error::{CliError, Result};
+
+/// `skillhub import …`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Reads an Italian calendar listing (`- 12 febbraio (9.30 – 13.30) ➔ Titolo`) into sessions.
+    ///
+    /// Every line that starts with a date (after an optional bullet and weekday) must be a valid
+    /// entry; month headers, blank lines and prose are ignored. All problems are reported, and
+    /// nothing is imported when any line fails. Writing the sessions to the database needs the
+    /// store (issue 5), which does not exist yet: run with --dry-run, which checks the file and
+    /// prints the sessions.
+    Calendar(CalendarArgs),
+}
+
+/// The arguments of `import calendar`.
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    /// The listing (UTF-8 text; CRLF and a BOM are fine).
+    file: PathBuf,
+    /// The year of dates that do not name one.
+    #[arg(long)]
+    year: i32,
+    /// The IANA zone of the times, e.g. Europe/Rome.
+    #[arg(long)]
+    zone: Zone,
+    /// The program the sessions belong to (used when writing to the store).
+    #[arg(long, requires = "hub")]
+    program: Option<ProgramId>,
+    /// The hub the sessions happen in (used when writing to the store).
+    #[arg(long, requires = "program")]
+    hub: Option<HubId>,
+    /// Which occurrence to take for a time that happens twice (clocks going back); by default
+    /// such a time is an error.
+    #[arg(long, value_enum)]
+    ambiguous: Option<Occurrence>,
+    /// Only read and check the file; print the sessions, write nothing. Required until the store
+    /// exists (issue 5).
+    #[arg(long)]
+    dry_run: bool,
+    /// Print JSON: {"sessions":[{"title","local_date","local_start","local_end","zone",
+    /// "starts_at","ends_at","line"}]}.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `--ambiguous earlier|later`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Occurrence {
+    /// The first occurrence (still summer time).
+    Earlier,
+    /// The second occurrence (already winter time).
+    Later,
+}
+
+/// `skillhub export …`
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Writes sessions as an iCalendar file (RFC 5545) to subscribe to: one event per session
+    /// with a stable UID, UTC times (or local ones with --local-times), title and place.
+    ///
+    /// Without --program or --hub, every session of every program. The sessions come from the
+    /// seed programs until the store exists (issue 5).
+    #[command(group(clap::ArgGroup::new("scope").args(["program", "hub"])))]
+    Ics {
+        /// Only this program's sessions.
+        #[arg(long)]
+        program: Option<ProgramId>,
+        /// Only this hub's sessions.
+        #[arg(long)]
+        hub: Option<HubId>,
+        /// Write DTSTART/DTEND in the hub's local time with a VTIMEZONE, instead of UTC.
+        #[arg(long)]
+        local_times: bool,
+        /// Write to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Runs `skillhub import …`; the text to print on success.
+pub fn run(cmd: ImportCommand) -> Result<String> {
+    match cmd {
+        ImportCommand::Calendar(args) => import_calendar(args),
+    }
+}
+
+fn import_calendar(args: CalendarArgs) -> Result<String> {
+    if !args.dry_run {
+        return Err(CliError::NeedsStore {
+            what: "import calendar",
+        });
+    }
+    let text = read(&args.file)?;
+    let options = calendar::Options {
+        year: args.year,
+        zone: args.zone,
+        ambiguity: match args.ambiguous {
+            None => Ambiguity::Refuse,
+            Some(Occurrence::Earlier) => Ambiguity::Earlier,
+            Some(Occurrence::Later) => Ambiguity::Later,
+        },
+    };
+    let listing = calendar::parse(&display(&args.file), &text, &options)?;
+    if args.json {
+        return Ok(serde_json::to_string_pretty(&listing)? + "\n");
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} incontri in {} (prova: nulla è stato scritto)",
+        listing.sessions().len(),
+        display(&args.file)
+    );
+    for session in listing.sessions() {
+        let start = session.local_date().and_time(session.local_start());
+        let end = session.local_date().and_time(session.local_end());
+        let _ = writeln!(
+            out,
+            "  riga {:>3}  {}  {}",
+            session.line(),
+            italian::span(start, end),
+            session.title()
+        );
+    }
+    Ok(out)
+}
+
+/// Runs `skillhub export …`; the text to print on success (empty when written to a file).
+pub fn run_export(cmd: ExportCommand) -> Result<String> {
+    let ExportCommand::Ics {
+        program,
+        hub,
+        local_times,
+        output,
+    } = cmd;
+    let catalog = Catalog::seeds()?;
+    let options = ics::ExportOptions {
+        // The CLI is the edge where the clock may be read; the library receives DTSTAMP.
+        dtstamp: chrono::Utc::now(),
+        times: if local_times {
+            ics::Times::Local
+        } else {
+            ics::Times::Utc
+        },
+    };
+    let text = match (program, hub) {
+        (Some(id), _) => {
+            let program = catalog
+                .program(id.as_str())
+                .ok_or_else(|| CliError::UnknownProgram(id.to_string()))?;
+            ics::export_program(program, &options)
+        }
+        (None, Some(id)) => {
+            let program = catalog
+                .programs()
+                .iter()
+                .find(|p| p.hub(&id).is_some())
+                .ok_or_else(|| CliError::UnknownHub(id.to_string()))?;
+            ics::export_hub(program, &id, &options)?
+        }
+        (None, None) => {
+            let sessions: Vec<(&Session, String)> = catalog
+                .programs()
+                .iter()
+                .flat_map(|p| {
+                    p.sessions().iter().map(move |s| {
+                        let place = s.hub().and_then(|h| p.hub(h)).map_or_else(
+                            || "Online".to_owned(),
+                            |h| format!("{}, {}", h.name, h.address.one_line()),
+                        );
+                        (s, place)
+                    })
+                })
+                .collect();
+            let refs: Vec<&Session> = sessions.iter().map(|(s, _)| *s).collect();
+            let place = |s: &Session| {
+                sessions
+                    .iter()
+                    .find(|(x, _)| x.id() == s.id())
+                    .map(|(_, p)| p.clone())
+                    .unwrap_or_default()
+            };
+            ics::export_sessions("skillhub", &refs, place, &options)
+        }
+    };
+    match output {
+        None => Ok(text),
+        Some(path) => {
+            std::fs::write(&path, text).map_err(|source| CliError::Write { path, source })?;
+            Ok(String::new())
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}

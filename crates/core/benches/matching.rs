@@ -1,0 +1,2 @@
+//! Matching benchmarks (placeholder until written).
+fn main() {}

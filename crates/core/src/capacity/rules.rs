@@ -1,0 +1,148 @@
+//! The seat decisions as pure functions over counts: what [`super::SessionBook`] runs in memory
+//! and what a store runs inside one transaction (see the module docs of [`super`]).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Tier;
+
+/// One seat kind of one session at one moment, as counts that a store gets with `COUNT` queries.
+///
+/// Nothing here is checked: after lowering the seats, `seated + held` may exceed `seats`, and a
+/// store mid-transaction may see a free seat while entries wait (that is what [`promotions`]
+/// fixes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Occupancy {
+    /// The seats of this kind ([`super::Seats::get`]).
+    pub seats: u32,
+    /// Registrations of this kind that were given a seat and did not give it back: confirmed,
+    /// attended or no-show. Attendance is recorded on a seat; it does not free it.
+    pub seated: u32,
+    /// Registrations of this kind holding a seat (a hold not yet expired at "now").
+    pub held: u32,
+    /// Registrations of this kind on the waiting list.
+    pub waiting: u32,
+}
+
+impl Occupancy {
+    /// Seats in use: seated and held.
+    pub fn taken(&self) -> u32 {
+        self.seated.saturating_add(self.held)
+    }
+
+    /// Seats not in use; 0 when the kind is full or over its seats.
+    pub fn free(&self) -> u32 {
+        self.seats.saturating_sub(self.taken())
+    }
+}
+
+/// What a newcomer asks for when a seat is free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Request {
+    /// A confirmed seat at once.
+    Confirm,
+    /// A seat held until `expires_at` (exclusive), to be confirmed before then. If no seat is
+    /// free, the newcomer waits like anyone else, and a promotion confirms it directly.
+    Hold {
+        /// The first instant at which the hold is no longer valid; must be after "now".
+        expires_at: DateTime<Utc>,
+    },
+}
+
+/// The decision for a newcomer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Admission {
+    /// Seated, confirmed.
+    Confirm,
+    /// Holding a seat until `expires_at`.
+    Hold {
+        /// When the hold expires.
+        expires_at: DateTime<Utc>,
+    },
+    /// On the waiting list at `position` (1 for the head).
+    Waitlist {
+        /// 1-based position in the waiting list of its kind.
+        position: u32,
+    },
+}
+
+/// Decides a newcomer: a seat when one is free and nobody of its kind waits (a free seat with a
+/// waiting list belongs to the head of the list, not to the newcomer); otherwise the waiting
+/// list at position `1 + ahead`.
+///
+/// `ahead` is the number of waiting entries of the same kind whose tier is the same as the
+/// newcomer's or better (`COUNT(*) WHERE status = 'waitlisted' AND kind = ? AND tier <= ?`): the
+/// newcomer goes behind them and ahead of every worse tier.
+///
+/// ```
+/// use skillhub_core::capacity::{Admission, Occupancy, Request, admit};
+/// let full = Occupancy { seats: 2, seated: 2, held: 0, waiting: 3 };
+/// assert_eq!(admit(&full, 1, Request::Confirm), Admission::Waitlist { position: 2 });
+/// let open = Occupancy { seats: 2, seated: 1, held: 0, waiting: 0 };
+/// assert_eq!(admit(&open, 0, Request::Confirm), Admission::Confirm);
+/// ```
+pub fn admit(occupancy: &Occupancy, ahead: u32, request: Request) -> Admission {
+    if occupancy.free() == 0 || occupancy.waiting > 0 {
+        return Admission::Waitlist {
+            position: ahead.saturating_add(1),
+        };
+    }
+    match request {
+        Request::Confirm => Admission::Confirm,
+        Request::Hold { expires_at } => Admission::Hold { expires_at },
+    }
+}
+
+/// How many heads of the waiting list to promote now: the free seats, at most the list's length.
+/// The ones promoted are those with the smallest [`QueueKey`]s (`ORDER BY tier, sequence LIMIT n`).
+///
+/// Run after anything that may free or add a seat: a cancellation, an expired hold, more seats.
+///
+/// ```
+/// use skillhub_core::capacity::{Occupancy, promotions};
+/// let after_cancel = Occupancy { seats: 10, seated: 9, held: 0, waiting: 4 };
+/// assert_eq!(promotions(&after_cancel), 1);
+/// let over = Occupancy { seats: 5, seated: 7, held: 0, waiting: 4 };
+/// assert_eq!(promotions(&over), 0);
+/// ```
+pub fn promotions(occupancy: &Occupancy) -> u32 {
+    occupancy.free().min(occupancy.waiting)
+}
+
+/// A waiting entry's place in line: its tier, then its arrival sequence. The head of a list is
+/// its smallest key; an entry's position is 1 + the number of waiting keys of its kind smaller
+/// than its own.
+///
+/// `sequence` is unique within a session and grows with arrival (a store can use a serial
+/// column assigned under the session's lock). Comparison is by tier first, so a better tier is
+/// never behind a worse one, and FIFO within a tier.
+///
+/// ```
+/// use skillhub_core::capacity::{QueueKey, Tier};
+/// let early_worse = QueueKey::new(Tier::new(1), 1);
+/// let late_better = QueueKey::new(Tier::FIRST, 9);
+/// assert!(late_better < early_worse);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct QueueKey {
+    // Field order is the order: tier first.
+    tier: Tier,
+    sequence: u64,
+}
+
+impl QueueKey {
+    /// The key of an entry of `tier` that arrived `sequence`-th.
+    pub const fn new(tier: Tier, sequence: u64) -> Self {
+        QueueKey { tier, sequence }
+    }
+
+    /// The tier.
+    pub const fn tier(self) -> Tier {
+        self.tier
+    }
+
+    /// The arrival sequence.
+    pub const fn sequence(self) -> u64 {
+        self.sequence
+    }
+}

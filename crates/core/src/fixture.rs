@@ -1,0 +1,753 @@
+//! Programs as data: the TOML format of `fixtures/programs/*.toml`, its validation, and the six
+//! seed programs compiled into the library.
+//!
+//! Validation collects every problem, each with the JSON pointer of the field it is about
+//! (`/sessions/3/end`), so that an operator fixes a file in one pass; a syntax error carries the
+//! line and column instead. The caller adds the file name (core does no IO).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Deserializer};
+
+use crate::capacity::{SeatKind, Seats};
+use crate::digcomp::{Competence, LevelRange};
+use crate::eligibility::Rule;
+use crate::hub::Hub;
+use crate::ids::{HubId, ProgramId, RoomId, SessionId, Tag, TrainerId};
+use crate::person::Country;
+use crate::program::{
+    Audience, Budget, DateWindow, GrantCallInfo, Milestone, Partner, PriorityTier, Program, Target,
+    non_empty,
+};
+use crate::session::{Ambiguity, Mode, Session, SessionSpec};
+use crate::tz::Zone;
+
+/// One problem with one field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// JSON pointer of the field, e.g. `/sessions/3/end`.
+    pub pointer: String,
+    /// What is wrong, in the user's terms.
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.pointer, self.message)
+    }
+}
+
+/// Why a program file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProgramError {
+    /// The TOML does not parse or does not have the expected shape.
+    #[error("{line}:{column}: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// The file parses but breaks rules; every problem found is listed.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<FieldError>),
+}
+
+/// A program as written in a fixture, before validation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProgram {
+    id: ProgramId,
+    name: String,
+    summary_it: String,
+    source: String,
+    zone: Zone,
+    #[serde(default)]
+    sponsors: Vec<String>,
+    #[serde(default)]
+    partners: Vec<Partner>,
+    #[serde(deserialize_with = "non_empty")]
+    countries: Vec<Country>,
+    #[serde(default)]
+    regions: Vec<Tag>,
+    window: DateWindow,
+    #[serde(deserialize_with = "non_empty")]
+    audiences: Vec<Audience>,
+    #[serde(default)]
+    targets: Vec<Target>,
+    budget: Option<Budget>,
+    grant_call: Option<GrantCallInfo>,
+    eligibility: Option<Rule>,
+    #[serde(default)]
+    priority: Vec<PriorityTier>,
+    #[serde(default)]
+    milestones: Vec<Milestone>,
+    trainer_pool: Option<u32>,
+    #[serde(default)]
+    hubs: Vec<Hub>,
+    #[serde(default)]
+    sessions: Vec<RawSession>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSession {
+    id: SessionId,
+    hub: Option<HubId>,
+    room: Option<RoomId>,
+    title: String,
+    #[serde(default)]
+    competences: Vec<Competence>,
+    level: Option<LevelRange>,
+    mode: Mode,
+    seats: Seats,
+    #[serde(default)]
+    trainers: Vec<TrainerId>,
+    date: NaiveDate,
+    #[serde(deserialize_with = "clock_time")]
+    start: NaiveTime,
+    #[serde(deserialize_with = "clock_time")]
+    end: NaiveTime,
+}
+
+/// `"09:30"` → 09:30.
+fn clock_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveTime, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    NaiveTime::parse_from_str(&text, "%H:%M")
+        .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a time (expected HH:MM)")))
+}
+
+/// Collects field errors under JSON pointers.
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn add(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            pointer: pointer.into(),
+            message: message.into(),
+        });
+    }
+}
+
+/// Parses and validates one program file.
+///
+/// ```
+/// use skillhub_core::fixture::{parse_program, SEED_PROGRAMS};
+/// let (_, binario_f) = SEED_PROGRAMS.iter().find(|(name, _)| *name == "binario-f.toml").unwrap();
+/// let program = parse_program(binario_f).unwrap();
+/// assert_eq!(program.sessions().len(), 15);
+/// ```
+pub fn parse_program(text: &str) -> Result<Program, ProgramError> {
+    let raw: RawProgram = toml::from_str(text).map_err(|err| syntax_error(text, &err))?;
+    validate(raw)
+}
+
+fn syntax_error(text: &str, err: &toml::de::Error) -> ProgramError {
+    let offset = err.span().map_or(0, |span| span.start).min(text.len());
+    let before = text.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    ProgramError::Syntax {
+        line,
+        column,
+        message: err.message().to_owned(),
+    }
+}
+
+fn validate(raw: RawProgram) -> Result<Program, ProgramError> {
+    let mut problems = Problems::default();
+    if raw.name.trim().is_empty() {
+        problems.add("/name", "the name must not be empty");
+    }
+    if raw
+        .window
+        .until
+        .is_some_and(|until| until < raw.window.from)
+    {
+        problems.add("/window/until", "the program ends before it starts");
+    }
+    check_targets(&raw.targets, &mut problems);
+    check_unique(
+        raw.hubs.iter().map(|h| h.id.as_str()),
+        "/hubs",
+        "hub",
+        &mut problems,
+    );
+    check_unique(
+        raw.sessions.iter().map(|s| s.id.as_str()),
+        "/sessions",
+        "session",
+        &mut problems,
+    );
+    for (i, hub) in raw.hubs.iter().enumerate() {
+        check_unique(
+            hub.rooms.iter().map(|r| r.id.as_str()),
+            &format!("/hubs/{i}/rooms"),
+            "room",
+            &mut problems,
+        );
+    }
+    let mut sessions = Vec::with_capacity(raw.sessions.len());
+    for (i, session) in raw.sessions.into_iter().enumerate() {
+        if let Some(built) = build_session(
+            &raw.id,
+            raw.zone,
+            &raw.hubs,
+            raw.window,
+            i,
+            session,
+            &mut problems,
+        ) {
+            sessions.push(built);
+        }
+    }
+    if !problems.0.is_empty() {
+        return Err(ProgramError::Invalid(problems.0));
+    }
+    sessions.sort_by(|a, b| (a.starts_at(), a.id()).cmp(&(b.starts_at(), b.id())));
+    Ok(Program {
+        id: raw.id,
+        name: raw.name,
+        summary_it: raw.summary_it,
+        source: raw.source,
+        zone: raw.zone,
+        sponsors: raw.sponsors,
+        partners: raw.partners,
+        countries: raw.countries,
+        regions: raw.regions,
+        window: raw.window,
+        audiences: raw.audiences,
+        targets: raw.targets,
+        budget: raw.budget,
+        grant_call: raw.grant_call,
+        eligibility: raw.eligibility,
+        priority: raw.priority,
+        milestones: raw.milestones,
+        trainer_pool: raw.trainer_pool,
+        hubs: raw.hubs,
+        sessions,
+    })
+}
+
+fn check_unique<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    pointer: &str,
+    what: &str,
+    problems: &mut Problems,
+) {
+    let mut seen = BTreeSet::new();
+    for (i, id) in ids.enumerate() {
+        if !seen.insert(id) {
+            problems.add(
+                format!("{pointer}/{i}/id"),
+                format!("{what} id {id:?} is used twice"),
+            );
+        }
+    }
+}
+
+/// Targets: unique ids, parents exist, no cycles, same unit as the parent, and the children of
+/// a target never add up to more than its goal (75,000 ⊂ 300,000 ⊂ 500,000).
+fn check_targets(targets: &[Target], problems: &mut Problems) {
+    check_unique(
+        targets.iter().map(|t| t.id.as_str()),
+        "/targets",
+        "target",
+        problems,
+    );
+    let by_id: BTreeMap<&str, (usize, &Target)> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), (i, t)))
+        .collect();
+    let mut children_sum: BTreeMap<&str, u64> = BTreeMap::new();
+    for (i, target) in targets.iter().enumerate() {
+        let Some(parent_id) = &target.parent else {
+            continue;
+        };
+        let Some((_, parent)) = by_id.get(parent_id.as_str()) else {
+            problems.add(
+                format!("/targets/{i}/parent"),
+                format!("no target has id \"{parent_id}\""),
+            );
+            continue;
+        };
+        if parent.unit != target.unit {
+            problems.add(
+                format!("/targets/{i}/unit"),
+                format!("a part of \"{parent_id}\" must count the same unit as it"),
+            );
+        }
+        *children_sum.entry(parent_id.as_str()).or_default() += target.goal;
+        // Walk up: a cycle returns to this target within `targets.len()` steps.
+        let mut cursor = target.parent.as_ref();
+        for _ in 0..targets.len() {
+            match cursor {
+                Some(id) if id == &target.id => {
+                    problems.add(
+                        format!("/targets/{i}/parent"),
+                        "the targets' parents form a cycle",
+                    );
+                    break;
+                }
+                Some(id) => cursor = by_id.get(id.as_str()).and_then(|(_, t)| t.parent.as_ref()),
+                None => break,
+            }
+        }
+    }
+    for (parent_id, sum) in children_sum {
+        if let Some((i, parent)) = by_id.get(parent_id)
+            && sum > parent.goal
+        {
+            problems.add(
+                format!("/targets/{i}/goal"),
+                format!(
+                    "its parts add up to {sum}, more than its goal of {}",
+                    parent.goal
+                ),
+            );
+        }
+    }
+}
+
+fn build_session(
+    program: &ProgramId,
+    program_zone: Zone,
+    hubs: &[Hub],
+    window: DateWindow,
+    i: usize,
+    raw: RawSession,
+    problems: &mut Problems,
+) -> Option<Session> {
+    let at = |field: &str| format!("/sessions/{i}/{field}");
+    let hub = match &raw.hub {
+        Some(id) => match hubs.iter().find(|h| &h.id == id) {
+            Some(hub) => Some(hub),
+            None => {
+                problems.add(at("hub"), format!("the program has no hub \"{id}\""));
+                return None;
+            }
+        },
+        None if raw.mode != Mode::Online => {
+            problems.add(at("hub"), "a session with in-person seats needs a hub");
+            return None;
+        }
+        None => None,
+    };
+    if let (Some(room_id), Some(hub)) = (&raw.room, hub) {
+        match hub.room(room_id) {
+            None => problems.add(
+                at("room"),
+                format!("hub {:?} has no room \"{room_id}\"", hub.id.as_str()),
+            ),
+            Some(room) if raw.seats.get(SeatKind::InPerson) > room.capacity => problems.add(
+                at("seats/in_person"),
+                format!(
+                    "{} in-person seats do not fit in room {:?}, which holds {}",
+                    raw.seats.get(SeatKind::InPerson),
+                    room.id.as_str(),
+                    room.capacity
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    if !window.contains(raw.date) {
+        problems.add(
+            at("date"),
+            format!("{} is outside the program's dates", raw.date),
+        );
+    }
+    let spec = SessionSpec {
+        id: raw.id,
+        program: program.clone(),
+        hub: raw.hub,
+        room: raw.room,
+        title: raw.title,
+        competences: raw.competences,
+        level: raw.level,
+        mode: raw.mode,
+        seats: raw.seats,
+        trainers: raw.trainers,
+        date: raw.date,
+        start: raw.start,
+        end: raw.end,
+        zone: hub.map_or(program_zone, |h| h.zone),
+        ambiguity: Ambiguity::Refuse,
+    };
+    Session::new(spec)
+        .map_err(|err| problems.add(format!("/sessions/{i}"), err.to_string()))
+        .ok()
+}
+
+/// The six seed programs of `fixtures/programs/`, compiled in: `(file name, TOML text)`.
+pub const SEED_PROGRAMS: [(&str, &str); 6] = [
+    (
+        "community-skill-hubs.toml",
+        include_str!("../../../fixtures/programs/community-skill-hubs.toml"),
+    ),
+    (
+        "she-means-business.toml",
+        include_str!("../../../fixtures/programs/she-means-business.toml"),
+    ),
+    (
+        "leadership-circles.toml",
+        include_str!("../../../fixtures/programs/leadership-circles.toml"),
+    ),
+    (
+        "cooperazione-digitale.toml",
+        include_str!("../../../fixtures/programs/cooperazione-digitale.toml"),
+    ),
+    (
+        "binario-f.toml",
+        include_str!("../../../fixtures/programs/binario-f.toml"),
+    ),
+    (
+        "milano-digitale.toml",
+        include_str!("../../../fixtures/programs/milano-digitale.toml"),
+    ),
+];
+
+/// A set of programs whose ids (program, hub, session) are unique across all of them.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    programs: Vec<Program>,
+}
+
+/// Why a set of program files cannot form a catalog: per file, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .0.iter().map(|(file, err)| indent(file, err)).collect::<Vec<_>>().join("\n"))]
+pub struct CatalogError(pub Vec<(String, ProgramError)>);
+
+fn indent(file: &str, err: &ProgramError) -> String {
+    match err {
+        ProgramError::Syntax {
+            line,
+            column,
+            message,
+        } => format!("{file}:{line}:{column}: {message}"),
+        ProgramError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{file}: {f}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+impl Catalog {
+    /// Parses `(file name, text)` pairs; every file's problems are reported.
+    ///
+    /// ```
+    /// use skillhub_core::fixture::{Catalog, SEED_PROGRAMS};
+    /// let catalog = Catalog::parse(SEED_PROGRAMS).unwrap();
+    /// assert_eq!(catalog.programs().len(), 6);
+    /// ```
+    pub fn parse<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Catalog, CatalogError> {
+        let mut errors = Vec::new();
+        let mut programs: Vec<(String, Program)> = Vec::new();
+        for (file, text) in files {
+            match parse_program(text) {
+                Ok(program) => programs.push((file.to_owned(), program)),
+                Err(err) => errors.push((file.to_owned(), err)),
+            }
+        }
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for (file, program) in &programs {
+            let mut problems = Problems::default();
+            let ids = std::iter::once(("program", "/id".to_owned(), program.id.to_string()))
+                .chain(
+                    program
+                        .hubs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, h)| ("hub", format!("/hubs/{i}/id"), h.id.to_string())),
+                )
+                .chain(
+                    program
+                        .sessions
+                        .iter()
+                        .map(|s| ("session", "/sessions".to_owned(), s.id().to_string())),
+                );
+            for (kind, pointer, id) in ids {
+                let key = format!("{kind}:{id}");
+                if let Some(other) = seen.insert(key, file.clone()) {
+                    problems.add(pointer, format!("{kind} id {id:?} is also used in {other}"));
+                }
+            }
+            if !problems.0.is_empty() {
+                errors.push((file.clone(), ProgramError::Invalid(problems.0)));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(CatalogError(errors));
+        }
+        Ok(Catalog {
+            programs: programs.into_iter().map(|(_, p)| p).collect(),
+        })
+    }
+
+    /// The seed programs.
+    pub fn seeds() -> Result<Catalog, CatalogError> {
+        Catalog::parse(SEED_PROGRAMS)
+    }
+
+    /// All programs, in file order.
+    pub fn programs(&self) -> &[Program] {
+        &self.programs
+    }
+
+    /// The program with this id.
+    pub fn program(&self, id: &str) -> Option<&Program> {
+        self.programs.iter().find(|p| p.id.as_str() == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::italian;
+    use chrono::{Datelike, SecondsFormat, Weekday};
+
+    fn seeds() -> Catalog {
+        match Catalog::seeds() {
+            Ok(catalog) => catalog,
+            Err(err) => panic!("the seed programs must load:\n{err}"),
+        }
+    }
+
+    /// A readable summary of every seed program: what a person checks against the seeds.
+    #[test]
+    fn seed_programs_summary() {
+        let catalog = seeds();
+        let summary: Vec<serde_json::Value> = catalog
+            .programs()
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "id": p.id(),
+                    "name": p.name(),
+                    "source": p.source(),
+                    "countries": p.countries(),
+                    "window": p.window(),
+                    "sponsors": p.sponsors(),
+                    "partners": p.partners().iter().map(|x| format!("{} — {}", x.name, x.role)).collect::<Vec<_>>(),
+                    "audiences": p.audiences(),
+                    "budget": p.budget().map(|b| format!("{} ({})", b.total, b.funder)),
+                    "eligibility": p.eligibility().map(|r| r.describe().it().to_owned()),
+                    "priority": p.priority().iter().map(|t| t.name_it.clone()).collect::<Vec<_>>(),
+                    "targets": p.targets().iter().map(|t| format!(
+                        "{} {} ({:?}{}{})", t.id, t.goal, t.unit,
+                        t.mode.map(|m| format!(", {}", m.as_str())).unwrap_or_default(),
+                        t.parent.as_ref().map(|x| format!(" ⊂ {x}")).unwrap_or_default(),
+                    )).collect::<Vec<_>>(),
+                    "hubs": p.hubs().iter().map(|h| format!(
+                        "{} [{}] {} — {}{}", h.id, h.zone, h.name, h.address.one_line(),
+                        if h.organisers.is_empty() { String::new() } else { format!(" — {}", h.organisers.join(", ")) },
+                    )).collect::<Vec<_>>(),
+                    "sessions": p.sessions().iter().map(|s| format!(
+                        "{} | {} | {} → {}",
+                        italian::span(s.local_start(), s.local_end()),
+                        s.title(),
+                        s.starts_at().to_rfc3339_opts(SecondsFormat::Secs, true),
+                        s.ends_at().to_rfc3339_opts(SecondsFormat::Secs, true),
+                    )).collect::<Vec<_>>(),
+                    "grant_call": p.grant_call(),
+                    "milestones": p.milestones(),
+                    "trainer_pool": p.trainer_pool(),
+                })
+            })
+            .collect();
+        insta::assert_yaml_snapshot!(summary);
+    }
+
+    #[test]
+    fn ids_are_the_contract_ones() {
+        let catalog = seeds();
+        let ids: Vec<&str> = catalog.programs().iter().map(|p| p.id().as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "community-skill-hubs",
+                "she-means-business",
+                "leadership-circles",
+                "cooperazione-digitale",
+                "binario-f",
+                "milano-digitale"
+            ]
+        );
+        let binario = catalog.program("binario-f").unwrap();
+        assert_eq!(binario.hubs()[0].id.as_str(), "binario-f-roma-termini");
+        let milano: Vec<&str> = catalog
+            .program("milano-digitale")
+            .unwrap()
+            .hubs()
+            .iter()
+            .map(|h| h.id.as_str())
+            .collect();
+        let expected: Vec<String> = (1..=9).map(|n| format!("municipio-{n}")).collect();
+        assert_eq!(milano, expected);
+    }
+
+    #[test]
+    fn binario_f_is_fifteen_tuesday_mornings_of_2019_in_rome() {
+        let catalog = seeds();
+        let sessions = catalog.program("binario-f").unwrap().sessions();
+        assert_eq!(sessions.len(), 15);
+        for s in sessions {
+            assert_eq!(s.zone().name(), "Europe/Rome");
+            assert_eq!(s.local_start().weekday(), Weekday::Tue, "{}", s.id());
+            assert_eq!(s.local_start().year(), 2019);
+            assert_eq!(italian::clock(s.local_start()), "9:30");
+            assert_eq!(italian::clock(s.local_end()), "13:30");
+        }
+        let utc = |id: &str| {
+            let s = sessions.iter().find(|s| s.id().as_str() == id).unwrap();
+            s.starts_at().to_rfc3339_opts(SecondsFormat::Secs, true)
+        };
+        assert_eq!(utc("binario-f-2019-03-26"), "2019-03-26T08:30:00Z");
+        assert_eq!(utc("binario-f-2019-04-02"), "2019-04-02T07:30:00Z");
+    }
+
+    #[test]
+    fn community_skill_hubs_targets_nest() {
+        let catalog = seeds();
+        let program = catalog.program("community-skill-hubs").unwrap();
+        let goal = |id: &str| {
+            program
+                .targets()
+                .iter()
+                .find(|t| t.id.as_str() == id)
+                .unwrap()
+        };
+        assert_eq!(goal("people").goal, 500_000);
+        assert_eq!(goal("candidates").goal, 300_000);
+        assert_eq!(
+            goal("candidates").parent.as_ref().unwrap().as_str(),
+            "people"
+        );
+        assert_eq!(goal("candidates-classroom").goal, 75_000);
+        assert_eq!(
+            goal("candidates-classroom")
+                .parent
+                .as_ref()
+                .unwrap()
+                .as_str(),
+            "candidates"
+        );
+        assert_eq!(
+            goal("smes-classroom").goal + goal("smes-online").goal,
+            350_000
+        );
+    }
+
+    /// A seed with one edit must fail with exactly these field errors.
+    fn check_broken(file: &str, from: &str, to: &str, expect: &[&str]) {
+        let (_, text) = SEED_PROGRAMS
+            .iter()
+            .find(|(name, _)| *name == file)
+            .unwrap();
+        assert!(text.contains(from), "{file} has no {from:?}");
+        let broken = text.replacen(from, to, 1);
+        let err = parse_program(&broken).expect_err("the edited fixture must be refused");
+        let lines: Vec<String> = err.to_string().lines().map(str::to_owned).collect();
+        assert_eq!(lines, expect, "{file}: {from:?} → {to:?}");
+    }
+
+    #[test]
+    fn broken_fixtures_name_the_field() {
+        check_broken(
+            "binario-f.toml",
+            "date = \"2019-02-19\"",
+            "date = \"2019-02-30\"",
+            &["59:8: input is out of range"],
+        );
+        check_broken(
+            "binario-f.toml",
+            "end = \"13:30\"",
+            "end = \"08:30\"",
+            &[
+                "/sessions/0: the session ends (2019-02-12 08:30:00) before or when it starts (2019-02-12 09:30:00)",
+            ],
+        );
+        check_broken(
+            "binario-f.toml",
+            "hub = \"binario-f-roma-termini\"",
+            "hub = \"termini\"",
+            &["/sessions/0/hub: the program has no hub \"termini\""],
+        );
+        check_broken(
+            "binario-f.toml",
+            "in_person = 40, online = 0",
+            "in_person = 400, online = 0",
+            &[
+                "/sessions/0/seats/in_person: 400 in-person seats do not fit in room \"sala\", which holds 40",
+            ],
+        );
+        check_broken(
+            "binario-f.toml",
+            "date = \"2019-06-04\"",
+            "date = \"2019-06-05\"",
+            &["/sessions/14/date: 2019-06-05 is outside the program's dates"],
+        );
+        check_broken(
+            "community-skill-hubs.toml",
+            "goal = 75000",
+            "goal = 375000",
+            &["/targets/1/goal: its parts add up to 375000, more than its goal of 300000"],
+        );
+        check_broken(
+            "milano-digitale.toml",
+            "id = \"municipio-2\"",
+            "id = \"municipio-1\"",
+            &["/hubs/1/id: hub id \"municipio-1\" is used twice"],
+        );
+    }
+
+    #[test]
+    fn dst_gap_in_a_fixture_is_an_error() {
+        let (_, text) = SEED_PROGRAMS
+            .iter()
+            .find(|(n, _)| *n == "binario-f.toml")
+            .unwrap();
+        let broken = text
+            .replacen(
+                "window = { from = \"2019-02-12\", until = \"2019-06-04\" }",
+                "window = { from = \"2019-02-12\", until = \"2019-12-31\" }",
+                1,
+            )
+            .replacen(
+                "date = \"2019-06-04\"\nstart = \"09:30\"",
+                "date = \"2019-03-31\"\nstart = \"02:30\"",
+                1,
+            );
+        let err = parse_program(&broken).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "/sessions/14: 2019-03-31 02:30:00 does not exist in Europe/Rome: the clocks jump forward over it (DST gap)"
+        );
+    }
+
+    #[test]
+    fn ids_must_be_unique_across_programs() {
+        let (_, a) = SEED_PROGRAMS[5];
+        let err = Catalog::parse([("a.toml", a), ("b.toml", a)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("b.toml: /id: program id \"milano-digitale\" is also used in a.toml"),
+            "{err}"
+        );
+        assert!(
+            err.contains("b.toml: /hubs/8/id: hub id \"municipio-9\" is also used in a.toml"),
+            "{err}"
+        );
+    }
+}
