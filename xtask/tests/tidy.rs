@@ -1,5 +1,8 @@
 //! Tidy checks that keep the tree honest: core's purity, module docs, no leftover debugging.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -34,6 +34,29 @@ pub enum CliError {
     /// The seed programs compiled into the binary are invalid (a build problem).
     #[error("the seed programs are invalid:\n{0}")]
     Seeds(#[from] skillhub_core::fixture::CatalogError),
+    /// An import or export failed: every problem of the file, one per line.
+    #[error("{0}")]
+    Import(#[from] skillhub_import::Error),
+    /// Writing imported data needs the store (issue 5 wires it).
+    #[error(
+        "{what}: writing to the database is not wired yet; use --dry-run to check the file and see what would be written"
+    )]
+    NeedsStore {
+        /// The command.
+        what: &'static str,
+    },
+    /// A file could not be written.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No hub has the id.
+    #[error("no hub has id {0:?} (see `skillhub programs show ID`)")]
+    UnknownHub(String),
     /// Output could not be encoded.
     #[error("cannot encode the output: {0}")]
     Encode(#[from] serde_json::Error),

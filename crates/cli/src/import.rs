@@ -28,6 +28,51 @@ pub enum ImportCommand {
     /// store (issue 5), which does not exist yet: run with --dry-run, which checks the file and
     /// prints the sessions.
     Calendar(CalendarArgs),
+    /// Reads a spreadsheet (CSV) as Italian offices write it: `;`, `,` or tab separators,
+    /// UTF-8 with or without BOM or Windows-1252, dd/mm/yyyy dates, decimal commas, Sì/No.
+    ///
+    /// The file is streamed and every row validated (codice fiscale and partita IVA check
+    /// characters, e-mail, DigComp level, dates); all problems are reported, each with its line
+    /// and column, and nothing is imported when any row fails. Writing needs the store
+    /// (issue 5), which does not exist yet: run with --dry-run.
+    Csv {
+        /// What the file holds.
+        #[arg(value_enum)]
+        kind: CsvKind,
+        /// The spreadsheet.
+        file: PathBuf,
+        /// The encoding, if detection guesses wrong.
+        #[arg(long, value_enum, default_value = "detect")]
+        encoding: CsvEncoding,
+        /// The most problems listed (the rest are counted).
+        #[arg(long, default_value_t = 100)]
+        max_problems: usize,
+        /// Only read and check the file; write nothing. Required until the store exists.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON: {"rows", "delimiter", "encoding"}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `import csv KIND`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CsvKind {
+    /// People: nome, cognome, email, codice fiscale [, data di nascita, livello, partita iva,
+    /// consenso privacy, punteggio].
+    People,
+}
+
+/// `--encoding`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CsvEncoding {
+    /// UTF-8 if the start of the file is valid UTF-8, otherwise Windows-1252.
+    Detect,
+    /// UTF-8 (with or without BOM).
+    Utf8,
+    /// Windows-1252.
+    Windows1252,
 }
 
 /// The arguments of `import calendar`.
@@ -93,12 +138,85 @@ pub enum ExportCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Writes a program's sessions as a spreadsheet that Italian Excel opens as it is: UTF-8
+    /// with BOM, `;` separators, dd/mm/yyyy dates, decimal commas.
+    Csv {
+        /// The program's id.
+        #[arg(long)]
+        program: ProgramId,
+        /// Write to FILE instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 /// Runs `skillhub import …`; the text to print on success.
 pub fn run(cmd: ImportCommand) -> Result<String> {
     match cmd {
         ImportCommand::Calendar(args) => import_calendar(args),
+        ImportCommand::Csv {
+            kind: CsvKind::People,
+            file,
+            encoding,
+            max_problems,
+            dry_run,
+            json,
+        } => {
+            if !dry_run {
+                return Err(CliError::NeedsStore { what: "import csv" });
+            }
+            let reader = std::fs::File::open(&file).map_err(|source| CliError::Read {
+                path: file.clone(),
+                source,
+            })?;
+            let size = reader.metadata().map_or(0, |m| m.len());
+            let bar = indicatif::ProgressBar::new(size);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let options = skillhub_import::csv::ReadOptions {
+                encoding: match encoding {
+                    CsvEncoding::Detect => skillhub_import::csv::Encoding::Detect,
+                    CsvEncoding::Utf8 => skillhub_import::csv::Encoding::Utf8,
+                    CsvEncoding::Windows1252 => skillhub_import::csv::Encoding::Windows1252,
+                },
+                max_problems,
+                // The CLI is the edge where the clock may be read.
+                ..skillhub_import::csv::ReadOptions::new(chrono::Local::now().date_naive())
+            };
+            let progress = |p: skillhub_import::csv::Progress| {
+                bar.set_position(p.bytes);
+                bar.set_message(format!("{} righe", p.rows));
+            };
+            let result = skillhub_import::csv::read_people(
+                &display(&file),
+                reader,
+                &options,
+                progress,
+                |_| {},
+            );
+            bar.finish_and_clear();
+            let summary = result?;
+            let encoding = match summary.encoding {
+                skillhub_import::csv::Encoding::Windows1252 => "windows-1252",
+                _ => "utf-8",
+            };
+            let delimiter = char::from(summary.delimiter);
+            if json {
+                let value = serde_json::json!({
+                    "rows": summary.rows,
+                    "delimiter": delimiter.to_string(),
+                    "encoding": encoding,
+                });
+                return Ok(serde_json::to_string_pretty(&value)? + "\n");
+            }
+            Ok(format!(
+                "{} persone valide in {} ({encoding}, separatore {delimiter:?}; prova: nulla è stato scritto)\n",
+                summary.rows,
+                display(&file)
+            ))
+        }
     }
 }
 
@@ -145,13 +263,30 @@ fn import_calendar(args: CalendarArgs) -> Result<String> {
 
 /// Runs `skillhub export …`; the text to print on success (empty when written to a file).
 pub fn run_export(cmd: ExportCommand) -> Result<String> {
-    let ExportCommand::Ics {
-        program,
-        hub,
-        local_times,
-        output,
-    } = cmd;
     let catalog = Catalog::seeds()?;
+    let (program, hub, local_times, output) = match cmd {
+        ExportCommand::Ics {
+            program,
+            hub,
+            local_times,
+            output,
+        } => (program, hub, local_times, output),
+        ExportCommand::Csv { program, output } => {
+            let program = catalog
+                .program(program.as_str())
+                .ok_or_else(|| CliError::UnknownProgram(program.to_string()))?;
+            let bytes = skillhub_import::csv::write_sessions(program, Vec::new())?;
+            return match output {
+                // Bytes with a BOM go to the file as they are; stdout gets the same text.
+                Some(path) => {
+                    std::fs::write(&path, bytes)
+                        .map_err(|source| CliError::Write { path, source })?;
+                    Ok(String::new())
+                }
+                None => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+            };
+        }
+    };
     let options = ics::ExportOptions {
         // The CLI is the edge where the clock may be read; the library receives DTSTAMP.
         dtstamp: chrono::Utc::now(),

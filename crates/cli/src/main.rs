@@ -3,6 +3,7 @@
 
 mod commands;
 mod error;
+mod import;
 mod output;
 
 use std::process::ExitCode;
@@ -28,6 +29,12 @@ enum Command {
     /// Whether a person may take part in a program, and why not.
     #[command(subcommand)]
     Eligibility(commands::EligibilityCommand),
+    /// Reads files into skillhub: calendar listings, spreadsheets.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
+    /// Writes files out of skillhub: iCalendar, spreadsheets for Italian Excel.
+    #[command(subcommand)]
+    Export(import::ExportCommand),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +43,8 @@ fn main() -> ExitCode {
         Command::Programs(cmd) => commands::programs(cmd),
         Command::Sessions(cmd) => commands::sessions(cmd),
         Command::Eligibility(cmd) => commands::eligibility(cmd),
+        Command::Import(cmd) => import::run(cmd),
+        Command::Export(cmd) => import::run_export(cmd),
     };
     match result {
         Ok(text) => {

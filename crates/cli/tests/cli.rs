@@ -1,6 +1,9 @@
 //! Runs the real `skillhub` binary in a fresh temporary directory and compares its output with
 //! expectations, printing both on a mismatch.
 
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::process::Command;
 

@@ -12,7 +12,9 @@
 
 #![deny(missing_docs)]
 
+pub mod allocation;
 pub mod capacity;
+pub mod codice_fiscale;
 pub mod digcomp;
 pub mod eligibility;
 pub mod fixture;
@@ -23,4 +25,3 @@ pub mod person;
 pub mod program;
 pub mod session;
 pub mod tz;
-pub mod codice_fiscale;

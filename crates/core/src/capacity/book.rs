@@ -472,6 +472,10 @@ impl SessionBook {
         let entry = self.entry(id)?;
         let from = self.view(id, &entry).status;
         let kind = entry.kind;
+        // The same gate a store uses: the rule decides whether this status can be cancelled.
+        if super::after_cancel(&self.occupancy(kind), &from).is_none() {
+            return Err(self.refuse(id, &entry, Action::Cancel));
+        }
         match entry.state {
             State::Confirmed => {
                 let pool = self.pool_mut(kind);

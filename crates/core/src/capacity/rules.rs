@@ -109,6 +109,30 @@ pub fn promotions(occupancy: &Occupancy) -> u32 {
     occupancy.free().min(occupancy.waiting)
 }
 
+/// The counts of a registration's kind after it is cancelled from `from`: a seat (confirmed or
+/// held) or a waiting place is freed. `None` when a registration in that status cannot be
+/// cancelled (already cancelled or expired, or closed by attendance). Run [`promotions`] on the
+/// result: a freed seat goes to the head of the list.
+///
+/// ```
+/// use skillhub_core::capacity::{Occupancy, Status, after_cancel, promotions};
+/// let full = Occupancy { seats: 1, seated: 1, held: 0, waiting: 2 };
+/// let after = after_cancel(&full, &Status::Confirmed).unwrap();
+/// assert_eq!(promotions(&after), 1);
+/// assert!(after_cancel(&full, &Status::Cancelled).is_none());
+/// ```
+pub fn after_cancel(occupancy: &Occupancy, from: &super::Status) -> Option<Occupancy> {
+    use super::Status;
+    let mut after = *occupancy;
+    match from {
+        Status::Confirmed => after.seated = after.seated.checked_sub(1)?,
+        Status::Held { .. } => after.held = after.held.checked_sub(1)?,
+        Status::Waitlisted { .. } => after.waiting = after.waiting.checked_sub(1)?,
+        Status::Cancelled | Status::Expired | Status::Attended | Status::NoShow => return None,
+    }
+    Some(after)
+}
+
 /// A waiting entry's place in line: its tier, then its arrival sequence. The head of a list is
 /// its smallest key; an entry's position is 1 + the number of waiting keys of its kind smaller
 /// than its own.

@@ -1,0 +1,347 @@
+//! Programs, hubs and sessions: loading the catalog, listing and creating sessions.
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use skillhub_core::capacity::SeatKind;
+use skillhub_core::fixture::{Catalog, parse_program};
+use skillhub_core::program::Program;
+use skillhub_core::session::Session;
+
+use crate::{Error, Result, Store, read, write_tx};
+
+/// A session as the store sees it: its definition and its live counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct SessionView {
+    /// Id.
+    pub id: String,
+    /// Program.
+    pub program_id: String,
+    /// Hub, if any.
+    pub hub_id: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Start instant.
+    pub starts_at: DateTime<Utc>,
+    /// End instant.
+    pub ends_at: DateTime<Utc>,
+    /// IANA zone of its local times.
+    pub zone: String,
+    /// `in_person`, `online` or `hybrid`.
+    pub mode: String,
+    /// Lowest DigComp level, if any.
+    pub level_min: Option<i64>,
+    /// Highest DigComp level, if any.
+    pub level_max: Option<i64>,
+    /// In-person seats.
+    pub seats_in_person: i64,
+    /// Online seats.
+    pub seats_online: i64,
+    /// In-person seats given (confirmed, attended, no-show).
+    pub seated_in_person: i64,
+    /// Online seats given.
+    pub seated_online: i64,
+    /// In-person waiting list length.
+    pub waiting_in_person: i64,
+    /// Online waiting list length.
+    pub waiting_online: i64,
+}
+
+impl SessionView {
+    /// All seats.
+    pub fn capacity(&self) -> i64 {
+        self.seats_in_person + self.seats_online
+    }
+    /// Seats given.
+    pub fn confirmed(&self) -> i64 {
+        self.seated_in_person + self.seated_online
+    }
+    /// People waiting.
+    pub fn waitlisted(&self) -> i64 {
+        self.waiting_in_person + self.waiting_online
+    }
+    /// Seats still free (never negative, even after seats were lowered).
+    pub fn seats_left(&self) -> i64 {
+        (self.seats_in_person - self.seated_in_person).max(0)
+            + (self.seats_online - self.seated_online).max(0)
+    }
+    /// The seat kind a registration gets when it does not say: in person unless the session only
+    /// has online seats.
+    pub fn default_kind(&self) -> SeatKind {
+        if self.seats_in_person == 0 && self.seats_online > 0 {
+            SeatKind::Online
+        } else {
+            SeatKind::InPerson
+        }
+    }
+}
+
+/// Which sessions to list: all filters optional; pages of `limit` in `(starts_at, id)` order.
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    /// Only this program.
+    pub program: Option<String>,
+    /// Only this hub.
+    pub hub: Option<String>,
+    /// Starting at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Starting before.
+    pub to: Option<DateTime<Utc>>,
+    /// Continue after this session (the last one of the previous page): `(starts_at, id)`.
+    pub after: Option<(DateTime<Utc>, String)>,
+    /// Page size (1–500; default 100).
+    pub limit: Option<u32>,
+}
+
+/// A session to create (admin).
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// The session, validated by core.
+    pub session: Session,
+}
+
+fn far_past() -> DateTime<Utc> {
+    // 1900-01-01 is representable; `single` cannot fail for a fixed valid date.
+    Utc.with_ymd_and_hms(1900, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+fn far_future() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2300, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+const INSERT_SESSION: &str = "INSERT INTO sessions (id, program_id, hub_id, title, starts_at, ends_at, zone, mode, \
+     level_min, level_max, seats_in_person, seats_online) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+
+const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
+     seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online \
+     FROM sessions \
+     WHERE (CAST($1 AS TEXT) IS NULL OR program_id = $1) \
+       AND (CAST($2 AS TEXT) IS NULL OR hub_id = $2) \
+       AND starts_at >= $3 AND starts_at < $4 \
+       AND (starts_at > $5 OR (starts_at = $5 AND id > $6)) \
+     ORDER BY starts_at, id LIMIT $7";
+
+const GET_SESSION: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
+     seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online \
+     FROM sessions WHERE id = $1";
+
+impl Store {
+    /// Stores programs with their hubs and sessions, in one transaction. `texts[i]` is the TOML
+    /// of `catalog.programs()[i]`, kept so the program can be rebuilt exactly.
+    pub async fn load_programs(&self, catalog: &Catalog, texts: &[&str]) -> Result<()> {
+        let now = loaded_at();
+        write_tx!(self, |tx, _lock| {
+            for (program, text) in catalog.programs().iter().zip(texts) {
+                sqlx::query("INSERT INTO programs (id, name, definition, loaded_at) VALUES ($1, $2, $3, $4)")
+                    .bind(program.id().as_str())
+                    .bind(program.name())
+                    .bind(*text)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                for hub in program.hubs() {
+                    sqlx::query("INSERT INTO hubs (id, program_id, name, zone, address) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(hub.id.as_str())
+                        .bind(program.id().as_str())
+                        .bind(&hub.name)
+                        .bind(hub.zone.name())
+                        .bind(hub.address.one_line())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for session in program.sessions() {
+                    let row = SessionInsert::new(session);
+                    sqlx::query(INSERT_SESSION)
+                        .bind(&row.id)
+                        .bind(&row.program_id)
+                        .bind(&row.hub_id)
+                        .bind(&row.title)
+                        .bind(row.starts_at)
+                        .bind(row.ends_at)
+                        .bind(&row.zone)
+                        .bind(row.mode)
+                        .bind(row.level_min)
+                        .bind(row.level_max)
+                        .bind(row.seats_in_person)
+                        .bind(row.seats_online)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            Ok::<(), Error>(())
+        })
+    }
+
+    /// Every stored program, rebuilt and validated by core, in id order.
+    pub async fn programs(&self) -> Result<Vec<Program>> {
+        let rows: Vec<(String, String)> = read!(self, |pool| {
+            sqlx::query_as("SELECT id, definition FROM programs ORDER BY id")
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(id, text)| {
+                parse_program(&text).map_err(|err| Error::Corrupt {
+                    table: "programs",
+                    message: format!("{id}: {err}"),
+                })
+            })
+            .collect()
+    }
+
+    /// One program.
+    pub async fn program(&self, id: &str) -> Result<Option<Program>> {
+        let row: Option<String> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT definition FROM programs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|text| {
+            parse_program(&text).map_err(|err| Error::Corrupt {
+                table: "programs",
+                message: format!("{id}: {err}"),
+            })
+        })
+        .transpose()
+    }
+
+    /// One session with its counts.
+    pub async fn session(&self, id: &str) -> Result<Option<SessionView>> {
+        Ok(read!(self, |pool| {
+            sqlx::query_as(GET_SESSION)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// A page of sessions in `(starts_at, id)` order.
+    pub async fn sessions(&self, filter: &SessionFilter) -> Result<Vec<SessionView>> {
+        let (after_at, after_id) = filter
+            .after
+            .clone()
+            .unwrap_or_else(|| (far_past(), String::new()));
+        let limit = i64::from(filter.limit.unwrap_or(100).clamp(1, 500));
+        Ok(read!(self, |pool| {
+            sqlx::query_as(LIST_SESSIONS)
+                .bind(filter.program.as_deref())
+                .bind(filter.hub.as_deref())
+                .bind(filter.from.unwrap_or_else(far_past))
+                .bind(filter.to.unwrap_or_else(far_future))
+                .bind(after_at)
+                .bind(&after_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// Creates a session (admin), recorded in the audit log.
+    pub async fn create_session(&self, actor: &str, new: &NewSession) -> Result<SessionView> {
+        let row = SessionInsert::new(&new.session);
+        let now = loaded_at();
+        write_tx!(self, |tx, _lock| {
+            let program: Option<String> =
+                sqlx::query_scalar("SELECT id FROM programs WHERE id = $1")
+                    .bind(&row.program_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if program.is_none() {
+                return Err(Error::UnknownProgram(row.program_id.clone()));
+            }
+            if let Some(hub) = &row.hub_id {
+                let found: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM hubs WHERE id = $1 AND program_id = $2")
+                        .bind(hub)
+                        .bind(&row.program_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if found.is_none() {
+                    return Err(Error::UnknownHub(hub.clone()));
+                }
+            }
+            let exists: Option<String> =
+                sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1")
+                    .bind(&row.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if exists.is_some() {
+                return Err(Error::DuplicateSession(row.id.clone()));
+            }
+            sqlx::query(INSERT_SESSION)
+                .bind(&row.id)
+                .bind(&row.program_id)
+                .bind(&row.hub_id)
+                .bind(&row.title)
+                .bind(row.starts_at)
+                .bind(row.ends_at)
+                .bind(&row.zone)
+                .bind(row.mode)
+                .bind(row.level_min)
+                .bind(row.level_max)
+                .bind(row.seats_in_person)
+                .bind(row.seats_online)
+                .execute(&mut *tx)
+                .await?;
+            let view: SessionView = sqlx::query_as(GET_SESSION)
+                .bind(&row.id)
+                .fetch_one(&mut *tx)
+                .await?;
+            crate::audit::audit!(
+                tx,
+                now,
+                actor,
+                "session.create",
+                "session",
+                &row.id,
+                None::<String>,
+                serde_json::to_string(&view).ok()
+            )?;
+            Ok(view)
+        })
+    }
+}
+
+/// The instant a write happens. The store is an adapter: reading the clock here is allowed.
+pub(crate) fn loaded_at() -> DateTime<Utc> {
+    Utc::now()
+}
+
+struct SessionInsert {
+    id: String,
+    program_id: String,
+    hub_id: Option<String>,
+    title: String,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    zone: String,
+    mode: &'static str,
+    level_min: Option<i64>,
+    level_max: Option<i64>,
+    seats_in_person: i64,
+    seats_online: i64,
+}
+
+impl SessionInsert {
+    fn new(s: &Session) -> Self {
+        SessionInsert {
+            id: s.id().to_string(),
+            program_id: s.program().to_string(),
+            hub_id: s.hub().map(ToString::to_string),
+            title: s.title().to_owned(),
+            starts_at: s.starts_at(),
+            ends_at: s.ends_at(),
+            zone: s.zone().name().to_owned(),
+            mode: s.mode().as_str(),
+            level_min: s.level().map(|l| i64::from(l.min().get())),
+            level_max: s.level().map(|l| i64::from(l.max().get())),
+            seats_in_person: i64::from(s.seats().get(SeatKind::InPerson)),
+            seats_online: i64::from(s.seats().get(SeatKind::Online)),
+        }
+    }
+}

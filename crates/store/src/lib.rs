@@ -1,0 +1,234 @@
+//! `skillhub-store`: skillhub's persistence, on SQLite (the embedded default) or PostgreSQL.
+//!
+//! One [`Store`] API serves the HTTP server and the CLI. The main design decision: **every seat
+//! decision is made by `skillhub-core`'s capacity rules inside one database transaction** that
+//! holds the session's lock — `BEGIN IMMEDIATE` on SQLite (one writer at a time), a
+//! `SELECT … FOR UPDATE` on the session row in PostgreSQL — and never by reading in one
+//! transaction and writing in another. So "never more confirmed than seats" and "waiting
+//! positions 1..n" hold under any concurrency, across any number of server processes sharing one
+//! PostgreSQL database.
+//!
+//! The session row carries the counters that [`skillhub_core::capacity::Occupancy`] needs
+//! (seated and waiting per seat kind) and the next arrival sequence; they change only in the
+//! transaction that changes the registrations they count. Waiting positions are derived
+//! (`1 +` the waiting entries with a smaller `(tier, sequence)`), never stored.
+//!
+//! SQL is written once per backend where the dialects differ (migrations under
+//! `migrations/{sqlite,postgres}`) and once for both elsewhere (`$1` placeholders work on both);
+//! queries are runtime queries decoded with `FromRow`, no compile-time macros.
+//!
+//! Durability: SQLite runs in WAL mode with `synchronous = NORMAL`, so a committed transaction is
+//! in the operating system's hands before the response is sent and survives `kill -9` of the
+//! server (not a power cut: use `--sqlite-sync full` for that); PostgreSQL commits with its own
+//! settings.
+
+#![deny(missing_docs)]
+
+mod audit;
+mod catalog;
+mod open;
+mod registrations;
+mod tokens;
+
+use std::fmt;
+
+pub use audit::AuditEntry;
+pub use catalog::{NewSession, SessionFilter, SessionView};
+pub use open::{OpenOptions, Seed, SqliteSync};
+pub use registrations::{
+    Cancellation, Idempotency, RegisterOutcome, RegisterRequest, RegistrationView, Replay,
+};
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The database URL is neither `sqlite:` nor `postgres:`.
+    #[error("unsupported database URL {0:?} (expected sqlite://FILE or postgres://…)")]
+    Url(String),
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value no longer parses (the database was edited by hand?).
+    #[error("corrupt row in {table}: {message}")]
+    Corrupt {
+        /// The table.
+        table: &'static str,
+        /// What did not parse.
+        message: String,
+    },
+    /// The seed programs do not load.
+    #[error("the seed programs are invalid:\n{0}")]
+    Seeds(#[from] skillhub_core::fixture::CatalogError),
+    /// No such session.
+    #[error("no session has id {0:?}")]
+    UnknownSession(String),
+    /// No such program.
+    #[error("no program has id {0:?}")]
+    UnknownProgram(String),
+    /// No such hub.
+    #[error("no hub has id {0:?}")]
+    UnknownHub(String),
+    /// No such registration.
+    #[error("no registration has id {0}")]
+    UnknownRegistration(i64),
+    /// A session with this id exists already.
+    #[error("a session with id {0:?} exists already")]
+    DuplicateSession(String),
+    /// The person already holds a live registration for the session.
+    #[error("{email} is already registered for session {session}")]
+    AlreadyRegistered {
+        /// The session.
+        session: String,
+        /// The e-mail.
+        email: String,
+    },
+    /// The session offers no seats of the kind asked for.
+    #[error("session {session} has no {kind} seats")]
+    NoSuchSeats {
+        /// The session.
+        session: String,
+        /// The seat kind asked for.
+        kind: &'static str,
+    },
+    /// The operation is not allowed in the registration's current state.
+    #[error("registration {id} is {status}: it cannot be {action}")]
+    Transition {
+        /// The registration.
+        id: i64,
+        /// Its status.
+        status: String,
+        /// What was asked.
+        action: &'static str,
+    },
+    /// The idempotency key was used before with a different request.
+    #[error("the Idempotency-Key {0:?} was already used with a different request")]
+    IdempotencyMismatch(String),
+}
+
+/// A `Result` whose error is the store's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite {
+        /// One connection: SQLite has one writer at a time, and a queue in the pool is cheaper
+        /// than `SQLITE_BUSY` retries.
+        write: sqlx::SqlitePool,
+        /// Readers never block the writer in WAL mode.
+        read: sqlx::SqlitePool,
+    },
+    Postgres(sqlx::PgPool),
+}
+
+/// The store. Cheap to clone (pools are shared).
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Store({:?})", self.kind())
+    }
+}
+
+impl Store {
+    /// Which database this store talks to.
+    pub fn kind(&self) -> BackendKind {
+        match self.backend {
+            Backend::Sqlite { .. } => BackendKind::Sqlite,
+            Backend::Postgres(_) => BackendKind::Postgres,
+        }
+    }
+
+    /// Closes every connection (waits for them to be returned).
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite { write, read } => {
+                write.close().await;
+                read.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Runs `$body` with `$conn` bound to a read pool of whichever backend the store has. The body is
+/// compiled once per backend, so the same SQL text is type-checked against both drivers.
+macro_rules! read {
+    ($store:expr, |$conn:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite { read, .. } => {
+                let $conn = read;
+                $body
+            }
+            $crate::Backend::Postgres(pool) => {
+                let $conn = pool;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` inside one write transaction (`$tx`), with `$lock` the SQL that locks a
+/// session row on this backend; commits when the body returns `Ok`, rolls back otherwise.
+macro_rules! write_tx {
+    ($store:expr, |$tx:ident, $lock:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite { write, .. } => {
+                let mut $tx = write.begin_with("BEGIN IMMEDIATE").await?;
+                let $lock = $crate::LOCK_SESSION_SQLITE;
+                let result = $body;
+                if result.is_ok() {
+                    $tx.commit().await?;
+                }
+                result
+            }
+            $crate::Backend::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let $lock = $crate::LOCK_SESSION_POSTGRES;
+                let result = $body;
+                if result.is_ok() {
+                    $tx.commit().await?;
+                }
+                result
+            }
+        }
+    };
+}
+
+pub(crate) use {read, write_tx};
+
+/// The session row, read under the write lock `BEGIN IMMEDIATE` already holds.
+pub(crate) const LOCK_SESSION_SQLITE: &str = "SELECT * FROM sessions WHERE id = $1";
+/// The session row, locked until the transaction ends.
+pub(crate) const LOCK_SESSION_POSTGRES: &str = "SELECT * FROM sessions WHERE id = $1 FOR UPDATE";
+
+/// A secret token (manage tokens, operator tokens): 32 random bytes as hex.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    // The OS random source only fails on a broken system; then no token can be safe.
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut bytes).expect("the operating system's random source works");
+    hex::encode(bytes)
+}
+
+/// How a token is stored: its SHA-256, hex. Tokens are 256-bit random values, so a plain hash
+/// (no salt, no stretching) is enough and lets lookups use an index.
+pub fn hash_token(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}

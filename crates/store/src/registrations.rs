@@ -1,0 +1,505 @@
+//! Registrations: the seat decision, cancellation with promotion, idempotent replays.
+//!
+//! Every operation here runs in one write transaction that first locks the session row, then asks
+//! `skillhub-core`'s capacity rules ([`admit`], [`after_cancel`], [`promotions`]) with the
+//! counts the row carries, then writes the registration, the new counts and the audit lines.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use skillhub_core::capacity::{
+    Admission, Occupancy, Request, SeatKind, Status, Tier, admit, after_cancel, promotions,
+};
+use skillhub_core::person::Person;
+
+use crate::catalog::SessionView;
+use crate::{Error, Result, Store, audit::audit, hash_token, new_token, read, write_tx};
+
+/// How long an idempotency key is remembered.
+pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
+
+/// A registration request, after eligibility was checked and the tier chosen.
+#[derive(Debug, Clone)]
+pub struct RegisterRequest {
+    /// The session.
+    pub session_id: String,
+    /// Who.
+    pub person: Person,
+    /// Which seats; `None` for the session's default (in person unless online only).
+    pub kind: Option<SeatKind>,
+    /// Waiting-list tier from the program's priority rules.
+    pub tier: Tier,
+    /// Who asks, for the audit log.
+    pub actor: String,
+}
+
+/// An idempotency key, scoped to a route and a caller, with a hash of the request body.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    /// Route and caller, e.g. `POST /v1/sessions/x/registrations 127.0.0.1`.
+    pub scope: String,
+    /// The client's key.
+    pub key: String,
+    /// A hash of the request, to tell a replay from a different request under the same key.
+    pub request_hash: String,
+}
+
+/// A stored response, replayed for a repeated idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replay {
+    /// HTTP status.
+    pub status: u16,
+    /// Body.
+    pub body: String,
+}
+
+/// A registration as stored, with its waiting position when it waits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct RegistrationView {
+    /// Id.
+    pub id: i64,
+    /// Session.
+    pub session_id: String,
+    /// E-mail.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// Declared attributes, JSON.
+    pub attributes: String,
+    /// `in_person` or `online`.
+    pub kind: String,
+    /// Waiting-list tier (0 first).
+    pub tier: i64,
+    /// `confirmed`, `waitlisted`, `cancelled`, `attended`, `no_show`.
+    pub status: String,
+    /// 1-based waiting position, when waitlisted.
+    pub position: Option<i64>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What [`Store::register`] did.
+#[derive(Debug, Clone)]
+pub enum RegisterOutcome {
+    /// A new registration, with its manage token (shown once, stored hashed).
+    Created {
+        /// The registration.
+        registration: RegistrationView,
+        /// The secret that lets the person see and cancel it.
+        manage_token: String,
+    },
+    /// The same idempotency key and request were seen before: the stored response.
+    Replayed(Replay),
+}
+
+/// What [`Store::cancel`] did.
+#[derive(Debug, Clone)]
+pub struct Cancellation {
+    /// The cancelled registration.
+    pub registration: RegistrationView,
+    /// The registrations promoted from the waiting list, in order.
+    pub promoted: Vec<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Locked {
+    #[sqlx(flatten)]
+    view: SessionView,
+    next_sequence: i64,
+}
+
+impl Locked {
+    fn occupancy(&self, kind: SeatKind) -> Occupancy {
+        let count = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        let v = &self.view;
+        let (seats, seated, waiting) = match kind {
+            SeatKind::InPerson => (v.seats_in_person, v.seated_in_person, v.waiting_in_person),
+            SeatKind::Online => (v.seats_online, v.seated_online, v.waiting_online),
+        };
+        Occupancy {
+            seats: count(seats),
+            seated: count(seated),
+            held: 0,
+            waiting: count(waiting),
+        }
+    }
+
+    fn offers(&self, kind: SeatKind) -> bool {
+        matches!(
+            (self.view.mode.as_str(), kind),
+            ("in_person", SeatKind::InPerson) | ("online", SeatKind::Online) | ("hybrid", _)
+        )
+    }
+}
+
+fn kind_name(kind: SeatKind) -> &'static str {
+    match kind {
+        SeatKind::InPerson => "in_person",
+        SeatKind::Online => "online",
+    }
+}
+
+fn parse_kind(text: &str) -> Result<SeatKind> {
+    match text {
+        "in_person" => Ok(SeatKind::InPerson),
+        "online" => Ok(SeatKind::Online),
+        other => Err(Error::Corrupt {
+            table: "registrations",
+            message: format!("unknown seat kind {other:?}"),
+        }),
+    }
+}
+
+/// The counter deltas `(seated_in_person, seated_online, waiting_in_person, waiting_online)`.
+fn deltas(kind: SeatKind, seated: i64, waiting: i64) -> (i64, i64, i64, i64) {
+    match kind {
+        SeatKind::InPerson => (seated, 0, waiting, 0),
+        SeatKind::Online => (0, seated, 0, waiting),
+    }
+}
+
+const UPDATE_COUNTS: &str = "UPDATE sessions SET seated_in_person = seated_in_person + $2, \
+     seated_online = seated_online + $3, waiting_in_person = waiting_in_person + $4, \
+     waiting_online = waiting_online + $5, next_sequence = next_sequence + $6 WHERE id = $1";
+
+const VIEW: &str = "SELECT r.id, r.session_id, r.email, r.name, r.attributes, r.kind, r.tier, r.status, \
+     CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w \
+        WHERE w.session_id = r.session_id AND w.kind = r.kind AND w.status = 'waitlisted' \
+        AND (w.tier < r.tier OR (w.tier = r.tier AND w.sequence <= r.sequence))) END AS position, \
+     r.created_at, r.updated_at FROM registrations r WHERE r.id = $1";
+
+/// A live registration of the e-mail in the session (the statuses of the schema's partial
+/// unique index `registrations_live_email`).
+const DUPLICATE: &str = "SELECT id FROM registrations WHERE session_id = $1 AND email = $2 \
+     AND status IN ('confirmed', 'waitlisted', 'attended', 'no_show')";
+
+impl Store {
+    /// Registers a person for a session: confirmed while seats last, then waitlisted in tier
+    /// order. With `idempotency`, a repeated key with the same request replays the stored
+    /// response, and with another request fails; `respond` turns a new registration into the
+    /// response to store (called inside the transaction, so the record and the registration
+    /// commit together).
+    pub async fn register(
+        &self,
+        request: &RegisterRequest,
+        idempotency: Option<&Idempotency>,
+        now: DateTime<Utc>,
+        respond: impl FnOnce(&RegistrationView, &str) -> Replay,
+    ) -> Result<RegisterOutcome> {
+        let email = request.person.email.as_str();
+        let attributes = serde_json::to_string(&request.person.attributes).unwrap_or_default();
+        let manage_token = new_token();
+        let token_hash = hash_token(&manage_token);
+        let expired_before = now - Duration::hours(IDEMPOTENCY_TTL_HOURS);
+        write_tx!(self, |tx, lock| {
+            let locked: Option<Locked> = sqlx::query_as(lock)
+                .bind(&request.session_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(locked) = locked else {
+                return Err(Error::UnknownSession(request.session_id.clone()));
+            };
+            if let Some(idem) = idempotency {
+                let stored: Option<(String, i64, String, DateTime<Utc>)> = sqlx::query_as(
+                    "SELECT request_hash, status, body, created_at FROM idempotency_keys \
+                     WHERE scope = $1 AND key = $2",
+                )
+                .bind(&idem.scope)
+                .bind(&idem.key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match stored {
+                    Some((hash, status, body, at)) if at > expired_before => {
+                        if hash != idem.request_hash {
+                            return Err(Error::IdempotencyMismatch(idem.key.clone()));
+                        }
+                        let status = u16::try_from(status).unwrap_or(200);
+                        return Ok(RegisterOutcome::Replayed(Replay { status, body }));
+                    }
+                    Some(_) => {
+                        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                            .bind(&idem.scope)
+                            .bind(&idem.key)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    None => {}
+                }
+            }
+            let kind = request.kind.unwrap_or_else(|| locked.view.default_kind());
+            if !locked.offers(kind) {
+                return Err(Error::NoSuchSeats {
+                    session: request.session_id.clone(),
+                    kind: kind_name(kind),
+                });
+            }
+            let duplicate: Option<i64> = sqlx::query_scalar(DUPLICATE)
+                .bind(&request.session_id)
+                .bind(email)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if duplicate.is_some() {
+                return Err(Error::AlreadyRegistered {
+                    session: request.session_id.clone(),
+                    email: email.to_owned(),
+                });
+            }
+            let occupancy = locked.occupancy(kind);
+            let tier = i64::from(request.tier.get());
+            let ahead: i64 = if occupancy.free() == 0 || occupancy.waiting > 0 {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM registrations WHERE session_id = $1 AND kind = $2 \
+                     AND status = 'waitlisted' AND tier <= $3",
+                )
+                .bind(&request.session_id)
+                .bind(kind_name(kind))
+                .bind(tier)
+                .fetch_one(&mut *tx)
+                .await?
+            } else {
+                0
+            };
+            let ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
+            let (status, seated, waiting) = match admit(&occupancy, ahead, Request::Confirm) {
+                Admission::Confirm | Admission::Hold { .. } => ("confirmed", 1, 0),
+                Admission::Waitlist { .. } => ("waitlisted", 0, 1),
+            };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO registrations (session_id, email, name, attributes, kind, tier, sequence, \
+                 status, manage_token_hash, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+            )
+            .bind(&request.session_id)
+            .bind(email)
+            .bind(request.person.name.as_str())
+            .bind(&attributes)
+            .bind(kind_name(kind))
+            .bind(tier)
+            .bind(locked.next_sequence)
+            .bind(status)
+            .bind(&token_hash)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let (a, b, c, d) = deltas(kind, seated, waiting);
+            sqlx::query(UPDATE_COUNTS)
+                .bind(&request.session_id)
+                .bind(a)
+                .bind(b)
+                .bind(c)
+                .bind(d)
+                .bind(1_i64)
+                .execute(&mut *tx)
+                .await?;
+            let view: RegistrationView = sqlx::query_as(VIEW).bind(id).fetch_one(&mut *tx).await?;
+            let after = serde_json::to_string(&view).ok();
+            audit!(
+                tx,
+                now,
+                &request.actor,
+                "registration.create",
+                "registration",
+                &id.to_string(),
+                None::<String>,
+                after
+            )?;
+            if let Some(idem) = idempotency {
+                let replay = respond(&view, &manage_token);
+                sqlx::query(
+                    "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&idem.scope)
+                .bind(&idem.key)
+                .bind(&idem.request_hash)
+                .bind(i64::from(replay.status))
+                .bind(&replay.body)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Ok(RegisterOutcome::Created {
+                registration: view,
+                manage_token: manage_token.clone(),
+            })
+        })
+    }
+
+    /// Cancels a registration; a freed seat goes at once to the head of its waiting list, in the
+    /// same transaction, and the positions behind move up.
+    pub async fn cancel(&self, actor: &str, id: i64, now: DateTime<Utc>) -> Result<Cancellation> {
+        let session_id: Option<String> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT session_id FROM registrations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        let Some(session_id) = session_id else {
+            return Err(Error::UnknownRegistration(id));
+        };
+        write_tx!(self, |tx, lock| {
+            let locked: Locked = sqlx::query_as(lock)
+                .bind(&session_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let before: RegistrationView =
+                sqlx::query_as(VIEW).bind(id).fetch_one(&mut *tx).await?;
+            let kind = parse_kind(&before.kind)?;
+            let status = core_status(&before)?;
+            let Some(after) = after_cancel(&locked.occupancy(kind), &status) else {
+                return Err(Error::Transition {
+                    id,
+                    status: before.status.clone(),
+                    action: "cancelled",
+                });
+            };
+            sqlx::query(
+                "UPDATE registrations SET status = 'cancelled', updated_at = $2 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let promote = i64::from(promotions(&after));
+            let promoted: Vec<i64> = if promote > 0 {
+                sqlx::query_scalar(
+                    "SELECT id FROM registrations WHERE session_id = $1 AND kind = $2 \
+                     AND status = 'waitlisted' ORDER BY tier, sequence LIMIT $3",
+                )
+                .bind(&session_id)
+                .bind(kind_name(kind))
+                .bind(promote)
+                .fetch_all(&mut *tx)
+                .await?
+            } else {
+                Vec::new()
+            };
+            for promoted_id in &promoted {
+                sqlx::query(
+                    "UPDATE registrations SET status = 'confirmed', updated_at = $2 WHERE id = $1",
+                )
+                .bind(promoted_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                audit!(
+                    tx,
+                    now,
+                    actor,
+                    "registration.promote",
+                    "registration",
+                    &promoted_id.to_string(),
+                    Some("{\"status\":\"waitlisted\"}".to_owned()),
+                    Some("{\"status\":\"confirmed\"}".to_owned())
+                )?;
+            }
+            let moved = i64::try_from(promoted.len()).unwrap_or(i64::MAX);
+            let (freed_seat, freed_wait) = match status {
+                Status::Waitlisted { .. } => (0, -1),
+                _ => (-1, 0),
+            };
+            let (a, b, c, d) = deltas(kind, freed_seat + moved, freed_wait - moved);
+            sqlx::query(UPDATE_COUNTS)
+                .bind(&session_id)
+                .bind(a)
+                .bind(b)
+                .bind(c)
+                .bind(d)
+                .bind(0_i64)
+                .execute(&mut *tx)
+                .await?;
+            let registration: RegistrationView =
+                sqlx::query_as(VIEW).bind(id).fetch_one(&mut *tx).await?;
+            audit!(
+                tx,
+                now,
+                actor,
+                "registration.cancel",
+                "registration",
+                &id.to_string(),
+                serde_json::to_string(&before).ok(),
+                serde_json::to_string(&registration).ok()
+            )?;
+            Ok(Cancellation {
+                registration,
+                promoted,
+            })
+        })
+    }
+
+    /// One registration with its current waiting position.
+    pub async fn registration(&self, id: i64) -> Result<Option<RegistrationView>> {
+        Ok(read!(self, |pool| {
+            sqlx::query_as(VIEW).bind(id).fetch_optional(pool).await?
+        }))
+    }
+
+    /// Whether `token` is the registration's manage token (compared as hashes, in constant time).
+    pub async fn check_manage_token(&self, id: i64, token: &str) -> Result<bool> {
+        let stored: Option<String> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT manage_token_hash FROM registrations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(stored.is_some_and(|hash| crate::tokens::same(&hash, &hash_token(token))))
+    }
+
+    /// Every registration of a session: waiting ones in list order with their positions, then
+    /// the others by id.
+    pub async fn session_registrations(&self, session_id: &str) -> Result<Vec<RegistrationView>> {
+        let mut rows: Vec<RegistrationView> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, session_id, email, name, attributes, kind, tier, status, \
+                 CAST(NULL AS BIGINT) AS position, created_at, updated_at FROM registrations \
+                 WHERE session_id = $1 ORDER BY kind, CASE WHEN status = 'waitlisted' THEN 0 ELSE 1 END, \
+                 tier, sequence, id",
+            )
+            .bind(session_id)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut position = 0;
+        let mut kind = String::new();
+        for row in rows.iter_mut().filter(|r| r.status == "waitlisted") {
+            if row.kind != kind {
+                kind.clone_from(&row.kind);
+                position = 0;
+            }
+            position += 1;
+            row.position = Some(position);
+        }
+        Ok(rows)
+    }
+
+    /// Forgets idempotency keys older than 24 hours; returns how many.
+    pub async fn purge_idempotency(&self, now: DateTime<Utc>) -> Result<u64> {
+        let before = now - Duration::hours(IDEMPOTENCY_TTL_HOURS);
+        write_tx!(self, |tx, _lock| {
+            let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
+            Ok::<u64, Error>(done.rows_affected())
+        })
+    }
+}
+
+fn core_status(view: &RegistrationView) -> Result<Status> {
+    Ok(match view.status.as_str() {
+        "confirmed" => Status::Confirmed,
+        "waitlisted" => Status::Waitlisted {
+            position: u32::try_from(view.position.unwrap_or(1)).unwrap_or(u32::MAX),
+        },
+        "cancelled" => Status::Cancelled,
+        "attended" => Status::Attended,
+        "no_show" => Status::NoShow,
+        other => {
+            return Err(Error::Corrupt {
+                table: "registrations",
+                message: format!("unknown status {other:?}"),
+            });
+        }
+    })
+}

@@ -1,0 +1,621 @@
+//! The store's contract, run against SQLite always and against PostgreSQL when `TEST_PG_URL` is
+//! set (each test in its own fresh database, dropped afterwards). Without `TEST_PG_URL` the
+//! PostgreSQL cases print that they were skipped and why.
+
+// In tests a failed unwrap is a failed test, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use skillhub_core::capacity::{SeatKind, Tier};
+use skillhub_core::ids::{ProgramId, SessionId};
+use skillhub_core::person::Person;
+use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
+use skillhub_core::tz::Zone;
+use skillhub_store::{
+    Error, Idempotency, NewSession, OpenOptions, RegisterOutcome, RegisterRequest, Replay, Seed,
+    SessionFilter, Store,
+};
+
+/// A fresh SQLite database in a temporary directory.
+async fn sqlite() -> (Store, String, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let store = Store::open(&url, &OpenOptions::default()).await.unwrap();
+    (store, url, dir)
+}
+
+/// A fresh PostgreSQL database on the server of `TEST_PG_URL`, or `None` (skipped) without it.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl PgDatabase {
+    async fn create() -> Option<(Store, String, PgDatabase)> {
+        let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
+            eprintln!(
+                "skipped: TEST_PG_URL is not set, so the PostgreSQL contract tests did not run"
+            );
+            return None;
+        };
+        let name = format!(
+            "skillhub_test_{}",
+            skillhub_store::new_token().get(..16).unwrap()
+        );
+        let admin = sqlx::PgPool::connect(&admin_url)
+            .await
+            .expect("TEST_PG_URL connects");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let url = database_url(&admin_url, &name);
+        let store = Store::open(&url, &OpenOptions::default()).await.unwrap();
+        Some((store, url, PgDatabase { admin_url, name }))
+    }
+
+    async fn drop(self, store: Store) {
+        store.close().await;
+        let admin = sqlx::PgPool::connect(&self.admin_url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        )))
+        .execute(&admin)
+        .await
+        .unwrap();
+        admin.close().await;
+    }
+}
+
+/// `postgres://u@h:p/db?x` with the database replaced.
+fn database_url(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let root = match base.rfind('/') {
+        Some(i) if i > base.find("//").map_or(0, |j| j + 1) => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// Defines one test per backend for a case `async fn(Store)`.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let (store, url, _dir) = super::sqlite().await;
+                    super::$name(store.clone(), url).await;
+                    store.close().await;
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some((store, url, db)) = super::PgDatabase::create().await else { return };
+                    super::$name(store.clone(), url).await;
+                    db.drop(store).await;
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    a_new_database_holds_the_seed_programs,
+    seats_run_out_then_the_waiting_list_grows,
+    a_cancellation_promotes_the_head_and_positions_move_up,
+    better_tiers_wait_ahead_fifo_within_a_tier,
+    one_live_registration_per_email,
+    idempotency_keys_replay_or_refuse,
+    fifty_parallel_registrations_for_one_seat,
+    eight_parallel_cancellations_promote_eight,
+    the_audit_log_is_append_only,
+    tokens_are_checked_by_hash,
+    sessions_page_in_start_order,
+    online_seats_only_for_sessions_that_offer_them,
+);
+
+fn at(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2019, 2, 1, h, m, 0).unwrap()
+}
+
+fn person(n: usize) -> Person {
+    serde_json::from_value(serde_json::json!({
+        "name": format!("Persona {n}"),
+        "email": format!("persona{n}@example.it"),
+    }))
+    .unwrap()
+}
+
+/// Creates `binario-f-test` with `seats` in-person seats (and `online` online ones: hybrid).
+async fn session_with(store: &Store, id: &str, seats: i64, online: i64) -> String {
+    let mode = if online > 0 {
+        Mode::Hybrid
+    } else {
+        Mode::InPerson
+    };
+    let session = Session::new(SessionSpec {
+        id: SessionId::parse(id).unwrap(),
+        program: ProgramId::parse("binario-f").unwrap(),
+        hub: Some("binario-f-roma-termini".parse().unwrap()),
+        room: None,
+        title: "Prova".into(),
+        competences: vec![],
+        level: None,
+        mode,
+        seats: skillhub_core::capacity::Seats::new(seats, online).unwrap(),
+        trainers: vec![],
+        date: chrono::NaiveDate::from_ymd_opt(2019, 6, 11).unwrap(),
+        start: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+        end: chrono::NaiveTime::from_hms_opt(13, 30, 0).unwrap(),
+        zone: Zone::rome(),
+        ambiguity: Ambiguity::Refuse,
+    })
+    .unwrap();
+    store
+        .create_session("admin", &NewSession { session })
+        .await
+        .unwrap();
+    id.to_owned()
+}
+
+fn request(session: &str, n: usize, tier: u8) -> RegisterRequest {
+    RegisterRequest {
+        session_id: session.to_owned(),
+        person: person(n),
+        kind: None,
+        tier: Tier::new(tier),
+        actor: "public".into(),
+    }
+}
+
+fn no_replay(_: &skillhub_store::RegistrationView, _: &str) -> Replay {
+    Replay {
+        status: 201,
+        body: String::new(),
+    }
+}
+
+/// Registers and returns `(id, status, position)`.
+async fn register(store: &Store, session: &str, n: usize, tier: u8) -> (i64, String, Option<i64>) {
+    match store
+        .register(&request(session, n, tier), None, at(9, 0), no_replay)
+        .await
+        .unwrap()
+    {
+        RegisterOutcome::Created {
+            registration: r, ..
+        } => (r.id, r.status, r.position),
+        RegisterOutcome::Replayed(_) => panic!("no idempotency key was given"),
+    }
+}
+
+async fn statuses(store: &Store, session: &str) -> Vec<(String, String, Option<i64>)> {
+    store
+        .session_registrations(session)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.email.replace("@example.it", ""), r.status, r.position))
+        .collect()
+}
+
+fn s(email: &str, status: &str, position: Option<i64>) -> (String, String, Option<i64>) {
+    (email.to_owned(), status.to_owned(), position)
+}
+
+async fn a_new_database_holds_the_seed_programs(store: Store, _url: String) {
+    let programs = store.programs().await.unwrap();
+    let ids: Vec<&str> = programs.iter().map(|p| p.id().as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "binario-f",
+            "community-skill-hubs",
+            "cooperazione-digitale",
+            "leadership-circles",
+            "milano-digitale",
+            "she-means-business"
+        ]
+    );
+    let filter = SessionFilter {
+        program: Some("binario-f".into()),
+        ..Default::default()
+    };
+    let sessions = store.sessions(&filter).await.unwrap();
+    assert_eq!(sessions.len(), 15);
+    assert_eq!(sessions[7].id, "binario-f-2019-04-02");
+    assert_eq!(
+        sessions[7].starts_at,
+        Utc.with_ymd_and_hms(2019, 4, 2, 7, 30, 0).unwrap()
+    );
+    assert_eq!(sessions[7].capacity(), 40);
+}
+
+async fn seats_run_out_then_the_waiting_list_grows(store: Store, _url: String) {
+    let id = session_with(&store, "t-seats", 2, 0).await;
+    assert_eq!(register(&store, &id, 1, 0).await.1, "confirmed");
+    assert_eq!(register(&store, &id, 2, 0).await.1, "confirmed");
+    let third = register(&store, &id, 3, 0).await;
+    assert_eq!((third.1.as_str(), third.2), ("waitlisted", Some(1)));
+    let fourth = register(&store, &id, 4, 0).await;
+    assert_eq!((fourth.1.as_str(), fourth.2), ("waitlisted", Some(2)));
+    let view = store.session(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (view.confirmed(), view.waitlisted(), view.seats_left()),
+        (2, 2, 0)
+    );
+}
+
+async fn a_cancellation_promotes_the_head_and_positions_move_up(store: Store, _url: String) {
+    let id = session_with(&store, "t-cancel", 1, 0).await;
+    let (first, ..) = register(&store, &id, 1, 0).await;
+    let (second, ..) = register(&store, &id, 2, 0).await;
+    let (third, ..) = register(&store, &id, 3, 0).await;
+    let done = store.cancel("admin", first, at(10, 0)).await.unwrap();
+    assert_eq!(done.registration.status, "cancelled");
+    assert_eq!(done.promoted, [second]);
+    assert_eq!(
+        statuses(&store, &id).await,
+        [
+            s("persona3", "waitlisted", Some(1)),
+            s("persona1", "cancelled", None),
+            s("persona2", "confirmed", None)
+        ]
+    );
+    let again = store.cancel("admin", first, at(10, 1)).await.unwrap_err();
+    assert!(matches!(again, Error::Transition { .. }), "{again}");
+    // A waiting person who leaves frees no seat: nobody is promoted.
+    let left = store.cancel("admin", third, at(10, 2)).await.unwrap();
+    assert!(left.promoted.is_empty());
+    let view = store.session(&id).await.unwrap().unwrap();
+    assert_eq!((view.confirmed(), view.waitlisted()), (1, 0));
+    let log = store
+        .audit_log("registration", &second.to_string())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["registration.create", "registration.promote"]);
+}
+
+async fn better_tiers_wait_ahead_fifo_within_a_tier(store: Store, _url: String) {
+    let id = session_with(&store, "t-tiers", 1, 0).await;
+    register(&store, &id, 1, 1).await;
+    assert_eq!(register(&store, &id, 2, 1).await.2, Some(1));
+    assert_eq!(register(&store, &id, 3, 1).await.2, Some(2));
+    // A professional (tier 0) arrives later but waits ahead of the public (tier 1).
+    assert_eq!(register(&store, &id, 4, 0).await.2, Some(1));
+    assert_eq!(register(&store, &id, 5, 0).await.2, Some(2));
+    assert_eq!(
+        statuses(&store, &id).await,
+        [
+            s("persona4", "waitlisted", Some(1)),
+            s("persona5", "waitlisted", Some(2)),
+            s("persona2", "waitlisted", Some(3)),
+            s("persona3", "waitlisted", Some(4)),
+            s("persona1", "confirmed", None),
+        ]
+    );
+}
+
+async fn one_live_registration_per_email(store: Store, _url: String) {
+    let id = session_with(&store, "t-email", 5, 0).await;
+    let (first, ..) = register(&store, &id, 1, 0).await;
+    let err = store
+        .register(&request(&id, 1, 0), None, at(9, 1), no_replay)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::AlreadyRegistered { .. }), "{err}");
+    store.cancel("registrant", first, at(9, 2)).await.unwrap();
+    assert_eq!(register(&store, &id, 1, 0).await.1, "confirmed");
+    let missing = store
+        .register(&request("t-none", 1, 0), None, at(9, 3), no_replay)
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, Error::UnknownSession(_)), "{missing}");
+}
+
+async fn idempotency_keys_replay_or_refuse(store: Store, _url: String) {
+    let id = session_with(&store, "t-idem", 5, 0).await;
+    let key = Idempotency {
+        scope: "POST /x 127.0.0.1".into(),
+        key: "k1".into(),
+        request_hash: "h1".into(),
+    };
+    let respond = |r: &skillhub_store::RegistrationView, token: &str| Replay {
+        status: 201,
+        body: format!("{{\"id\":{},\"token\":\"{token}\"}}", r.id),
+    };
+    let first = store
+        .register(&request(&id, 1, 0), Some(&key), at(9, 0), respond)
+        .await
+        .unwrap();
+    let RegisterOutcome::Created {
+        registration,
+        manage_token,
+    } = first
+    else {
+        panic!("first is new")
+    };
+    let again = store
+        .register(&request(&id, 1, 0), Some(&key), at(9, 5), respond)
+        .await
+        .unwrap();
+    let RegisterOutcome::Replayed(replay) = again else {
+        panic!("second is a replay")
+    };
+    assert_eq!(
+        replay,
+        Replay {
+            status: 201,
+            body: format!(
+                "{{\"id\":{},\"token\":\"{manage_token}\"}}",
+                registration.id
+            )
+        }
+    );
+    let other = Idempotency {
+        request_hash: "h2".into(),
+        ..key.clone()
+    };
+    let err = store
+        .register(&request(&id, 2, 0), Some(&other), at(9, 6), respond)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::IdempotencyMismatch(_)), "{err}");
+    // After 24 hours the key is forgotten: the same request is a new registration (409: same email).
+    let late = store
+        .register(
+            &request(&id, 1, 0),
+            Some(&key),
+            at(9, 0) + chrono::Duration::hours(25),
+            respond,
+        )
+        .await;
+    assert!(
+        matches!(late, Err(Error::AlreadyRegistered { .. })),
+        "{late:?}"
+    );
+    // The refused request rolled back, so the old key is still there until purged.
+    assert_eq!(
+        store
+            .purge_idempotency(at(9, 0) + chrono::Duration::hours(48))
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+async fn fifty_parallel_registrations_for_one_seat(store: Store, _url: String) {
+    let id = Arc::new(session_with(&store, "t-race", 1, 0).await);
+    let results = parallel(50, |n| {
+        let (store, id) = (store.clone(), id.clone());
+        async move { register(&store, &id, n, 0).await }
+    })
+    .await;
+    let confirmed = results.iter().filter(|r| r.1 == "confirmed").count();
+    let mut positions: Vec<i64> = results.iter().filter_map(|r| r.2).collect();
+    positions.sort_unstable();
+    assert_eq!(confirmed, 1);
+    assert_eq!(positions, (1..=49).collect::<Vec<_>>());
+    let view = store.session(&id).await.unwrap().unwrap();
+    assert_eq!((view.confirmed(), view.waitlisted()), (1, 49));
+}
+
+async fn eight_parallel_cancellations_promote_eight(store: Store, _url: String) {
+    let id = session_with(&store, "t-cancels", 8, 0).await;
+    let mut confirmed = Vec::new();
+    for n in 0..8 {
+        confirmed.push(register(&store, &id, n, 0).await.0);
+    }
+    for n in 8..20 {
+        register(&store, &id, n, 0).await;
+    }
+    let confirmed = Arc::new(confirmed);
+    let promoted = parallel(8, |i| {
+        let (store, confirmed) = (store.clone(), confirmed.clone());
+        async move {
+            store
+                .cancel("admin", confirmed[i], at(11, 0))
+                .await
+                .unwrap()
+                .promoted
+        }
+    })
+    .await;
+    let mut all: Vec<i64> = promoted.into_iter().flatten().collect();
+    all.sort_unstable();
+    assert_eq!(all.len(), 8, "each cancellation promotes exactly one");
+    all.dedup();
+    assert_eq!(all.len(), 8, "nobody is promoted twice");
+    let rows = statuses(&store, &id).await;
+    let waiting: Vec<Option<i64>> = rows
+        .iter()
+        .filter(|r| r.1 == "waitlisted")
+        .map(|r| r.2)
+        .collect();
+    assert_eq!(waiting, [Some(1), Some(2), Some(3), Some(4)]);
+    assert_eq!(rows.iter().filter(|r| r.1 == "confirmed").count(), 8);
+    let view = store.session(&id).await.unwrap().unwrap();
+    assert_eq!((view.confirmed(), view.waitlisted()), (8, 4));
+}
+
+async fn the_audit_log_is_append_only(store: Store, url: String) {
+    let id = session_with(&store, "t-audit", 1, 0).await;
+    let log = store.audit_log("session", &id).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].actor.as_str(), log[0].action.as_str()),
+        ("admin", "session.create")
+    );
+    let tamper = "UPDATE audit_log SET actor = 'someone else'";
+    let refused = if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query(tamper).execute(&pool).await.is_err()
+    } else {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        let refused = sqlx::query(tamper).execute(&pool).await.is_err();
+        pool.close().await;
+        refused
+    };
+    assert!(refused, "UPDATE audit_log must be refused");
+}
+
+async fn tokens_are_checked_by_hash(store: Store, _url: String) {
+    let id = session_with(&store, "t-token", 1, 0).await;
+    let RegisterOutcome::Created {
+        registration,
+        manage_token,
+    } = store
+        .register(&request(&id, 1, 0), None, at(9, 0), no_replay)
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert!(
+        store
+            .check_manage_token(registration.id, &manage_token)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .check_manage_token(registration.id, "nope")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .check_manage_token(registration.id + 1, &manage_token)
+            .await
+            .unwrap()
+    );
+    let operator = store
+        .create_operator_token("binario-f", "segreteria")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.operator_program(&operator).await.unwrap().as_deref(),
+        Some("binario-f")
+    );
+    assert_eq!(store.operator_program(&manage_token).await.unwrap(), None);
+    assert!(matches!(
+        store.create_operator_token("nope", "x").await,
+        Err(Error::UnknownProgram(_))
+    ));
+}
+
+async fn sessions_page_in_start_order(store: Store, _url: String) {
+    let mut seen = Vec::new();
+    let mut filter = SessionFilter {
+        program: Some("binario-f".into()),
+        limit: Some(4),
+        ..Default::default()
+    };
+    loop {
+        let page = store.sessions(&filter).await.unwrap();
+        let Some(last) = page.last() else { break };
+        filter.after = Some((last.starts_at, last.id.clone()));
+        seen.extend(page.into_iter().map(|s| s.id));
+    }
+    assert_eq!(seen.len(), 15);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+    let april = SessionFilter {
+        from: Some(Utc.with_ymd_and_hms(2019, 4, 1, 0, 0, 0).unwrap()),
+        to: Some(Utc.with_ymd_and_hms(2019, 5, 1, 0, 0, 0).unwrap()),
+        ..Default::default()
+    };
+    let ids: Vec<String> = store
+        .sessions(&april)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "binario-f-2019-04-02",
+            "binario-f-2019-04-09",
+            "binario-f-2019-04-16"
+        ]
+    );
+    let hub = SessionFilter {
+        hub: Some("municipio-1".into()),
+        ..Default::default()
+    };
+    assert!(store.sessions(&hub).await.unwrap().is_empty());
+}
+
+async fn online_seats_only_for_sessions_that_offer_them(store: Store, _url: String) {
+    let id = session_with(&store, "t-kinds", 1, 0).await;
+    let mut online = request(&id, 1, 0);
+    online.kind = Some(SeatKind::Online);
+    let err = store
+        .register(&online, None, at(9, 0), no_replay)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NoSuchSeats { .. }), "{err}");
+    let hybrid = session_with(&store, "t-hybrid", 1, 1).await;
+    let mut a = request(&hybrid, 1, 0);
+    a.kind = Some(SeatKind::Online);
+    store.register(&a, None, at(9, 0), no_replay).await.unwrap();
+    assert_eq!(
+        register(&store, &hybrid, 2, 0).await.1,
+        "confirmed",
+        "in-person seats are separate"
+    );
+    let mut c = request(&hybrid, 3, 0);
+    c.kind = Some(SeatKind::Online);
+    let RegisterOutcome::Created { registration, .. } =
+        store.register(&c, None, at(9, 0), no_replay).await.unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (registration.status.as_str(), registration.position),
+        ("waitlisted", Some(1))
+    );
+}
+
+/// Runs `n` tasks at once and collects their results in task order.
+async fn parallel<T, F, Fut>(n: usize, task: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    let handles: Vec<_> = (0..n).map(|i| tokio::spawn(task(i))).collect();
+    let mut out = Vec::with_capacity(n);
+    for handle in handles {
+        out.push(handle.await.unwrap());
+    }
+    out
+}
+
+#[test]
+fn database_urls_get_their_name_replaced() {
+    assert_eq!(
+        database_url("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        database_url("postgres://u@h/test?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
+    let _ = Seed::Empty;
+}
