@@ -8,7 +8,7 @@
 //!
 //! The main design decision: types that parse. Every domain word is a type whose constructor
 //! returns a `Result` (`Email`, `Level`, `Zone`, `Seats` …), so an aggregate such as a
-//! [`program::Session`] with an end before its start or a negative number of seats cannot exist.
+//! [`session::Session`] with an end before its start or a negative number of seats cannot exist.
 
 #![deny(missing_docs)]
 

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::capacity::Tier;
 use crate::eligibility::{Context, Eligibility, Rule};
+use crate::fixture::{FieldError, ProgramError};
 use crate::hub::Hub;
 use crate::ids::{HubId, ProgramId, SessionId, Tag, TargetId};
 use crate::person::{Attributes, Country};
@@ -361,6 +362,39 @@ impl Program {
             .priority_tier_of(attributes, ctx)
             .map_or(self.priority.len(), |(rank, _)| rank);
         Tier::new(u8::try_from(rank).unwrap_or(u8::MAX))
+    }
+
+    /// The same program with `sessions` in place of the ones it was defined with (a store keeps
+    /// sessions apart from the program's definition). Every session must belong to this program
+    /// and to one of its hubs (or none); the result is in start order.
+    pub fn with_sessions(mut self, mut sessions: Vec<Session>) -> Result<Program, ProgramError> {
+        let mut problems = Vec::new();
+        for (i, session) in sessions.iter().enumerate() {
+            if session.program() != &self.id {
+                problems.push(FieldError {
+                    pointer: format!("/sessions/{i}/program"),
+                    message: format!(
+                        "session {} belongs to program {}",
+                        session.id(),
+                        session.program()
+                    ),
+                });
+            }
+            if let Some(hub) = session.hub()
+                && self.hub(hub).is_none()
+            {
+                problems.push(FieldError {
+                    pointer: format!("/sessions/{i}/hub"),
+                    message: format!("the program has no hub \"{hub}\""),
+                });
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ProgramError::Invalid(problems));
+        }
+        sessions.sort_by(|a, b| (a.starts_at(), a.id()).cmp(&(b.starts_at(), b.id())));
+        self.sessions = sessions;
+        Ok(self)
     }
 
     /// Each target with its children's ids.
