@@ -2,10 +2,13 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
-use skillhub_core::capacity::SeatKind;
+use skillhub_core::capacity::{SeatKind, Seats};
+use skillhub_core::digcomp::{Level, LevelRange};
 use skillhub_core::fixture::{Catalog, parse_program};
+use skillhub_core::ids::IdError;
 use skillhub_core::program::Program;
-use skillhub_core::session::Session;
+use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
+use skillhub_core::tz::{LocalTime, Zone};
 
 use crate::{Error, Result, Store, read, write_tx};
 
@@ -243,67 +246,177 @@ impl Store {
 
     /// Creates a session (admin), recorded in the audit log.
     pub async fn create_session(&self, actor: &str, new: &NewSession) -> Result<SessionView> {
-        let row = SessionInsert::new(&new.session);
+        let mut created = self
+            .create_sessions(actor, std::slice::from_ref(&new.session))
+            .await?;
+        created
+            .pop()
+            .ok_or_else(|| Error::UnknownSession(new.session.id().to_string()))
+    }
+
+    /// Creates sessions in one transaction: all of them or, on the first problem, none.
+    pub async fn create_sessions(
+        &self,
+        actor: &str,
+        sessions: &[Session],
+    ) -> Result<Vec<SessionView>> {
+        let rows: Vec<SessionInsert> = sessions.iter().map(SessionInsert::new).collect();
         let now = loaded_at();
         write_tx!(self, |tx, _lock| {
-            let program: Option<String> =
-                sqlx::query_scalar("SELECT id FROM programs WHERE id = $1")
-                    .bind(&row.program_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if program.is_none() {
-                return Err(Error::UnknownProgram(row.program_id.clone()));
-            }
-            if let Some(hub) = &row.hub_id {
-                let found: Option<String> =
-                    sqlx::query_scalar("SELECT id FROM hubs WHERE id = $1 AND program_id = $2")
-                        .bind(hub)
+            let mut views = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let program: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM programs WHERE id = $1")
                         .bind(&row.program_id)
                         .fetch_optional(&mut *tx)
                         .await?;
-                if found.is_none() {
-                    return Err(Error::UnknownHub(hub.clone()));
+                if program.is_none() {
+                    return Err(Error::UnknownProgram(row.program_id.clone()));
                 }
-            }
-            let exists: Option<String> =
-                sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1")
+                if let Some(hub) = &row.hub_id {
+                    let found: Option<String> =
+                        sqlx::query_scalar("SELECT id FROM hubs WHERE id = $1 AND program_id = $2")
+                            .bind(hub)
+                            .bind(&row.program_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if found.is_none() {
+                        return Err(Error::UnknownHub(hub.clone()));
+                    }
+                }
+                let exists: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM sessions WHERE id = $1")
+                        .bind(&row.id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if exists.is_some() {
+                    return Err(Error::DuplicateSession(row.id.clone()));
+                }
+                sqlx::query(INSERT_SESSION)
                     .bind(&row.id)
-                    .fetch_optional(&mut *tx)
+                    .bind(&row.program_id)
+                    .bind(&row.hub_id)
+                    .bind(&row.title)
+                    .bind(row.starts_at)
+                    .bind(row.ends_at)
+                    .bind(&row.zone)
+                    .bind(row.mode)
+                    .bind(row.level_min)
+                    .bind(row.level_max)
+                    .bind(row.seats_in_person)
+                    .bind(row.seats_online)
+                    .execute(&mut *tx)
                     .await?;
-            if exists.is_some() {
-                return Err(Error::DuplicateSession(row.id.clone()));
+                let view: SessionView = sqlx::query_as(GET_SESSION)
+                    .bind(&row.id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                crate::audit::audit!(
+                    tx,
+                    now,
+                    actor,
+                    "session.create",
+                    "session",
+                    &row.id,
+                    None::<String>,
+                    serde_json::to_string(&view).ok()
+                )?;
+                views.push(view);
             }
-            sqlx::query(INSERT_SESSION)
-                .bind(&row.id)
-                .bind(&row.program_id)
-                .bind(&row.hub_id)
-                .bind(&row.title)
-                .bind(row.starts_at)
-                .bind(row.ends_at)
-                .bind(&row.zone)
-                .bind(row.mode)
-                .bind(row.level_min)
-                .bind(row.level_max)
-                .bind(row.seats_in_person)
-                .bind(row.seats_online)
-                .execute(&mut *tx)
-                .await?;
-            let view: SessionView = sqlx::query_as(GET_SESSION)
-                .bind(&row.id)
-                .fetch_one(&mut *tx)
-                .await?;
-            crate::audit::audit!(
-                tx,
-                now,
-                actor,
-                "session.create",
-                "session",
-                &row.id,
-                None::<String>,
-                serde_json::to_string(&view).ok()
-            )?;
-            Ok(view)
+            Ok(views)
         })
+    }
+
+    /// A program with the sessions the store holds for it (not only those of its definition),
+    /// in start order.
+    pub async fn program_with_sessions(&self, id: &str) -> Result<Option<Program>> {
+        let Some(program) = self.program(id).await? else {
+            return Ok(None);
+        };
+        let mut sessions = Vec::new();
+        let mut filter = SessionFilter {
+            program: Some(id.to_owned()),
+            limit: Some(500),
+            ..SessionFilter::default()
+        };
+        loop {
+            let page = self.sessions(&filter).await?;
+            let Some(last) = page.last() else { break };
+            filter.after = Some((last.starts_at, last.id.clone()));
+            for view in &page {
+                sessions.push(view.to_session()?);
+            }
+        }
+        program
+            .with_sessions(sessions)
+            .map(Some)
+            .map_err(|err| Error::Corrupt {
+                table: "sessions",
+                message: format!("{id}: {err}"),
+            })
+    }
+}
+
+impl SessionView {
+    /// The core session this row describes, its local times recomputed in its zone.
+    pub fn to_session(&self) -> Result<Session> {
+        let corrupt = |message: String| Error::Corrupt {
+            table: "sessions",
+            message: format!("{}: {message}", self.id),
+        };
+        let zone = Zone::parse(&self.zone).map_err(|e| corrupt(e.to_string()))?;
+        let start = zone
+            .to_local(self.starts_at)
+            .map_err(|e| corrupt(e.to_string()))?;
+        let end = zone
+            .to_local(self.ends_at)
+            .map_err(|e| corrupt(e.to_string()))?;
+        // The local start may happen twice (clocks going back): take the occurrence stored.
+        let ambiguity = match zone.resolve(start).map_err(|e| corrupt(e.to_string()))? {
+            LocalTime::Ambiguous { later, .. } if later == self.starts_at => Ambiguity::Later,
+            _ => Ambiguity::Earlier,
+        };
+        let mode = match self.mode.as_str() {
+            "in_person" => Mode::InPerson,
+            "online" => Mode::Online,
+            "hybrid" => Mode::Hybrid,
+            other => return Err(corrupt(format!("unknown mode {other:?}"))),
+        };
+        let level = match (self.level_min, self.level_max) {
+            (Some(min), Some(max)) => Some(
+                Level::new(min)
+                    .and_then(|min| Level::new(max).and_then(|max| LevelRange::new(min, max)))
+                    .map_err(|e| corrupt(e.to_string()))?,
+            ),
+            _ => None,
+        };
+        let parse_id = |text: &str| text.parse().map_err(|e: IdError| corrupt(e.to_string()));
+        Session::new(SessionSpec {
+            id: parse_id(&self.id)?,
+            program: self
+                .program_id
+                .parse()
+                .map_err(|e: IdError| corrupt(e.to_string()))?,
+            hub: self
+                .hub_id
+                .as_deref()
+                .map(|h| h.parse().map_err(|e: IdError| corrupt(e.to_string())))
+                .transpose()?,
+            room: None,
+            title: self.title.clone(),
+            competences: Vec::new(),
+            level,
+            mode,
+            seats: Seats::new(self.seats_in_person, self.seats_online)
+                .map_err(|e| corrupt(e.to_string()))?,
+            trainers: Vec::new(),
+            date: start.date(),
+            start: start.time(),
+            end: end.time(),
+            zone,
+            ambiguity,
+        })
+        .map_err(|e| corrupt(e.to_string()))
     }
 }
 

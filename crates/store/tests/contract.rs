@@ -126,6 +126,7 @@ contract!(
     tokens_are_checked_by_hash,
     sessions_page_in_start_order,
     online_seats_only_for_sessions_that_offer_them,
+    sessions_are_created_all_or_nothing,
 );
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
@@ -140,14 +141,24 @@ fn person(n: usize) -> Person {
     .unwrap()
 }
 
-/// Creates `binario-f-test` with `seats` in-person seats (and `online` online ones: hybrid).
+/// Creates a Binario F session `id` with `seats` in-person seats (and `online` online ones:
+/// hybrid).
 async fn session_with(store: &Store, id: &str, seats: i64, online: i64) -> String {
+    let session = test_session(id, seats, online);
+    store
+        .create_session("admin", &NewSession { session })
+        .await
+        .unwrap();
+    id.to_owned()
+}
+
+fn test_session(id: &str, seats: i64, online: i64) -> Session {
     let mode = if online > 0 {
         Mode::Hybrid
     } else {
         Mode::InPerson
     };
-    let session = Session::new(SessionSpec {
+    Session::new(SessionSpec {
         id: SessionId::parse(id).unwrap(),
         program: ProgramId::parse("binario-f").unwrap(),
         hub: Some("binario-f-roma-termini".parse().unwrap()),
@@ -164,12 +175,7 @@ async fn session_with(store: &Store, id: &str, seats: i64, online: i64) -> Strin
         zone: Zone::rome(),
         ambiguity: Ambiguity::Refuse,
     })
-    .unwrap();
-    store
-        .create_session("admin", &NewSession { session })
-        .await
-        .unwrap();
-    id.to_owned()
+    .unwrap()
 }
 
 fn request(session: &str, n: usize, tier: u8) -> RegisterRequest {
@@ -618,4 +624,36 @@ fn database_urls_get_their_name_replaced() {
         "postgres://u@h/x?sslmode=disable"
     );
     let _ = Seed::Empty;
+}
+
+async fn sessions_are_created_all_or_nothing(store: Store, _url: String) {
+    let program = store
+        .program_with_sessions("binario-f")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(program.sessions().len(), 15);
+    let first = program.sessions()[0].clone();
+    assert_eq!(first.local_start().to_string(), "2019-02-12 09:30:00");
+    // A new session, then one whose id exists: nothing of the batch is written.
+    let err = store
+        .create_sessions("cli", &[test_session("t-batch", 3, 0), first])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::DuplicateSession(ref id) if id == "binario-f-2019-02-12"),
+        "{err}"
+    );
+    assert!(store.session("t-batch").await.unwrap().is_none());
+    let created = store
+        .create_sessions("cli", &[test_session("t-batch", 3, 0)])
+        .await
+        .unwrap();
+    assert_eq!(created[0].capacity(), 3);
+    let program = store
+        .program_with_sessions("binario-f")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(program.sessions().len(), 16);
 }
