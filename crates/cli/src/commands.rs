@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
-use skillhub_core::eligibility::Context;
-use skillhub_core::fixture::Catalog;
+use skillhub_core::eligibility;
 use skillhub_core::person::Person;
 use skillhub_core::program::Program;
 
+use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::output;
 
@@ -69,61 +69,108 @@ pub enum EligibilityCommand {
     },
 }
 
-fn catalog() -> Result<Catalog> {
-    Ok(Catalog::seeds()?)
+/// `skillhub tokens …`
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Creates an operator token for one program; prints it once (it is stored hashed).
+    Create {
+        /// The program the token may manage.
+        #[arg(long)]
+        program: String,
+        /// A note saying who holds it.
+        #[arg(long, default_value = "operatore")]
+        label: String,
+    },
 }
 
-fn find<'a>(catalog: &'a Catalog, id: &str) -> Result<&'a Program> {
-    catalog
-        .program(id)
+/// A program with the sessions the database holds for it.
+pub async fn find(ctx: &Context, id: &str) -> Result<Program> {
+    ctx.store()
+        .await?
+        .program_with_sessions(id)
+        .await
+        .map_err(|err| ctx.db_error(err))?
         .ok_or_else(|| CliError::UnknownProgram(id.to_owned()))
 }
 
+/// Every program with its sessions, in id order.
+pub async fn all_programs(ctx: &Context) -> Result<Vec<Program>> {
+    let store = ctx.store().await?;
+    let ids: Vec<String> = store
+        .programs()
+        .await
+        .map_err(|err| ctx.db_error(err))?
+        .iter()
+        .map(|p| p.id().to_string())
+        .collect();
+    let mut programs = Vec::with_capacity(ids.len());
+    for id in ids {
+        programs.push(find(ctx, &id).await?);
+    }
+    Ok(programs)
+}
+
 /// `programs list | show`.
-pub fn programs(cmd: ProgramsCommand) -> Result<String> {
-    let catalog = catalog()?;
+pub async fn programs(ctx: &Context, cmd: ProgramsCommand) -> Result<String> {
     match cmd {
-        ProgramsCommand::List { format } if format.json => {
-            output::json(&output::ProgramList::new(catalog.programs()))
-        }
-        ProgramsCommand::List { .. } => Ok(output::programs_text(catalog.programs())),
-        ProgramsCommand::Show { id, format } => {
-            let program = find(&catalog, &id)?;
+        ProgramsCommand::List { format } => {
+            let programs = all_programs(ctx).await?;
             if format.json {
-                output::json(&output::ProgramDetail::new(program))
+                output::json(&output::ProgramList::new(&programs))
             } else {
-                Ok(output::program_text(program))
+                Ok(output::programs_text(&programs))
+            }
+        }
+        ProgramsCommand::Show { id, format } => {
+            let program = find(ctx, &id).await?;
+            if format.json {
+                output::json(&output::ProgramDetail::new(&program))
+            } else {
+                Ok(output::program_text(&program))
             }
         }
     }
 }
 
 /// `sessions list`.
-pub fn sessions(cmd: SessionsCommand) -> Result<String> {
-    let catalog = catalog()?;
+pub async fn sessions(ctx: &Context, cmd: SessionsCommand) -> Result<String> {
     let SessionsCommand::List { program, format } = cmd;
-    let program = find(&catalog, &program)?;
+    let program = find(ctx, &program).await?;
     if format.json {
-        output::json(&output::SessionList::new(program))
+        output::json(&output::SessionList::new(&program))
     } else {
-        Ok(output::sessions_text(program))
+        Ok(output::sessions_text(&program))
     }
 }
 
+/// `tokens create`.
+pub async fn tokens(ctx: &Context, cmd: TokensCommand) -> Result<String> {
+    let TokensCommand::Create { program, label } = cmd;
+    let token = ctx
+        .store()
+        .await?
+        .create_operator_token(&program, &label)
+        .await
+        .map_err(|err| match err {
+            skillhub_store::Error::UnknownProgram(id) => CliError::UnknownProgram(id),
+            other => ctx.db_error(other),
+        })?;
+    Ok(format!("{token}\n"))
+}
+
 /// `eligibility check`.
-pub fn eligibility(cmd: EligibilityCommand) -> Result<String> {
+pub async fn eligibility(ctx: &Context, cmd: EligibilityCommand) -> Result<String> {
     let EligibilityCommand::Check {
         program,
         person,
         on,
         format,
     } = cmd;
-    let catalog = catalog()?;
-    let program = find(&catalog, &program)?;
     let person = read_person(&person)?;
+    let program = find(ctx, &program).await?;
     // The CLI is the edge where the clock may be read; core receives the day.
     let on = on.unwrap_or_else(|| chrono::Local::now().date_naive());
-    let verdict = output::Verdict::new(program, &person, Context { on });
+    let verdict = output::Verdict::new(&program, &person, eligibility::Context { on });
     if format.json {
         output::json(&verdict)
     } else {

@@ -28,6 +28,15 @@ pub enum CliError {
         /// What is wrong.
         message: String,
     },
+    /// The database refused or failed.
+    #[error("{db}: {source}")]
+    Store {
+        /// The database URL.
+        db: String,
+        /// What went wrong.
+        #[source]
+        source: skillhub_store::Error,
+    },
     /// No program has the id.
     #[error("no program has id {0:?} (see `skillhub programs list`)")]
     UnknownProgram(String),
@@ -37,14 +46,17 @@ pub enum CliError {
     /// An import or export failed: every problem of the file, one per line.
     #[error("{0}")]
     Import(#[from] skillhub_import::Error),
-    /// Writing imported data needs the store (issue 5 wires it).
-    #[error(
-        "{what}: writing to the database is not wired yet; use --dry-run to check the file and see what would be written"
-    )]
-    NeedsStore {
+    /// The command cannot write to the database yet.
+    #[error("{what}: {why}; use --dry-run to check the file and see what would be written")]
+    DryRunOnly {
         /// The command.
         what: &'static str,
+        /// Why not.
+        why: &'static str,
     },
+    /// A needed option is missing.
+    #[error("{0}")]
+    Usage(String),
     /// A file could not be written.
     #[error("{}: cannot write: {source}", path.display())]
     Write {
@@ -65,7 +77,10 @@ pub enum CliError {
 impl CliError {
     /// 2 for usage errors (clap exits with 2 itself), 1 for everything else.
     pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(1)
+        match self {
+            CliError::Usage(_) => ExitCode::from(2),
+            _ => ExitCode::from(1),
+        }
     }
 }
 

@@ -1,20 +1,22 @@
 //! `skillhub import …` and `skillhub export …`: read files, call `skillhub-import`, print.
 //!
-//! There is no store yet (issue 5): imports run with `--dry-run`, which reads and checks the file
-//! in full and prints what would be written; without it they fail and say so.
+//! `--dry-run` reads and checks the file in full and prints what would be written. Without it,
+//! a calendar's sessions go into the database in one transaction (all or nothing); people from
+//! a spreadsheet can only be checked for now (the database keeps no register of people yet).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use skillhub_core::fixture::Catalog;
-use skillhub_core::ids::{HubId, ProgramId};
+use skillhub_core::capacity::Seats;
+use skillhub_core::ids::{HubId, ProgramId, SessionId};
 use skillhub_core::italian;
-use skillhub_core::session::Ambiguity;
-use skillhub_core::session::Session;
+use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
 use skillhub_import::{calendar, ics};
 
+use crate::commands::{all_programs, find};
+use crate::context::Context;
 use crate::error::{CliError, Result};
 
 /// `skillhub import …`
@@ -24,17 +26,16 @@ pub enum ImportCommand {
     ///
     /// Every line that starts with a date (after an optional bullet and weekday) must be a valid
     /// entry; month headers, blank lines and prose are ignored. All problems are reported, and
-    /// nothing is imported when any line fails. Writing the sessions to the database needs the
-    /// store (issue 5), which does not exist yet: run with --dry-run, which checks the file and
-    /// prints the sessions.
+    /// nothing is imported when any line fails. Without --dry-run the sessions are written to the
+    /// program and hub given (--program, --hub, --seats), all in one transaction.
     Calendar(CalendarArgs),
     /// Reads a spreadsheet (CSV) as Italian offices write it: `;`, `,` or tab separators,
     /// UTF-8 with or without BOM or Windows-1252, dd/mm/yyyy dates, decimal commas, Sì/No.
     ///
     /// The file is streamed and every row validated (codice fiscale and partita IVA check
     /// characters, e-mail, DigComp level, dates); all problems are reported, each with its line
-    /// and column, and nothing is imported when any row fails. Writing needs the store
-    /// (issue 5), which does not exist yet: run with --dry-run.
+    /// and column, and nothing is imported when any row fails. The database keeps no register
+    /// of people yet, so run with --dry-run.
     Csv {
         /// What the file holds.
         #[arg(value_enum)]
@@ -47,7 +48,8 @@ pub enum ImportCommand {
         /// The most problems listed (the rest are counted).
         #[arg(long, default_value_t = 100)]
         max_problems: usize,
-        /// Only read and check the file; write nothing. Required until the store exists.
+        /// Only read and check the file; write nothing (required for now: the database keeps no
+        /// register of people yet).
         #[arg(long)]
         dry_run: bool,
         /// Print JSON: {"rows", "delimiter", "encoding"}.
@@ -86,18 +88,20 @@ pub struct CalendarArgs {
     /// The IANA zone of the times, e.g. Europe/Rome.
     #[arg(long)]
     zone: Zone,
-    /// The program the sessions belong to (used when writing to the store).
+    /// The program the sessions belong to (needed to write them).
     #[arg(long, requires = "hub")]
     program: Option<ProgramId>,
-    /// The hub the sessions happen in (used when writing to the store).
+    /// The hub the sessions happen in (needed to write them).
     #[arg(long, requires = "program")]
     hub: Option<HubId>,
+    /// In-person seats of each session (needed to write them).
+    #[arg(long)]
+    seats: Option<u32>,
     /// Which occurrence to take for a time that happens twice (clocks going back); by default
     /// such a time is an error.
     #[arg(long, value_enum)]
     ambiguous: Option<Occurrence>,
-    /// Only read and check the file; print the sessions, write nothing. Required until the store
-    /// exists (issue 5).
+    /// Only read and check the file; print the sessions, write nothing.
     #[arg(long)]
     dry_run: bool,
     /// Print JSON: {"sessions":[{"title","local_date","local_start","local_end","zone",
@@ -121,8 +125,7 @@ pub enum ExportCommand {
     /// Writes sessions as an iCalendar file (RFC 5545) to subscribe to: one event per session
     /// with a stable UID, UTC times (or local ones with --local-times), title and place.
     ///
-    /// Without --program or --hub, every session of every program. The sessions come from the
-    /// seed programs until the store exists (issue 5).
+    /// Without --program or --hub, every session of every program in the database.
     #[command(group(clap::ArgGroup::new("scope").args(["program", "hub"])))]
     Ics {
         /// Only this program's sessions.
@@ -151,9 +154,9 @@ pub enum ExportCommand {
 }
 
 /// Runs `skillhub import …`; the text to print on success.
-pub fn run(cmd: ImportCommand) -> Result<String> {
+pub async fn run(ctx: &Context, cmd: ImportCommand) -> Result<String> {
     match cmd {
-        ImportCommand::Calendar(args) => import_calendar(args),
+        ImportCommand::Calendar(args) => import_calendar(ctx, args).await,
         ImportCommand::Csv {
             kind: CsvKind::People,
             file,
@@ -163,7 +166,10 @@ pub fn run(cmd: ImportCommand) -> Result<String> {
             json,
         } => {
             if !dry_run {
-                return Err(CliError::NeedsStore { what: "import csv" });
+                return Err(CliError::DryRunOnly {
+                    what: "import csv people",
+                    why: "the database keeps no register of people yet",
+                });
             }
             let reader = std::fs::File::open(&file).map_err(|source| CliError::Read {
                 path: file.clone(),
@@ -220,12 +226,17 @@ pub fn run(cmd: ImportCommand) -> Result<String> {
     }
 }
 
-fn import_calendar(args: CalendarArgs) -> Result<String> {
-    if !args.dry_run {
-        return Err(CliError::NeedsStore {
-            what: "import calendar",
-        });
-    }
+async fn import_calendar(ctx: &Context, args: CalendarArgs) -> Result<String> {
+    // Check the options that writing needs before reading anything.
+    let target = match (&args.program, &args.hub, args.seats, args.dry_run) {
+        (_, _, _, true) => None,
+        (Some(program), Some(hub), Some(seats), false) => Some((program, hub, seats)),
+        _ => {
+            return Err(CliError::Usage(
+                "import calendar: to write the sessions give --program, --hub and --seats (or use --dry-run)".into(),
+            ));
+        }
+    };
     let text = read(&args.file)?;
     let options = calendar::Options {
         year: args.year,
@@ -237,6 +248,9 @@ fn import_calendar(args: CalendarArgs) -> Result<String> {
         },
     };
     let listing = calendar::parse(&display(&args.file), &text, &options)?;
+    if let Some((program, hub, seats)) = target {
+        return write_calendar(ctx, &listing, program, hub, seats, options.ambiguity).await;
+    }
     if args.json {
         return Ok(serde_json::to_string_pretty(&listing)? + "\n");
     }
@@ -261,9 +275,67 @@ fn import_calendar(args: CalendarArgs) -> Result<String> {
     Ok(out)
 }
 
+/// Writes a checked listing's sessions into the database, all in one transaction. Session ids
+/// are `HUB-YYYY-MM-DD-HHMM`, so importing the same listing twice is refused, not duplicated.
+async fn write_calendar(
+    ctx: &Context,
+    listing: &calendar::Listing,
+    program: &ProgramId,
+    hub: &HubId,
+    seats: u32,
+    ambiguity: Ambiguity,
+) -> Result<String> {
+    let known = find(ctx, program.as_str()).await?;
+    let zone = known
+        .hub(hub)
+        .ok_or_else(|| CliError::UnknownHub(hub.to_string()))?
+        .zone;
+    let seats = Seats::new(i64::from(seats), 0)
+        .map_err(|err| CliError::Usage(format!("--seats: {err}")))?;
+    let mut sessions = Vec::with_capacity(listing.sessions().len());
+    for listed in listing.sessions() {
+        let id = format!(
+            "{hub}-{}-{}",
+            listed.local_date().format("%Y-%m-%d"),
+            listed.local_start().format("%H%M")
+        );
+        let spec = SessionSpec {
+            id: SessionId::parse(&id)
+                .map_err(|err| CliError::Usage(format!("session id: {err}")))?,
+            program: program.clone(),
+            hub: Some(hub.clone()),
+            room: None,
+            title: listed.title().to_owned(),
+            competences: Vec::new(),
+            level: None,
+            mode: Mode::InPerson,
+            seats,
+            trainers: Vec::new(),
+            date: listed.local_date(),
+            start: listed.local_start(),
+            end: listed.local_end(),
+            zone,
+            ambiguity,
+        };
+        // The listing was checked in the same zone, so this only fails on a hub in another zone.
+        let session = Session::new(spec)
+            .map_err(|err| CliError::Usage(format!("line {}: {err}", listed.line())))?;
+        sessions.push(session);
+    }
+    let store = ctx.store().await?;
+    let created = store
+        .create_sessions("cli", &sessions)
+        .await
+        .map_err(|err| ctx.db_error(err))?;
+    Ok(format!(
+        "{} incontri scritti in {program} ({hub})\n",
+        created.len()
+    ))
+}
+
 /// Runs `skillhub export …`; the text to print on success (empty when written to a file).
-pub fn run_export(cmd: ExportCommand) -> Result<String> {
-    let catalog = Catalog::seeds()?;
+pub async fn run_export(ctx: &Context, cmd: ExportCommand) -> Result<String> {
+    let programs = all_programs(ctx).await?;
     let (program, hub, local_times, output) = match cmd {
         ExportCommand::Ics {
             program,
@@ -272,8 +344,9 @@ pub fn run_export(cmd: ExportCommand) -> Result<String> {
             output,
         } => (program, hub, local_times, output),
         ExportCommand::Csv { program, output } => {
-            let program = catalog
-                .program(program.as_str())
+            let program = programs
+                .iter()
+                .find(|p| p.id() == &program)
                 .ok_or_else(|| CliError::UnknownProgram(program.to_string()))?;
             let bytes = skillhub_import::csv::write_sessions(program, Vec::new())?;
             return match output {
@@ -298,22 +371,21 @@ pub fn run_export(cmd: ExportCommand) -> Result<String> {
     };
     let text = match (program, hub) {
         (Some(id), _) => {
-            let program = catalog
-                .program(id.as_str())
+            let program = programs
+                .iter()
+                .find(|p| p.id() == &id)
                 .ok_or_else(|| CliError::UnknownProgram(id.to_string()))?;
             ics::export_program(program, &options)
         }
         (None, Some(id)) => {
-            let program = catalog
-                .programs()
+            let program = programs
                 .iter()
                 .find(|p| p.hub(&id).is_some())
                 .ok_or_else(|| CliError::UnknownHub(id.to_string()))?;
             ics::export_hub(program, &id, &options)?
         }
         (None, None) => {
-            let sessions: Vec<(&Session, String)> = catalog
-                .programs()
+            let sessions: Vec<(&Session, String)> = programs
                 .iter()
                 .flat_map(|p| {
                     p.sessions().iter().map(move |s| {

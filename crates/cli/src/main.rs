@@ -1,7 +1,9 @@
 //! `skillhub`: the command line of skillhub. Glue only: it parses arguments, reads files, calls
-//! `skillhub-core` and prints; no rule lives here.
+//! `skillhub-core` (rules), `skillhub-import` (files) and `skillhub-store` (the database), and
+//! prints; no rule lives here.
 
 mod commands;
+mod context;
 mod error;
 mod import;
 mod output;
@@ -10,10 +12,24 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::context::Context;
+
 /// Runs digital-skills training programs: hubs, sessions, seats, eligibility.
 #[derive(Debug, Parser)]
 #[command(name = "skillhub", version, about)]
 struct Cli {
+    /// The database: sqlite://FILE or postgres://…; a new one is created, migrated and loaded
+    /// with the six seed programs.
+    #[arg(
+        long,
+        global = true,
+        env = "SKILLHUB_DB",
+        default_value = "sqlite://skillhub.db"
+    )]
+    db: String,
+    /// Start a new database empty instead of with the seed programs.
+    #[arg(long, global = true)]
+    empty: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -35,17 +51,36 @@ enum Command {
     /// Writes files out of skillhub: iCalendar, spreadsheets for Italian Excel.
     #[command(subcommand)]
     Export(import::ExportCommand),
+    /// Operator tokens (secrets scoped to one program, for the HTTP API).
+    #[command(subcommand)]
+    Tokens(commands::TokensCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Programs(cmd) => commands::programs(cmd),
-        Command::Sessions(cmd) => commands::sessions(cmd),
-        Command::Eligibility(cmd) => commands::eligibility(cmd),
-        Command::Import(cmd) => import::run(cmd),
-        Command::Export(cmd) => import::run_export(cmd),
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
     };
+    let ctx = Context::new(cli.db, cli.empty);
+    let result = runtime.block_on(async {
+        let result = match cli.command {
+            Command::Programs(cmd) => commands::programs(&ctx, cmd).await,
+            Command::Sessions(cmd) => commands::sessions(&ctx, cmd).await,
+            Command::Eligibility(cmd) => commands::eligibility(&ctx, cmd).await,
+            Command::Import(cmd) => import::run(&ctx, cmd).await,
+            Command::Export(cmd) => import::run_export(&ctx, cmd).await,
+            Command::Tokens(cmd) => commands::tokens(&ctx, cmd).await,
+        };
+        ctx.close().await;
+        result
+    });
     match result {
         Ok(text) => {
             print!("{text}");

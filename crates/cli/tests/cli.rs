@@ -77,12 +77,12 @@ fn programs_list_names_the_six_seed_programs() {
     assert_eq!(
         ids,
         [
-            "community-skill-hubs",
-            "she-means-business",
-            "leadership-circles",
-            "cooperazione-digitale",
             "binario-f",
-            "milano-digitale"
+            "community-skill-hubs",
+            "cooperazione-digitale",
+            "leadership-circles",
+            "milano-digitale",
+            "she-means-business"
         ]
     );
     let text = ok(dir.path(), &["programs", "list"]);
@@ -252,4 +252,114 @@ fn errors_name_the_file_and_line() {
         2,
         "unrecognized subcommand",
     );
+}
+
+const PILOT: &str = "Laboratori pilota, Milano Digital Week\n\nMarzo 2020:\n- mer 11/03 ore 9.30-12.30 ➔ SPID e servizi online del Comune\n- giovedì 12 marzo (14,30 – 17) → Fascicolo del cittadino\n";
+
+#[test]
+fn a_calendar_goes_into_the_database_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pilota.txt"), PILOT).unwrap();
+    let import = [
+        "import",
+        "calendar",
+        "pilota.txt",
+        "--year",
+        "2020",
+        "--zone",
+        "Europe/Rome",
+        "--program",
+        "milano-digitale",
+        "--hub",
+        "municipio-4",
+        "--seats",
+        "25",
+    ];
+    assert_eq!(
+        ok(dir.path(), &import),
+        "2 incontri scritti in milano-digitale (municipio-4)\n"
+    );
+    assert!(
+        dir.path().join("skillhub.db").is_file(),
+        "the default database is ./skillhub.db"
+    );
+    let listed = ok(
+        dir.path(),
+        &["sessions", "list", "--program", "milano-digitale"],
+    );
+    assert_eq!(
+        listed,
+        "mercoledì 11 marzo 2020, 9:30–12:30  SPID e servizi online del Comune  (Municipio 4, in presenza, 25 posti) [municipio-4-2020-03-11-0930]\n\
+         giovedì 12 marzo 2020, 14:30–17:00  Fascicolo del cittadino  (Municipio 4, in presenza, 25 posti) [municipio-4-2020-03-12-1430]\n"
+    );
+    // The same listing again: refused whole, nothing duplicated.
+    fails(
+        dir.path(),
+        &import,
+        1,
+        "a session with id \"municipio-4-2020-03-11-0930\" exists already",
+    );
+    let again = ok(
+        dir.path(),
+        &["sessions", "list", "--program", "milano-digitale"],
+    );
+    assert_eq!(again.lines().count(), 2);
+    // Without --seats nothing is read or written: a usage error.
+    fails(
+        dir.path(),
+        &import[..import.len() - 2],
+        2,
+        "give --program, --hub and --seats",
+    );
+    let ics = ok(dir.path(), &["export", "ics", "--hub", "municipio-4"]);
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+    assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2);
+    assert!(ics.contains("DTSTART:20200311T083000Z"), "{ics}");
+}
+
+#[test]
+fn dry_runs_touch_no_database() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pilota.txt"), PILOT).unwrap();
+    let out = ok(
+        dir.path(),
+        &[
+            "import",
+            "calendar",
+            "pilota.txt",
+            "--year",
+            "2020",
+            "--zone",
+            "Europe/Rome",
+            "--dry-run",
+            "--json",
+        ],
+    );
+    let value = json(&out);
+    assert_eq!(value["sessions"][1]["starts_at"], "2020-03-12T13:30:00Z");
+    assert_eq!(value["sessions"][1]["line"], 5);
+    assert!(!dir.path().join("skillhub.db").exists());
+}
+
+#[test]
+fn operator_tokens_are_printed_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("ops.db").display());
+    let token = ok(
+        dir.path(),
+        &["--db", &db, "tokens", "create", "--program", "binario-f"],
+    );
+    assert_eq!(token.trim().len(), 64, "{token}");
+    fails(
+        dir.path(),
+        &["--db", &db, "tokens", "create", "--program", "nope"],
+        1,
+        "no program has id \"nope\"",
+    );
+    let empty = format!("sqlite://{}", dir.path().join("empty.db").display());
+    let none = json(&ok(
+        dir.path(),
+        &["--db", &empty, "--empty", "programs", "list", "--json"],
+    ));
+    assert_eq!(none["programs"].as_array().unwrap().len(), 0);
 }
