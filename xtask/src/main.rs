@@ -2,57 +2,72 @@
 //!
 //! - `cargo xtask ci`: what CI runs — format check, clippy with `-D warnings`, the whole test
 //!   suite (the tidy checks of `xtask/tests/tidy.rs` included), and `cargo doc`.
+//! - `cargo xtask bench [match|import]`: the end-to-end benchmarks, printed as a table (the
+//!   criterion micro-benchmarks run with `cargo bench`).
+
+mod bench_import;
+mod bench_match;
 
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("ci") => ci(),
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["ci"] => ci(),
+        ["bench"] => bench_all(),
+        ["bench", "match"] => bench_match::run(),
+        ["bench", "import"] | ["bench-import"] => bench_import::run(),
         _ => {
-            eprintln!("usage: cargo xtask ci");
+            eprintln!("usage: cargo xtask ci | bench [match|import]");
             ExitCode::from(2)
         }
     }
 }
 
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
+}
+
+/// Runs `cargo ARGS` and says whether it succeeded.
+pub fn run_cargo(args: &[&str]) -> bool {
+    eprintln!("xtask: cargo {}", args.join(" "));
+    matches!(
+        Command::new(cargo()).args(args).env("RUSTDOCFLAGS", "-D warnings").status(),
+        Ok(status) if status.success()
+    )
+}
+
 /// Runs each step in order and stops at the first failure.
 fn ci() -> ExitCode {
-    let steps: [(&str, &[&str]); 4] = [
-        ("format", &["fmt", "--all", "--check"]),
-        (
-            "lint",
-            &[
-                "clippy",
-                "--workspace",
-                "--all-targets",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        ),
-        ("test", &["test", "--workspace"]),
-        ("doc", &["doc", "--workspace", "--no-deps"]),
+    let steps: [&[&str]; 4] = [
+        &["fmt", "--all", "--check"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &["test", "--workspace"],
+        &["doc", "--workspace", "--no-deps"],
     ];
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    for (name, args) in steps {
-        eprintln!("xtask ci: {name}: cargo {}", args.join(" "));
-        let status = Command::new(&cargo)
-            .args(args)
-            .env("RUSTDOCFLAGS", "-D warnings")
-            .status();
-        match status {
-            Ok(status) if status.success() => {}
-            Ok(status) => {
-                eprintln!("xtask ci: {name} failed ({status})");
-                return ExitCode::FAILURE;
-            }
-            Err(err) => {
-                eprintln!("xtask ci: cannot run cargo: {err}");
-                return ExitCode::FAILURE;
-            }
+    for step in steps {
+        if !run_cargo(step) {
+            eprintln!("xtask ci: `cargo {}` failed", step.join(" "));
+            return ExitCode::FAILURE;
         }
     }
     eprintln!("xtask ci: all steps passed");
     ExitCode::SUCCESS
+}
+
+fn bench_all() -> ExitCode {
+    let results = [bench_match::run(), bench_import::run()];
+    if results.iter().all(|r| *r == ExitCode::SUCCESS) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

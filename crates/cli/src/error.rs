@@ -37,6 +37,9 @@ pub enum CliError {
         #[source]
         source: skillhub_store::Error,
     },
+    /// An input file is wrong; the message names the file and the place.
+    #[error("{0}")]
+    Input(String),
     /// No program has the id.
     #[error("no program has id {0:?} (see `skillhub programs list`)")]
     UnknownProgram(String),

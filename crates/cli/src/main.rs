@@ -2,6 +2,7 @@
 //! `skillhub-core` (rules), `skillhub-import` (files) and `skillhub-store` (the database), and
 //! prints; no rule lives here.
 
+mod allocation;
 mod commands;
 mod context;
 mod error;
@@ -51,6 +52,13 @@ enum Command {
     /// Writes files out of skillhub: iCalendar, spreadsheets for Italian Excel.
     #[command(subcommand)]
     Export(import::ExportCommand),
+    /// Many-to-one stable matching: the applicant-optimal assignment of an instance file.
+    Match(allocation::MatchArgs),
+    /// A verifiable lottery: draw an order anyone can recompute, or check one.
+    #[command(subcommand)]
+    Lottery(allocation::LotteryCommand),
+    /// Places people in sessions by DigComp level and preference (a file in, a report out).
+    Place(allocation::PlaceArgs),
     /// Operator tokens (secrets scoped to one program, for the HTTP API).
     #[command(subcommand)]
     Tokens(commands::TokensCommand),
@@ -77,6 +85,9 @@ fn main() -> ExitCode {
             Command::Import(cmd) => import::run(&ctx, cmd).await,
             Command::Export(cmd) => import::run_export(&ctx, cmd).await,
             Command::Tokens(cmd) => commands::tokens(&ctx, cmd).await,
+            Command::Match(args) => allocation::run_match(args),
+            Command::Lottery(cmd) => allocation::run_lottery(cmd),
+            Command::Place(args) => allocation::run_place(args),
         };
         ctx.close().await;
         result
