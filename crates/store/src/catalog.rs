@@ -95,6 +95,13 @@ pub struct SessionFilter {
     pub limit: Option<u32>,
 }
 
+/// Whether loading programs requires an empty database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Only {
+    Always,
+    IfEmpty,
+}
+
 /// A session to create (admin).
 #[derive(Debug, Clone)]
 pub struct NewSession {
@@ -136,8 +143,33 @@ impl Store {
     /// Stores programs with their hubs and sessions, in one transaction. `texts[i]` is the TOML
     /// of `catalog.programs()[i]`, kept so the program can be rebuilt exactly.
     pub async fn load_programs(&self, catalog: &Catalog, texts: &[&str]) -> Result<()> {
+        self.load(catalog, texts, Only::Always).await.map(|_| ())
+    }
+
+    /// Like [`Store::load_programs`], but only into a database that has no program yet; true
+    /// when it loaded. Safe when several processes open a new database at once: PostgreSQL
+    /// locks the table, SQLite's writer lock serialises them.
+    pub async fn load_programs_if_empty(&self, catalog: &Catalog, texts: &[&str]) -> Result<bool> {
+        self.load(catalog, texts, Only::IfEmpty).await
+    }
+
+    async fn load(&self, catalog: &Catalog, texts: &[&str], only: Only) -> Result<bool> {
         let now = loaded_at();
+        let postgres = self.kind() == crate::BackendKind::Postgres;
         write_tx!(self, |tx, _lock| {
+            if only == Only::IfEmpty {
+                if postgres {
+                    sqlx::query("LOCK TABLE programs IN EXCLUSIVE MODE")
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM programs")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if count > 0 {
+                    return Ok(false);
+                }
+            }
             for (program, text) in catalog.programs().iter().zip(texts) {
                 sqlx::query("INSERT INTO programs (id, name, definition, loaded_at) VALUES ($1, $2, $3, $4)")
                     .bind(program.id().as_str())
@@ -175,7 +207,7 @@ impl Store {
                         .await?;
                 }
             }
-            Ok::<(), Error>(())
+            Ok::<bool, Error>(true)
         })
     }
 

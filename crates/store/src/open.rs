@@ -59,7 +59,7 @@ impl Store {
         if fresh && options.seed == Seed::Programs {
             let catalog = Catalog::parse(SEED_PROGRAMS)?;
             let texts: Vec<&str> = SEED_PROGRAMS.iter().map(|(_, text)| *text).collect();
-            store.load_programs(&catalog, &texts).await?;
+            store.load_programs_if_empty(&catalog, &texts).await?;
         }
         Ok(store)
     }

@@ -127,6 +127,7 @@ contract!(
     sessions_page_in_start_order,
     online_seats_only_for_sessions_that_offer_them,
     sessions_are_created_all_or_nothing,
+    reopening_never_seeds_twice,
 );
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
@@ -656,4 +657,23 @@ async fn sessions_are_created_all_or_nothing(store: Store, _url: String) {
         .unwrap()
         .unwrap();
     assert_eq!(program.sessions().len(), 16);
+}
+
+async fn reopening_never_seeds_twice(store: Store, url: String) {
+    // Several processes may open a new PostgreSQL database at once: all of them open it, and the
+    // seed programs are loaded once. (SQLite serves one process: opened again, not in parallel.)
+    let opens: Vec<Store> = if url.starts_with("postgres") {
+        let tasks = parallel(3, |_| {
+            let url = url.clone();
+            async move { Store::open(&url, &OpenOptions::default()).await.unwrap() }
+        });
+        tasks.await
+    } else {
+        vec![Store::open(&url, &OpenOptions::default()).await.unwrap()]
+    };
+    for other in opens {
+        assert_eq!(other.programs().await.unwrap().len(), 6);
+        other.close().await;
+    }
+    assert_eq!(store.programs().await.unwrap().len(), 6);
 }
