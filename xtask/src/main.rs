@@ -4,9 +4,12 @@
 //!   suite (the tidy checks of `xtask/tests/tidy.rs` included), and `cargo doc`.
 //! - `cargo xtask bench [match|import]`: the end-to-end benchmarks, printed as a table (the
 //!   criterion micro-benchmarks run with `cargo bench`).
+//! - `cargo xtask loadtest`: registrations per second against real servers (SQLite; PostgreSQL
+//!   with one and two processes).
 
 mod bench_import;
 mod bench_match;
+mod loadtest;
 
 use std::process::{Command, ExitCode};
 
@@ -18,8 +21,9 @@ fn main() -> ExitCode {
         ["bench"] => bench_all(),
         ["bench", "match"] => bench_match::run(),
         ["bench", "import"] | ["bench-import"] => bench_import::run(),
+        ["loadtest"] => loadtest::run(),
         _ => {
-            eprintln!("usage: cargo xtask ci | bench [match|import]");
+            eprintln!("usage: cargo xtask ci | bench [match|import] | loadtest");
             ExitCode::from(2)
         }
     }

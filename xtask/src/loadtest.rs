@@ -1,0 +1,398 @@
+//! `cargo xtask loadtest`: registrations per second against real `skillhub serve` processes.
+//!
+//! Bounded in count and time, loopback only. For each configuration — SQLite with one process,
+//! PostgreSQL with one and with two processes sharing a database — it starts release servers on
+//! `127.0.0.1:0` with the rate limit off, creates a session of 10,000 seats through the admin API,
+//! sends 12,000 registrations from 64 concurrent clients spread over the processes, then checks
+//! the outcome through the API (never more confirmed than seats, waiting positions exactly
+//! 1..n, every 201 present) and prints registrations/s and p50/p99 latency.
+//!
+//! PostgreSQL runs on `TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`): a fresh
+//! database is created and dropped for each configuration.
+
+use std::path::{Path, PathBuf};
+use std::process::{ExitCode, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+const SEATS: u64 = 10_000;
+const REQUESTS: u64 = 12_000;
+const CLIENTS: u64 = 64;
+const ADMIN: &str = "loadtest-admin-token";
+/// No run may take longer than this.
+const DEADLINE: Duration = Duration::from_secs(300);
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_default()
+}
+
+/// One configuration's figures.
+struct Figures {
+    label: String,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    confirmed: u64,
+    waitlisted: u64,
+    ok: bool,
+}
+
+/// A minimal HTTP/1.1 client on one keep-alive connection: enough for JSON requests on
+/// loopback, with `Content-Length` or chunked responses.
+struct Client {
+    stream: BufReader<TcpStream>,
+}
+
+impl Client {
+    async fn connect(addr: &str) -> std::io::Result<Client> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Client {
+            stream: BufReader::new(stream),
+        })
+    }
+
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+    ) -> std::io::Result<(u16, String)> {
+        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        if let Some(token) = token {
+            request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        let body = body.unwrap_or("");
+        if !body.is_empty() {
+            request.push_str("Content-Type: application/json\r\n");
+        }
+        request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        self.stream.get_mut().write_all(request.as_bytes()).await?;
+        let mut status_line = String::new();
+        self.stream.read_line(&mut status_line).await?;
+        let status: u16 = status_line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| std::io::Error::other(format!("bad status line {status_line:?}")))?;
+        let (mut length, mut chunked) = (0usize, false);
+        loop {
+            let mut line = String::new();
+            self.stream.read_line(&mut line).await?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            let lower = line.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            } else if lower.starts_with("transfer-encoding:") && lower.contains("chunked") {
+                chunked = true;
+            }
+        }
+        let mut bytes = Vec::new();
+        if chunked {
+            loop {
+                let mut size = String::new();
+                self.stream.read_line(&mut size).await?;
+                let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+                let mut chunk = vec![0; n + 2];
+                self.stream.read_exact(&mut chunk).await?;
+                if n == 0 {
+                    break;
+                }
+                bytes.extend_from_slice(&chunk[..n]);
+            }
+        } else {
+            bytes.resize(length, 0);
+            self.stream.read_exact(&mut bytes).await?;
+        }
+        Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+    }
+}
+
+/// Starts `skillhub serve` on port 0 and returns it with the address it printed.
+async fn start_server(db: &str) -> Result<(Child, String), String> {
+    let binary = root().join("target/release/skillhub");
+    let mut child = Command::new(binary)
+        .args(["serve", "--db", db, "--addr", "127.0.0.1:0"])
+        .env("SKILLHUB_ADMIN_TOKEN", ADMIN)
+        .env("SKILLHUB_RATE_LIMIT", "0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start skillhub serve: {e}"))?;
+    let stderr = child.stderr.take().ok_or("no stderr")?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = BufReader::new(stderr).lines();
+    let mut out_lines = BufReader::new(stdout).lines();
+    let found = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let line = tokio::select! {
+                line = lines.next_line() => line,
+                line = out_lines.next_line() => line,
+            };
+            match line {
+                Ok(Some(line)) => {
+                    if let Some(at) = line.find("http://") {
+                        let url = line[at + 7..]
+                            .split(|c: char| c.is_whitespace() || c == '/')
+                            .next()
+                            .unwrap_or("")
+                            .to_owned();
+                        return Ok(url);
+                    }
+                }
+                Ok(None) => return Err("the server exited before listening".to_owned()),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    })
+    .await
+    .map_err(|_| "the server did not say where it listens within 60 s".to_owned())??;
+    // Keep draining the server's output so it never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    tokio::spawn(async move { while let Ok(Some(_)) = out_lines.next_line().await {} });
+    Ok((child, found))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+async fn run_config(label: &str, db: &str, processes: usize) -> Result<Figures, String> {
+    let mut servers = Vec::new();
+    for _ in 0..processes {
+        // One after the other: the first creates and seeds the database.
+        servers.push(start_server(db).await?);
+    }
+    let addrs: Vec<String> = servers.iter().map(|(_, a)| a.clone()).collect();
+    let mut admin = Client::connect(&addrs[0])
+        .await
+        .map_err(|e| e.to_string())?;
+    let body = format!(
+        r#"{{"program_id":"binario-f","hub_id":"binario-f-roma-termini","title":"Prova di carico","starts_at":"2019-06-11T07:30:00Z","ends_at":"2019-06-11T11:30:00Z","capacity":{SEATS},"mode":"in_person"}}"#
+    );
+    let (status, created) = admin
+        .send("POST", "/v1/sessions", Some(&body), Some(ADMIN))
+        .await
+        .map_err(|e| e.to_string())?;
+    if status != 201 {
+        return Err(format!("creating the session: {status} {created}"));
+    }
+    let session: serde_json::Value = serde_json::from_str(&created).map_err(|e| e.to_string())?;
+    let session_id = session["id"].as_str().ok_or("no session id")?.to_owned();
+    let path = Arc::new(format!("/v1/sessions/{session_id}/registrations"));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for client in 0..CLIENTS {
+        let addr = addrs[client as usize % addrs.len()].clone();
+        let path = path.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut http = Client::connect(&addr).await.map_err(|e| e.to_string())?;
+            let mut latencies = Vec::new();
+            let mut ids = Vec::new();
+            let mut n = client;
+            while n < REQUESTS {
+                if started.elapsed() > DEADLINE {
+                    return Err("deadline passed".to_owned());
+                }
+                let body = format!(
+                    r#"{{"email":"persona{n}@example.it","name":"Persona {n}","attributes":{{}}}}"#
+                );
+                let sent = Instant::now();
+                let (status, reply) = http
+                    .send("POST", &path, Some(&body), None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                latencies.push(sent.elapsed());
+                if status != 201 {
+                    return Err(format!("registration {n}: {status} {reply}"));
+                }
+                let value: serde_json::Value =
+                    serde_json::from_str(&reply).map_err(|e| e.to_string())?;
+                ids.push(value["id"].as_i64().unwrap_or(-1));
+                n += CLIENTS;
+            }
+            Ok::<_, String>((latencies, ids))
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut ids = Vec::new();
+    for task in tasks {
+        let (l, i) = task.await.map_err(|e| e.to_string())??;
+        latencies.extend(l);
+        ids.extend(i);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort_unstable();
+    // Check through the API: counts, positions, every 201 present.
+    let (status, list) = admin
+        .send(
+            "GET",
+            &format!("/v1/sessions/{session_id}/registrations"),
+            None,
+            Some(ADMIN),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if status != 200 {
+        return Err(format!("listing registrations: {status}"));
+    }
+    let list: serde_json::Value = serde_json::from_str(&list).map_err(|e| e.to_string())?;
+    let items = list
+        .get("items")
+        .and_then(|v| v.as_array())
+        .or_else(|| list.as_array())
+        .ok_or("no registrations in the list")?;
+    let confirmed = items.iter().filter(|r| r["status"] == "confirmed").count() as u64;
+    let mut positions: Vec<i64> = items
+        .iter()
+        .filter(|r| r["status"] == "waitlisted")
+        .filter_map(|r| r["waitlist_position"].as_i64())
+        .collect();
+    positions.sort_unstable();
+    let contiguous = positions
+        .iter()
+        .enumerate()
+        .all(|(i, p)| *p == i as i64 + 1);
+    let mut listed: Vec<i64> = items.iter().filter_map(|r| r["id"].as_i64()).collect();
+    listed.sort_unstable();
+    ids.sort_unstable();
+    let all_present = ids == listed;
+    let ok = confirmed == SEATS.min(REQUESTS)
+        && contiguous
+        && all_present
+        && positions.len() as u64 == REQUESTS - confirmed;
+    for (mut child, _) in servers {
+        let _ = child.kill().await;
+    }
+    Ok(Figures {
+        label: label.to_owned(),
+        per_second: REQUESTS as f64 / elapsed.as_secs_f64(),
+        p50_ms: percentile(&latencies, 0.50),
+        p99_ms: percentile(&latencies, 0.99),
+        confirmed,
+        waitlisted: positions.len() as u64,
+        ok,
+    })
+}
+
+async fn pg_database(admin_url: &str, name: &str, create: bool) -> Result<(), String> {
+    let statement = if create {
+        format!("CREATE DATABASE {name}")
+    } else {
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    };
+    let status = Command::new("psql")
+        .args([admin_url, "-q", "-c", &statement])
+        .status()
+        .await
+        .map_err(|e| format!("psql: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("psql failed: {statement}"))
+    }
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let base = url.split('?').next().unwrap_or(url);
+    match base.rfind('/') {
+        Some(i) if i > base.find("//").map_or(0, |j| j + 1) => format!("{}/{name}", &base[..i]),
+        _ => format!("{base}/{name}"),
+    }
+}
+
+/// Runs the three configurations and prints the table.
+pub fn run() -> ExitCode {
+    if !crate::run_cargo(&["build", "--release", "-p", "skillhub-cli"]) {
+        return ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("loadtest: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let results = runtime.block_on(async {
+        let mut results = Vec::new();
+        let dir = root().join("target/loadtest");
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::create_dir_all(&dir);
+        let sqlite = format!("sqlite://{}", dir.join("load.db").display());
+        results.push(run_config("SQLite, 1 process", &sqlite, 1).await);
+        let pg = std::env::var("TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        for processes in [1, 2] {
+            let name = format!("skillhub_load_{processes}_{}", std::process::id());
+            let label = format!(
+                "PostgreSQL, {processes} process{}",
+                if processes > 1 { "es" } else { "" }
+            );
+            let outcome = match pg_database(&pg, &name, true).await {
+                Ok(()) => {
+                    let result = run_config(&label, &with_database(&pg, &name), processes).await;
+                    let _ = pg_database(&pg, &name, false).await;
+                    result
+                }
+                Err(e) => Err(e),
+            };
+            results.push(outcome.map_err(|e| format!("{label}: {e}")));
+        }
+        results
+    });
+    println!(
+        "| configuration | registrations | clients | registrations/s | p50 | p99 | confirmed | waitlisted | outcome |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut ok = true;
+    for result in results {
+        match result {
+            Ok(f) => {
+                ok &= f.ok;
+                println!(
+                    "| {} | {REQUESTS} | {CLIENTS} | {:.0} | {:.1} ms | {:.1} ms | {} | {} | {} |",
+                    f.label,
+                    f.per_second,
+                    f.p50_ms,
+                    f.p99_ms,
+                    f.confirmed,
+                    f.waitlisted,
+                    if f.ok {
+                        "no overbooking, positions 1..n"
+                    } else {
+                        "FAILED"
+                    }
+                );
+            }
+            Err(e) => {
+                ok = false;
+                println!("| {e} |");
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
