@@ -4,6 +4,8 @@
 //!   suite (the tidy checks of `xtask/tests/tidy.rs` included), and `cargo doc`.
 //! - `cargo xtask bench [match|import]`: the end-to-end benchmarks, printed as a table (the
 //!   criterion micro-benchmarks run with `cargo bench`).
+//! - `cargo xtask openapi`: writes the committed `openapi.json` from the server's routes (a test
+//!   in `skillhub-http` fails when it drifts).
 //! - `cargo xtask loadtest`: registrations per second against real servers (SQLite; PostgreSQL
 //!   with one and two processes).
 
@@ -22,8 +24,9 @@ fn main() -> ExitCode {
         ["bench", "match"] => bench_match::run(),
         ["bench", "import"] | ["bench-import"] => bench_import::run(),
         ["loadtest"] => loadtest::run(),
+        ["openapi"] => openapi(),
         _ => {
-            eprintln!("usage: cargo xtask ci | bench [match|import] | loadtest");
+            eprintln!("usage: cargo xtask ci | bench [match|import] | loadtest | openapi");
             ExitCode::from(2)
         }
     }
@@ -73,5 +76,20 @@ fn bench_all() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// Writes `openapi.json` at the repository root.
+fn openapi() -> ExitCode {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.json");
+    match std::fs::write(&path, skillhub_http::openapi_json()) {
+        Ok(()) => {
+            eprintln!("xtask openapi: wrote {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("xtask openapi: cannot write {}: {err}", path.display());
+            ExitCode::FAILURE
+        }
     }
 }

@@ -37,6 +37,9 @@ pub enum CliError {
         #[source]
         source: skillhub_store::Error,
     },
+    /// The server could not start or stopped with an error.
+    #[error("serve: {0}")]
+    Serve(#[source] skillhub_http::ServeError),
     /// An input file is wrong; the message names the file and the place.
     #[error("{0}")]
     Input(String),

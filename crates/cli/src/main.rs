@@ -8,6 +8,7 @@ mod context;
 mod error;
 mod import;
 mod output;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Runs the HTTP server: registrations until seats run out, waiting lists, the catalog.
+    ///
+    /// Settings from the environment: SKILLHUB_ADMIN_TOKEN (the admin bearer token),
+    /// SKILLHUB_RATE_LIMIT (public writes per minute per client address; default 600, 0 = off),
+    /// RUST_LOG (log filter; default info). Stops cleanly on Ctrl-C or SIGTERM.
+    Serve(serve::ServeArgs),
     /// Programs: list them, or show one.
     #[command(subcommand)]
     Programs(commands::ProgramsCommand),
@@ -79,6 +86,7 @@ fn main() -> ExitCode {
     let ctx = Context::new(cli.db, cli.empty);
     let result = runtime.block_on(async {
         let result = match cli.command {
+            Command::Serve(args) => serve::run(&ctx, args).await,
             Command::Programs(cmd) => commands::programs(&ctx, cmd).await,
             Command::Sessions(cmd) => commands::sessions(&ctx, cmd).await,
             Command::Eligibility(cmd) => commands::eligibility(&ctx, cmd).await,

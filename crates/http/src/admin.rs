@@ -1,0 +1,406 @@
+//! Admin routes: creating sessions and reading a session's registrations, for the admin token
+//! and for operator tokens of the session's program.
+//!
+//! A new session is built by core ([`Session::new`]), so it satisfies every invariant a seeded
+//! one does. The body gives UTC instants; the local times core wants are derived in the hub's
+//! zone (the program's without a hub), and a time that the clocks pass twice keeps the
+//! occurrence the instant names.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use skillhub_core::capacity::Seats;
+use skillhub_core::digcomp::LevelRange;
+use skillhub_core::ids::{HubId, ProgramId, SessionId};
+use skillhub_core::session::{Ambiguity, Mode, Session, SessionError, SessionSpec};
+use skillhub_core::tz::{LocalTime, Zone, supported_date};
+
+use crate::auth::{Credential, identify};
+use crate::catalog::wire_session;
+use crate::extract::{Bearer, Fields, JsonObject, at, string};
+use crate::problem::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::wire::{self, Problem, Registration, RegistrationList};
+
+/// Creates a session (admin, or an operator of its program).
+#[utoipa::path(post, path = "/v1/sessions", tag = "admin",
+    request_body(content = wire::NewSession, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new session", body = wire::Session,
+            headers(("Location" = String, description = "The session's URL"))),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A session with this id exists", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid field, named by its JSON pointer", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn create_session(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    body: Result<JsonObject, ApiError>,
+) -> ApiResult<Response> {
+    let credential = identify(&state, &bearer).await?;
+    if matches!(credential, Credential::Other(_)) {
+        return Err(ApiError::Forbidden);
+    }
+    let session = build_session(&state, &credential, body?).await?;
+    let created = state
+        .store()
+        .create_session(&credential.actor(), &skillhub_store::NewSession { session })
+        .await
+        .map_err(|err| match err {
+            skillhub_store::Error::UnknownProgram(_) => {
+                ApiError::invalid("/program_id", err.to_string())
+            }
+            skillhub_store::Error::UnknownHub(_) => ApiError::invalid("/hub_id", err.to_string()),
+            other => ApiError::from(other),
+        })?;
+    let body = wire_session(&created)?;
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/sessions/{}", created.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// The fields of a `POST /v1/sessions` body, each parsed on its own.
+struct Draft {
+    program_id: Option<ProgramId>,
+    hub_id: Option<HubId>,
+    title: Option<String>,
+    starts_at: Option<DateTime<Utc>>,
+    ends_at: Option<DateTime<Utc>>,
+    capacity: Option<u32>,
+    mode: Option<Mode>,
+    seats: Option<Seats>,
+    id: Option<SessionId>,
+    level: Option<LevelRange>,
+}
+
+fn id_field<T: std::str::FromStr<Err = skillhub_core::ids::IdError>>(
+    name: &'static str,
+) -> impl FnOnce(Value) -> Result<T, wire::FieldProblem> {
+    move |value| {
+        let text = string(name, value)?;
+        text.parse::<T>().map_err(|err| at(name, err))
+    }
+}
+
+fn instant_field(
+    name: &'static str,
+) -> impl FnOnce(Value) -> Result<DateTime<Utc>, wire::FieldProblem> {
+    move |value| {
+        let text = string(name, value)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|err| {
+                at(
+                    name,
+                    format!("{text:?} is not an RFC 3339 instant such as 2019-02-12T09:30:00+01:00 ({err})"),
+                )
+            })
+    }
+}
+
+impl Draft {
+    fn read(fields: &mut Fields) -> Draft {
+        Draft {
+            program_id: fields.required_with("program_id", id_field("program_id")),
+            hub_id: fields.optional_with("hub_id", id_field("hub_id")),
+            title: fields.required_with("title", |v| string("title", v)),
+            starts_at: fields.required_with("starts_at", instant_field("starts_at")),
+            ends_at: fields.required_with("ends_at", instant_field("ends_at")),
+            capacity: fields.optional("capacity"),
+            mode: fields.required("mode"),
+            seats: fields.optional("seats"),
+            id: fields.optional_with("id", id_field("id")),
+            level: fields.optional("level"),
+        }
+    }
+}
+
+/// The seats `capacity` gives a session of `mode`: a hybrid one is split half and half, the odd
+/// seat in the room.
+fn seats_for(mode: Mode, capacity: u32) -> Result<Seats, String> {
+    let n = i64::from(capacity);
+    let seats = match mode {
+        Mode::InPerson => Seats::new(n, 0),
+        Mode::Online => Seats::new(0, n),
+        Mode::Hybrid => Seats::new(n - n / 2, n / 2),
+    };
+    seats.map_err(|err| err.to_string())
+}
+
+/// Which occurrence a local time that happens twice means, given the instant the client sent.
+pub(crate) fn ambiguity_for(
+    zone: Zone,
+    local: NaiveDateTime,
+    instant: DateTime<Utc>,
+) -> Option<Ambiguity> {
+    match zone.resolve(local).ok()? {
+        LocalTime::Ambiguous { later, .. } if later == instant => Some(Ambiguity::Later),
+        LocalTime::Ambiguous { .. } => Some(Ambiguity::Earlier),
+        _ => None,
+    }
+}
+
+/// `HUB-YYYY-MM-DD-HHMM` (`PROGRAM-…` without a hub); a hash-based id when that is too long.
+fn default_id(
+    program: &ProgramId,
+    hub: Option<&HubId>,
+    local_start: NaiveDateTime,
+) -> ApiResult<SessionId> {
+    let prefix = hub.map_or_else(|| program.as_str(), |h| h.as_str());
+    let stamp = local_start.format("%Y-%m-%d-%H%M");
+    if let Ok(id) = SessionId::parse(&format!("{prefix}-{stamp}")) {
+        return Ok(id);
+    }
+    let digest = hex::encode(Sha256::digest(prefix.as_bytes()));
+    SessionId::parse(&format!("s-{}-{stamp}", &digest[..12])).map_err(ApiError::internal)
+}
+
+fn session_problem(err: &SessionError) -> ApiError {
+    let pointer = match err {
+        SessionError::Title => "/title",
+        SessionError::EndsBeforeStart { .. } => "/ends_at",
+        SessionError::SeatsForMode { .. } => "/seats",
+        _ => "/starts_at",
+    };
+    ApiError::invalid(pointer, err.to_string())
+}
+
+/// Parses and checks the body, then has core build the session.
+async fn build_session(
+    state: &AppState,
+    credential: &Credential,
+    body: JsonObject,
+) -> ApiResult<Session> {
+    let mut fields = body.fields;
+    let draft = Draft::read(&mut fields);
+    if let Some(program) = &draft.program_id
+        && !credential.manages(program.as_str())
+    {
+        return Err(ApiError::Forbidden);
+    }
+    if draft.capacity.is_none() && draft.seats.is_none() && !fields.has_errors() {
+        fields.error("/capacity", "give the capacity (or the seats per kind)");
+    }
+    fields.finish()?;
+    let (Some(program_id), Some(title), Some(starts_at), Some(ends_at), Some(mode)) = (
+        draft.program_id,
+        draft.title,
+        draft.starts_at,
+        draft.ends_at,
+        draft.mode,
+    ) else {
+        return Err(ApiError::internal(
+            "a required field passed the checks unread",
+        ));
+    };
+    let program = state.program(program_id.as_str()).await?.ok_or_else(|| {
+        ApiError::invalid("/program_id", format!("no program has id {program_id:?}"))
+    })?;
+    let zone = match &draft.hub_id {
+        Some(hub_id) => {
+            program
+                .hub(hub_id)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "/hub_id",
+                        format!("program {program_id} has no hub {hub_id}"),
+                    )
+                })?
+                .zone
+        }
+        None if mode == Mode::Online => program.zone(),
+        None => {
+            return Err(ApiError::invalid(
+                "/hub_id",
+                format!("a {} session needs a hub", mode.as_str()),
+            ));
+        }
+    };
+    let seats = match (draft.capacity, draft.seats) {
+        (Some(capacity), None) => {
+            seats_for(mode, capacity).map_err(|e| ApiError::invalid("/capacity", e))?
+        }
+        (capacity, Some(seats)) => {
+            if capacity.is_some_and(|c| c != seats.total()) {
+                return Err(ApiError::invalid(
+                    "/capacity",
+                    format!(
+                        "the capacity must be the sum of the seats ({})",
+                        seats.total()
+                    ),
+                ));
+            }
+            seats
+        }
+        (None, None) => return Err(ApiError::invalid("/capacity", "give the capacity")),
+    };
+    let local = |at: DateTime<Utc>, pointer: &str| {
+        zone.to_local(at)
+            .ok()
+            .filter(|l| supported_date(l.date()))
+            .ok_or_else(|| ApiError::invalid(pointer, "the date must be in the years 1900–2200"))
+    };
+    let local_start = local(starts_at, "/starts_at")?;
+    let local_end = local(ends_at, "/ends_at")?;
+    if ends_at <= starts_at {
+        return Err(ApiError::invalid(
+            "/ends_at",
+            "the session must end after it starts",
+        ));
+    }
+    if local_end.date() != local_start.date() {
+        return Err(ApiError::invalid(
+            "/ends_at",
+            format!(
+                "the session must end on the day it starts in {}",
+                zone.name()
+            ),
+        ));
+    }
+    let ambiguity = ambiguity_for(zone, local_start, starts_at)
+        .or_else(|| ambiguity_for(zone, local_end, ends_at))
+        .unwrap_or_default();
+    let id = match draft.id {
+        Some(id) => id,
+        None => default_id(&program_id, draft.hub_id.as_ref(), local_start)?,
+    };
+    let session = Session::new(SessionSpec {
+        id,
+        program: program_id,
+        hub: draft.hub_id,
+        room: None,
+        title,
+        competences: Vec::new(),
+        level: draft.level,
+        mode,
+        seats,
+        trainers: Vec::new(),
+        date: local_start.date(),
+        start: local_start.time(),
+        end: local_end.time(),
+        zone,
+        ambiguity,
+    })
+    .map_err(|err| session_problem(&err))?;
+    if session.starts_at() != starts_at || session.ends_at() != ends_at {
+        return Err(ApiError::invalid(
+            "/ends_at",
+            "both times fall in the hour the clocks repeat, on different sides of the change",
+        ));
+    }
+    Ok(session)
+}
+
+/// Every registration of a session (admin, or an operator of its program).
+#[utoipa::path(get, path = "/v1/sessions/{id}/registrations", tag = "admin",
+    params(("id" = String, Path, description = "Session id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Waiting ones in list order, then the others", body = RegistrationList),
+        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn session_registrations(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RegistrationList>> {
+    let credential = identify(&state, &bearer).await?;
+    if matches!(credential, Credential::Other(_)) {
+        return Err(ApiError::Forbidden);
+    }
+    let session = state
+        .store()
+        .session(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no session has id {id:?}")))?;
+    if !credential.manages(&session.program_id) {
+        return Err(ApiError::Forbidden);
+    }
+    let views = state.store().session_registrations(&id).await?;
+    let items = views
+        .iter()
+        .map(|v| {
+            Registration::from_view(v).ok_or_else(|| {
+                ApiError::internal(format!("registration {} has an unknown status", v.id))
+            })
+        })
+        .collect::<ApiResult<_>>()?;
+    Ok(Json(RegistrationList { items }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skillhub_core::capacity::SeatKind;
+
+    #[test]
+    fn capacity_goes_to_the_mode_and_hybrid_splits() {
+        let check = |mode, capacity, in_person, online| {
+            let seats = seats_for(mode, capacity).unwrap();
+            assert_eq!(
+                (seats.get(SeatKind::InPerson), seats.get(SeatKind::Online)),
+                (in_person, online),
+                "{mode:?} {capacity}"
+            );
+        };
+        check(Mode::InPerson, 30, 30, 0);
+        check(Mode::Online, 30, 0, 30);
+        check(Mode::Hybrid, 30, 15, 15);
+        check(Mode::Hybrid, 31, 16, 15);
+        check(Mode::Hybrid, 1, 1, 0);
+        assert!(seats_for(Mode::InPerson, 100_001).is_err());
+    }
+
+    #[test]
+    fn default_ids_follow_the_seeds_and_stay_slugs() {
+        let program = ProgramId::parse("binario-f").unwrap();
+        let hub = HubId::parse("binario-f-roma-termini").unwrap();
+        let start = chrono::NaiveDate::from_ymd_opt(2019, 2, 12)
+            .unwrap()
+            .and_hms_opt(9, 30, 0)
+            .unwrap();
+        assert_eq!(
+            default_id(&program, Some(&hub), start).unwrap().as_str(),
+            "binario-f-roma-termini-2019-02-12-0930"
+        );
+        assert_eq!(
+            default_id(&program, None, start).unwrap().as_str(),
+            "binario-f-2019-02-12-0930"
+        );
+        let long = HubId::parse(&"h".repeat(60)).unwrap();
+        let id = default_id(&program, Some(&long), start).unwrap();
+        assert!(id.as_str().starts_with("s-") && id.as_str().ends_with("-2019-02-12-0930"));
+    }
+
+    #[test]
+    fn repeated_hours_keep_the_occurrence_the_instant_names() {
+        let rome = Zone::rome();
+        let local = chrono::NaiveDate::from_ymd_opt(2019, 10, 27)
+            .unwrap()
+            .and_hms_opt(2, 30, 0)
+            .unwrap();
+        let LocalTime::Ambiguous { earlier, later } = rome.resolve(local).unwrap() else {
+            panic!("02:30 on 27 October 2019 happens twice in Rome");
+        };
+        assert_eq!(
+            ambiguity_for(rome, local, earlier),
+            Some(Ambiguity::Earlier)
+        );
+        assert_eq!(ambiguity_for(rome, local, later), Some(Ambiguity::Later));
+        let noon = local.date().and_hms_opt(12, 0, 0).unwrap();
+        assert_eq!(ambiguity_for(rome, noon, earlier), None);
+    }
+}

@@ -1,0 +1,181 @@
+//! `GET /v1/calendar.ics`: the sessions of a program, a hub or the whole catalog as an RFC 5545
+//! calendar people subscribe to, written by `skillhub_import::ics`.
+//!
+//! The sessions come from the store (so sessions created through the API are in the feed), and
+//! are rebuilt as core sessions from their stored instants and zone; the `DTSTAMP` is the time of
+//! the request.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use skillhub_core::capacity::Seats;
+use skillhub_core::digcomp::{Level, LevelRange};
+use skillhub_core::ids::{HubId, ProgramId, SessionId};
+use skillhub_core::program::Program;
+use skillhub_core::session::{Mode, Session, SessionSpec};
+use skillhub_core::tz::Zone;
+use skillhub_import::ics::{ExportOptions, Times, export_sessions};
+use skillhub_store::{SessionFilter, SessionView};
+
+use crate::admin::ambiguity_for;
+use crate::catalog::Params;
+use crate::problem::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::wire::Problem;
+
+/// Sessions read from the store per query.
+const BATCH: u32 = 500;
+
+/// The sessions as an iCalendar feed.
+#[utoipa::path(get, path = "/v1/calendar.ics", tag = "catalog",
+    params(
+        ("program" = Option<String>, Query, description = "Only this program's sessions"),
+        ("hub" = Option<String>, Query, description = "Only this hub's sessions"),
+    ),
+    responses(
+        (status = 200, description = "RFC 5545 calendar, one VEVENT per session, times in UTC", body = String, content_type = "text/calendar"),
+        (status = 400, description = "A malformed or unknown parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such program or hub", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn calendar(
+    State(state): State<AppState>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> ApiResult<Response> {
+    let params = Params::new(query, &["program", "hub"])?;
+    let program_id = params.id::<ProgramId>("program")?;
+    let hub_id = params.id::<HubId>("hub")?;
+    let programs: BTreeMap<String, Arc<Program>> = state
+        .programs()
+        .await?
+        .into_iter()
+        .map(|p| (p.id().to_string(), p))
+        .collect();
+    let program = program_id
+        .as_ref()
+        .map(|id| {
+            programs
+                .get(id.as_str())
+                .ok_or_else(|| ApiError::NotFound(format!("no program has id {:?}", id.as_str())))
+        })
+        .transpose()?;
+    let hub = hub_id
+        .as_ref()
+        .map(|id| {
+            programs
+                .values()
+                .filter(|p| program.is_none_or(|only| only.id() == p.id()))
+                .find_map(|p| p.hub(id).map(|h| (p, h)))
+                .ok_or_else(|| ApiError::NotFound(format!("no hub has id {:?}", id.as_str())))
+        })
+        .transpose()?;
+    let name = match (program, hub) {
+        (_, Some((p, h))) => format!("{} — {}", p.name(), h.name),
+        (Some(p), None) => p.name().to_owned(),
+        (None, None) => "skillhub".to_owned(),
+    };
+    let filter = SessionFilter {
+        program: program_id.map(|id| id.to_string()),
+        hub: hub_id.map(|id| id.to_string()),
+        ..SessionFilter::default()
+    };
+    let views = all_sessions(&state, filter).await?;
+    let sessions = views
+        .iter()
+        .map(core_session)
+        .collect::<ApiResult<Vec<_>>>()?;
+    let refs: Vec<&Session> = sessions.iter().collect();
+    let location = |s: &Session| {
+        let hub = s
+            .hub()
+            .and_then(|h| programs.get(s.program().as_str()).and_then(|p| p.hub(h)));
+        match hub {
+            Some(hub) => format!("{}, {}", hub.name, hub.address.one_line()),
+            None => "Online".to_owned(),
+        }
+    };
+    let options = ExportOptions {
+        dtstamp: Utc::now(),
+        times: Times::Utc,
+    };
+    let text = export_sessions(&name, &refs, location, &options);
+    let mut response = text.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    Ok(response)
+}
+
+/// Every session the filter selects, page after page.
+async fn all_sessions(state: &AppState, mut filter: SessionFilter) -> ApiResult<Vec<SessionView>> {
+    filter.limit = Some(BATCH);
+    let mut all = Vec::new();
+    loop {
+        let page = state.store().sessions(&filter).await?;
+        let full = page.len() >= BATCH as usize;
+        filter.after = page.last().map(|s| (s.starts_at, s.id.clone()));
+        all.extend(page);
+        if !full {
+            return Ok(all);
+        }
+    }
+}
+
+/// A stored session as a core session: local times from its instants in its zone.
+pub(crate) fn core_session(view: &SessionView) -> ApiResult<Session> {
+    let corrupt = |what: &str| ApiError::internal(format!("session {}: {what}", view.id));
+    let zone = Zone::parse(&view.zone).map_err(|e| corrupt(&e.to_string()))?;
+    let local_start = zone
+        .to_local(view.starts_at)
+        .map_err(|e| corrupt(&e.to_string()))?;
+    let local_end = zone
+        .to_local(view.ends_at)
+        .map_err(|e| corrupt(&e.to_string()))?;
+    let ambiguity = ambiguity_for(zone, local_start, view.starts_at)
+        .or_else(|| ambiguity_for(zone, local_end, view.ends_at))
+        .unwrap_or_default();
+    let mode = match view.mode.as_str() {
+        "in_person" => Mode::InPerson,
+        "online" => Mode::Online,
+        "hybrid" => Mode::Hybrid,
+        other => return Err(corrupt(&format!("unknown mode {other:?}"))),
+    };
+    let level = match (view.level_min, view.level_max) {
+        (Some(min), Some(max)) => Some(
+            Level::new(min)
+                .and_then(|min| LevelRange::new(min, Level::new(max)?))
+                .map_err(|e| corrupt(&e.to_string()))?,
+        ),
+        _ => None,
+    };
+    let parse_err = |e: skillhub_core::ids::IdError| corrupt(&e.to_string());
+    Session::new(SessionSpec {
+        id: SessionId::parse(&view.id).map_err(parse_err)?,
+        program: ProgramId::parse(&view.program_id).map_err(parse_err)?,
+        hub: view
+            .hub_id
+            .as_deref()
+            .map(HubId::parse)
+            .transpose()
+            .map_err(parse_err)?,
+        room: None,
+        title: view.title.clone(),
+        competences: Vec::new(),
+        level,
+        mode,
+        seats: Seats::new(view.seats_in_person, view.seats_online)
+            .map_err(|e| corrupt(&e.to_string()))?,
+        trainers: Vec::new(),
+        date: local_start.date(),
+        start: local_start.time(),
+        end: local_end.time(),
+        zone,
+        ambiguity,
+    })
+    .map_err(|e| corrupt(&e.to_string()))
+}

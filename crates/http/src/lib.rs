@@ -1,0 +1,39 @@
+//! `skillhub-http`: skillhub's HTTP API — an axum router over [`skillhub_store::Store`], its
+//! OpenAPI document, bearer-token auth, a per-address rate limit on public writes, the public
+//! catalog page and the iCalendar feed.
+//!
+//! The main design decision: **the server is a stateless translator**. Every seat decision is
+//! made by the store inside one database transaction (see `skillhub-store`), every rule
+//! (eligibility, priority tier, time zones, what a valid session is) by `skillhub-core`; this
+//! crate only parses requests into core types, asks, and writes the answer in the wire types of
+//! [`wire`] (core types are never the API). So any number of `skillhub serve` processes can share
+//! one PostgreSQL database; the only per-process state is a cache of the immutable programs and
+//! the rate limiter's counters.
+//!
+//! Every error is an RFC 9457 `application/problem+json` body with `type`, `title`, `status` and
+//! `detail` — malformed JSON, wrong types, unknown routes, wrong methods, oversized bodies and
+//! timeouts included — and bad input never yields a 5xx.
+//!
+//! [`app`] builds the router (tests call it with `oneshot`); [`Server`] binds a socket and runs it
+//! until a shutdown future resolves, with an hourly purge of old idempotency keys; [`serve`] does
+//! both; [`openapi_json`] is the OpenAPI 3.1 document that `cargo xtask openapi` writes.
+
+#![deny(missing_docs)]
+
+mod admin;
+mod auth;
+mod calendar;
+mod catalog;
+mod extract;
+mod limiter;
+mod openapi;
+mod page;
+mod problem;
+mod registrations;
+mod server;
+mod state;
+pub mod wire;
+
+pub use openapi::{ApiDoc, openapi_json};
+pub use server::{ServeError, Server, app, serve};
+pub use state::{AppState, ServerConfig};

@@ -1,0 +1,362 @@
+//! Registrations: the public write that takes a seat or a place on the waiting list, and the
+//! routes with which the person (by the registration's manage token) or the admin sees and
+//! cancels it.
+//!
+//! Registering goes: rate limit → the session exists (404) → the body is a person (422 naming
+//! the field) → the program's eligibility rules, judged on the session's local date, admit them
+//! (422 with the reasons in Italian and English) → the priority tier → the store decides the
+//! seat in one transaction, replaying the stored answer for a repeated `Idempotency-Key` with the
+//! same body and refusing one with another body (422), and refusing a second live registration
+//! of the same e-mail (409).
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use skillhub_core::eligibility::{Context, Eligibility};
+use skillhub_core::person::{Attributes, Email, Person, PersonName};
+use skillhub_core::tz::Zone;
+use skillhub_store::{Idempotency, RegisterOutcome, RegisterRequest, RegistrationView, Replay};
+
+use crate::auth::{Credential, identify, token_hash};
+use crate::extract::{
+    Bearer, ClientIp, JsonObject, RateLimited, at, json_kind, pointer_token, string,
+};
+use crate::problem::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::wire::{self, FieldProblem, Problem, Registration, RegistrationCreated};
+
+/// The header that makes a registration idempotent.
+const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// Registers a person for a session.
+#[utoipa::path(post, path = "/v1/sessions/{id}/registrations", tag = "registrations",
+    params(
+        ("id" = String, Path, description = "Session id"),
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "1–255 visible ASCII characters; the same key with the same body replays the first answer"),
+    ),
+    request_body(content = wire::NewRegistration, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Confirmed or waitlisted", body = RegistrationCreated,
+            headers(("Location" = String, description = "The registration's URL"))),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This e-mail is already registered for the session", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid field (with its JSON pointer), a person who is not eligible (with `reasons`), or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
+pub(crate) async fn register(
+    _limited: RateLimited,
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    bearer: Bearer,
+    Path(session_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<JsonObject, ApiError>,
+) -> ApiResult<Response> {
+    let session = state
+        .store()
+        .session(&session_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no session has id {session_id:?}")))?;
+    let key = idempotency_key(&headers)?;
+    let body = body?;
+    let person = read_person(body.fields)?;
+    let program = state
+        .program(&session.program_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("session {} has no program", session.id)))?;
+    let zone = Zone::parse(&session.zone).map_err(ApiError::internal)?;
+    let day = zone
+        .to_local(session.starts_at)
+        .map_err(ApiError::internal)?
+        .date();
+    let context = Context::new(day);
+    if let Eligibility::Ineligible(reasons) = program.eligibility_of(&person.attributes, &context) {
+        return Err(ApiError::Ineligible {
+            program: session.program_id.clone(),
+            reasons,
+        });
+    }
+    let tier = program.tier_of(&person.attributes, &context);
+    let idempotency = key.map(|key| {
+        let caller = match &bearer.0 {
+            Some(token) => format!("token:{}", token_hash(token)),
+            None => format!("ip:{ip}"),
+        };
+        Idempotency {
+            scope: format!("POST /v1/sessions/{session_id}/registrations {caller}"),
+            key,
+            request_hash: hex::encode(Sha256::digest(body.canonical.as_bytes())),
+        }
+    });
+    let request = RegisterRequest {
+        session_id: session.id.clone(),
+        person,
+        kind: None,
+        tier,
+        actor: "public".to_owned(),
+    };
+    let outcome = state
+        .store()
+        .register(&request, idempotency.as_ref(), Utc::now(), |view, token| {
+            Replay {
+                status: StatusCode::CREATED.as_u16(),
+                body: created_body(view, token),
+            }
+        })
+        .await?;
+    let replay = match outcome {
+        RegisterOutcome::Created {
+            registration,
+            manage_token,
+        } => Replay {
+            status: StatusCode::CREATED.as_u16(),
+            body: created_body(&registration, &manage_token),
+        },
+        RegisterOutcome::Replayed(replay) => replay,
+    };
+    Ok(replay_response(replay))
+}
+
+/// The 201 body of a new registration, as stored for replays. (`from_view` only fails for a
+/// status the API does not know, and the store creates registrations confirmed or waitlisted.)
+fn created_body(view: &RegistrationView, token: &str) -> String {
+    match RegistrationCreated::from_view(view, token) {
+        // Serializing a struct of strings and numbers cannot fail.
+        Some(created) => serde_json::to_string(&created).unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
+/// A stored or new answer as a response, with `Location` when it names a registration.
+fn replay_response(replay: Replay) -> Response {
+    let status = StatusCode::from_u16(replay.status).unwrap_or(StatusCode::CREATED);
+    let location = serde_json::from_str::<RegistrationCreated>(&replay.body)
+        .ok()
+        .and_then(|c| HeaderValue::from_str(&format!("/v1/registrations/{}", c.id)).ok());
+    let mut response = (status, Body::from(replay.body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if let Some(location) = location {
+        headers.insert(header::LOCATION, location);
+    }
+    response
+}
+
+/// The `Idempotency-Key` header: 1–255 visible ASCII characters, or a 400.
+fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned())
+    };
+    let text = value.to_str().map_err(|_| bad())?;
+    if text.is_empty() || text.len() > 255 || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(bad());
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// The person of a registration body, or every problem with it.
+fn read_person(mut fields: crate::extract::Fields) -> ApiResult<Person> {
+    let email = fields.required_with("email", |v| {
+        Email::parse(&string("email", v)?).map_err(|err| at("email", err))
+    });
+    let name = fields.required_with("name", |v| {
+        PersonName::parse(&string("name", v)?).map_err(|err| at("name", err))
+    });
+    let attributes = fields.optional_with("attributes", read_attributes);
+    fields.finish()?;
+    match (email, name) {
+        (Some(email), Some(name)) => Ok(Person {
+            name,
+            email,
+            attributes: attributes.unwrap_or_default(),
+        }),
+        _ => Err(ApiError::internal(
+            "a required field passed the checks unread",
+        )),
+    }
+}
+
+/// Core's [`Attributes`], with the problem pointing at the member that does not parse.
+fn read_attributes(value: Value) -> Result<Attributes, FieldProblem> {
+    let Value::Object(map) = value else {
+        return Err(at(
+            "attributes",
+            format!("expected an object, found {}", json_kind(&value)),
+        ));
+    };
+    let whole = serde_json::from_value::<Attributes>(Value::Object(map.clone()));
+    let Err(err) = whole else {
+        return whole.map_err(|e| at("attributes", e));
+    };
+    // Every member is optional, so the member that fails alone is the one to name.
+    for (key, member) in map {
+        let mut alone = serde_json::Map::new();
+        alone.insert(key.clone(), member);
+        if let Err(member_err) = serde_json::from_value::<Attributes>(Value::Object(alone)) {
+            let detail = if key == "birth_date" {
+                format!("expected a date such as 1990-02-28 ({member_err})")
+            } else {
+                member_err.to_string()
+            };
+            return Err(FieldProblem {
+                pointer: format!("/attributes/{}", pointer_token(&key)),
+                detail,
+            });
+        }
+    }
+    Err(at("attributes", err))
+}
+
+/// The registration's id from the path; a non-number names no registration.
+fn registration_id(text: &str) -> ApiResult<i64> {
+    text.parse()
+        .map_err(|_| ApiError::NotFound(format!("no registration has id {text:?}")))
+}
+
+/// May this credential see (or, with `Purpose::Cancel`, cancel) registration `id`?
+async fn authorize(
+    state: &AppState,
+    credential: &Credential,
+    id: i64,
+    purpose: Purpose,
+) -> ApiResult<()> {
+    match credential {
+        Credential::Admin => Ok(()),
+        Credential::Other(token) if state.store().check_manage_token(id, token).await? => Ok(()),
+        Credential::Operator { program } if purpose == Purpose::Read => {
+            let Some(view) = state.store().registration(id).await? else {
+                return Err(ApiError::Forbidden);
+            };
+            let session = state.store().session(&view.session_id).await?;
+            if session.is_some_and(|s| &s.program_id == program) {
+                Ok(())
+            } else {
+                Err(ApiError::Forbidden)
+            }
+        }
+        _ => Err(ApiError::Forbidden),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Read,
+    Cancel,
+}
+
+fn wire_registration(view: &RegistrationView) -> ApiResult<Registration> {
+    Registration::from_view(view).ok_or_else(|| {
+        ApiError::internal(format!("registration {} has an unknown status", view.id))
+    })
+}
+
+/// A registration with its status and waiting position (its manage token, an operator of its
+/// program, or the admin).
+#[utoipa::path(get, path = "/v1/registrations/{id}", tag = "registrations",
+    params(("id" = i64, Path, description = "Registration id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The registration", body = Registration),
+        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A token that is not this registration's, an operator's of its program, nor the admin's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn get_registration(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Registration>> {
+    let credential = identify(&state, &bearer).await?;
+    let id = registration_id(&id)?;
+    authorize(&state, &credential, id, Purpose::Read).await?;
+    let view = state
+        .store()
+        .registration(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no registration has id {id}")))?;
+    Ok(Json(wire_registration(&view)?))
+}
+
+/// Cancels a registration (its manage token or the admin); the head of the waiting list gets
+/// the seat at once.
+#[utoipa::path(delete, path = "/v1/registrations/{id}", tag = "registrations",
+    params(("id" = i64, Path, description = "Registration id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cancelled registration", body = Registration),
+        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A token that is neither this registration's nor the admin's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such registration", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already cancelled (or attended)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many writes from this address", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
+pub(crate) async fn cancel_registration(
+    _limited: RateLimited,
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Registration>> {
+    let credential = identify(&state, &bearer).await?;
+    let id = registration_id(&id)?;
+    authorize(&state, &credential, id, Purpose::Cancel).await?;
+    let actor = match credential {
+        Credential::Admin => "admin".to_owned(),
+        _ => format!("registrant:{id}"),
+    };
+    let cancellation = state.store().cancel(&actor, id, Utc::now()).await?;
+    Ok(Json(wire_registration(&cancellation.registration)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn attribute_problems_point_at_the_member() {
+        let check = |value: Value, pointer: &str| {
+            let problem = read_attributes(value).unwrap_err();
+            assert_eq!(problem.pointer, pointer, "{}", problem.detail);
+        };
+        check(
+            json!({"gender": "female", "country": "Italia"}),
+            "/attributes/country",
+        );
+        check(json!({"sex": "f"}), "/attributes/sex");
+        check(json!({"birth_date": 1990}), "/attributes/birth_date");
+        check(json!([]), "/attributes");
+        assert!(read_attributes(json!({"gender": "female", "country": "it"})).is_ok());
+    }
+
+    #[test]
+    fn idempotency_keys_are_visible_ascii() {
+        let check = |value: &str, ok: bool| {
+            let mut headers = HeaderMap::new();
+            headers.insert(IDEMPOTENCY_KEY, HeaderValue::from_str(value).unwrap());
+            assert_eq!(idempotency_key(&headers).is_ok(), ok, "{value:?}");
+        };
+        check("3f2a-11", true);
+        check("", false);
+        check("a b", false);
+        check(&"k".repeat(255), true);
+        check(&"k".repeat(256), false);
+        assert_eq!(idempotency_key(&HeaderMap::new()).unwrap(), None);
+    }
+}

@@ -1,0 +1,200 @@
+//! The router and the server: routes, layers, binding, graceful shutdown, and the hourly purge
+//! of idempotency keys.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::get;
+use chrono::Utc;
+use skillhub_store::Store;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::problem::{no_route, problem_for_bare_errors};
+use crate::state::{AppState, ServerConfig};
+use crate::{admin, calendar, catalog, openapi, page, registrations};
+
+/// The router with every route of the HTTP contract and its layers: a body limit (413), a
+/// timeout (503), problem bodies for errors axum or tower write on their own, and tracing.
+pub fn app(state: AppState) -> Router {
+    let config = state.config().clone();
+    let router = Router::new()
+        .route("/", get(page::home))
+        .route("/healthz", get(catalog::healthz))
+        .route("/openapi.json", get(openapi::openapi_document))
+        .route("/v1/programs", get(catalog::list_programs))
+        .route("/v1/programs/{id}", get(catalog::get_program))
+        .route("/v1/hubs", get(catalog::list_hubs))
+        .route(
+            "/v1/sessions",
+            get(catalog::list_sessions).post(admin::create_session),
+        )
+        .route("/v1/sessions/{id}", get(catalog::get_session))
+        .route(
+            "/v1/sessions/{id}/registrations",
+            get(admin::session_registrations).post(registrations::register),
+        )
+        .route(
+            "/v1/registrations/{id}",
+            get(registrations::get_registration).delete(registrations::cancel_registration),
+        )
+        .route("/v1/calendar.ics", get(calendar::calendar))
+        .fallback(no_route)
+        .with_state(state);
+    with_layers(router, &config)
+}
+
+/// The layers around the routes, outermost last: a body limit (413), a timeout (503), problem
+/// bodies for errors axum or tower write on their own, and tracing.
+fn with_layers(router: Router, config: &ServerConfig) -> Router {
+    router
+        .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
+        ))
+        .layer(axum::middleware::from_fn(problem_for_bare_errors))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The address could not be bound (in use, not ours, no permission).
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The programs could not be read from the store.
+    #[error("cannot read the programs: {0}")]
+    Store(#[from] skillhub_store::Error),
+    /// Accepting or serving connections failed.
+    #[error("the server failed: {0}")]
+    Io(#[source] std::io::Error),
+}
+
+/// A bound server, not yet running: [`Server::local_addr`] tells the port when binding port 0.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+    addr: SocketAddr,
+}
+
+impl Server {
+    /// Binds `addr` and loads the programs.
+    pub async fn bind(
+        store: Store,
+        addr: SocketAddr,
+        config: ServerConfig,
+    ) -> Result<Server, ServeError> {
+        let state = AppState::new(store, config).await?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        Ok(Server {
+            listener,
+            state,
+            addr,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting connections and waits for the
+    /// requests in flight to finish. Purges old idempotency keys every
+    /// [`ServerConfig::purge_every`] meanwhile.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        tracing::info!("skillhub listening on http://{}", self.addr);
+        let purge = tokio::spawn(purge_idempotency_keys(self.state.clone()));
+        let service = app(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        purge.abort();
+        tracing::info!("skillhub stopped");
+        result.map_err(ServeError::Io)
+    }
+}
+
+/// Binds `addr`, logs the URL, and serves `store` until `shutdown` resolves (the CLI passes
+/// Ctrl-C / SIGTERM), finishing the requests in flight.
+pub async fn serve(
+    store: Store,
+    addr: SocketAddr,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    Server::bind(store, addr, config).await?.run(shutdown).await
+}
+
+/// Forgets idempotency keys older than 24 hours, now and then every `purge_every`.
+async fn purge_idempotency_keys(state: AppState) {
+    let mut every = tokio::time::interval(state.config().purge_every);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match state.store().purge_idempotency(Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "forgot old idempotency keys"),
+            Err(err) => tracing::warn!(%err, "purging idempotency keys failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn slow_requests_stop_with_a_problem() {
+        let router = Router::new().route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "late"
+            }),
+        );
+        let config = ServerConfig {
+            request_timeout: Duration::from_millis(20),
+            ..ServerConfig::default()
+        };
+        let request = Request::get("/slow").body(Body::empty()).unwrap();
+        let response = with_layers(router, &config).oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers()[axum::http::header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let problem: crate::wire::Problem = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem.kind, "/problems/timeout");
+        assert_eq!(problem.status, 503);
+    }
+}

@@ -1,0 +1,154 @@
+//! The server's state: the store, the configuration, the program cache and the rate limiter.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use skillhub_core::program::Program;
+use skillhub_store::Store;
+
+use crate::limiter::RateLimiter;
+use crate::problem::{ApiError, ApiResult};
+
+/// How the server runs. The CLI fills it from its flags and environment
+/// (`SKILLHUB_ADMIN_TOKEN`, `SKILLHUB_RATE_LIMIT`); [`Default`] gives the documented defaults.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// The admin token; `None` (or empty) means no request is admin.
+    pub admin_token: Option<String>,
+    /// Public writes per minute per client address (default 600); 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
+    /// A request that takes longer is stopped with a 503 problem (default 30 s).
+    pub request_timeout: Duration,
+    /// The largest request body accepted, in bytes (default 64 KiB); larger ones get a 413.
+    pub body_limit: usize,
+    /// How often [`crate::Server`] forgets idempotency keys older than 24 hours (default hourly).
+    pub purge_every: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            admin_token: None,
+            rate_limit_per_minute: 600,
+            request_timeout: Duration::from_secs(30),
+            body_limit: 64 * 1024,
+            purge_every: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl fmt::Debug for ServerConfig {
+    /// Never prints the admin token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("request_timeout", &self.request_timeout)
+            .field("body_limit", &self.body_limit)
+            .field("purge_every", &self.purge_every)
+            .finish()
+    }
+}
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    config: ServerConfig,
+    /// Programs by id. Programs are immutable once stored, so a cached one is never stale; a
+    /// miss asks the store again (another process may have loaded a program since).
+    programs: RwLock<BTreeMap<String, Arc<Program>>>,
+    limiter: RateLimiter,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// The state for `store`, with the programs loaded into the cache.
+    pub async fn new(
+        store: Store,
+        config: ServerConfig,
+    ) -> Result<AppState, skillhub_store::Error> {
+        let programs = store.programs().await?;
+        let limiter = RateLimiter::new(config.rate_limit_per_minute);
+        let state = AppState {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                programs: RwLock::new(BTreeMap::new()),
+                limiter,
+            }),
+        };
+        state.remember(programs);
+        Ok(state)
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ServerConfig {
+        &self.inner.config
+    }
+
+    pub(crate) fn limiter(&self) -> &RateLimiter {
+        &self.inner.limiter
+    }
+
+    fn remember(&self, programs: Vec<Program>) -> Vec<Arc<Program>> {
+        // Every write replaces whole entries, so a poisoned lock still holds a usable map.
+        let mut cache = self
+            .inner
+            .programs
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        programs
+            .into_iter()
+            .map(|program| {
+                let program = Arc::new(program);
+                cache.insert(program.id().to_string(), Arc::clone(&program));
+                program
+            })
+            .collect()
+    }
+
+    /// One program, from the cache or else the store.
+    pub(crate) async fn program(&self, id: &str) -> ApiResult<Option<Arc<Program>>> {
+        let cached = self
+            .inner
+            .programs
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            .cloned();
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let loaded = self.store().program(id).await?;
+        Ok(loaded.and_then(|program| self.remember(vec![program]).pop()))
+    }
+
+    /// Every program, in id order, read again from the store (new ones may have been loaded).
+    pub(crate) async fn programs(&self) -> ApiResult<Vec<Arc<Program>>> {
+        let programs = self.store().programs().await.map_err(ApiError::from)?;
+        Ok(self.remember(programs))
+    }
+}

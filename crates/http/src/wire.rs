@@ -1,0 +1,538 @@
+//! The wire types: the JSON bodies of the API, as the OpenAPI document describes them.
+//!
+//! They are converted from the store's views and core's types and never the other way round:
+//! core types are not the API, so core can rename a field without breaking a client. Instants
+//! are RFC 3339 in UTC with a `Z` (`2019-02-12T08:30:00Z`).
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize, Serializer};
+use skillhub_core::hub::Hub as CoreHub;
+use skillhub_core::program::Program as CoreProgram;
+use skillhub_store::{RegistrationView, SessionView};
+use utoipa::ToSchema;
+
+/// Writes an instant as RFC 3339 in UTC with `Z`, with fractions of a second only when present.
+fn utc<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+}
+
+/// A count from the store (never negative there) as an unsigned number.
+fn count(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+/// How people attend a session ("modalità").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// In the room ("in presenza").
+    InPerson,
+    /// Online.
+    Online,
+    /// Both, each with its own seats.
+    Hybrid,
+}
+
+impl Mode {
+    fn parse(text: &str) -> Option<Mode> {
+        match text {
+            "in_person" => Some(Mode::InPerson),
+            "online" => Some(Mode::Online),
+            "hybrid" => Some(Mode::Hybrid),
+            _ => None,
+        }
+    }
+}
+
+/// A range of DigComp 2.2 proficiency levels (1–8) a session is meant for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Level {
+    /// Lowest level, 1–8.
+    #[schema(minimum = 1, maximum = 8)]
+    pub min: u8,
+    /// Highest level, 1–8, at least `min`.
+    #[schema(minimum = 1, maximum = 8)]
+    pub max: u8,
+}
+
+/// A session ("incontro") with its live seat counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Session {
+    /// Id, e.g. `binario-f-2019-02-12`.
+    pub id: String,
+    /// The program it belongs to.
+    pub program_id: String,
+    /// The hub where it happens; null for an online session without a hub.
+    #[schema(required = true)]
+    pub hub_id: Option<String>,
+    /// Title as published.
+    pub title: String,
+    /// Start, RFC 3339 UTC.
+    #[serde(serialize_with = "utc")]
+    pub starts_at: DateTime<Utc>,
+    /// End, RFC 3339 UTC.
+    #[serde(serialize_with = "utc")]
+    pub ends_at: DateTime<Utc>,
+    /// IANA zone of its local times (the hub's, or the program's without a hub).
+    #[schema(example = "Europe/Rome")]
+    pub zone: String,
+    /// How people attend.
+    pub mode: Mode,
+    /// DigComp levels it is meant for, or null.
+    #[schema(required = true)]
+    pub level: Option<Level>,
+    /// All seats (in person and online).
+    pub capacity: u32,
+    /// Seats given.
+    pub confirmed: u32,
+    /// People on the waiting list.
+    pub waitlisted: u32,
+    /// Seats still free.
+    pub seats_left: u32,
+}
+
+impl Session {
+    /// The wire form of a stored session; `None` when the stored mode or levels are not ones
+    /// the API knows (a hand-edited database).
+    pub fn from_view(view: &SessionView) -> Option<Session> {
+        let level = match (view.level_min, view.level_max) {
+            (Some(min), Some(max)) => Some(Level {
+                min: u8::try_from(min).ok()?,
+                max: u8::try_from(max).ok()?,
+            }),
+            _ => None,
+        };
+        Some(Session {
+            id: view.id.clone(),
+            program_id: view.program_id.clone(),
+            hub_id: view.hub_id.clone(),
+            title: view.title.clone(),
+            starts_at: view.starts_at,
+            ends_at: view.ends_at,
+            zone: view.zone.clone(),
+            mode: Mode::parse(&view.mode)?,
+            level,
+            capacity: count(view.capacity()),
+            confirmed: count(view.confirmed()),
+            waitlisted: count(view.waitlisted()),
+            seats_left: count(view.seats_left()),
+        })
+    }
+}
+
+/// A page of sessions in start order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionPage {
+    /// The sessions of this page.
+    pub items: Vec<Session>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+/// Seats per kind, for `POST /v1/sessions` when a hybrid session's split is not half and half.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Seats {
+    /// Seats in the room.
+    #[serde(default)]
+    pub in_person: u32,
+    /// Places online.
+    #[serde(default)]
+    pub online: u32,
+}
+
+/// The body of `POST /v1/sessions`.
+///
+/// Instants may carry any offset; the session's local times are derived in the hub's zone (the
+/// program's zone without a hub) and must fall on one local day. Seats: `capacity` goes to the
+/// mode's seats — all in the room for `in_person`, all online for `online`, and for `hybrid` half
+/// and half with the odd seat in the room — unless `seats` says the split (then `capacity`, if
+/// given, must be their sum). `in_person` and `hybrid` sessions need a hub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewSession {
+    /// The program (an operator token may only create sessions of its own program).
+    pub program_id: String,
+    /// The hub; may be null or absent for an online session.
+    #[serde(default)]
+    pub hub_id: Option<String>,
+    /// Title, 1–300 characters.
+    pub title: String,
+    /// Start, RFC 3339.
+    #[schema(value_type = String, format = DateTime)]
+    pub starts_at: String,
+    /// End, RFC 3339, on the same local day.
+    #[schema(value_type = String, format = DateTime)]
+    pub ends_at: String,
+    /// All seats, 0–100000 per kind.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+    /// How people attend.
+    pub mode: Mode,
+    /// Seats per kind, instead of (or checking) `capacity`.
+    #[serde(default)]
+    pub seats: Option<Seats>,
+    /// The session's id; by default `HUB-YYYY-MM-DD-HHMM` (or `PROGRAM-…` without a hub) from the
+    /// local start.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// DigComp levels it is meant for.
+    #[serde(default)]
+    pub level: Option<Level>,
+}
+
+/// What a person declares about themselves; every field is optional, and an eligibility rule
+/// that needs a missing one refuses with a reason that asks for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Attributes {
+    /// `female`, `male` or `non_binary`.
+    #[schema(example = "female")]
+    pub gender: Option<String>,
+    /// Roles, e.g. `community_admin`, `pa_communicator`.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Country of residence, ISO 3166-1 alpha-2.
+    #[schema(example = "IT")]
+    pub country: Option<String>,
+    /// Region of residence, e.g. `lazio`.
+    pub region: Option<String>,
+    /// Date of birth.
+    pub birth_date: Option<NaiveDate>,
+    /// `public_administration`, `utility`, `sme`, `startup`, `cooperative`, `social_cooperative`,
+    /// `non_profit`, `large_enterprise` or `education`.
+    pub organisation_type: Option<String>,
+    /// Memberships, e.g. `albo_cooperative`.
+    #[serde(default)]
+    pub memberships: Vec<String>,
+}
+
+/// The body of `POST /v1/sessions/{id}/registrations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct NewRegistration {
+    /// Contact address; one live registration per address and session.
+    #[schema(example = "anna.rossi@example.it")]
+    pub email: String,
+    /// Name and surname, 1–200 characters.
+    #[schema(example = "Anna Rossi")]
+    pub name: String,
+    /// What the program's eligibility and priority rules read.
+    #[serde(default)]
+    pub attributes: Option<Attributes>,
+}
+
+/// Where a registration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStatus {
+    /// Has a seat.
+    Confirmed,
+    /// On the waiting list ("lista d'attesa").
+    Waitlisted,
+    /// Cancelled.
+    Cancelled,
+    /// Came.
+    Attended,
+    /// Did not come.
+    NoShow,
+}
+
+impl RegistrationStatus {
+    fn parse(text: &str) -> Option<RegistrationStatus> {
+        Some(match text {
+            "confirmed" => RegistrationStatus::Confirmed,
+            "waitlisted" => RegistrationStatus::Waitlisted,
+            "cancelled" => RegistrationStatus::Cancelled,
+            "attended" => RegistrationStatus::Attended,
+            "no_show" => RegistrationStatus::NoShow,
+            _ => return None,
+        })
+    }
+}
+
+/// The kind of seat a registration holds or waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatKind {
+    /// In the room.
+    InPerson,
+    /// Online.
+    Online,
+}
+
+/// The answer to a new registration (201); the only time `manage_token` is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RegistrationCreated {
+    /// Id.
+    pub id: i64,
+    /// The session.
+    pub session_id: String,
+    /// `confirmed` or `waitlisted`.
+    pub status: RegistrationStatus,
+    /// 1-based place on the waiting list; null when confirmed.
+    #[schema(required = true)]
+    pub waitlist_position: Option<u32>,
+    /// The secret that lets the person see and cancel the registration
+    /// (`Authorization: Bearer …`); stored only as a hash.
+    pub manage_token: String,
+}
+
+impl RegistrationCreated {
+    /// The 201 body for a new registration.
+    pub fn from_view(view: &RegistrationView, manage_token: &str) -> Option<RegistrationCreated> {
+        Some(RegistrationCreated {
+            id: view.id,
+            session_id: view.session_id.clone(),
+            status: RegistrationStatus::parse(&view.status)?,
+            waitlist_position: view.position.map(count),
+            manage_token: manage_token.to_owned(),
+        })
+    }
+}
+
+/// A registration as its owner, the program's operators and the admin see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Registration {
+    /// Id.
+    pub id: i64,
+    /// The session.
+    pub session_id: String,
+    /// Where it stands.
+    pub status: RegistrationStatus,
+    /// 1-based place on the waiting list; null unless waitlisted.
+    #[schema(required = true)]
+    pub waitlist_position: Option<u32>,
+    /// The kind of seat.
+    pub seat: SeatKind,
+    /// Contact address.
+    pub email: String,
+    /// Name and surname.
+    pub name: String,
+    /// What the person declared.
+    #[schema(value_type = Attributes)]
+    pub attributes: serde_json::Value,
+    /// When it was made.
+    #[serde(serialize_with = "utc")]
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    #[serde(serialize_with = "utc")]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Registration {
+    /// The wire form of a stored registration; `None` for a status or seat kind the API does
+    /// not know (a hand-edited database).
+    pub fn from_view(view: &RegistrationView) -> Option<Registration> {
+        let seat = match view.kind.as_str() {
+            "in_person" => SeatKind::InPerson,
+            "online" => SeatKind::Online,
+            _ => return None,
+        };
+        let attributes = serde_json::from_str(&view.attributes)
+            .unwrap_or_else(|_| serde_json::Value::Object(serde_json::Map::new()));
+        Some(Registration {
+            id: view.id,
+            session_id: view.session_id.clone(),
+            status: RegistrationStatus::parse(&view.status)?,
+            waitlist_position: view.position.map(count),
+            seat,
+            email: view.email.clone(),
+            name: view.name.clone(),
+            attributes,
+            created_at: view.created_at,
+            updated_at: view.updated_at,
+        })
+    }
+}
+
+/// The registrations of a session: waiting ones in list order, then the others.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RegistrationList {
+    /// The registrations.
+    pub items: Vec<Registration>,
+}
+
+/// A sentence in Italian and in English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Text {
+    /// Italian.
+    pub it: String,
+    /// English.
+    pub en: String,
+}
+
+/// A program's date range; `until` null means open-ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Window {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day, if known.
+    #[schema(required = true)]
+    pub until: Option<NaiveDate>,
+}
+
+/// A sponsor or partner and its part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Partner {
+    /// Name.
+    pub name: String,
+    /// What it does, in Italian.
+    pub role: String,
+}
+
+/// A program ("programma").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Program {
+    /// Id, e.g. `binario-f`.
+    pub id: String,
+    /// Name as published.
+    pub name: String,
+    /// One paragraph in Italian.
+    pub summary_it: String,
+    /// Zone of its dates and of its sessions without a hub.
+    pub zone: String,
+    /// When it runs.
+    pub window: Window,
+    /// Who it is for, e.g. `women`, `smes`.
+    pub audiences: Vec<String>,
+    /// Countries where it runs (ISO 3166-1 alpha-2).
+    pub countries: Vec<String>,
+    /// Sponsors.
+    pub sponsors: Vec<String>,
+    /// Partners.
+    pub partners: Vec<Partner>,
+    /// Its hubs' ids.
+    pub hubs: Vec<String>,
+    /// Who may take part, in words; null when everyone may.
+    #[schema(required = true)]
+    pub eligibility: Option<Text>,
+    /// Who goes first on waiting lists, best tier first.
+    pub priority: Vec<Text>,
+}
+
+impl From<&CoreProgram> for Program {
+    fn from(p: &CoreProgram) -> Self {
+        Program {
+            id: p.id().to_string(),
+            name: p.name().to_owned(),
+            summary_it: p.summary_it().to_owned(),
+            zone: p.zone().name().to_owned(),
+            window: Window {
+                from: p.window().from,
+                until: p.window().until,
+            },
+            audiences: p.audiences().iter().map(serde_name).collect(),
+            countries: p.countries().iter().map(ToString::to_string).collect(),
+            sponsors: p.sponsors().to_vec(),
+            partners: p
+                .partners()
+                .iter()
+                .map(|x| Partner {
+                    name: x.name.clone(),
+                    role: x.role.clone(),
+                })
+                .collect(),
+            hubs: p.hubs().iter().map(|h| h.id.to_string()).collect(),
+            eligibility: p.eligibility().map(|rule| {
+                let d = rule.describe();
+                Text {
+                    it: d.it().to_owned(),
+                    en: d.en().to_owned(),
+                }
+            }),
+            priority: p
+                .priority()
+                .iter()
+                .map(|t| Text {
+                    it: t.name_it.clone(),
+                    en: t.name_en.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The string serde writes for a core enum, so the wire names follow the fixtures' names.
+fn serde_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(text)) => text,
+        other => other.map(|v| v.to_string()).unwrap_or_default(),
+    }
+}
+
+/// The programs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProgramList {
+    /// Every program, in id order.
+    pub items: Vec<Program>,
+}
+
+/// A hub ("polo", "sede").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Hub {
+    /// Id, unique across programs.
+    pub id: String,
+    /// The program it belongs to.
+    pub program_id: String,
+    /// Name.
+    pub name: String,
+    /// Address on one line.
+    pub address: String,
+    /// IANA zone of its sessions' local times.
+    pub zone: String,
+}
+
+impl Hub {
+    /// The wire form of a program's hub.
+    pub fn new(program: &CoreProgram, hub: &CoreHub) -> Hub {
+        Hub {
+            id: hub.id.to_string(),
+            program_id: program.id().to_string(),
+            name: hub.name.clone(),
+            address: hub.address.one_line(),
+            zone: hub.zone.name().to_owned(),
+        }
+    }
+}
+
+/// The hubs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HubList {
+    /// Every hub, by program then in the program's order.
+    pub items: Vec<Hub>,
+}
+
+/// One invalid part of a request body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FieldProblem {
+    /// JSON pointer (RFC 6901) to the part, e.g. `/attributes/gender`; empty for the whole body.
+    pub pointer: String,
+    /// What is wrong with it.
+    pub detail: String,
+}
+
+/// An error, as RFC 9457 `application/problem+json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the kind of problem, e.g. `/problems/ineligible`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong this time.
+    pub detail: String,
+    /// For invalid bodies: every invalid part with its JSON pointer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+    /// For a person who may not take part: each condition not met, in Italian and English.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Text>,
+}
