@@ -81,25 +81,36 @@ mod tests {
             &dir,
             include_str!("../../../fixtures/grants/call-example.json"),
         );
-        let json: serde_json::Value =
-            serde_json::from_str(&rank(&path, true).unwrap()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&rank(&path, true).unwrap()).unwrap();
         assert_eq!(json["ranking"][0]["status"], "funded");
         assert_eq!(json["remaining_cents"], 349_300_000);
         let text = rank(&path, false).unwrap();
-        assert!(text.contains("1. coop-1: punteggio 4,00 — finanziata con 7.000,00 €"), "{text}");
+        assert!(
+            text.contains("1. coop-1: punteggio 4,00 — finanziata con 7.000,00 €"),
+            "{text}"
+        );
     }
 
     #[test]
     fn errors_name_file_and_pointer() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(&dir, r#"{"budget_cents": 1, "criteria": [], "applications": []}"#);
+        let path = write(
+            &dir,
+            r#"{"budget_cents": 1, "criteria": [], "applications": []}"#,
+        );
         let err = rank(&path, true).unwrap_err().to_string();
         assert_eq!(
             err,
-            format!("{}: /criteria: a call needs at least one criterion", path.display())
+            format!(
+                "{}: /criteria: a call needs at least one criterion",
+                path.display()
+            )
         );
         let path = write(&dir, "{\n  \"budget_cents\": 1,\n}");
         let err = rank(&path, true).unwrap_err().to_string();
-        assert!(err.starts_with(&format!("{}:3:1: ", path.display())), "{err}");
+        assert!(
+            err.starts_with(&format!("{}:3:1: ", path.display())),
+            "{err}"
+        );
     }
 }

@@ -198,13 +198,19 @@ mod tests {
         )
         .unwrap();
         let text = report(ReportFormat::Text, Some(path.clone())).unwrap();
-        assert!(text.contains("- Persone e imprenditori formati: 1 su 500.000 (0,0 %)"), "{text}");
+        assert!(
+            text.contains("- Persone e imprenditori formati: 1 su 500.000 (0,0 %)"),
+            "{text}"
+        );
         let json: serde_json::Value =
             serde_json::from_str(&report(ReportFormat::Json, Some(path.clone())).unwrap()).unwrap();
         assert_eq!(json["targets"][4]["done"], 1);
         let csv = report(ReportFormat::Csv, Some(path.clone())).unwrap();
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert!(lines[0].starts_with("\u{feff}obiettivo;descrizione;livello"), "{csv}");
+        assert!(
+            lines[0].starts_with("\u{feff}obiettivo;descrizione;livello"),
+            "{csv}"
+        );
         assert_eq!(
             lines[3],
             "candidates-classroom;Candidati formati in aula;2;people;in_person;;75000;1;0,0;31/12/2020;550;2;No;6383;"

@@ -1,0 +1,5 @@
+//! The `skillhub` binary, run as a user runs it: commands in a fresh temporary directory, and
+//! the server as a real process. One test binary for the crate.
+
+mod commands;
+mod serve;
