@@ -19,6 +19,8 @@ use skillhub_core::ids::{HubId, ProgramId, SessionId};
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionError, SessionSpec};
 use skillhub_core::tz::{LocalTime, Zone, supported_date};
 
+use skillhub_core::allocation::lottery::{self, LotterySeed};
+
 use crate::auth::{Credential, identify};
 use crate::catalog::wire_session;
 use crate::extract::{Bearer, Fields, JsonObject, at, string};
@@ -50,10 +52,17 @@ pub(crate) async fn create_session(
     if matches!(credential, Credential::Other(_)) {
         return Err(ApiError::Forbidden);
     }
-    let session = build_session(&state, &credential, body?).await?;
+    let (session, policy) = build_session(&state, &credential, body?).await?;
+    let policy = match policy {
+        Some(wire::Policy::Batch) => skillhub_store::Policy::Batch,
+        Some(wire::Policy::FirstCome) | None => skillhub_store::Policy::FirstCome,
+    };
     let created = state
         .store()
-        .create_session(&credential.actor(), &skillhub_store::NewSession { session })
+        .create_session(
+            &credential.actor(),
+            &skillhub_store::NewSession { session, policy },
+        )
         .await
         .map_err(|err| match err {
             skillhub_store::Error::UnknownProgram(_) => {
@@ -82,6 +91,7 @@ struct Draft {
     seats: Option<Seats>,
     id: Option<SessionId>,
     level: Option<LevelRange>,
+    policy: Option<wire::Policy>,
 }
 
 fn id_field<T: std::str::FromStr<Err = skillhub_core::ids::IdError>>(
@@ -122,6 +132,7 @@ impl Draft {
             seats: fields.optional("seats"),
             id: fields.optional_with("id", id_field("id")),
             level: fields.optional("level"),
+            policy: fields.optional("policy"),
         }
     }
 }
@@ -181,9 +192,10 @@ async fn build_session(
     state: &AppState,
     credential: &Credential,
     body: JsonObject,
-) -> ApiResult<Session> {
+) -> ApiResult<(Session, Option<wire::Policy>)> {
     let mut fields = body.fields;
     let draft = Draft::read(&mut fields);
+    let policy = draft.policy;
     if let Some(program) = &draft.program_id
         && !credential.manages(program.as_str())
     {
@@ -299,7 +311,83 @@ async fn build_session(
             "both times fall in the hour the clocks repeat, on different sides of the change",
         ));
     }
-    Ok(session)
+    Ok((session, policy))
+}
+
+/// Runs the draw of a `batch` session (admin, or an operator of its program): by priority tier,
+/// then by lottery; the seed is stored with the session and in the audit log.
+#[utoipa::path(post, path = "/v1/sessions/{id}/allocation", tag = "admin",
+    params(("id" = String, Path, description = "Session id")),
+    request_body(content = wire::AllocationRequest, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The draw's outcome and seed", body = wire::AllocationResult),
+        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a batch session, or the draw already ran", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A seed that is not 64 hex digits", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn allocate(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Result<JsonObject, ApiError>,
+) -> ApiResult<Json<wire::AllocationResult>> {
+    let credential = identify(&state, &bearer).await?;
+    if matches!(credential, Credential::Other(_)) {
+        return Err(ApiError::Forbidden);
+    }
+    let session = state
+        .store()
+        .session(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no session has id {id:?}")))?;
+    if !credential.manages(&session.program_id) {
+        return Err(ApiError::Forbidden);
+    }
+    let mut fields = body?.fields;
+    let seed: Option<String> = fields.optional("seed");
+    let public_value: Option<String> = fields.optional("public_value");
+    fields.finish()?;
+    let seed = match (seed, public_value) {
+        (Some(hex), _) => {
+            LotterySeed::parse(&hex).map_err(|err| ApiError::invalid("/seed", err.to_string()))?
+        }
+        (None, Some(value)) => {
+            let ids: Vec<String> = state
+                .store()
+                .session_registrations(&id)
+                .await?
+                .iter()
+                .filter(|r| r.status == "waitlisted")
+                .map(|r| r.id.to_string())
+                .collect();
+            let canonical = lottery::canonical_list(&ids).map_err(ApiError::internal)?;
+            LotterySeed::from_public_value(&canonical, &value)
+        }
+        // No seed given: 256 bits from the operating system, recorded with the draw.
+        (None, None) => {
+            LotterySeed::parse(&skillhub_store::new_token()).map_err(ApiError::internal)?
+        }
+    };
+    let now = chrono::Utc::now();
+    let done = state
+        .store()
+        .allocate(&credential.actor(), &id, seed, now)
+        .await
+        .map_err(|err| match err {
+            skillhub_store::Error::NotBatch(_) | skillhub_store::Error::AlreadyAllocated { .. } => {
+                ApiError::Conflict(err.to_string())
+            }
+            other => ApiError::from(other),
+        })?;
+    Ok(Json(wire::AllocationResult {
+        session_id: id,
+        seed: done.seed,
+        confirmed: done.confirmed,
+        waitlisted: done.waitlisted,
+    }))
 }
 
 /// Every registration of a session (admin, or an operator of its program).

@@ -31,6 +31,7 @@ use crate::{admin, calendar, catalog, page, registrations, wire};
         catalog::get_session,
         admin::create_session,
         admin::session_registrations,
+        admin::allocate,
         registrations::register,
         registrations::get_registration,
         registrations::cancel_registration,

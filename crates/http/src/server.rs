@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::Utc;
 use skillhub_store::Store;
 use tokio::net::TcpListener;
@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
             "/v1/sessions/{id}/registrations",
             get(admin::session_registrations).post(registrations::register),
         )
+        .route("/v1/sessions/{id}/allocation", post(admin::allocate))
         .route(
             "/v1/registrations/{id}",
             get(registrations::get_registration).delete(registrations::cancel_registration),

@@ -186,6 +186,46 @@ pub struct NewSession {
     /// DigComp levels it is meant for.
     #[serde(default)]
     pub level: Option<Level>,
+    /// `first_come` (default: seats until they run out) or `batch` (everyone waits for the
+    /// draw run with `POST /v1/sessions/{id}/allocation`).
+    #[serde(default)]
+    pub policy: Option<Policy>,
+}
+
+/// How a session gives its seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    /// Until seats run out.
+    FirstCome,
+    /// A draw by priority tier, then lottery, when registration closes.
+    Batch,
+}
+
+/// The body of `POST /v1/sessions/{id}/allocation`: the seed of the draw, given as 64 hex
+/// digits, or derived from a public random value published later (SHA-256 of the sorted
+/// registration ids, one per line, then the value). Without either, the server draws a seed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct AllocationRequest {
+    /// 64 hex digits.
+    #[serde(default)]
+    pub seed: Option<String>,
+    /// A public random value (e.g. a lotto draw), exactly as published.
+    #[serde(default)]
+    pub public_value: Option<String>,
+}
+
+/// What a draw did.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AllocationResult {
+    /// The session.
+    pub session_id: String,
+    /// The seed used (64 hex digits): with it anyone recomputes the order.
+    pub seed: String,
+    /// Registrations given a seat, in draw order.
+    pub confirmed: Vec<i64>,
+    /// Registrations left waiting, in list order.
+    pub waitlisted: Vec<i64>,
 }
 
 /// What a person declares about themselves; every field is optional, and an eligibility rule

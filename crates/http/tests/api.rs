@@ -1297,3 +1297,85 @@ fn database_url(url: &str, name: &str) -> String {
         None => format!("{root}/{name}"),
     }
 }
+
+#[tokio::test]
+async fn a_batch_session_is_drawn_by_tier_then_lottery() {
+    let api = api().await;
+    let reply = Call::new("POST", "/v1/sessions")
+        .token(ADMIN)
+        .json(&json!({
+            "id": "sorteggio",
+            "program_id": "binario-f",
+            "hub_id": "binario-f-roma-termini",
+            "title": "Instagram per la PA",
+            "starts_at": "2030-02-19T09:30:00+01:00",
+            "ends_at": "2030-02-19T13:30:00+01:00",
+            "capacity": 1,
+            "mode": "in_person",
+            "policy": "batch",
+        }))
+        .send(&api.app)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    // Before the draw nobody gets a seat, however early.
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let reply = register(&api.app, "sorteggio", &person(n)).await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        assert_eq!(reply.json()["status"], "waitlisted");
+        ids.push(reply.json()["id"].as_i64().unwrap());
+    }
+    let path = "/v1/sessions/sorteggio/allocation";
+    Call::new("POST", path)
+        .json(&json!({}))
+        .send(&api.app)
+        .await
+        .problem(401);
+    let bad = Call::new("POST", path)
+        .token(ADMIN)
+        .json(&json!({"seed": "xyz"}))
+        .send(&api.app)
+        .await;
+    let problem = bad.problem(422);
+    assert_eq!(problem["errors"][0]["pointer"], "/seed", "{problem}");
+    let seed = "07".repeat(32);
+    let drawn = Call::new("POST", path)
+        .token(ADMIN)
+        .json(&json!({"seed": seed}))
+        .send(&api.app)
+        .await;
+    assert_eq!(drawn.status, 200, "{}", drawn.text);
+    let body = drawn.json();
+    assert_eq!(body["seed"], seed);
+    assert_eq!(body["confirmed"].as_array().unwrap().len(), 1);
+    assert_eq!(body["waitlisted"].as_array().unwrap().len(), 2);
+    let mut all: Vec<i64> = body["confirmed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(body["waitlisted"].as_array().unwrap())
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    all.sort_unstable();
+    assert_eq!(all, ids, "everyone is in the draw once");
+    // Once only; and a first-come session has no draw.
+    Call::new("POST", path)
+        .token(ADMIN)
+        .json(&json!({}))
+        .send(&api.app)
+        .await
+        .problem(409);
+    binario_session(&api.app, "ordinaria", 5).await;
+    Call::new("POST", "/v1/sessions/ordinaria/allocation")
+        .token(ADMIN)
+        .json(&json!({}))
+        .send(&api.app)
+        .await
+        .problem(409);
+    Call::new("POST", "/v1/sessions/nessuna/allocation")
+        .token(ADMIN)
+        .json(&json!({}))
+        .send(&api.app)
+        .await
+        .problem(404);
+}

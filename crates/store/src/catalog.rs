@@ -47,6 +47,10 @@ pub struct SessionView {
     pub waiting_in_person: i64,
     /// Online waiting list length.
     pub waiting_online: i64,
+    /// `first_come` or `batch`.
+    pub policy: String,
+    /// The seed of the batch draw, once it ran (64 hex digits).
+    pub lottery_seed: Option<String>,
 }
 
 impl SessionView {
@@ -102,11 +106,34 @@ enum Only {
     IfEmpty,
 }
 
+/// How a session gives its seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Policy {
+    /// Until seats run out, in order of arrival (by tier when the list forms).
+    #[default]
+    FirstCome,
+    /// Everyone waits until registration closes; then a draw by tier and lottery
+    /// ([`Store::allocate`]).
+    Batch,
+}
+
+impl Policy {
+    /// `first_come` or `batch`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::FirstCome => "first_come",
+            Policy::Batch => "batch",
+        }
+    }
+}
+
 /// A session to create (admin).
 #[derive(Debug, Clone)]
 pub struct NewSession {
     /// The session, validated by core.
     pub session: Session,
+    /// How it gives its seats.
+    pub policy: Policy,
 }
 
 fn far_past() -> DateTime<Utc> {
@@ -123,12 +150,12 @@ fn far_future() -> DateTime<Utc> {
 }
 
 const INSERT_SESSION: &str = "INSERT INTO sessions (id, program_id, hub_id, title, starts_at, ends_at, zone, mode, \
-     level_min, level_max, seats_in_person, seats_online) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+     level_min, level_max, seats_in_person, seats_online, policy) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
 const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
-     seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online \
-     FROM sessions \
+     seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online, \
+     policy, lottery_seed FROM sessions \
      WHERE (CAST($1 AS TEXT) IS NULL OR program_id = $1) \
        AND (CAST($2 AS TEXT) IS NULL OR hub_id = $2) \
        AND starts_at >= $3 AND starts_at < $4 \
@@ -136,8 +163,8 @@ const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, en
      ORDER BY starts_at, id LIMIT $7";
 
 const GET_SESSION: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
-     seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online \
-     FROM sessions WHERE id = $1";
+     seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online, \
+     policy, lottery_seed FROM sessions WHERE id = $1";
 
 impl Store {
     /// Stores programs with their hubs and sessions, in one transaction. `texts[i]` is the TOML
@@ -203,6 +230,7 @@ impl Store {
                         .bind(row.level_max)
                         .bind(row.seats_in_person)
                         .bind(row.seats_online)
+                        .bind(Policy::FirstCome.as_str())
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -279,7 +307,7 @@ impl Store {
     /// Creates a session (admin), recorded in the audit log.
     pub async fn create_session(&self, actor: &str, new: &NewSession) -> Result<SessionView> {
         let mut created = self
-            .create_sessions(actor, std::slice::from_ref(&new.session))
+            .create_sessions_with(actor, std::slice::from_ref(&new.session), new.policy)
             .await?;
         created
             .pop()
@@ -291,6 +319,16 @@ impl Store {
         &self,
         actor: &str,
         sessions: &[Session],
+    ) -> Result<Vec<SessionView>> {
+        self.create_sessions_with(actor, sessions, Policy::FirstCome)
+            .await
+    }
+
+    async fn create_sessions_with(
+        &self,
+        actor: &str,
+        sessions: &[Session],
+        policy: Policy,
     ) -> Result<Vec<SessionView>> {
         let rows: Vec<SessionInsert> = sessions.iter().map(SessionInsert::new).collect();
         let now = loaded_at();
@@ -337,6 +375,7 @@ impl Store {
                     .bind(row.level_max)
                     .bind(row.seats_in_person)
                     .bind(row.seats_online)
+                    .bind(policy.as_str())
                     .execute(&mut *tx)
                     .await?;
                 let view: SessionView = sqlx::query_as(GET_SESSION)

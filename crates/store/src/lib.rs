@@ -33,10 +33,11 @@ mod tokens;
 use std::fmt;
 
 pub use audit::AuditEntry;
-pub use catalog::{NewSession, SessionFilter, SessionView};
+pub use catalog::{NewSession, Policy, SessionFilter, SessionView};
 pub use open::{OpenOptions, Seed, SqliteSync};
 pub use registrations::{
-    Cancellation, Idempotency, RegisterOutcome, RegisterRequest, RegistrationView, Replay,
+    Allocation, Cancellation, Idempotency, RegisterOutcome, RegisterRequest, RegistrationView,
+    Replay,
 };
 
 /// Errors of the store.
@@ -103,6 +104,17 @@ pub enum Error {
         status: String,
         /// What was asked.
         action: &'static str,
+    },
+    /// The session gives its seats first come, first served: there is no draw to run.
+    #[error("session {0} is first come, first served: it has no draw")]
+    NotBatch(String),
+    /// The draw already ran.
+    #[error("the draw of session {session} already ran (seed {seed})")]
+    AlreadyAllocated {
+        /// The session.
+        session: String,
+        /// The seed it used.
+        seed: String,
     },
     /// The idempotency key was used before with a different request.
     #[error("the Idempotency-Key {0:?} was already used with a different request")]

@@ -6,6 +6,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
+use skillhub_core::allocation::batch::{self, Applicant};
+use skillhub_core::allocation::lottery::LotterySeed;
 use skillhub_core::capacity::{
     Admission, Occupancy, Request, SeatKind, Status, Tier, admit, after_cancel, promotions,
 };
@@ -91,6 +93,17 @@ pub enum RegisterOutcome {
     },
     /// The same idempotency key and request were seen before: the stored response.
     Replayed(Replay),
+}
+
+/// What [`Store::allocate`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Allocation {
+    /// The seed of the draw (64 hex digits).
+    pub seed: String,
+    /// Registrations given a seat, in draw order.
+    pub confirmed: Vec<i64>,
+    /// Registrations left waiting, in list order.
+    pub waitlisted: Vec<i64>,
 }
 
 /// What [`Store::cancel`] did.
@@ -261,7 +274,16 @@ impl Store {
                 0
             };
             let ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
-            let (status, seated, waiting) = match admit(&occupancy, ahead, Request::Confirm) {
+            // A batch session gives no seat before its draw: everyone waits for it.
+            let before_draw = locked.view.policy == "batch" && locked.view.lottery_seed.is_none();
+            let admission = if before_draw {
+                Admission::Waitlist {
+                    position: ahead.saturating_add(1),
+                }
+            } else {
+                admit(&occupancy, ahead, Request::Confirm)
+            };
+            let (status, seated, waiting) = match admission {
                 Admission::Confirm | Admission::Hold { .. } => ("confirmed", 1, 0),
                 Admission::Waitlist { .. } => ("waitlisted", 0, 1),
             };
@@ -425,6 +447,107 @@ impl Store {
                 registration,
                 promoted,
             })
+        })
+    }
+
+    /// Runs the draw of a batch session once its registration has closed: per seat kind, the
+    /// waiting registrations are ordered by tier, then by the lottery with `seed`
+    /// (`skillhub_core::allocation::batch`), the first ones get the free seats and the rest keep
+    /// that order on the waiting list. The seed is stored with the session and in the audit log,
+    /// so anyone can recompute the order. Runs once.
+    pub async fn allocate(
+        &self,
+        actor: &str,
+        session_id: &str,
+        seed: LotterySeed,
+        now: DateTime<Utc>,
+    ) -> Result<Allocation> {
+        write_tx!(self, |tx, lock| {
+            let locked: Option<Locked> = sqlx::query_as(lock)
+                .bind(session_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(locked) = locked else {
+                return Err(Error::UnknownSession(session_id.to_owned()));
+            };
+            if locked.view.policy != "batch" {
+                return Err(Error::NotBatch(session_id.to_owned()));
+            }
+            if let Some(done) = &locked.view.lottery_seed {
+                return Err(Error::AlreadyAllocated {
+                    session: session_id.to_owned(),
+                    seed: done.clone(),
+                });
+            }
+            let mut result = Allocation {
+                seed: seed.to_string(),
+                confirmed: Vec::new(),
+                waitlisted: Vec::new(),
+            };
+            for kind in SeatKind::ALL {
+                let waiting: Vec<(i64, i64)> = sqlx::query_as(
+                    "SELECT id, tier FROM registrations WHERE session_id = $1 AND kind = $2 \
+                     AND status = 'waitlisted' ORDER BY id",
+                )
+                .bind(session_id)
+                .bind(kind_name(kind))
+                .fetch_all(&mut *tx)
+                .await?;
+                let applicants = waiting.iter().map(|&(id, tier)| Applicant {
+                    id,
+                    tier: Tier::new(u8::try_from(tier).unwrap_or(u8::MAX)),
+                });
+                let drawn = batch::allocate(applicants, locked.occupancy(kind).free(), seed);
+                for (sequence, placed) in drawn.order().iter().enumerate() {
+                    let confirmed = matches!(placed.outcome, batch::Outcome::Confirmed);
+                    sqlx::query(
+                        "UPDATE registrations SET sequence = $2, status = $3, updated_at = $4 WHERE id = $1",
+                    )
+                    .bind(placed.id)
+                    .bind(i64::try_from(sequence).unwrap_or(i64::MAX))
+                    .bind(if confirmed { "confirmed" } else { "waitlisted" })
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    if confirmed {
+                        result.confirmed.push(placed.id);
+                    } else {
+                        result.waitlisted.push(placed.id);
+                    }
+                }
+                let moved = i64::try_from(drawn.confirmed().count()).unwrap_or(i64::MAX);
+                let (a, b, c, d) = deltas(kind, moved, -moved);
+                sqlx::query(UPDATE_COUNTS)
+                    .bind(session_id)
+                    .bind(a)
+                    .bind(b)
+                    .bind(c)
+                    .bind(d)
+                    .bind(0_i64)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("UPDATE sessions SET lottery_seed = $2 WHERE id = $1")
+                .bind(session_id)
+                .bind(&result.seed)
+                .execute(&mut *tx)
+                .await?;
+            let after = serde_json::json!({
+                "seed": result.seed,
+                "confirmed": result.confirmed,
+                "waitlisted": result.waitlisted,
+            });
+            audit!(
+                tx,
+                now,
+                actor,
+                "session.allocate",
+                "session",
+                session_id,
+                None::<String>,
+                Some(after.to_string())
+            )?;
+            Ok(result)
         })
     }
 

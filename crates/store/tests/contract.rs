@@ -15,8 +15,8 @@ use skillhub_core::person::Person;
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
 use skillhub_store::{
-    Error, Idempotency, NewSession, OpenOptions, RegisterOutcome, RegisterRequest, Replay, Seed,
-    SessionFilter, Store,
+    Error, Idempotency, NewSession, OpenOptions, Policy, RegisterOutcome, RegisterRequest, Replay,
+    Seed, SessionFilter, Store,
 };
 
 /// A fresh SQLite database in a temporary directory.
@@ -128,6 +128,7 @@ contract!(
     online_seats_only_for_sessions_that_offer_them,
     sessions_are_created_all_or_nothing,
     reopening_never_seeds_twice,
+    a_batch_session_waits_for_its_draw,
 );
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
@@ -145,9 +146,19 @@ fn person(n: usize) -> Person {
 /// Creates a Binario F session `id` with `seats` in-person seats (and `online` online ones:
 /// hybrid).
 async fn session_with(store: &Store, id: &str, seats: i64, online: i64) -> String {
+    session_with_policy(store, id, seats, online, Policy::FirstCome).await
+}
+
+async fn session_with_policy(
+    store: &Store,
+    id: &str,
+    seats: i64,
+    online: i64,
+    policy: Policy,
+) -> String {
     let session = test_session(id, seats, online);
     store
-        .create_session("admin", &NewSession { session })
+        .create_session("admin", &NewSession { session, policy })
         .await
         .unwrap();
     id.to_owned()
@@ -676,4 +687,64 @@ async fn reopening_never_seeds_twice(store: Store, url: String) {
         other.close().await;
     }
     assert_eq!(store.programs().await.unwrap().len(), 6);
+}
+
+async fn a_batch_session_waits_for_its_draw(store: Store, _url: String) {
+    use skillhub_core::allocation::lottery::LotterySeed;
+    let id = session_with_policy(&store, "t-batch-draw", 2, 0, Policy::Batch).await;
+    // Everyone waits for the draw, in tier order; professionals (tier 0) first.
+    for (n, tier) in [(1, 1), (2, 1), (3, 0), (4, 1), (5, 0)] {
+        assert_eq!(register(&store, &id, n, tier).await.1, "waitlisted");
+    }
+    let first = store
+        .allocate("admin", &id, LotterySeed::from_u64(7), at(12, 0))
+        .await
+        .unwrap();
+    assert_eq!(first.confirmed.len(), 2);
+    assert_eq!(first.waitlisted.len(), 3);
+    // The two tier-0 applicants win the two seats whatever the lottery says.
+    let rows = statuses(&store, &id).await;
+    let confirmed: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.1 == "confirmed")
+        .map(|r| r.0.as_str())
+        .collect();
+    assert_eq!(confirmed.len(), 2);
+    assert!(
+        confirmed.contains(&"persona3") && confirmed.contains(&"persona5"),
+        "{rows:?}"
+    );
+    let positions: Vec<Option<i64>> = rows
+        .iter()
+        .filter(|r| r.1 == "waitlisted")
+        .map(|r| r.2)
+        .collect();
+    assert_eq!(positions, [Some(1), Some(2), Some(3)]);
+    let again = store
+        .allocate("admin", &id, LotterySeed::from_u64(7), at(12, 1))
+        .await
+        .unwrap_err();
+    assert!(matches!(again, Error::AlreadyAllocated { .. }), "{again}");
+    // The seed is in the audit log, so the draw can be recomputed.
+    let log = store.audit_log("session", &id).await.unwrap();
+    assert_eq!(log.last().unwrap().action, "session.allocate");
+    assert!(
+        log.last()
+            .unwrap()
+            .after
+            .as_deref()
+            .unwrap()
+            .contains(&first.seed)
+    );
+    // After the draw the session fills first come: a newcomer queues behind the list.
+    let late = register(&store, &id, 9, 1).await;
+    assert_eq!((late.1.as_str(), late.2), ("waitlisted", Some(4)));
+    // A first-come session has no draw.
+    let plain = session_with(&store, "t-plain", 1, 0).await;
+    assert!(matches!(
+        store
+            .allocate("admin", &plain, LotterySeed::from_u64(1), at(12, 0))
+            .await,
+        Err(Error::NotBatch(_))
+    ));
 }
