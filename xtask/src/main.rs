@@ -6,11 +6,14 @@
 //!   criterion micro-benchmarks run with `cargo bench`).
 //! - `cargo xtask openapi`: writes the committed `openapi.json` from the server's routes (a test
 //!   in `skillhub-http` fails when it drifts).
+//! - `cargo xtask demo-grants`: a whole grant call end to end (applications, checks, scores,
+//!   ranking, funding) on the fixtures, timed.
 //! - `cargo xtask loadtest`: registrations per second against real servers (SQLite; PostgreSQL
 //!   with one and two processes).
 
 mod bench_import;
 mod bench_match;
+mod demo_grants;
 mod loadtest;
 
 use std::process::{Command, ExitCode};
@@ -25,8 +28,11 @@ fn main() -> ExitCode {
         ["bench", "import"] | ["bench-import"] => bench_import::run(),
         ["loadtest"] => loadtest::run(),
         ["openapi"] => openapi(),
+        ["demo-grants"] => demo_grants::run(),
         _ => {
-            eprintln!("usage: cargo xtask ci | bench [match|import] | loadtest | openapi");
+            eprintln!(
+                "usage: cargo xtask ci | bench [match|import] | loadtest | openapi | demo-grants"
+            );
             ExitCode::from(2)
         }
     }

@@ -6,8 +6,11 @@ mod allocation;
 mod commands;
 mod context;
 mod error;
+mod grants;
 mod import;
 mod output;
+mod report;
+mod roster;
 mod serve;
 
 use std::process::ExitCode;
@@ -69,6 +72,14 @@ enum Command {
     /// Operator tokens (secrets scoped to one program, for the HTTP API).
     #[command(subcommand)]
     Tokens(commands::TokensCommand),
+    /// Trainers to sessions: a roster that respects skills, availability, travel and rest.
+    Roster(roster::RosterArgs),
+    /// Grant calls for cooperatives: check applications, score them, rank and fund them.
+    #[command(subcommand)]
+    Grants(grants::GrantsCommand),
+    /// Progress against a program's targets: tables, CSV and charts.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +107,9 @@ fn main() -> ExitCode {
             Command::Match(args) => allocation::run_match(args),
             Command::Lottery(cmd) => allocation::run_lottery(cmd),
             Command::Place(args) => allocation::run_place(args),
+            Command::Roster(args) => roster::run(args),
+            Command::Grants(cmd) => grants::run(cmd),
+            Command::Report(cmd) => report::run(cmd),
         };
         ctx.close().await;
         result

@@ -213,7 +213,7 @@ mod tests {
         );
         assert_eq!(
             lines[3],
-            "candidates-classroom;Candidati formati in aula;2;people;in_person;;75000;1;0,0;31/12/2020;550;2;No;6383;"
+            "candidates-classroom;Candidati formati in aula;2;people;in_person;;75000;1;0,0;31/12/2020;550;2;No;37363;17/04/114135"
         );
         let svg = report(ReportFormat::Svg, None).unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("PMI formate online"));
