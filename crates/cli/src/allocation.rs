@@ -1,4 +1,5 @@
-//! `skillhub match`, `skillhub lottery …` and `skillhub place`: fair allocation on files. The
+//! `skillhub match`, `skillhub lottery …` and `skillhub place`: fair allocation on files (and,
+//! for `place --program`, on the sessions in the database). The
 //! rules (deferred acceptance, the verifiable lottery, placement by level) are in
 //! `skillhub_core::allocation`; this module reads, calls and prints.
 
@@ -12,7 +13,9 @@ use skillhub_core::allocation::matching::{InputErrorKind, ParsedInstance, solve}
 use skillhub_core::allocation::placement::{self, Offer, Outcome};
 use skillhub_core::capacity::Tier;
 use skillhub_core::digcomp::{Level, LevelRange, SelfAssessment};
+use skillhub_store::SessionFilter;
 
+use crate::context::Context;
 use crate::error::{CliError, Result};
 
 /// `skillhub match INSTANCE.json [-o OUT]`.
@@ -56,12 +59,17 @@ pub enum LotteryCommand {
     },
 }
 
-/// `skillhub place FILE.json`.
+/// `skillhub place FILE.json [--program ID]`.
 #[derive(Debug, Args)]
 pub struct PlaceArgs {
     /// `{"seed": 42, "sessions": [{"id", "level": {"min","max"}|null, "seats"}],
-    /// "people": [{"id", "level": n | "assessment": {"1.1": 3, …}, "tier": 0, "choices": [ids]}]}`.
+    /// "people": [{"id", "level": n | "assessment": {"1.1": 3, …}, "tier": 0, "choices": [ids]}]}`;
+    /// without "sessions" when --program is given.
     file: PathBuf,
+    /// Take the sessions from the database (`--db`): every session of this program, with its
+    /// DigComp level range and the seats nobody holds or waits for.
+    #[arg(long)]
+    program: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -158,7 +166,7 @@ pub fn run_lottery(cmd: LotteryCommand) -> Result<String> {
 #[serde(deny_unknown_fields)]
 struct PlaceFile {
     seed: u64,
-    sessions: Vec<PlaceSession>,
+    sessions: Option<Vec<PlaceSession>>,
     people: Vec<PlacePerson>,
 }
 
@@ -182,8 +190,50 @@ struct PlacePerson {
     choices: Vec<String>,
 }
 
+/// The sessions of `program` in the store as offers: level range, and seats neither given nor
+/// owed to someone waiting.
+async fn stored_offers(ctx: &Context, program: &str) -> Result<Vec<Offer<String>>> {
+    let store = ctx.store().await?;
+    if store
+        .program(program)
+        .await
+        .map_err(|err| ctx.db_error(err))?
+        .is_none()
+    {
+        return Err(CliError::UnknownProgram(program.to_owned()));
+    }
+    let mut offers = Vec::new();
+    let mut filter = SessionFilter {
+        program: Some(program.to_owned()),
+        limit: Some(500),
+        ..SessionFilter::default()
+    };
+    loop {
+        let page = store
+            .sessions(&filter)
+            .await
+            .map_err(|err| ctx.db_error(err))?;
+        for view in &page {
+            let session = view.to_session().map_err(|err| ctx.db_error(err))?;
+            let free = (view.seats_left() - view.waitlisted()).max(0);
+            offers.push(Offer {
+                session: view.id.clone(),
+                level: session.level(),
+                seats: u32::try_from(free).unwrap_or(u32::MAX),
+            });
+        }
+        match page.last() {
+            Some(last) if page.len() == 500 => {
+                filter.after = Some((last.starts_at, last.id.clone()));
+            }
+            _ => break,
+        }
+    }
+    Ok(offers)
+}
+
 /// `skillhub place`.
-pub fn run_place(args: PlaceArgs) -> Result<String> {
+pub async fn run_place(ctx: &Context, args: PlaceArgs) -> Result<String> {
     let text = read(&args.file)?;
     let file = args.file.display().to_string();
     let input: PlaceFile = serde_json::from_str(&text).map_err(|err| CliError::Json {
@@ -217,15 +267,27 @@ pub fn run_place(args: PlaceArgs) -> Result<String> {
             choices: p.choices,
         });
     }
-    let offers: Vec<Offer<String>> = input
-        .sessions
-        .into_iter()
-        .map(|s| Offer {
-            session: s.id,
-            level: s.level,
-            seats: s.seats,
-        })
-        .collect();
+    let offers: Vec<Offer<String>> = match (input.sessions, &args.program) {
+        (Some(sessions), None) => sessions
+            .into_iter()
+            .map(|s| Offer {
+                session: s.id,
+                level: s.level,
+                seats: s.seats,
+            })
+            .collect(),
+        (None, Some(program)) => stored_offers(ctx, program).await?,
+        (Some(_), Some(_)) => {
+            return Err(CliError::Input(format!(
+                "{file}: /sessions: give the sessions in the file or with --program, not both"
+            )));
+        }
+        (None, None) => {
+            return Err(CliError::Input(format!(
+                "{file}: /sessions: missing (or give --program to take them from the database)"
+            )));
+        }
+    };
     let report = placement::place(&people, &offers, LotterySeed::from_u64(input.seed))
         .map_err(|err| CliError::Input(format!("{file}: {err}")))?;
     if args.json {

@@ -1,18 +1,23 @@
-//! `skillhub grants …`: grant calls held in files. The rules (thresholds, exact weighted means,
-//! the ranking, the lottery, the budget walk) are in `skillhub_core::grants`; this module reads,
-//! calls and prints.
+//! `skillhub grants …`: grant calls held in files or in the database. The rules (thresholds,
+//! exact weighted means, the ranking, the lottery, the budget walk) are in
+//! `skillhub_core::grants`, the stored calls in `skillhub_store`; this module reads, calls and
+//! prints.
 
 use std::path::{Path, PathBuf};
 
+use chrono::Utc;
 use clap::Subcommand;
 use skillhub_core::grants::file::{CallFileError, rank_call};
+use skillhub_store::{GrantError, GrantRanking, GrantWrite, Replay};
 
+use crate::context::Context;
 use crate::error::{CliError, Result};
 
 /// `skillhub grants …`
 #[derive(Debug, Subcommand)]
 pub enum GrantsCommand {
-    /// Ranks a grant call held in a file and walks its budget.
+    /// Ranks a grant call held in a file, or stored in the database (`--call ID`), and walks its
+    /// budget.
     ///
     /// CALL.json: {"budget_cents", "criteria": [{"id", "weight", "min_score"}], "min_total",
     /// "applications": [{"id", "requested_cents", "submitted_at", "priority", "conflicts",
@@ -21,30 +26,79 @@ pub enum GrantsCommand {
     /// criteria met, then submission time, then the lottery; funded down the ranking while the
     /// request fits what is left, otherwise on the reserve list; applications below a threshold
     /// come last, without rank. Text output is in Italian and explains each place.
+    ///
+    /// With --call, the stored call's awarded ranking (with the withdrawals since), or, before
+    /// it is ranked, a preview over its evaluated applications; --award records the ranking and
+    /// its awards (once).
     Rank {
+        /// The call file.
+        #[arg(
+            value_name = "CALL.json",
+            required_unless_present = "call",
+            conflicts_with = "call"
+        )]
+        file: Option<PathBuf>,
+        /// A call stored in the database (see `skillhub grants load`).
+        #[arg(long, value_name = "ID")]
+        call: Option<String>,
+        /// With --call: rank the call and award its budget in the database.
+        #[arg(long, requires = "call")]
+        award: bool,
+        /// Print JSON: {"ranking": [{"id", "rank", "total", "status", "awarded_cents"}],
+        /// "awarded_cents", "remaining_cents"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stores a call file in the database, with its applications, evaluators, conflicts and
+    /// scores (each application evaluated, ready to rank).
+    ///
+    /// The file is the one of `skillhub grants rank`, with optional members the ranking ignores:
+    /// "id", "name", "reporting": {"every_months", "duration_months"} (default 6 and 24),
+    /// "priority_criteria": [{"id", "it", "en"}], criteria "label_it".
+    Load {
         /// The call file.
         #[arg(value_name = "CALL.json")]
         file: PathBuf,
-        /// Print JSON: {"ranking": [{"id", "rank", "total", "status", "awarded_cents"}],
-        /// "awarded_cents", "remaining_cents"}.
+        /// The call's id (default: the file's "id").
+        #[arg(long)]
+        id: Option<String>,
+        /// Print the stored call as JSON.
         #[arg(long)]
         json: bool,
     },
 }
 
 /// Runs a `grants` command and returns what to print.
-pub fn run(cmd: GrantsCommand) -> Result<String> {
+pub async fn run(ctx: &Context, cmd: GrantsCommand) -> Result<String> {
     match cmd {
-        GrantsCommand::Rank { file, json } => rank(&file, json),
+        GrantsCommand::Rank {
+            file: Some(file),
+            call: None,
+            json,
+            ..
+        } => rank(&file, json),
+        GrantsCommand::Rank {
+            call: Some(call),
+            award,
+            json,
+            ..
+        } => rank_stored(ctx, &call, award, json).await,
+        GrantsCommand::Rank { .. } => Err(CliError::Usage(
+            "give a CALL.json file or --call ID".to_owned(),
+        )),
+        GrantsCommand::Load { file, id, json } => load(ctx, &file, id.as_deref(), json).await,
     }
 }
 
-fn rank(path: &Path, json: bool) -> Result<String> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Read {
         path: path.to_owned(),
         source,
-    })?;
-    let outcome = rank_call(&text).map_err(|err| match err {
+    })
+}
+
+fn file_error(path: &Path, err: CallFileError) -> CliError {
+    match err {
         CallFileError::Syntax {
             line,
             column,
@@ -56,11 +110,66 @@ fn rank(path: &Path, json: bool) -> Result<String> {
             message,
         },
         other => CliError::Input(format!("{}: {other}", path.display())),
-    })?;
+    }
+}
+
+fn rank(path: &Path, json: bool) -> Result<String> {
+    let text = read(path)?;
+    let outcome = rank_call(&text).map_err(|err| file_error(path, err))?;
     if json {
         Ok(serde_json::to_string_pretty(&outcome)? + "\n")
     } else {
         Ok(outcome.text_it().to_owned())
+    }
+}
+
+/// Prints a stored ranking exactly as the file form prints its own.
+fn print_ranking(ranking: &GrantRanking, json: bool) -> Result<String> {
+    if json {
+        Ok(serde_json::to_string_pretty(ranking)? + "\n")
+    } else {
+        Ok(ranking.text_it.clone())
+    }
+}
+
+async fn rank_stored(ctx: &Context, call: &str, award: bool, json: bool) -> Result<String> {
+    let store = ctx.store().await?;
+    let ranking = if award {
+        store.rank_grant_call(call, "cli", Utc::now()).await
+    } else {
+        store.grant_ranking(call).await
+    }
+    .map_err(|err| ctx.db_error(err))?;
+    print_ranking(&ranking, json)
+}
+
+async fn load(ctx: &Context, path: &Path, id: Option<&str>, json: bool) -> Result<String> {
+    let text = read(path)?;
+    let store = ctx.store().await?;
+    let no_replay = |_: &_| Replay {
+        status: 0,
+        body: String::new(),
+    };
+    let outcome = store
+        .create_grant_call(&text, id, "cli", None, Utc::now(), no_replay)
+        .await
+        .map_err(|err| match err {
+            skillhub_store::Error::Grants(GrantError::CallFile(file)) => file_error(path, file),
+            skillhub_store::Error::Grants(GrantError::Invalid { pointer, message }) => {
+                CliError::Input(format!("{}: {pointer}: {message}", path.display()))
+            }
+            other => ctx.db_error(other),
+        })?;
+    let GrantWrite::Done(call) = outcome else {
+        return Err(CliError::Input("the call was not stored".to_owned()));
+    };
+    if json {
+        Ok(serde_json::to_string_pretty(&call)? + "\n")
+    } else {
+        Ok(format!(
+            "Bando {} ({}) salvato: {} domande, budget {} centesimi.\n",
+            call.id, call.name, call.applications, call.budget_cents
+        ))
     }
 }
 

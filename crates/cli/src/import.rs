@@ -1,12 +1,19 @@
 //! `skillhub import …` and `skillhub export …`: read files, call `skillhub-import`, print.
 //!
 //! `--dry-run` reads and checks the file in full and prints what would be written. Without it,
-//! a calendar's sessions go into the database in one transaction (all or nothing); people from
-//! a spreadsheet can only be checked for now (the database keeps no register of people yet).
+//! the sessions of a calendar listing or an iCalendar file go into the database in one
+//! transaction (all or nothing, through one code path), registrations from a spreadsheet are
+//! seated in one transaction by the store's seat rules, and grant applications are handed in to
+//! a stored call; people from a spreadsheet can only be checked for now (the database keeps no
+//! register of people yet).
+
+mod ics_file;
+mod sheets;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use chrono::{NaiveDate, NaiveTime};
 use clap::{Args, Subcommand, ValueEnum};
 use skillhub_core::capacity::Seats;
 use skillhub_core::ids::{HubId, ProgramId, SessionId};
@@ -29,13 +36,26 @@ pub enum ImportCommand {
     /// nothing is imported when any line fails. Without --dry-run the sessions are written to the
     /// program and hub given (--program, --hub, --seats), all in one transaction.
     Calendar(CalendarArgs),
+    /// Reads an iCalendar file (RFC 5545) into sessions of a program's hub.
+    ///
+    /// VEVENTs with DTSTART/DTEND (or DURATION) in UTC, with a TZID (an IANA zone; VTIMEZONE
+    /// blocks are not trusted over the tz database) or floating (read in the hub's zone); folded
+    /// lines; series (RRULE with COUNT or UNTIL, EXDATE, RDATE) expanded into one session per
+    /// occurrence; all-day and cancelled events skipped. Every problem is reported with its file,
+    /// line and property, and nothing is written when any event fails. Without --dry-run the
+    /// sessions are written (with --seats in-person seats each) in one transaction, exactly as
+    /// `import calendar` writes them.
+    Ics(ics_file::IcsArgs),
     /// Reads a spreadsheet (CSV) as Italian offices write it: `;`, `,` or tab separators,
     /// UTF-8 with or without BOM or Windows-1252, dd/mm/yyyy dates, decimal commas, Sì/No.
     ///
     /// The file is streamed and every row validated (codice fiscale and partita IVA check
     /// characters, e-mail, DigComp level, dates); all problems are reported, each with its line
-    /// and column, and nothing is imported when any row fails. The database keeps no register
-    /// of people yet, so run with --dry-run.
+    /// and column, and nothing is imported when any row fails. People: the database keeps no
+    /// register of people yet, so run with --dry-run. Registrations: written in one transaction,
+    /// each confirmed or waitlisted as a registration of its own would be, after the program's
+    /// eligibility rules admit it. Applications: checked against the call of --program, and
+    /// without --dry-run handed in to the stored grant call --call.
     Csv {
         /// What the file holds.
         #[arg(value_enum)]
@@ -48,13 +68,21 @@ pub enum ImportCommand {
         /// The most problems listed (the rest are counted).
         #[arg(long, default_value_t = 100)]
         max_problems: usize,
-        /// Only read and check the file; write nothing (required for now: the database keeps no
-        /// register of people yet).
+        /// Only read and check the file; write nothing (required for people: the database keeps
+        /// no register of people yet).
         #[arg(long)]
         dry_run: bool,
-        /// Print JSON: {"rows", "delimiter", "encoding"}.
+        /// Print JSON: {"rows", "delimiter", "encoding"} (with "registrations" or
+        /// "applications" for those kinds).
         #[arg(long)]
         json: bool,
+        /// Applications: the program whose call the file answers (its priority criteria and
+        /// project kinds).
+        #[arg(long, default_value = "cooperazione-digitale")]
+        program: ProgramId,
+        /// Applications: the stored grant call to hand them in to (needed without --dry-run).
+        #[arg(long)]
+        call: Option<String>,
     },
 }
 
@@ -64,6 +92,14 @@ pub enum CsvKind {
     /// People: nome, cognome, email, codice fiscale [, data di nascita, livello, partita iva,
     /// consenso privacy, punteggio].
     People,
+    /// Registrations: sessione, nome, cognome (or nome e cognome), email [, codice fiscale,
+    /// data di nascita, genere, paese, regione, tipo organizzazione, ruoli, iscrizioni,
+    /// modalità].
+    Registrations,
+    /// Grant applications of cooperatives: ragione sociale, partita iva (or codice fiscale),
+    /// regione, importo richiesto [, id domanda, numero albo, tipo organizzazione, settore,
+    /// tipo di progetto, one Sì/No column per priority criterion of the call].
+    Applications,
 }
 
 /// `--encoding`.
@@ -112,11 +148,20 @@ pub struct CalendarArgs {
 
 /// `--ambiguous earlier|later`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum Occurrence {
+pub(crate) enum Occurrence {
     /// The first occurrence (still summer time).
     Earlier,
     /// The second occurrence (already winter time).
     Later,
+}
+
+/// The policy `--ambiguous` asks for: refuse unless told which occurrence.
+pub(crate) fn ambiguity(occurrence: Option<Occurrence>) -> Ambiguity {
+    match occurrence {
+        None => Ambiguity::Refuse,
+        Some(Occurrence::Earlier) => Ambiguity::Earlier,
+        Some(Occurrence::Later) => Ambiguity::Later,
+    }
 }
 
 /// `skillhub export …`
@@ -157,6 +202,38 @@ pub enum ExportCommand {
 pub async fn run(ctx: &Context, cmd: ImportCommand) -> Result<String> {
     match cmd {
         ImportCommand::Calendar(args) => import_calendar(ctx, args).await,
+        ImportCommand::Ics(args) => ics_file::run(ctx, args).await,
+        ImportCommand::Csv {
+            kind: CsvKind::Registrations,
+            file,
+            encoding,
+            max_problems,
+            dry_run,
+            json,
+            ..
+        } => {
+            let options = read_options(encoding, max_problems);
+            sheets::registrations(ctx, &file, &options, dry_run, json).await
+        }
+        ImportCommand::Csv {
+            kind: CsvKind::Applications,
+            file,
+            encoding,
+            max_problems,
+            dry_run,
+            json,
+            program,
+            call,
+        } => {
+            let options = read_options(encoding, max_problems);
+            let target = sheets::ApplicationTarget {
+                program,
+                call,
+                dry_run,
+                json,
+            };
+            sheets::applications(ctx, &file, &options, target).await
+        }
         ImportCommand::Csv {
             kind: CsvKind::People,
             file,
@@ -164,6 +241,7 @@ pub async fn run(ctx: &Context, cmd: ImportCommand) -> Result<String> {
             max_problems,
             dry_run,
             json,
+            ..
         } => {
             if !dry_run {
                 return Err(CliError::DryRunOnly {
@@ -171,44 +249,19 @@ pub async fn run(ctx: &Context, cmd: ImportCommand) -> Result<String> {
                     why: "the database keeps no register of people yet",
                 });
             }
-            let reader = std::fs::File::open(&file).map_err(|source| CliError::Read {
-                path: file.clone(),
-                source,
-            })?;
-            let size = reader.metadata().map_or(0, |m| m.len());
-            let bar = indicatif::ProgressBar::new(size);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg}")
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-            );
-            let options = skillhub_import::csv::ReadOptions {
-                encoding: match encoding {
-                    CsvEncoding::Detect => skillhub_import::csv::Encoding::Detect,
-                    CsvEncoding::Utf8 => skillhub_import::csv::Encoding::Utf8,
-                    CsvEncoding::Windows1252 => skillhub_import::csv::Encoding::Windows1252,
-                },
-                max_problems,
-                // The CLI is the edge where the clock may be read.
-                ..skillhub_import::csv::ReadOptions::new(chrono::Local::now().date_naive())
-            };
-            let progress = |p: skillhub_import::csv::Progress| {
-                bar.set_position(p.bytes);
-                bar.set_message(format!("{} righe", p.rows));
-            };
+            let reader = open(&file)?;
+            let bar = progress_bar(&reader);
+            let options = read_options(encoding, max_problems);
             let result = skillhub_import::csv::read_people(
                 &display(&file),
                 reader,
                 &options,
-                progress,
+                |p| show_progress(&bar, p),
                 |_| {},
             );
             bar.finish_and_clear();
             let summary = result?;
-            let encoding = match summary.encoding {
-                skillhub_import::csv::Encoding::Windows1252 => "windows-1252",
-                _ => "utf-8",
-            };
-            let delimiter = char::from(summary.delimiter);
+            let (encoding, delimiter) = sheets::summary_words(&summary);
             if json {
                 let value = serde_json::json!({
                     "rows": summary.rows,
@@ -226,6 +279,44 @@ pub async fn run(ctx: &Context, cmd: ImportCommand) -> Result<String> {
     }
 }
 
+/// How to read a spreadsheet, from `--encoding` and `--max-problems`; "today" (the latest
+/// acceptable date) is read from the clock here, at the edge.
+fn read_options(encoding: CsvEncoding, max_problems: usize) -> skillhub_import::csv::ReadOptions {
+    skillhub_import::csv::ReadOptions {
+        encoding: match encoding {
+            CsvEncoding::Detect => skillhub_import::csv::Encoding::Detect,
+            CsvEncoding::Utf8 => skillhub_import::csv::Encoding::Utf8,
+            CsvEncoding::Windows1252 => skillhub_import::csv::Encoding::Windows1252,
+        },
+        max_problems,
+        ..skillhub_import::csv::ReadOptions::new(chrono::Local::now().date_naive())
+    }
+}
+
+/// A progress bar over the bytes of `file` (drawn on stderr only when it is a terminal).
+fn progress_bar(file: &std::fs::File) -> indicatif::ProgressBar {
+    let size = file.metadata().map_or(0, |m| m.len());
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn show_progress(bar: &indicatif::ProgressBar, p: skillhub_import::csv::Progress) {
+    bar.set_position(p.bytes);
+    bar.set_message(format!("{} righe", p.rows));
+}
+
+/// Opens a file to stream.
+fn open(path: &Path) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|source| CliError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
 async fn import_calendar(ctx: &Context, args: CalendarArgs) -> Result<String> {
     // Check the options that writing needs before reading anything.
     let target = match (&args.program, &args.hub, args.seats, args.dry_run) {
@@ -241,15 +332,28 @@ async fn import_calendar(ctx: &Context, args: CalendarArgs) -> Result<String> {
     let options = calendar::Options {
         year: args.year,
         zone: args.zone,
-        ambiguity: match args.ambiguous {
-            None => Ambiguity::Refuse,
-            Some(Occurrence::Earlier) => Ambiguity::Earlier,
-            Some(Occurrence::Later) => Ambiguity::Later,
-        },
+        ambiguity: ambiguity(args.ambiguous),
     };
     let listing = calendar::parse(&display(&args.file), &text, &options)?;
     if let Some((program, hub, seats)) = target {
-        return write_calendar(ctx, &listing, program, hub, seats, options.ambiguity).await;
+        let planned: Vec<Planned> = listing
+            .sessions()
+            .iter()
+            .map(|s| Planned {
+                title: s.title().to_owned(),
+                date: s.local_date(),
+                start: s.local_start(),
+                end: s.local_end(),
+                ambiguity: options.ambiguity,
+                line: s.line(),
+            })
+            .collect();
+        let target = Target {
+            program,
+            hub,
+            seats,
+        };
+        return write_sessions(ctx, &args.file, &planned, &target).await;
     }
     if args.json {
         return Ok(serde_json::to_string_pretty(&listing)? + "\n");
@@ -275,16 +379,48 @@ async fn import_calendar(ctx: &Context, args: CalendarArgs) -> Result<String> {
     Ok(out)
 }
 
-/// Writes a checked listing's sessions into the database, all in one transaction. Session ids
-/// are `HUB-YYYY-MM-DD-HHMM`, so importing the same listing twice is refused, not duplicated.
-async fn write_calendar(
+/// A session read from a file, in the hub's local time, ready to be written.
+#[derive(Debug, Clone)]
+pub(crate) struct Planned {
+    /// Title.
+    pub title: String,
+    /// Local date.
+    pub date: NaiveDate,
+    /// Local start.
+    pub start: NaiveTime,
+    /// Local end (the same day).
+    pub end: NaiveTime,
+    /// Which occurrence a repeated local time means.
+    pub ambiguity: Ambiguity,
+    /// The line of the file it comes from.
+    pub line: usize,
+}
+
+/// Where read sessions are written: `--program`, `--hub`, `--seats`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'a> {
+    /// The program.
+    pub program: &'a ProgramId,
+    /// The hub (its zone is the sessions' zone).
+    pub hub: &'a HubId,
+    /// In-person seats of each session.
+    pub seats: u32,
+}
+
+/// Writes checked sessions into the database, all in one transaction: the one way files become
+/// sessions (`import calendar`, `import ics`). Session ids are `HUB-YYYY-MM-DD-HHMM`, so
+/// importing the same file twice is refused, not duplicated.
+pub(crate) async fn write_sessions(
     ctx: &Context,
-    listing: &calendar::Listing,
-    program: &ProgramId,
-    hub: &HubId,
-    seats: u32,
-    ambiguity: Ambiguity,
+    file: &Path,
+    planned: &[Planned],
+    target: &Target<'_>,
 ) -> Result<String> {
+    let Target {
+        program,
+        hub,
+        seats,
+    } = *target;
     let known = find(ctx, program.as_str()).await?;
     let zone = known
         .hub(hub)
@@ -292,35 +428,36 @@ async fn write_calendar(
         .zone;
     let seats = Seats::new(i64::from(seats), 0)
         .map_err(|err| CliError::Usage(format!("--seats: {err}")))?;
-    let mut sessions = Vec::with_capacity(listing.sessions().len());
-    for listed in listing.sessions() {
+    let mut sessions = Vec::with_capacity(planned.len());
+    for listed in planned {
         let id = format!(
             "{hub}-{}-{}",
-            listed.local_date().format("%Y-%m-%d"),
-            listed.local_start().format("%H%M")
+            listed.date.format("%Y-%m-%d"),
+            listed.start.format("%H%M")
         );
+        let at_line = |err: &dyn std::fmt::Display| {
+            CliError::Input(format!("{}:{}: {err}", display(file), listed.line))
+        };
         let spec = SessionSpec {
-            id: SessionId::parse(&id)
-                .map_err(|err| CliError::Usage(format!("session id: {err}")))?,
+            id: SessionId::parse(&id).map_err(|err| at_line(&err))?,
             program: program.clone(),
             hub: Some(hub.clone()),
             room: None,
-            title: listed.title().to_owned(),
+            title: listed.title.clone(),
             competences: Vec::new(),
             level: None,
             mode: Mode::InPerson,
             seats,
             trainers: Vec::new(),
-            date: listed.local_date(),
-            start: listed.local_start(),
-            end: listed.local_end(),
+            date: listed.date,
+            start: listed.start,
+            end: listed.end,
             zone,
-            ambiguity,
+            ambiguity: listed.ambiguity,
         };
-        // The listing was checked in the same zone, so this only fails on a hub in another zone.
-        let session = Session::new(spec)
-            .map_err(|err| CliError::Usage(format!("line {}: {err}", listed.line())))?;
-        sessions.push(session);
+        // The file was read in the hub's zone, so this only fails on what the reader cannot
+        // see: a session that ends on another day, a hub in another zone.
+        sessions.push(Session::new(spec).map_err(|err| at_line(&err))?);
     }
     let store = ctx.store().await?;
     let created = store
@@ -417,13 +554,15 @@ pub async fn run_export(ctx: &Context, cmd: ExportCommand) -> Result<String> {
     }
 }
 
-fn read(path: &Path) -> Result<String> {
+/// A whole text file.
+pub(crate) fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|source| CliError::Read {
         path: path.to_owned(),
         source,
     })
 }
 
-fn display(path: &Path) -> String {
+/// A path as people read it in messages.
+pub(crate) fn display(path: &Path) -> String {
     path.display().to_string()
 }

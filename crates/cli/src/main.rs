@@ -9,6 +9,7 @@ mod error;
 mod grants;
 mod import;
 mod output;
+mod people;
 mod report;
 mod roster;
 mod serve;
@@ -80,6 +81,9 @@ enum Command {
     /// Progress against a program's targets: tables, CSV and charts.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// A person's data (GDPR): export everything held about an e-mail address, or erase it.
+    #[command(subcommand)]
+    People(people::PeopleCommand),
 }
 
 fn main() -> ExitCode {
@@ -106,10 +110,11 @@ fn main() -> ExitCode {
             Command::Tokens(cmd) => commands::tokens(&ctx, cmd).await,
             Command::Match(args) => allocation::run_match(args),
             Command::Lottery(cmd) => allocation::run_lottery(cmd),
-            Command::Place(args) => allocation::run_place(args),
+            Command::Place(args) => allocation::run_place(&ctx, args).await,
             Command::Roster(args) => roster::run(args),
-            Command::Grants(cmd) => grants::run(cmd),
-            Command::Report(cmd) => report::run(cmd),
+            Command::Grants(cmd) => grants::run(&ctx, cmd).await,
+            Command::Report(cmd) => report::run(&ctx, cmd).await,
+            Command::People(cmd) => people::run(&ctx, cmd).await,
         };
         ctx.close().await;
         result

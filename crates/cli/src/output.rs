@@ -2,6 +2,7 @@
 //! here, so core types are never the output format.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -10,8 +11,27 @@ use skillhub_core::italian;
 use skillhub_core::person::Person;
 use skillhub_core::program::{DateWindow, Program};
 use skillhub_core::session::Session;
+use skillhub_import::csv::ItalianWriter;
 
-use crate::error::Result;
+use crate::error::{CliError, Result};
+
+/// Rows as a spreadsheet for Italian Excel (`;`, UTF-8 with BOM, CRLF), as text to print.
+pub fn italian_csv<R, C>(rows: impl IntoIterator<Item = R>) -> Result<String>
+where
+    R: IntoIterator<Item = C>,
+    C: AsRef<[u8]>,
+{
+    let io = |source| CliError::Write {
+        path: PathBuf::from("-"),
+        source,
+    };
+    let mut writer = ItalianWriter::new(Vec::new()).map_err(io)?;
+    for row in rows {
+        writer.row(row).map_err(io)?;
+    }
+    let bytes = writer.finish().map_err(io)?;
+    String::from_utf8(bytes).map_err(|e| io(std::io::Error::other(e)))
+}
 
 /// Pretty JSON with a final newline.
 pub fn json<T: Serialize>(value: &T) -> Result<String> {

@@ -2,20 +2,18 @@
 //! targets, pace and projection) and the Italian text and SVG chart are in
 //! `skillhub_core::progress`; this module reads, calls and prints.
 //!
-//! Until the store supplies attendance, `report progress` counts the facts of an attendance file
-//! given with `--attendance FILE.json`, or none (every target at zero, which still shows goals,
-//! deadlines and days left). The program is one of the seed programs.
+//! `report progress` counts the registrations marked attended in the database (`--db`), or the
+//! facts of an attendance file given with `--attendance FILE.json` (data from elsewhere, or
+//! tests).
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
-use skillhub_core::fixture::Catalog;
-use skillhub_core::italian;
 use skillhub_core::progress::{AttendanceError, ProgressReport, parse_attendance, progress};
 use skillhub_core::tz::Zone;
-use skillhub_import::csv::ItalianWriter;
 
+use crate::context::Context;
 use crate::error::{CliError, Result};
 
 /// `skillhub report …`
@@ -25,10 +23,10 @@ pub enum ReportCommand {
     /// a projection at the current pace (linear from the program's start).
     ///
     /// Each person counts once per target; a target counts what its parents count, narrowed by
-    /// its own mode and country. The attendance file is
+    /// its own mode and country. Counts the registrations marked attended in the database
+    /// (`--db`), or, with --attendance, the facts of a file
     /// {"attendance": [{"person", "mode": "in_person"|"online", "unit": "people"|"smes"|
-    /// "cooperatives"|"circles", "country": "IT", "date": "YYYY-MM-DD"}]}; without it, nothing
-    /// has been counted yet.
+    /// "cooperatives"|"circles", "country": "IT", "date": "YYYY-MM-DD"}]} instead.
     Progress {
         /// The program's id, e.g. `community-skill-hubs`.
         #[arg(long)]
@@ -36,7 +34,7 @@ pub enum ReportCommand {
         /// Output: Italian text, JSON, a spreadsheet for Italian Excel, or an SVG bar chart.
         #[arg(long, value_enum, default_value = "text")]
         format: ReportFormat,
-        /// The attendance facts to count (see above).
+        /// Count the attendance facts of this file instead of the database's (see above).
         #[arg(long, value_name = "FILE.json")]
         attendance: Option<PathBuf>,
         /// The day of the report (YYYY-MM-DD); default: today in Europe/Rome.
@@ -59,7 +57,7 @@ pub enum ReportFormat {
 }
 
 /// Runs a `report` command and returns what to print.
-pub fn run(cmd: ReportCommand) -> Result<String> {
+pub async fn run(ctx: &Context, cmd: ReportCommand) -> Result<String> {
     match cmd {
         ReportCommand::Progress {
             program,
@@ -67,16 +65,21 @@ pub fn run(cmd: ReportCommand) -> Result<String> {
             attendance,
             today,
         } => {
-            let catalog = Catalog::seeds()?;
-            let program = catalog
+            let store = ctx.store().await?;
+            let program = store
                 .program(&program)
+                .await
+                .map_err(|err| ctx.db_error(err))?
                 .ok_or_else(|| CliError::UnknownProgram(program.clone()))?;
             let facts = match &attendance {
                 Some(path) => read_attendance(path)?,
-                None => Vec::new(),
+                None => store
+                    .attendance(&program)
+                    .await
+                    .map_err(|err| ctx.db_error(err))?,
             };
             let today = today.unwrap_or_else(today_in_rome);
-            render(&progress(program, &facts, today), format)
+            render(&progress(&program, &facts, today), format)
         }
     }
 }
@@ -118,75 +121,41 @@ pub fn render(report: &ProgressReport, format: ReportFormat) -> Result<String> {
     }
 }
 
-/// One row per target: `obiettivo;descrizione;livello;unita;modalita;paese;traguardo;fatti;
-/// percentuale;scadenza;giorni_rimasti;proiezione;in_linea;previsto_oggi;traguardo_previsto_il`.
+/// One row per target, for Italian Excel (the rows are `ProgressReport::rows_it`).
 fn csv(report: &ProgressReport) -> Result<String> {
-    let io = |source| CliError::Write {
-        path: PathBuf::from("-"),
-        source,
-    };
-    let mut writer = ItalianWriter::new(Vec::new()).map_err(io)?;
-    writer
-        .row([
-            "obiettivo",
-            "descrizione",
-            "livello",
-            "unita",
-            "modalita",
-            "paese",
-            "traguardo",
-            "fatti",
-            "percentuale",
-            "scadenza",
-            "giorni_rimasti",
-            "proiezione",
-            "in_linea",
-            "previsto_oggi",
-            "traguardo_previsto_il",
-        ])
-        .map_err(io)?;
-    let opt = |v: Option<String>| v.unwrap_or_default();
-    for t in &report.targets {
-        let unit = serde_json::to_value(t.unit)?;
-        writer
-            .row([
-                t.id.to_string(),
-                t.label_it.clone(),
-                t.depth.to_string(),
-                unit.as_str().unwrap_or_default().to_owned(),
-                opt(t.mode.map(|m| m.as_str().to_owned())),
-                opt(t.country.map(|c| c.as_str().to_owned())),
-                t.goal.to_string(),
-                t.done.to_string(),
-                format!("{},{}", t.percent / 10, t.percent % 10),
-                opt(t.deadline.map(italian::short_date)),
-                opt(t.days_left.map(|d| d.to_string())),
-                opt(t.projected.map(|p| p.to_string())),
-                opt(t.on_track.map(|ok| if ok { "Sì" } else { "No" }.to_owned())),
-                opt(t.expected.map(|e| e.to_string())),
-                opt(t.reaches_goal_on.map(italian::short_date)),
-            ])
-            .map_err(io)?;
-    }
-    let bytes = writer.finish().map_err(io)?;
-    String::from_utf8(bytes).map_err(|e| io(std::io::Error::other(e)))
+    crate::output::italian_csv(report.rows_it())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn report(format: ReportFormat, attendance: Option<PathBuf>) -> Result<String> {
-        run(ReportCommand::Progress {
-            program: "community-skill-hubs".to_owned(),
-            format,
-            attendance,
-            today: NaiveDate::from_ymd_opt(2019, 6, 30),
-        })
+    /// Runs `report progress` for Community Skill Hubs on a new database in `dir`.
+    async fn report(
+        dir: &tempfile::TempDir,
+        format: ReportFormat,
+        attendance: Option<PathBuf>,
+    ) -> Result<String> {
+        let ctx = Context::new(
+            format!("sqlite://{}", dir.path().join("skillhub.db").display()),
+            false,
+        );
+        let out = run(
+            &ctx,
+            ReportCommand::Progress {
+                program: "community-skill-hubs".to_owned(),
+                format,
+                attendance,
+                today: NaiveDate::from_ymd_opt(2019, 6, 30),
+            },
+        )
+        .await;
+        ctx.close().await;
+        out
     }
 
-    #[test]
-    fn every_format() {
+    #[tokio::test]
+    async fn every_format() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("presenze.json");
         std::fs::write(
@@ -197,15 +166,21 @@ mod tests {
             ]}"#,
         )
         .unwrap();
-        let text = report(ReportFormat::Text, Some(path.clone())).unwrap();
+        let text = report(&dir, ReportFormat::Text, Some(path.clone()))
+            .await
+            .unwrap();
         assert!(
             text.contains("- Persone e imprenditori formati: 1 su 500.000 (0,0 %)"),
             "{text}"
         );
-        let json: serde_json::Value =
-            serde_json::from_str(&report(ReportFormat::Json, Some(path.clone())).unwrap()).unwrap();
+        let json = report(&dir, ReportFormat::Json, Some(path.clone()))
+            .await
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(json["targets"][4]["done"], 1);
-        let csv = report(ReportFormat::Csv, Some(path.clone())).unwrap();
+        let csv = report(&dir, ReportFormat::Csv, Some(path.clone()))
+            .await
+            .unwrap();
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert!(
             lines[0].starts_with("\u{feff}obiettivo;descrizione;livello"),
@@ -213,30 +188,129 @@ mod tests {
         );
         assert_eq!(
             lines[3],
-            "candidates-classroom;Candidati formati in aula;2;people;in_person;;75000;1;0,0;31/12/2020;550;2;No;37363;17/04/114135"
+            "candidates-classroom;Candidati formati in aula;2;people;in_person;;75000;1;0,0;31/12/2020;550;2;No;37363;"
         );
-        let svg = report(ReportFormat::Svg, None).unwrap();
+        let svg = report(&dir, ReportFormat::Svg, None).await.unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("PMI formate online"));
     }
 
-    #[test]
-    fn errors() {
-        let err = run(ReportCommand::Progress {
-            program: "nope".to_owned(),
-            format: ReportFormat::Text,
-            attendance: None,
-            today: None,
-        })
-        .unwrap_err();
-        assert!(matches!(err, CliError::UnknownProgram(_)));
+    #[tokio::test]
+    async fn without_a_file_the_database_attendance_counts() {
+        use skillhub_core::capacity::{Presence, Tier};
+        use skillhub_store::{RegisterOutcome, RegisterRequest, Replay};
+
         let dir = tempfile::tempdir().unwrap();
+        let ctx = Context::new(
+            format!("sqlite://{}", dir.path().join("skillhub.db").display()),
+            false,
+        );
+        let store = ctx.store().await.unwrap();
+        // A session in Madrid, 12 March 2019 (inside the report's range).
+        let session = skillhub_core::session::Session::new(skillhub_core::session::SessionSpec {
+            id: "csh-madrid-1".parse().unwrap(),
+            program: "community-skill-hubs".parse().unwrap(),
+            hub: Some("csh-espana".parse().unwrap()),
+            room: None,
+            title: "Competenze digitali".into(),
+            competences: vec![],
+            level: None,
+            mode: skillhub_core::session::Mode::InPerson,
+            seats: skillhub_core::capacity::Seats::new(10, 0).unwrap(),
+            trainers: vec![],
+            date: NaiveDate::from_ymd_opt(2019, 3, 12).unwrap(),
+            start: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+            end: chrono::NaiveTime::from_hms_opt(13, 0, 0).unwrap(),
+            zone: Zone::parse("Europe/Madrid").unwrap(),
+            ambiguity: skillhub_core::session::Ambiguity::Refuse,
+        })
+        .unwrap();
+        store
+            .create_session(
+                "test",
+                &skillhub_store::NewSession {
+                    session,
+                    policy: skillhub_store::Policy::FirstCome,
+                },
+            )
+            .await
+            .unwrap();
+        let person = serde_json::from_value(serde_json::json!({
+            "name": "Ana García", "email": "ana@example.es", "attributes": {}
+        }))
+        .unwrap();
+        let request = RegisterRequest {
+            session_id: "csh-madrid-1".to_owned(),
+            person,
+            kind: None,
+            tier: Tier::FIRST,
+            actor: "test".into(),
+        };
+        let now = chrono::Utc::now();
+        let replay = |_: &skillhub_store::RegistrationView, _: &str| Replay {
+            status: 201,
+            body: String::new(),
+        };
+        let RegisterOutcome::Created { registration, .. } =
+            store.register(&request, None, now, replay).await.unwrap()
+        else {
+            panic!("no idempotency key was given");
+        };
+        store
+            .record_presence("test", registration.id, Presence::Attended, now)
+            .await
+            .unwrap();
+        ctx.close().await;
+
+        let json = report(&dir, ReportFormat::Json, None).await.unwrap();
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let done: Vec<(&str, u64)> = json["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["id"].as_str().unwrap(), t["done"].as_u64().unwrap()))
+            .collect();
+        // In person in Spain: a person and a classroom candidate; no SME was declared.
+        assert_eq!(
+            done,
+            [
+                ("people", 1),
+                ("candidates", 1),
+                ("candidates-classroom", 1),
+                ("smes-classroom", 0),
+                ("smes-online", 0)
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = Context::new(
+            format!("sqlite://{}", dir.path().join("skillhub.db").display()),
+            false,
+        );
+        let err = run(
+            &ctx,
+            ReportCommand::Progress {
+                program: "nope".to_owned(),
+                format: ReportFormat::Text,
+                attendance: None,
+                today: None,
+            },
+        )
+        .await
+        .unwrap_err();
+        ctx.close().await;
+        assert!(matches!(err, CliError::UnknownProgram(_)));
         let path = dir.path().join("presenze.json");
         std::fs::write(
             &path,
             r#"{"attendance": [{"person": "a", "mode": "hybrid", "unit": "people", "country": "IT", "date": "2019-03-01"}]}"#,
         )
         .unwrap();
-        let err = report(ReportFormat::Text, Some(path.clone())).unwrap_err();
+        let err = report(&dir, ReportFormat::Text, Some(path.clone()))
+            .await
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             format!(

@@ -93,7 +93,10 @@ mod rules;
 mod tests;
 
 pub use book::{Registration, SessionBook};
-pub use rules::{Admission, Occupancy, QueueKey, Request, admit, after_cancel, promotions};
+pub use rules::{
+    Admission, Occupancy, Presence, QueueKey, Request, admit, after_attendance, after_cancel,
+    promotions,
+};
 
 /// Why a seat operation is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -156,7 +156,8 @@ impl CodiceFiscale {
                 found,
             });
         }
-        Ok(CodiceFiscale(owned()))
+        // The pattern admitted only ASCII letters and digits, so this is `code` as text.
+        Ok(CodiceFiscale(text.to_ascii_uppercase()))
     }
 
     /// The code as text.

@@ -48,6 +48,7 @@
 //! ```
 
 mod evaluate;
+mod needs;
 mod rule;
 mod words;
 
@@ -57,4 +58,5 @@ mod proptests;
 mod tests;
 
 pub use evaluate::{Context, Description, Eligibility, Reason};
+pub use needs::{Needs, italian_regions, region_words, tag_words};
 pub use rule::{CountryWindow, Rule, RuleError};

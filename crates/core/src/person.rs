@@ -41,22 +41,49 @@ impl Email {
         let text = text.trim();
         let bad = || PersonError::Email(text.to_owned());
         let (local, domain) = text.split_once('@').ok_or_else(bad)?;
+        // Byte checks where the text is ASCII (the same answers, without decoding characters);
+        // `..` is looked for pairwise rather than with a substring searcher.
+        let domain_chars_ok = if domain.is_ascii() {
+            domain
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        } else {
+            domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+        };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && !domain.contains("..")
-            && domain
+            && !domain.as_bytes().windows(2).any(|w| w == b"..")
+            && domain_chars_ok;
+        let local_chars_bad = if local.is_ascii() {
+            // ASCII whitespace other than the space is made of control characters.
+            local
+                .bytes()
+                .any(|b| b == b' ' || b == b'@' || b.is_ascii_control())
+        } else {
+            local
                 .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
-        let local_ok = !local.is_empty()
-            && local.len() <= 64
-            && !local
-                .chars()
-                .any(|c| c.is_whitespace() || c == '@' || c.is_control());
+                .any(|c| c.is_whitespace() || c == '@' || c.is_control())
+        };
+        let local_ok = !local.is_empty() && local.len() <= 64 && !local_chars_bad;
         if !domain_ok || !local_ok || text.len() > 254 {
             return Err(bad());
         }
-        Ok(Email(format!("{local}@{}", domain.to_lowercase())))
+        let mut address = String::with_capacity(text.len());
+        address.push_str(local);
+        address.push('@');
+        if domain.is_ascii() {
+            // The common case, lowercased in place instead of in a second allocation.
+            address.push_str(domain);
+            if let Some(written) = address.get_mut(local.len() + 1..) {
+                written.make_ascii_lowercase();
+            }
+        } else {
+            address.push_str(&domain.to_lowercase());
+        }
+        Ok(Email(address))
     }
 
     /// The address as text.

@@ -48,9 +48,10 @@ use std::fmt::Write as _;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::ids::{ProgramId, TargetId};
+use crate::capacity::SeatKind;
+use crate::ids::{HubId, ProgramId, TargetId};
 use crate::italian;
-use crate::person::Country;
+use crate::person::{Attributes, Country, OrganisationType};
 use crate::program::{Program, Target, Unit};
 use crate::session::Mode;
 
@@ -97,6 +98,73 @@ pub enum AttendanceError {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     attendance: Vec<RawAttendance>,
+}
+
+/// The facts one attended registration gives: the person counts among `people`; a person who
+/// declared an SME also counts that SME among `smes`, and a (social) cooperative among
+/// `cooperatives`, each keyed by `who` (a registration speaks for one organisation; the
+/// attributes carry no organisation id, so two people of one SME count twice there).
+///
+/// The country is the person's declared one, else the hub's, else the program's when it has
+/// exactly one; when none is known (an online session of a program in several countries, with
+/// no country declared) the registration gives no fact, since counting it in the wrong country
+/// would be worse than not counting it.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use skillhub_core::capacity::SeatKind;
+/// use skillhub_core::fixture::Catalog;
+/// use skillhub_core::person::{Attributes, OrganisationType};
+/// use skillhub_core::program::Unit;
+/// use skillhub_core::progress::facts_of;
+/// let catalog = Catalog::seeds().unwrap();
+/// let program = catalog.program("binario-f").unwrap();
+/// let attributes = Attributes { organisation_type: Some(OrganisationType::Sme), ..Attributes::default() };
+/// let day = NaiveDate::from_ymd_opt(2019, 2, 12).unwrap();
+/// let facts = facts_of(program, "r-1", &attributes, SeatKind::InPerson, None, day);
+/// let units: Vec<Unit> = facts.iter().map(|f| f.unit).collect();
+/// assert_eq!(units, [Unit::People, Unit::Smes]);
+/// assert_eq!(facts[0].country.as_str(), "IT");
+/// ```
+pub fn facts_of(
+    program: &Program,
+    who: &str,
+    attributes: &Attributes,
+    kind: SeatKind,
+    hub: Option<&HubId>,
+    date: NaiveDate,
+) -> Vec<Attendance> {
+    let country = attributes
+        .country
+        .or_else(|| hub.and_then(|h| program.hub(h)).map(|h| h.address.country))
+        .or_else(|| match program.countries() {
+            [only] => Some(*only),
+            _ => None,
+        });
+    let Some(country) = country else {
+        return Vec::new();
+    };
+    let mode = match kind {
+        SeatKind::InPerson => Mode::InPerson,
+        SeatKind::Online => Mode::Online,
+    };
+    let organisation = match attributes.organisation_type {
+        Some(OrganisationType::Sme) => Some(Unit::Smes),
+        Some(OrganisationType::Cooperative | OrganisationType::SocialCooperative) => {
+            Some(Unit::Cooperatives)
+        }
+        _ => None,
+    };
+    std::iter::once(Unit::People)
+        .chain(organisation)
+        .map(|unit| Attendance {
+            person: who.to_owned(),
+            mode,
+            unit,
+            country,
+            date,
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -150,6 +218,9 @@ pub fn parse_attendance(text: &str) -> Result<Vec<Attendance>, AttendanceError> 
         .collect()
 }
 
+/// How far ahead [`TargetProgress::reaches_goal_on`] looks, in years from the program's start.
+pub const HORIZON_YEARS: u32 = 100;
+
 /// One target's progress.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TargetProgress {
@@ -184,7 +255,8 @@ pub struct TargetProgress {
     pub projected: Option<u64>,
     /// Whether the projection reaches the goal.
     pub on_track: Option<bool>,
-    /// The day the goal is reached at the current pace, if not reached yet and anything was done.
+    /// The day the goal is reached at the current pace, if not reached yet, anything was done,
+    /// and the day is within [`HORIZON_YEARS`] of the start.
     pub reaches_goal_on: Option<NaiveDate>,
     /// Where a steady pace from the start to the deadline would be today: `goal × days so far ÷
     /// days in all` (the goal itself once past the deadline).
@@ -346,7 +418,9 @@ fn target_progress(
                 .ok()
                 .and_then(|d| start.checked_add_days(Days::new(d)))
         })
-        .flatten();
+        .flatten()
+        // A date centuries away says "not at this pace" better as nothing.
+        .filter(|day| day.years_since(start).is_some_and(|y| y <= HORIZON_YEARS));
     TargetProgress {
         id: target.id.clone(),
         label_it: target.label_it.clone(),
@@ -369,6 +443,52 @@ fn target_progress(
 }
 
 impl ProgressReport {
+    /// One spreadsheet row per target, the header first: `obiettivo;descrizione;livello;unita;
+    /// modalita;paese;traguardo;fatti;percentuale;scadenza;giorni_rimasti;proiezione;in_linea;
+    /// previsto_oggi;traguardo_previsto_il`, with Italian decimals and dd/mm/yyyy dates.
+    pub fn rows_it(&self) -> Vec<[String; 15]> {
+        let header = [
+            "obiettivo",
+            "descrizione",
+            "livello",
+            "unita",
+            "modalita",
+            "paese",
+            "traguardo",
+            "fatti",
+            "percentuale",
+            "scadenza",
+            "giorni_rimasti",
+            "proiezione",
+            "in_linea",
+            "previsto_oggi",
+            "traguardo_previsto_il",
+        ]
+        .map(str::to_owned);
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        let mut rows = vec![header];
+        for t in &self.targets {
+            rows.push([
+                t.id.to_string(),
+                t.label_it.clone(),
+                t.depth.to_string(),
+                unit_name(t.unit).to_owned(),
+                opt(t.mode.map(|m| m.as_str().to_owned())),
+                opt(t.country.map(|c| c.as_str().to_owned())),
+                t.goal.to_string(),
+                t.done.to_string(),
+                format!("{},{}", t.percent / 10, t.percent % 10),
+                opt(t.deadline.map(italian::short_date)),
+                opt(t.days_left.map(|d| d.to_string())),
+                opt(t.projected.map(|p| p.to_string())),
+                opt(t.on_track.map(|ok| if ok { "Sì" } else { "No" }.to_owned())),
+                opt(t.expected.map(|e| e.to_string())),
+                opt(t.reaches_goal_on.map(italian::short_date)),
+            ]);
+        }
+        rows
+    }
+
     /// The report in Italian: one line per target, children indented under their parent.
     pub fn text_it(&self) -> String {
         let mut out = String::new();
@@ -450,3 +570,13 @@ impl ProgressReport {
 mod chart;
 #[cfg(test)]
 mod tests;
+
+/// The wire name of a unit (`people`, `smes`, `cooperatives`, `circles`).
+fn unit_name(unit: Unit) -> &'static str {
+    match unit {
+        Unit::People => "people",
+        Unit::Smes => "smes",
+        Unit::Cooperatives => "cooperatives",
+        Unit::Circles => "circles",
+    }
+}

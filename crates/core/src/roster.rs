@@ -98,6 +98,7 @@ mod engine;
 mod explain;
 pub mod file;
 pub mod milano;
+pub mod report;
 mod session;
 mod trainer;
 

@@ -1,6 +1,7 @@
 //! `skillhub-http`: skillhub's HTTP API — an axum router over [`skillhub_store::Store`], its
 //! OpenAPI document, bearer-token auth, a per-address rate limit on public writes, the public
-//! catalog page and the iCalendar feed.
+//! web pages (catalog, registration form, manage link; Italian and English) and the iCalendar
+//! feed.
 //!
 //! The main design decision: **the server is a stateless translator**. Every seat decision is
 //! made by the store inside one database transaction (see `skillhub-store`), every rule
@@ -25,13 +26,16 @@ mod auth;
 mod calendar;
 mod catalog;
 mod extract;
+mod grants;
 mod limiter;
 mod openapi;
-mod page;
 mod problem;
+mod progress;
 mod registrations;
+mod roster;
 mod server;
 mod state;
+mod web;
 pub mod wire;
 
 pub use openapi::{ApiDoc, openapi_json};

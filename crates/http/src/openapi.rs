@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{admin, calendar, catalog, page, registrations, wire};
+use crate::{admin, calendar, catalog, grants, progress, registrations, roster, web, wire};
 
 /// The API's OpenAPI description.
 #[derive(Debug, OpenApi)]
@@ -23,9 +23,18 @@ use crate::{admin, calendar, catalog, page, registrations, wire};
     paths(
         catalog::healthz,
         openapi_document,
-        page::home,
+        web::catalog::home,
+        web::session::session_page,
+        web::session::register,
+        web::manage::manage_page,
+        web::manage::ics,
+        web::manage::data,
+        web::manage::cancel,
+        web::manage::erase,
         catalog::list_programs,
         catalog::get_program,
+        progress::progress,
+        roster::roster,
         catalog::list_hubs,
         catalog::list_sessions,
         catalog::get_session,
@@ -35,7 +44,20 @@ use crate::{admin, calendar, catalog, page, registrations, wire};
         registrations::register,
         registrations::get_registration,
         registrations::cancel_registration,
+        progress::record_presence,
         calendar::calendar,
+        grants::create_call,
+        grants::get_call,
+        grants::submit_application,
+        grants::get_application,
+        grants::withdraw_application,
+        grants::create_evaluator,
+        grants::evaluations,
+        grants::score_application,
+        grants::rank_call,
+        grants::get_ranking,
+        grants::record_report,
+        grants::overdue,
     ),
     components(schemas(
         wire::Problem,
@@ -49,6 +71,8 @@ use crate::{admin, calendar, catalog, page, registrations, wire};
         (name = "registrations", description = "Registering, and seeing or cancelling a registration with its manage token"),
         (name = "admin", description = "The admin token, or an operator token of one program"),
         (name = "meta", description = "Health and this document"),
+        (name = "grants", description = "Grant calls: applicants submit and follow their application with its token, evaluators score the applications assigned to them, the admin ranks, awards and monitors"),
+        (name = "pages", description = "The public web pages (HTML, Italian; English with `lang=en`): catalog, registration form, manage link"),
     ),
 )]
 pub struct ApiDoc;

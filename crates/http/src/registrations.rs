@@ -17,10 +17,12 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use skillhub_core::eligibility::{Context, Eligibility};
+use skillhub_core::eligibility::{Context, Eligibility, Reason};
 use skillhub_core::person::{Attributes, Email, Person, PersonName};
 use skillhub_core::tz::Zone;
-use skillhub_store::{Idempotency, RegisterOutcome, RegisterRequest, RegistrationView, Replay};
+use skillhub_store::{
+    Idempotency, RegisterOutcome, RegisterRequest, RegistrationView, Replay, SessionView,
+};
 
 use crate::auth::{Credential, identify, token_hash};
 use crate::extract::{
@@ -70,23 +72,6 @@ pub(crate) async fn register(
     let key = idempotency_key(&headers)?;
     let body = body?;
     let person = read_person(body.fields)?;
-    let program = state
-        .program(&session.program_id)
-        .await?
-        .ok_or_else(|| ApiError::internal(format!("session {} has no program", session.id)))?;
-    let zone = Zone::parse(&session.zone).map_err(ApiError::internal)?;
-    let day = zone
-        .to_local(session.starts_at)
-        .map_err(ApiError::internal)?
-        .date();
-    let context = Context::new(day);
-    if let Eligibility::Ineligible(reasons) = program.eligibility_of(&person.attributes, &context) {
-        return Err(ApiError::Ineligible {
-            program: session.program_id.clone(),
-            reasons,
-        });
-    }
-    let tier = program.tier_of(&person.attributes, &context);
     let idempotency = key.map(|key| {
         let caller = match &bearer.0 {
             Some(token) => format!("token:{}", token_hash(token)),
@@ -98,22 +83,26 @@ pub(crate) async fn register(
             request_hash: hex::encode(Sha256::digest(body.canonical.as_bytes())),
         }
     });
-    let request = RegisterRequest {
-        session_id: session.id.clone(),
+    let enrolment = enrol(
+        &state,
+        &session,
         person,
-        kind: None,
-        tier,
-        actor: "public".to_owned(),
+        idempotency.as_ref(),
+        |view, token| Replay {
+            status: StatusCode::CREATED.as_u16(),
+            body: created_body(view, token),
+        },
+    )
+    .await?;
+    let outcome = match enrolment {
+        Enrolment::Ineligible(reasons) => {
+            return Err(ApiError::Ineligible {
+                program: session.program_id.clone(),
+                reasons,
+            });
+        }
+        Enrolment::Registered(outcome) => outcome,
     };
-    let outcome = state
-        .store()
-        .register(&request, idempotency.as_ref(), Utc::now(), |view, token| {
-            Replay {
-                status: StatusCode::CREATED.as_u16(),
-                body: created_body(view, token),
-            }
-        })
-        .await?;
     let replay = match outcome {
         RegisterOutcome::Created {
             registration,
@@ -125,6 +114,57 @@ pub(crate) async fn register(
         RegisterOutcome::Replayed(replay) => replay,
     };
     Ok(replay_response(replay))
+}
+
+/// What asking for a seat came to.
+#[derive(Debug)]
+pub(crate) enum Enrolment {
+    /// The program's rules refuse the person, for these reasons (at least one).
+    Ineligible(Vec<Reason>),
+    /// The store registered the person (confirmed or waitlisted), or replayed an earlier answer.
+    Registered(RegisterOutcome),
+}
+
+/// Registers `person` for `session` as the public does, through the API or the web pages: the
+/// program's eligibility rules and priority tier are judged by core on the session's local day,
+/// then the store decides the seat in one transaction.
+pub(crate) async fn enrol(
+    state: &AppState,
+    session: &SessionView,
+    person: Person,
+    idempotency: Option<&Idempotency>,
+    respond: impl FnOnce(&RegistrationView, &str) -> Replay,
+) -> ApiResult<Enrolment> {
+    let program = state
+        .program(&session.program_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("session {} has no program", session.id)))?;
+    let context = Context::new(session_day(session)?);
+    if let Eligibility::Ineligible(reasons) = program.eligibility_of(&person.attributes, &context) {
+        return Ok(Enrolment::Ineligible(reasons));
+    }
+    let tier = program.tier_of(&person.attributes, &context);
+    let request = RegisterRequest {
+        session_id: session.id.clone(),
+        person,
+        kind: None,
+        tier,
+        actor: "public".to_owned(),
+    };
+    let outcome = state
+        .store()
+        .register(&request, idempotency, Utc::now(), respond)
+        .await?;
+    Ok(Enrolment::Registered(outcome))
+}
+
+/// The local day a session starts on in its zone: the day eligibility is judged on.
+pub(crate) fn session_day(session: &SessionView) -> ApiResult<chrono::NaiveDate> {
+    let zone = Zone::parse(&session.zone).map_err(ApiError::internal)?;
+    Ok(zone
+        .to_local(session.starts_at)
+        .map_err(ApiError::internal)?
+        .date())
 }
 
 /// The 201 body of a new registration, as stored for replays. (`from_view` only fails for a
@@ -224,7 +264,7 @@ fn read_attributes(value: Value) -> Result<Attributes, FieldProblem> {
 }
 
 /// The registration's id from the path; a non-number names no registration.
-fn registration_id(text: &str) -> ApiResult<i64> {
+pub(crate) fn registration_id(text: &str) -> ApiResult<i64> {
     text.parse()
         .map_err(|_| ApiError::NotFound(format!("no registration has id {text:?}")))
 }
@@ -260,7 +300,7 @@ enum Purpose {
     Cancel,
 }
 
-fn wire_registration(view: &RegistrationView) -> ApiResult<Registration> {
+pub(crate) fn wire_registration(view: &RegistrationView) -> ApiResult<Registration> {
     Registration::from_view(view).ok_or_else(|| {
         ApiError::internal(format!("registration {} has an unknown status", view.id))
     })

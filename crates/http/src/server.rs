@@ -16,18 +16,22 @@ use tower_http::trace::TraceLayer;
 
 use crate::problem::{no_route, problem_for_bare_errors};
 use crate::state::{AppState, ServerConfig};
-use crate::{admin, calendar, catalog, openapi, page, registrations};
+use crate::{admin, calendar, catalog, grants, openapi, progress, registrations, roster, web};
 
 /// The router with every route of the HTTP contract and its layers: a body limit (413), a
 /// timeout (503), problem bodies for errors axum or tower write on their own, and tracing.
 pub fn app(state: AppState) -> Router {
     let config = state.config().clone();
     let router = Router::new()
-        .route("/", get(page::home))
+        .route("/", get(web::catalog::home))
+        .merge(web::routes())
+        .merge(grants::routes())
         .route("/healthz", get(catalog::healthz))
         .route("/openapi.json", get(openapi::openapi_document))
         .route("/v1/programs", get(catalog::list_programs))
         .route("/v1/programs/{id}", get(catalog::get_program))
+        .route("/v1/programs/{id}/progress", get(progress::progress))
+        .route("/v1/programs/{id}/roster", get(roster::roster))
         .route("/v1/hubs", get(catalog::list_hubs))
         .route(
             "/v1/sessions",
@@ -42,6 +46,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/registrations/{id}",
             get(registrations::get_registration).delete(registrations::cancel_registration),
+        )
+        .route(
+            "/v1/registrations/{id}/presence",
+            post(progress::record_presence),
         )
         .route("/v1/calendar.ics", get(calendar::calendar))
         .fallback(no_route)

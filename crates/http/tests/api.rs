@@ -7,6 +7,11 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "api/grants.rs"]
+mod grants;
+#[path = "api/progress.rs"]
+mod progress;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -3,6 +3,11 @@
 //!
 //! # Reading
 //!
+//! Three kinds of sheet share one streaming reader and the conventions below: people
+//! ([`read_people`]), registrations ([`read_registrations`]: session, person and the attributes
+//! rules read) and grant applications of cooperatives ([`read_applications`]: partita IVA, Albo
+//! number, region, amount, Sì/No priority criteria, project kind).
+//!
 //! - **Separator**: `;`, `,` or tab, sniffed from the header line (the most frequent wins,
 //!   `;` on a tie), unless given.
 //! - **Encoding**: UTF-8 with or without BOM, or Windows-1252, detected from the first 64 KiB
@@ -18,7 +23,11 @@
 //! Memory does not grow with the file: rows are decoded one at a time from a buffered reader and
 //! handed to a sink as soon as they are valid. Because the import is all-or-nothing, the sink
 //! must treat rows as *staged* (the store writes them in one transaction) and keep them only when
-//! [`read_people`] returns `Ok`. Every problem is collected, up to a limit, then only counted.
+//! the reader returns `Ok`. Every problem is collected, up to a limit, then only counted.
+//!
+//! The hot path allocates only what a valid row keeps: records are reused, name cells go into
+//! buffers reused from row to row, Windows-1252 is decoded only for cells that are not ASCII
+//! (into a reused buffer), and dates, numbers and Sì/No are read without building strings.
 //!
 //! # Writing
 //!
@@ -35,6 +44,12 @@ use skillhub_core::person::{Email, PersonName};
 use skillhub_core::program::Program;
 
 use crate::{Error, Problem, Report, Result};
+
+mod applications;
+mod registrations;
+
+pub use applications::{ApplicationOptions, ApplicationRow, read_applications};
+pub use registrations::{RegistrationRow, read_registrations};
 
 /// The character encoding of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -203,8 +218,76 @@ pub fn read_people<R: Read>(
     file: &str,
     input: R,
     options: &ReadOptions,
-    mut progress: impl FnMut(Progress),
+    progress: impl FnMut(Progress),
     mut sink: impl FnMut(PersonRow),
+) -> Result<Summary> {
+    let mut buffers = NameBuffers::default();
+    read_sheet(
+        file,
+        input,
+        options,
+        header_columns,
+        |line, cells, problems| person(line, cells, options, &mut buffers, problems),
+        progress,
+        &mut sink,
+    )
+}
+
+/// What a row parser reports: the column label and the message, for each problem of the row.
+pub(crate) type RowProblems = Vec<(&'static str, String)>;
+
+/// The mapped cells of one record, decoded on demand.
+pub(crate) struct Cells<'r, C> {
+    record: &'r ::csv::ByteRecord,
+    columns: &'r [Option<C>],
+    encoding: Encoding,
+}
+
+impl<C: Copy> Cells<'_, C> {
+    /// Calls `f` with every cell whose column is known, in file order, with its text trimmed
+    /// (decoded into `scratch` when it needs decoding) or why it does not decode.
+    pub(crate) fn each(&self, scratch: &mut String, mut f: impl FnMut(C, Result<&str, String>)) {
+        for (bytes, column) in self.record.iter().zip(self.columns) {
+            let Some(column) = *column else { continue };
+            f(column, field(bytes, self.encoding, scratch).map(trim));
+        }
+    }
+}
+
+/// `str::trim`, with the ASCII ends trimmed by byte first (the common case, without decoding
+/// characters); Unicode whitespace at the ends is left to `str::trim`.
+fn trim(text: &str) -> &str {
+    // Unicode's White_Space in ASCII: tab, line feed, vertical tab, form feed, return, space.
+    let space = |b: &u8| matches!(b, b' ' | b'\t'..=b'\r');
+    let bytes = text.as_bytes();
+    let start = bytes.iter().position(|b| !space(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !space(b))
+        .map_or(start, |i| i + 1);
+    // Both cuts are next to ASCII bytes, so they fall on character boundaries.
+    let inner = text.get(start..end).unwrap_or(text);
+    let inner = match inner.as_bytes().first() {
+        Some(a) if !a.is_ascii() => inner.trim_start(),
+        _ => inner,
+    };
+    match inner.as_bytes().last() {
+        Some(z) if !z.is_ascii() => inner.trim_end(),
+        _ => inner,
+    }
+}
+
+/// The streaming reader shared by every kind of spreadsheet: detects the encoding and the
+/// separator, maps the header with `header`, parses each non-blank record with `parse` and hands
+/// valid rows to `sink` (with their line) only while no problem has been found.
+pub(crate) fn read_sheet<R: Read, C: Copy, T>(
+    file: &str,
+    input: R,
+    options: &ReadOptions,
+    header: impl FnOnce(&::csv::ByteRecord, Encoding) -> Result<Vec<Option<C>>, String>,
+    mut parse: impl FnMut(u64, &Cells<'_, C>, &mut RowProblems) -> Option<T>,
+    mut progress: impl FnMut(Progress),
+    mut sink: impl FnMut(T),
 ) -> Result<Summary> {
     let mut input = BufReader::with_capacity(1 << 16, LineCounter::new(input));
     let head = input.fill_buf().map_err(|source| Error::Io {
@@ -256,6 +339,11 @@ pub fn read_people<R: Read>(
             })
         })
     };
+    let summary = |rows| Summary {
+        rows,
+        delimiter,
+        encoding,
+    };
     if !read(&mut reader, &mut record)? {
         fail(
             &mut report,
@@ -263,41 +351,37 @@ pub fn read_people<R: Read>(
             None,
             "expected a header line, found an empty file".to_owned(),
         );
-        return report.into_result(Summary {
-            rows: 0,
-            delimiter,
-            encoding,
-        });
+        return report.into_result(summary(0));
     }
-    let columns = match header_columns(&record, encoding) {
+    let columns = match header(&record, encoding) {
         Ok(columns) => columns,
         Err(message) => {
             fail(&mut report, 1, None, message);
-            return report.into_result(Summary {
-                rows: 0,
-                delimiter,
-                encoding,
-            });
+            return report.into_result(summary(0));
         }
     };
     let mut rows = 0u64;
-    let mut scratch = String::new();
+    let mut problems = RowProblems::new();
     while read(&mut reader, &mut record)? {
         let byte = record.position().map_or(0, |p| p.byte()) + if bom { 3 } else { 0 };
         let line = reader.get_mut().get_mut().line_at(byte);
-        rows += 1;
         if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            rows -= 1;
             continue;
         }
-        match person(&record, &columns, encoding, options, &mut scratch) {
-            Ok(row) => {
+        rows += 1;
+        let cells = Cells {
+            record: &record,
+            columns: &columns,
+            encoding,
+        };
+        match parse(line, &cells, &mut problems) {
+            Some(row) if problems.is_empty() => {
                 if report.is_empty() {
-                    sink(PersonRow { line, ..row });
+                    sink(row);
                 }
             }
-            Err(problems) => {
-                for (column, message) in problems {
+            _ => {
+                for (column, message) in problems.drain(..) {
                     fail(&mut report, line, Some(column), message);
                 }
             }
@@ -313,21 +397,20 @@ pub fn read_people<R: Read>(
         rows,
         bytes: reader.position().byte(),
     });
-    report.into_result(Summary {
-        rows,
-        delimiter,
-        encoding,
-    })
+    report.into_result(summary(rows))
 }
 
 /// Counts lines by byte offset as the CSV reader pulls bytes (csv's own line numbers are off
-/// by one after CRLF line ends). Holds only the offsets of newlines read ahead but not yet
-/// asked about, so memory is bounded by the read-ahead buffer.
+/// by one after CRLF line ends). Holds only the offsets of line ends read ahead but not yet asked
+/// about, so memory is bounded by the read-ahead buffer.
 #[derive(Debug)]
 struct LineCounter<R> {
     inner: R,
     read: u64,
+    /// Offsets of `\n` not yet passed.
     pending: std::collections::VecDeque<u64>,
+    /// Offsets of `\r` not yet passed (to recognise blank CRLF lines).
+    returns: std::collections::VecDeque<u64>,
     passed: u64,
 }
 
@@ -337,15 +420,30 @@ impl<R> LineCounter<R> {
             inner,
             read: 0,
             pending: Default::default(),
+            returns: Default::default(),
             passed: 0,
         }
     }
 
-    /// The 1-based line of the byte at `offset`; offsets must not decrease between calls.
+    /// The 1-based line of the record that the CSV reader says starts at `offset`: blank lines
+    /// at `offset` (which the reader skips but counts into the record's position) are stepped
+    /// over. Offsets must not decrease between calls.
     fn line_at(&mut self, offset: u64) -> u64 {
-        while self.pending.front().is_some_and(|&nl| nl <= offset) {
-            self.pending.pop_front();
-            self.passed += 1;
+        let mut start = offset;
+        loop {
+            while self.pending.front().is_some_and(|&nl| nl < start) {
+                self.pending.pop_front();
+                self.passed += 1;
+            }
+            while self.returns.front().is_some_and(|&cr| cr < start) {
+                self.returns.pop_front();
+            }
+            let blank = match self.pending.front() {
+                Some(&nl) if nl == start => 1,
+                Some(&nl) if nl == start + 1 && self.returns.front() == Some(&start) => 2,
+                _ => break,
+            };
+            start += blank;
         }
         self.passed + 1
     }
@@ -355,13 +453,14 @@ impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let start = self.read;
-        self.pending.extend(
-            buf[..n]
-                .iter()
-                .enumerate()
-                .filter(|(_, b)| **b == b'\n')
-                .map(|(i, _)| start + i as u64),
-        );
+        for i in memchr::memchr2_iter(b'\n', b'\r', &buf[..n]) {
+            let at = start + i as u64;
+            if buf[i] == b'\n' {
+                self.pending.push_back(at);
+            } else {
+                self.returns.push_back(at);
+            }
+        }
         self.read += n as u64;
         Ok(n)
     }
@@ -386,20 +485,27 @@ fn sniff(head: &[u8]) -> u8 {
 }
 
 /// Decodes one field: borrowed when it is ASCII or UTF-8, decoded from Windows-1252 into
-/// `scratch` otherwise.
+/// `scratch` otherwise (reusing its allocation).
 fn field<'a>(
     bytes: &'a [u8],
     encoding: Encoding,
     scratch: &'a mut String,
 ) -> Result<&'a str, String> {
-    if bytes.is_ascii() {
-        return std::str::from_utf8(bytes).map_err(|e| e.to_string());
-    }
     match encoding {
+        Encoding::Windows1252 if bytes.is_ascii() => {
+            std::str::from_utf8(bytes).map_err(|e| e.to_string())
+        }
         Encoding::Windows1252 => {
-            let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
             scratch.clear();
-            scratch.push_str(&text);
+            // Every Windows-1252 byte is at most 3 bytes of UTF-8; decoding into the reused
+            // buffer avoids a new string per cell.
+            scratch.reserve(bytes.len() * 3 + 16);
+            let mut decoder = encoding_rs::WINDOWS_1252.new_decoder_without_bom_handling();
+            let (result, read, _) = decoder.decode_to_string(bytes, scratch, true);
+            if result != encoding_rs::CoderResult::InputEmpty || read != bytes.len() {
+                let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
+                set(scratch, &text);
+            }
             Ok(scratch.as_str())
         }
         _ => std::str::from_utf8(bytes).map_err(|_| {
@@ -409,22 +515,37 @@ fn field<'a>(
     }
 }
 
+/// The column each header names, by its folded spelling (`lookup`); unknown columns are `None`.
+pub(crate) fn map_headers<C>(
+    record: &::csv::ByteRecord,
+    encoding: Encoding,
+    mut lookup: impl FnMut(&str) -> Option<C>,
+) -> Vec<Option<C>> {
+    let mut scratch = String::new();
+    record
+        .iter()
+        .map(|bytes| {
+            lookup(&fold_header(
+                field(bytes, encoding, &mut scratch).unwrap_or_default(),
+            ))
+        })
+        .collect()
+}
+
+/// The column a folded header names in `table`.
+pub(crate) fn lookup<C: Copy>(table: &[(C, &[&str])], folded: &str) -> Option<C> {
+    table
+        .iter()
+        .find(|(_, names)| names.contains(&folded))
+        .map(|(c, _)| *c)
+}
+
 /// Which column index holds what; a missing required column is an error.
 fn header_columns(
     record: &::csv::ByteRecord,
     encoding: Encoding,
 ) -> Result<Vec<Option<Column>>, String> {
-    let mut scratch = String::new();
-    let columns: Vec<Option<Column>> = record
-        .iter()
-        .map(|bytes| {
-            let name = fold_header(field(bytes, encoding, &mut scratch).unwrap_or_default());
-            PEOPLE_COLUMNS
-                .iter()
-                .find(|(_, names)| names.contains(&name.as_str()))
-                .map(|(c, _)| *c)
-        })
-        .collect();
+    let columns = map_headers(record, encoding, |name| lookup(&PEOPLE_COLUMNS, name));
     let has = |c: Column| columns.contains(&Some(c));
     let mut missing = Vec::new();
     let split_name = has(Column::Name) && has(Column::Surname);
@@ -436,8 +557,14 @@ fn header_columns(
             missing.push(required.label());
         }
     }
+    missing_columns(&missing)?;
+    Ok(columns)
+}
+
+/// `Err("expected the columns …")` when any is missing.
+pub(crate) fn missing_columns(missing: &[&str]) -> Result<(), String> {
     if missing.is_empty() {
-        Ok(columns)
+        Ok(())
     } else {
         Err(format!(
             "expected the columns {} in the header",
@@ -446,27 +573,64 @@ fn header_columns(
     }
 }
 
-type RowProblems = Vec<(&'static str, String)>;
+/// The name cells of a row: reused from row to row, so reading a name allocates only the
+/// name that is kept.
+#[derive(Debug, Default)]
+pub(crate) struct NameBuffers {
+    name: String,
+    surname: String,
+    full: String,
+    scratch: String,
+}
+
+impl NameBuffers {
+    /// Forgets the previous row.
+    pub(crate) fn clear(&mut self) {
+        self.name.clear();
+        self.surname.clear();
+        self.full.clear();
+    }
+
+    /// `nome e cognome` if given, else `nome cognome`, checked; a problem on `nome` otherwise.
+    pub(crate) fn person_name(&mut self, problems: &mut RowProblems) -> Option<PersonName> {
+        if self.full.is_empty() {
+            self.full.push_str(&self.name);
+            self.full.push(' ');
+            self.full.push_str(&self.surname);
+        }
+        match PersonName::parse(&self.full) {
+            Ok(name) => Some(name),
+            Err(err) => {
+                problems.push(("nome", err.to_string()));
+                None
+            }
+        }
+    }
+}
 
 fn person(
-    record: &::csv::ByteRecord,
-    columns: &[Option<Column>],
-    encoding: Encoding,
+    line: u64,
+    cells: &Cells<'_, Column>,
     options: &ReadOptions,
-    scratch: &mut String,
-) -> Result<PersonRow, RowProblems> {
-    let mut problems = RowProblems::new();
-    let (mut name, mut surname, mut full) = (String::new(), String::new(), String::new());
+    buffers: &mut NameBuffers,
+    problems: &mut RowProblems,
+) -> Option<PersonRow> {
+    buffers.clear();
     let (mut email, mut cf, mut birth, mut level, mut vat, mut privacy, mut score) =
         (None, None, None, None, None, false, None);
-    for (bytes, column) in record.iter().zip(columns) {
-        let Some(column) = *column else { continue };
+    let NameBuffers {
+        name,
+        surname,
+        full,
+        scratch,
+    } = buffers;
+    cells.each(scratch, |column, text| {
         let label = column.label();
-        let text = match field(bytes, encoding, scratch) {
-            Ok(text) => text.trim(),
+        let text = match text {
+            Ok(text) => text,
             Err(message) => {
                 problems.push((label, message));
-                continue;
+                return;
             }
         };
         let mut check = |result: Result<(), String>| {
@@ -475,9 +639,9 @@ fn person(
             }
         };
         match column {
-            Column::Name => name = text.to_owned(),
-            Column::Surname => surname = text.to_owned(),
-            Column::FullName => full = text.to_owned(),
+            Column::Name => set(name, text),
+            Column::Surname => set(surname, text),
+            Column::FullName => set(full, text),
             Column::Email | Column::CodiceFiscale if text.is_empty() => {}
             Column::Email => check(
                 Email::parse(text)
@@ -508,31 +672,13 @@ fn person(
             Column::Score if text.is_empty() => {}
             Column::Score => check(decimal_hundredths(text).map(|s| score = Some(s))),
         }
-    }
-    let full = if full.is_empty() {
-        format!("{name} {surname}")
-    } else {
-        full
-    };
-    let name = PersonName::parse(&full).map_err(|e| e.to_string());
-    if let Err(message) = &name {
-        problems.push(("nome", message.clone()));
-    }
-    if email.is_none() && !problems.iter().any(|(c, _)| *c == "email") {
-        problems.push((
-            "email",
-            "expected an e-mail address, found an empty cell".to_owned(),
-        ));
-    }
-    if cf.is_none() && !problems.iter().any(|(c, _)| *c == "codice fiscale") {
-        problems.push((
-            "codice fiscale",
-            "expected a codice fiscale, found an empty cell".to_owned(),
-        ));
-    }
+    });
+    let name = buffers.person_name(problems);
+    required(problems, email.is_some(), "email", "an e-mail address");
+    required(problems, cf.is_some(), "codice fiscale", "a codice fiscale");
     match (name, email, cf) {
-        (Ok(name), Some(email), Some(codice_fiscale)) if problems.is_empty() => Ok(PersonRow {
-            line: 0,
+        (Some(name), Some(email), Some(codice_fiscale)) if problems.is_empty() => Some(PersonRow {
+            line,
             name,
             email,
             codice_fiscale,
@@ -542,7 +688,26 @@ fn person(
             privacy_consent: privacy,
             score_hundredths: score,
         }),
-        _ => Err(problems),
+        _ => None,
+    }
+}
+
+/// Replaces `buffer`'s text with `text`, keeping its allocation.
+pub(crate) fn set(buffer: &mut String, text: &str) {
+    buffer.clear();
+    buffer.push_str(text);
+}
+
+/// A problem "expected WHAT, found an empty cell" on `column` when the value is missing and no
+/// other problem was reported on that column.
+pub(crate) fn required(
+    problems: &mut RowProblems,
+    present: bool,
+    column: &'static str,
+    what: &str,
+) {
+    if !present && !problems.iter().any(|(c, _)| *c == column) {
+        problems.push((column, format!("expected {what}, found an empty cell")));
     }
 }
 
@@ -556,20 +721,41 @@ fn person(
 /// ```
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let text = text.trim();
-    let iso = text.len() == 10 && text.as_bytes()[4] == b'-';
+    let bytes = text.as_bytes();
+    let iso = bytes.len() == 10 && bytes[4] == b'-';
     let parsed = if iso {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    } else if let Some(date) = fast_date(bytes) {
+        // Exactly `dd/mm/yyyy` in ASCII digits: the common case, read without a general parser.
+        date
     } else {
-        let parts: Vec<&str> = text.split(['/', '-', '.']).collect();
-        match parts.as_slice() {
-            [d, m, y] if y.len() == 4 => match (d.parse(), m.parse(), y.parse()) {
-                (Ok(d), Ok(m), Ok(y)) => NaiveDate::from_ymd_opt(y, m, d),
-                _ => None,
-            },
+        let mut parts = text.split(['/', '-', '.']);
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(d), Some(m), Some(y), None) if y.len() == 4 => {
+                match (d.parse(), m.parse(), y.parse()) {
+                    (Ok(d), Ok(m), Ok(y)) => NaiveDate::from_ymd_opt(y, m, d),
+                    _ => None,
+                }
+            }
             _ => None,
         }
     };
     parsed.ok_or_else(|| format!("{text:?} is not a date (expected dd/mm/yyyy or yyyy-mm-dd)"))
+}
+
+/// `dd/mm/yyyy` with ASCII digits and `/`: `Some(the date, or None when it does not exist)`;
+/// `None` for any other shape (left to the general reader, which agrees on these).
+fn fast_date(bytes: &[u8]) -> Option<Option<NaiveDate>> {
+    let [d1, d2, b'/', m1, m2, b'/', y1, y2, y3, y4] = *bytes else {
+        return None;
+    };
+    let digits = [d1, d2, m1, m2, y1, y2, y3, y4];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |a: u8, b: u8| u32::from(a - b'0') * 10 + u32::from(b - b'0');
+    let year = i32::try_from(n(y1, y2) * 100 + n(y3, y4)).ok()?;
+    Some(NaiveDate::from_ymd_opt(year, n(m1, m2), n(d1, d2)))
 }
 
 fn date_in_range(text: &str, options: &ReadOptions) -> Result<NaiveDate, String> {
@@ -587,7 +773,17 @@ fn date_in_range(text: &str, options: &ReadOptions) -> Result<NaiveDate, String>
 
 /// `Sì`, `si`, `s`, `x`, `yes`, `1`, `vero` → true; `No`, `n`, `0`, `falso`, empty → false.
 pub fn yes_no(text: &str) -> Result<bool, String> {
-    match italian::fold(text.trim()).as_str() {
+    let trimmed = text.trim();
+    // The spellings spreadsheets use most, compared without building a folded copy.
+    let common = match trimmed {
+        "Sì" | "sì" | "SÌ" | "Si" | "si" | "SI" | "x" | "X" => Some(true),
+        "No" | "no" | "NO" | "" => Some(false),
+        _ => None,
+    };
+    if let Some(answer) = common {
+        return Ok(answer);
+    }
+    match italian::fold(trimmed).as_str() {
         "si" | "s" | "x" | "yes" | "y" | "1" | "vero" | "true" => Ok(true),
         "no" | "n" | "0" | "falso" | "false" | "" => Ok(false),
         _ => Err(format!(
@@ -613,21 +809,36 @@ pub fn decimal_hundredths(text: &str) -> Result<i64, String> {
         Some(rest) => (true, rest),
         None => (false, t),
     };
-    let (int, frac) = match (t.split_once(','), t.matches('.').count()) {
-        (Some((int, frac)), _) => (int.replace('.', ""), frac),
+    // The integer part keeps its grouping dots here; they are skipped when it is read.
+    let (int, frac) = match (t.split_once(','), t.bytes().filter(|&b| b == b'.').count()) {
+        (Some((int, frac)), _) => (int, frac),
         (None, 1) => match t.split_once('.') {
-            Some((int, frac)) if (1..=2).contains(&frac.len()) => (int.to_owned(), frac),
-            _ => (t.replace('.', ""), ""),
+            Some((int, frac)) if (1..=2).contains(&frac.len()) => (int, frac),
+            _ => (t, ""),
         },
-        (None, _) => (t.replace('.', ""), ""),
+        (None, _) => (t, ""),
     };
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if int.is_empty() || !digits(&int) || !digits(frac) || frac.len() > 2 {
+    let mut value = 0i64;
+    let mut digits = 0usize;
+    for b in int.bytes().filter(|&b| b != b'.') {
+        if !b.is_ascii_digit() {
+            return Err(bad());
+        }
+        digits += 1;
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(i64::from(b - b'0')))
+            .ok_or_else(bad)?;
+    }
+    if digits == 0 || frac.len() > 2 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
-    let int: i64 = int.parse().map_err(|_| bad())?;
-    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
-    let value = int
+    let frac = frac
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(2)
+        .fold(0i64, |acc, b| acc * 10 + i64::from(b - b'0'));
+    let value = value
         .checked_mul(100)
         .and_then(|v| v.checked_add(frac))
         .ok_or_else(bad)?;

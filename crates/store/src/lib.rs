@@ -24,9 +24,13 @@
 
 #![deny(missing_docs)]
 
+mod attendance;
 mod audit;
 mod catalog;
+mod grants;
+mod imports;
 mod open;
+mod people;
 mod registrations;
 mod tokens;
 
@@ -34,7 +38,14 @@ use std::fmt;
 
 pub use audit::AuditEntry;
 pub use catalog::{NewSession, Policy, SessionFilter, SessionView};
+pub use grants::{
+    Assignment, CriterionView, EvaluatorView, GrantApplicationView, GrantCallView, GrantError,
+    GrantRanking, GrantReason, GrantWithdrawal, GrantWrite, NewEvaluator, NewGrantApplication,
+    OverdueReport, ReportView, stage_name,
+};
+pub use imports::{ImportError, ImportedRegistration};
 pub use open::{OpenOptions, Seed, SqliteSync};
+pub use people::{ERASED_DOMAIN, Erasure, HeldRegistration, PersonData};
 pub use registrations::{
     Allocation, Cancellation, Idempotency, RegisterOutcome, RegisterRequest, RegistrationView,
     Replay,
@@ -119,6 +130,9 @@ pub enum Error {
     /// The idempotency key was used before with a different request.
     #[error("the Idempotency-Key {0:?} was already used with a different request")]
     IdempotencyMismatch(String),
+    /// A grant call refused an operation (see [`GrantError`]).
+    #[error(transparent)]
+    Grants(GrantError),
 }
 
 /// A `Result` whose error is the store's [`Error`].

@@ -8,9 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use skillhub_core::allocation::batch::{self, Applicant};
 use skillhub_core::allocation::lottery::LotterySeed;
-use skillhub_core::capacity::{
-    Admission, Occupancy, Request, SeatKind, Status, Tier, admit, after_cancel, promotions,
-};
+use skillhub_core::capacity::{Occupancy, SeatKind, Status, Tier, after_cancel, promotions};
 use skillhub_core::person::Person;
 
 use crate::catalog::SessionView;
@@ -116,14 +114,14 @@ pub struct Cancellation {
 }
 
 #[derive(sqlx::FromRow)]
-struct Locked {
+pub(crate) struct Locked {
     #[sqlx(flatten)]
-    view: SessionView,
-    next_sequence: i64,
+    pub(crate) view: SessionView,
+    pub(crate) next_sequence: i64,
 }
 
 impl Locked {
-    fn occupancy(&self, kind: SeatKind) -> Occupancy {
+    pub(crate) fn occupancy(&self, kind: SeatKind) -> Occupancy {
         let count = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
         let v = &self.view;
         let (seats, seated, waiting) = match kind {
@@ -138,7 +136,7 @@ impl Locked {
         }
     }
 
-    fn offers(&self, kind: SeatKind) -> bool {
+    pub(crate) fn offers(&self, kind: SeatKind) -> bool {
         matches!(
             (self.view.mode.as_str(), kind),
             ("in_person", SeatKind::InPerson) | ("online", SeatKind::Online) | ("hybrid", _)
@@ -146,14 +144,14 @@ impl Locked {
     }
 }
 
-fn kind_name(kind: SeatKind) -> &'static str {
+pub(crate) fn kind_name(kind: SeatKind) -> &'static str {
     match kind {
         SeatKind::InPerson => "in_person",
         SeatKind::Online => "online",
     }
 }
 
-fn parse_kind(text: &str) -> Result<SeatKind> {
+pub(crate) fn parse_kind(text: &str) -> Result<SeatKind> {
     match text {
         "in_person" => Ok(SeatKind::InPerson),
         "online" => Ok(SeatKind::Online),
@@ -165,27 +163,163 @@ fn parse_kind(text: &str) -> Result<SeatKind> {
 }
 
 /// The counter deltas `(seated_in_person, seated_online, waiting_in_person, waiting_online)`.
-fn deltas(kind: SeatKind, seated: i64, waiting: i64) -> (i64, i64, i64, i64) {
+pub(crate) fn deltas(kind: SeatKind, seated: i64, waiting: i64) -> (i64, i64, i64, i64) {
     match kind {
         SeatKind::InPerson => (seated, 0, waiting, 0),
         SeatKind::Online => (0, seated, 0, waiting),
     }
 }
 
-const UPDATE_COUNTS: &str = "UPDATE sessions SET seated_in_person = seated_in_person + $2, \
+pub(crate) const UPDATE_COUNTS: &str = "UPDATE sessions SET seated_in_person = seated_in_person + $2, \
      seated_online = seated_online + $3, waiting_in_person = waiting_in_person + $4, \
      waiting_online = waiting_online + $5, next_sequence = next_sequence + $6 WHERE id = $1";
 
-const VIEW: &str = "SELECT r.id, r.session_id, r.email, r.name, r.attributes, r.kind, r.tier, r.status, \
+pub(crate) const VIEW: &str = "SELECT r.id, r.session_id, r.email, r.name, r.attributes, r.kind, r.tier, r.status, \
      CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w \
         WHERE w.session_id = r.session_id AND w.kind = r.kind AND w.status = 'waitlisted' \
         AND (w.tier < r.tier OR (w.tier = r.tier AND w.sequence <= r.sequence))) END AS position, \
      r.created_at, r.updated_at FROM registrations r WHERE r.id = $1";
 
+/// What the audit log keeps of a registration: its id and where it stands, never who it is (no
+/// e-mail, name or attributes), so erasing a person ([`Store::erase_person`]) leaves no personal
+/// data in the append-only log.
+#[derive(Serialize)]
+struct AuditedRegistration<'a> {
+    id: i64,
+    session_id: &'a str,
+    kind: &'a str,
+    tier: i64,
+    status: &'a str,
+    position: Option<i64>,
+}
+
+/// The audit form of a registration, as JSON.
+pub(crate) fn audited(view: &RegistrationView) -> Option<String> {
+    serde_json::to_string(&AuditedRegistration {
+        id: view.id,
+        session_id: &view.session_id,
+        kind: &view.kind,
+        tier: view.tier,
+        status: &view.status,
+        position: view.position,
+    })
+    .ok()
+}
+
 /// A live registration of the e-mail in the session (the statuses of the schema's partial
 /// unique index `registrations_live_email`).
-const DUPLICATE: &str = "SELECT id FROM registrations WHERE session_id = $1 AND email = $2 \
+pub(crate) const DUPLICATE: &str = "SELECT id FROM registrations WHERE session_id = $1 AND email = $2 \
      AND status IN ('confirmed', 'waitlisted', 'attended', 'no_show')";
+
+/// Seats one registration inside the caller's open write transaction `$tx`, whose session row
+/// `$locked` (a `Locked`) was read under the session lock: checks the seat kind and that the
+/// e-mail holds no live registration, asks `skillhub_core::capacity::admit` (or waits for the
+/// draw of a batch session), inserts the registration with `$token_hash`, moves the session's
+/// counters and writes the audit line. Evaluates to `Result<RegistrationView>`; on `Err` the caller must
+/// not commit. Shared by [`Store::register`] and the bulk import (`imports.rs`), so a row of an
+/// import is decided exactly as a registration of its own would be. A macro, like `audit!`, so
+/// the same SQL is bound for whichever backend's transaction it is given.
+macro_rules! seat {
+    ($tx:ident, $locked:expr, $request:expr, $token_hash:expr, $now:expr) => {
+        async {
+            use skillhub_core::capacity::{Admission, Request, admit};
+            let email = $request.person.email.as_str();
+            let attributes = serde_json::to_string(&$request.person.attributes).unwrap_or_default();
+            let kind = $request.kind.unwrap_or_else(|| $locked.view.default_kind());
+            if !$locked.offers(kind) {
+                return Err($crate::Error::NoSuchSeats {
+                    session: $request.session_id.clone(),
+                    kind: $crate::registrations::kind_name(kind),
+                });
+            }
+            let duplicate: Option<i64> = sqlx::query_scalar($crate::registrations::DUPLICATE)
+                .bind(&$request.session_id)
+                .bind(email)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            if duplicate.is_some() {
+                return Err($crate::Error::AlreadyRegistered {
+                    session: $request.session_id.clone(),
+                    email: email.to_owned(),
+                });
+            }
+            let occupancy = $locked.occupancy(kind);
+            let tier = i64::from($request.tier.get());
+            let ahead: i64 = if occupancy.free() == 0 || occupancy.waiting > 0 {
+                sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM registrations WHERE session_id = $1 AND kind = $2 \
+                     AND status = 'waitlisted' AND tier <= $3",
+                )
+                .bind(&$request.session_id)
+                .bind($crate::registrations::kind_name(kind))
+                .bind(tier)
+                .fetch_one(&mut *$tx)
+                .await?
+            } else {
+                0
+            };
+            let ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
+            // A batch session gives no seat before its draw: everyone waits for it.
+            let before_draw = $locked.view.policy == "batch" && $locked.view.lottery_seed.is_none();
+            let admission = if before_draw {
+                Admission::Waitlist {
+                    position: ahead.saturating_add(1),
+                }
+            } else {
+                admit(&occupancy, ahead, Request::Confirm)
+            };
+            let (status, seated, waiting) = match admission {
+                Admission::Confirm | Admission::Hold { .. } => ("confirmed", 1, 0),
+                Admission::Waitlist { .. } => ("waitlisted", 0, 1),
+            };
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO registrations (session_id, email, name, attributes, kind, tier, sequence, \
+                 status, manage_token_hash, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+            )
+            .bind(&$request.session_id)
+            .bind(email)
+            .bind($request.person.name.as_str())
+            .bind(&attributes)
+            .bind($crate::registrations::kind_name(kind))
+            .bind(tier)
+            .bind($locked.next_sequence)
+            .bind(status)
+            .bind($token_hash)
+            .bind($now)
+            .fetch_one(&mut *$tx)
+            .await?;
+            let (a, b, c, d) = $crate::registrations::deltas(kind, seated, waiting);
+            sqlx::query($crate::registrations::UPDATE_COUNTS)
+                .bind(&$request.session_id)
+                .bind(a)
+                .bind(b)
+                .bind(c)
+                .bind(d)
+                .bind(1_i64)
+                .execute(&mut *$tx)
+                .await?;
+            let view: $crate::RegistrationView = sqlx::query_as($crate::registrations::VIEW)
+                .bind(id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let after = $crate::registrations::audited(&view);
+            $crate::audit::audit!(
+                $tx,
+                $now,
+                &$request.actor,
+                "registration.create",
+                "registration",
+                &id.to_string(),
+                None::<String>,
+                after
+            )?;
+            Ok::<$crate::RegistrationView, $crate::Error>(view)
+        }
+        .await
+    };
+}
+pub(crate) use seat;
 
 impl Store {
     /// Registers a person for a session: confirmed while seats last, then waitlisted in tier
@@ -200,8 +334,6 @@ impl Store {
         now: DateTime<Utc>,
         respond: impl FnOnce(&RegistrationView, &str) -> Replay,
     ) -> Result<RegisterOutcome> {
-        let email = request.person.email.as_str();
-        let attributes = serde_json::to_string(&request.person.attributes).unwrap_or_default();
         let manage_token = new_token();
         let token_hash = hash_token(&manage_token);
         let expired_before = now - Duration::hours(IDEMPOTENCY_TTL_HOURS);
@@ -240,92 +372,7 @@ impl Store {
                     None => {}
                 }
             }
-            let kind = request.kind.unwrap_or_else(|| locked.view.default_kind());
-            if !locked.offers(kind) {
-                return Err(Error::NoSuchSeats {
-                    session: request.session_id.clone(),
-                    kind: kind_name(kind),
-                });
-            }
-            let duplicate: Option<i64> = sqlx::query_scalar(DUPLICATE)
-                .bind(&request.session_id)
-                .bind(email)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if duplicate.is_some() {
-                return Err(Error::AlreadyRegistered {
-                    session: request.session_id.clone(),
-                    email: email.to_owned(),
-                });
-            }
-            let occupancy = locked.occupancy(kind);
-            let tier = i64::from(request.tier.get());
-            let ahead: i64 = if occupancy.free() == 0 || occupancy.waiting > 0 {
-                sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM registrations WHERE session_id = $1 AND kind = $2 \
-                     AND status = 'waitlisted' AND tier <= $3",
-                )
-                .bind(&request.session_id)
-                .bind(kind_name(kind))
-                .bind(tier)
-                .fetch_one(&mut *tx)
-                .await?
-            } else {
-                0
-            };
-            let ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
-            // A batch session gives no seat before its draw: everyone waits for it.
-            let before_draw = locked.view.policy == "batch" && locked.view.lottery_seed.is_none();
-            let admission = if before_draw {
-                Admission::Waitlist {
-                    position: ahead.saturating_add(1),
-                }
-            } else {
-                admit(&occupancy, ahead, Request::Confirm)
-            };
-            let (status, seated, waiting) = match admission {
-                Admission::Confirm | Admission::Hold { .. } => ("confirmed", 1, 0),
-                Admission::Waitlist { .. } => ("waitlisted", 0, 1),
-            };
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO registrations (session_id, email, name, attributes, kind, tier, sequence, \
-                 status, manage_token_hash, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
-            )
-            .bind(&request.session_id)
-            .bind(email)
-            .bind(request.person.name.as_str())
-            .bind(&attributes)
-            .bind(kind_name(kind))
-            .bind(tier)
-            .bind(locked.next_sequence)
-            .bind(status)
-            .bind(&token_hash)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            let (a, b, c, d) = deltas(kind, seated, waiting);
-            sqlx::query(UPDATE_COUNTS)
-                .bind(&request.session_id)
-                .bind(a)
-                .bind(b)
-                .bind(c)
-                .bind(d)
-                .bind(1_i64)
-                .execute(&mut *tx)
-                .await?;
-            let view: RegistrationView = sqlx::query_as(VIEW).bind(id).fetch_one(&mut *tx).await?;
-            let after = serde_json::to_string(&view).ok();
-            audit!(
-                tx,
-                now,
-                &request.actor,
-                "registration.create",
-                "registration",
-                &id.to_string(),
-                None::<String>,
-                after
-            )?;
+            let view = seat!(tx, &locked, request, &token_hash, now)?;
             if let Some(idem) = idempotency {
                 let replay = respond(&view, &manage_token);
                 sqlx::query(
@@ -351,15 +398,7 @@ impl Store {
     /// Cancels a registration; a freed seat goes at once to the head of its waiting list, in the
     /// same transaction, and the positions behind move up.
     pub async fn cancel(&self, actor: &str, id: i64, now: DateTime<Utc>) -> Result<Cancellation> {
-        let session_id: Option<String> = read!(self, |pool| {
-            sqlx::query_scalar("SELECT session_id FROM registrations WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-        });
-        let Some(session_id) = session_id else {
-            return Err(Error::UnknownRegistration(id));
-        };
+        let session_id = self.session_of_registration(id).await?;
         write_tx!(self, |tx, lock| {
             let locked: Locked = sqlx::query_as(lock)
                 .bind(&session_id)
@@ -440,8 +479,8 @@ impl Store {
                 "registration.cancel",
                 "registration",
                 &id.to_string(),
-                serde_json::to_string(&before).ok(),
-                serde_json::to_string(&registration).ok()
+                audited(&before),
+                audited(&registration)
             )?;
             Ok(Cancellation {
                 registration,
@@ -551,6 +590,18 @@ impl Store {
         })
     }
 
+    /// The session of a registration (which never changes, so it is read before the write
+    /// transaction that locks that session).
+    pub(crate) async fn session_of_registration(&self, id: i64) -> Result<String> {
+        let session_id: Option<String> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT session_id FROM registrations WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        session_id.ok_or(Error::UnknownRegistration(id))
+    }
+
     /// One registration with its current waiting position.
     pub async fn registration(&self, id: i64) -> Result<Option<RegistrationView>> {
         Ok(read!(self, |pool| {
@@ -609,7 +660,7 @@ impl Store {
     }
 }
 
-fn core_status(view: &RegistrationView) -> Result<Status> {
+pub(crate) fn core_status(view: &RegistrationView) -> Result<Status> {
     Ok(match view.status.as_str() {
         "confirmed" => Status::Confirmed,
         "waitlisted" => Status::Waitlisted {

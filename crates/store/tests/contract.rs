@@ -5,6 +5,15 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "contract/attendance.rs"]
+mod attendance;
+#[path = "contract/grants.rs"]
+mod grants;
+#[path = "contract/imports.rs"]
+mod imports;
+#[path = "contract/people.rs"]
+mod people;
+
 use std::future::Future;
 use std::sync::Arc;
 

@@ -496,3 +496,341 @@ fn placement_by_level_explains_who_got_nothing() {
     let text = ok(dir.path(), &["place", "place.json"]);
     assert!(text.starts_with("1 persone su 3 collocate"), "{text}");
 }
+
+#[test]
+fn placement_over_the_database_takes_the_programs_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("place.db").display());
+    std::fs::write(
+        dir.path().join("people.json"),
+        r#"{"seed": 7,
+            "people": [{"id": "anna", "level": 3, "choices": ["binario-f-2019-02-12"]},
+                       {"id": "bruno", "level": 4, "choices": ["binario-f-2019-02-19"]}]}"#,
+    )
+    .unwrap();
+    let text = ok(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "place",
+            "people.json",
+            "--program",
+            "binario-f",
+        ],
+    );
+    assert!(text.starts_with("2 persone su 2 collocate"), "{text}");
+    fails(
+        dir.path(),
+        &["--db", &db, "place", "people.json"],
+        1,
+        "/sessions: missing",
+    );
+    fails(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "place",
+            "people.json",
+            "--program",
+            "atlantide",
+        ],
+        1,
+        "atlantide",
+    );
+}
+
+#[test]
+fn people_export_and_erase_translate_to_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("people.db").display());
+    let export = json(&ok(
+        dir.path(),
+        &["--db", &db, "people", "export", "Anna@Example.it"],
+    ));
+    assert_eq!(
+        export["email"], "Anna@example.it",
+        "the address as core parses it"
+    );
+    assert_eq!(export["registrations"], serde_json::json!([]));
+    assert_eq!(export["audit"], serde_json::json!([]));
+    let erased = json(&ok(
+        dir.path(),
+        &["--db", &db, "people", "erase", "anna@example.it", "--json"],
+    ));
+    assert_eq!(erased["email"], "anna@example.it");
+    assert_eq!(erased["erased_registrations"], serde_json::json!([]));
+    let text = ok(
+        dir.path(),
+        &["--db", &db, "people", "erase", "anna@example.it"],
+    );
+    assert!(text.contains("nothing to erase"), "{text}");
+    fails(
+        dir.path(),
+        &["--db", &db, "people", "export", "not-an-address"],
+        2,
+        "is not an e-mail address",
+    );
+}
+
+#[test]
+fn grants_load_then_rank_over_the_store_as_the_file_ranks() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/grants/cooperazione-digitale-esempio.json"
+    );
+    std::fs::copy(example, dir.path().join("call.json")).unwrap();
+    // The file form is a contract and never touches a database.
+    let from_file = ok(dir.path(), &["grants", "rank", "call.json", "--json"]);
+    let text_from_file = ok(dir.path(), &["grants", "rank", "call.json"]);
+    assert!(!dir.path().join("skillhub.db").exists());
+    let db = format!("sqlite://{}", dir.path().join("grants.db").display());
+    let loaded = json(&ok(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "grants",
+            "load",
+            "call.json",
+            "--id",
+            "cd-2022",
+            "--json",
+        ],
+    ));
+    assert_eq!(loaded["id"], "cd-2022");
+    let file = json(&std::fs::read_to_string(dir.path().join("call.json")).unwrap());
+    assert_eq!(
+        loaded["applications"].as_u64(),
+        Some(file["applications"].as_array().unwrap().len() as u64)
+    );
+    let preview = ok(
+        dir.path(),
+        &["--db", &db, "grants", "rank", "--call", "cd-2022", "--json"],
+    );
+    assert_eq!(preview, from_file);
+    let text = ok(
+        dir.path(),
+        &["--db", &db, "grants", "rank", "--call", "cd-2022"],
+    );
+    assert_eq!(text, text_from_file);
+    let awarded = ok(
+        dir.path(),
+        &[
+            "--db", &db, "grants", "rank", "--call", "cd-2022", "--award", "--json",
+        ],
+    );
+    assert_eq!(awarded, from_file);
+    fails(
+        dir.path(),
+        &[
+            "--db",
+            &db,
+            "grants",
+            "load",
+            "call.json",
+            "--id",
+            "cd-2022",
+        ],
+        1,
+        "exists already",
+    );
+    fails(
+        dir.path(),
+        &["--db", &db, "grants", "rank", "--call", "nessuno"],
+        1,
+        "no grant call has id \"nessuno\"",
+    );
+    fails(dir.path(), &["--db", &db, "grants", "rank"], 2, "CALL.json");
+    fails(
+        dir.path(),
+        &["grants", "rank", "call.json", "--call", "cd-2022"],
+        2,
+        "cannot be used with",
+    );
+    let bad = std::fs::read_to_string(dir.path().join("call.json"))
+        .unwrap()
+        .replacen("\"weight\": 3", "\"weight\": 0", 1);
+    std::fs::write(dir.path().join("bad.json"), bad).unwrap();
+    fails(
+        dir.path(),
+        &["--db", &db, "grants", "load", "bad.json", "--id", "rotto"],
+        1,
+        "bad.json: /criteria/0/weight: ",
+    );
+    fails(
+        dir.path(),
+        &["--db", &db, "grants", "load", "call.json"],
+        1,
+        "call.json: /id: a stored call needs an id",
+    );
+}
+
+const SERIES_ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:serie@test\r\n\
+DTSTART;TZID=Europe/Rome:20200311T093000\r\nDTEND;TZID=Europe/Rome:20200311T123000\r\n\
+RRULE:FREQ=WEEKLY;COUNT=3\r\nEXDATE;TZID=Europe/Rome:20200318T093000\r\n\
+SUMMARY:SPID e servizi online del Comune: laboratorio pr\r\n atico\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:utc@test\r\nDTSTART:20200312T133000Z\r\nDTEND:20200312T160000Z\r\n\
+SUMMARY:Fascicolo del cittadino\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+#[test]
+fn an_ics_file_goes_into_the_database_like_a_listing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("serie.ics"), SERIES_ICS).unwrap();
+    let base = [
+        "import",
+        "ics",
+        "serie.ics",
+        "--program",
+        "milano-digitale",
+        "--hub",
+        "municipio-4",
+    ];
+    let dry = json(&ok(
+        dir.path(),
+        &[&base[..], &["--dry-run", "--json"]].concat(),
+    ));
+    assert_eq!(dry["sessions"].as_array().unwrap().len(), 3);
+    assert_eq!(dry["sessions"][1]["local_date"], "2020-03-25");
+    assert_eq!(dry["sessions"][2]["local_start"], "14:30");
+    assert_eq!(
+        dry["sessions"][0]["title"],
+        "SPID e servizi online del Comune: laboratorio pratico"
+    );
+    assert!(
+        !dir.path().join("skillhub.db").exists(),
+        "a dry run on a seed hub needs no database"
+    );
+    fails(dir.path(), &base, 2, "give --seats");
+    let write = [&base[..], &["--seats", "20"]].concat();
+    assert_eq!(
+        ok(dir.path(), &write),
+        "3 incontri scritti in milano-digitale (municipio-4)\n"
+    );
+    let listed = ok(
+        dir.path(),
+        &["sessions", "list", "--program", "milano-digitale"],
+    );
+    assert!(listed.contains("[municipio-4-2020-03-25-0930]"), "{listed}");
+    fails(dir.path(), &write, 1, "exists already");
+    std::fs::write(
+        dir.path().join("rotto.ics"),
+        SERIES_ICS.replace("DTEND:20200312T160000Z", "DTEND:2020-03-12"),
+    )
+    .unwrap();
+    fails(
+        dir.path(),
+        &[
+            "import",
+            "ics",
+            "rotto.ics",
+            "--program",
+            "milano-digitale",
+            "--hub",
+            "municipio-4",
+            "--dry-run",
+        ],
+        1,
+        "rotto.ics:15: DTEND: \"2020-03-12\" is not a DATE-TIME",
+    );
+}
+
+#[test]
+fn registrations_from_a_spreadsheet_are_seated_in_one_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = "Sessione;Nome e cognome;E-mail;Modalità\r\n\
+        binario-f-2019-02-12;Anna Rossi;anna@example.it;in presenza\r\n\
+        binario-f-2019-02-12;Luca Verdi;luca@example.it;\r\n";
+    std::fs::write(dir.path().join("iscrizioni.csv"), sheet).unwrap();
+    let dry = json(&ok(
+        dir.path(),
+        &[
+            "import",
+            "csv",
+            "registrations",
+            "iscrizioni.csv",
+            "--dry-run",
+            "--json",
+        ],
+    ));
+    assert_eq!(dry["rows"], 2);
+    assert_eq!(dry["registrations"][1]["email"], "luca@example.it");
+    assert!(!dir.path().join("skillhub.db").exists());
+    let written = json(&ok(
+        dir.path(),
+        &["import", "csv", "registrations", "iscrizioni.csv", "--json"],
+    ));
+    assert_eq!(written["registrations"][0]["status"], "confirmed");
+    assert_eq!(written["registrations"][1]["line"], 3);
+    // Again: the first row is refused, so nothing of the second time is written.
+    fails(
+        dir.path(),
+        &["import", "csv", "registrations", "iscrizioni.csv"],
+        1,
+        "iscrizioni.csv:2: anna@example.it is already registered",
+    );
+    std::fs::write(
+        dir.path().join("ignota.csv"),
+        "sessione,nome e cognome,email\nnessuna,Anna Rossi,anna@example.it\n",
+    )
+    .unwrap();
+    fails(
+        dir.path(),
+        &["import", "csv", "registrations", "ignota.csv"],
+        1,
+        "ignota.csv:2: sessione: no session has id \"nessuna\"",
+    );
+}
+
+#[test]
+fn applications_of_cooperatives_are_checked_against_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let sheet = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/csv/domande-cooperative.csv"
+    );
+    std::fs::copy(sheet, dir.path().join("domande.csv")).unwrap();
+    let dry = json(&ok(
+        dir.path(),
+        &[
+            "import",
+            "csv",
+            "applications",
+            "domande.csv",
+            "--dry-run",
+            "--json",
+        ],
+    ));
+    assert_eq!(dry["encoding"], "windows-1252");
+    assert_eq!(dry["applications"][0]["requested_cents"], 1_250_000);
+    assert_eq!(dry["applications"][0]["admission"], "eligible");
+    assert_eq!(
+        dry["applications"][2]["priorities"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(!dir.path().join("skillhub.db").exists());
+    fails(
+        dir.path(),
+        &["import", "csv", "applications", "domande.csv"],
+        2,
+        "give --call ID",
+    );
+    fails(
+        dir.path(),
+        &[
+            "import",
+            "csv",
+            "applications",
+            "domande.csv",
+            "--call",
+            "nessuno",
+        ],
+        2,
+        "no grant call has id \"nessuno\"",
+    );
+}

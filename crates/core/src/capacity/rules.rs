@@ -133,6 +133,36 @@ pub fn after_cancel(occupancy: &Occupancy, from: &super::Status) -> Option<Occup
     Some(after)
 }
 
+/// Whether a person with a seat came to the session ("presente") or not ("assente").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// Came ("presente").
+    Attended,
+    /// Did not come ("assente").
+    NoShow,
+}
+
+/// The status after recording `presence` on a registration in status `from`: only a confirmed
+/// seat can be marked, and the seat stays given (nobody is promoted). `None` for any other
+/// status: a waiting, held, cancelled or expired registration had no seat to come to, and an
+/// attendance once recorded is final.
+///
+/// ```
+/// use skillhub_core::capacity::{Presence, Status, after_attendance};
+/// assert_eq!(after_attendance(&Status::Confirmed, Presence::Attended), Some(Status::Attended));
+/// assert_eq!(after_attendance(&Status::Waitlisted { position: 1 }, Presence::NoShow), None);
+/// assert_eq!(after_attendance(&Status::Attended, Presence::NoShow), None);
+/// ```
+pub fn after_attendance(from: &super::Status, presence: Presence) -> Option<super::Status> {
+    use super::Status;
+    match (from, presence) {
+        (Status::Confirmed, Presence::Attended) => Some(Status::Attended),
+        (Status::Confirmed, Presence::NoShow) => Some(Status::NoShow),
+        _ => None,
+    }
+}
+
 /// A waiting entry's place in line: its tier, then its arrival sequence. The head of a list is
 /// its smallest key; an entry's position is 1 + the number of waiting keys of its kind smaller
 /// than its own.

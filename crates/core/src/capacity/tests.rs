@@ -802,6 +802,26 @@ fn check_step(
     now: DateTime<Utc>,
 ) {
     after.audit();
+    // The book's attendance agrees with the rule a store applies alone (`after_attendance`).
+    if let Op::Attend(n) | Op::NoShow(n) = *op {
+        let presence = match op {
+            Op::Attend(_) => Presence::Attended,
+            _ => Presence::NoShow,
+        };
+        let mut seen = before.clone();
+        seen.expire_holds(now);
+        let id = RegistrationId::new(n);
+        let rule = seen.status(id).and_then(|s| after_attendance(&s, presence));
+        assert_eq!(
+            result.is_ok(),
+            rule.is_some(),
+            "{op:?} from {:?}",
+            seen.status(id)
+        );
+        if rule.is_some() {
+            assert_eq!(after.status(id), rule);
+        }
+    }
     let changes = match result {
         Err(_) => {
             assert_eq!(before, after, "a refused operation changed the book");

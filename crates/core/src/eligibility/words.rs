@@ -822,7 +822,7 @@ impl Place {
 }
 
 /// The twenty Italian regions: slug without separators, "in …" in Italian, English name.
-const REGIONS: [(&str, &str, &str); 20] = [
+pub(super) const REGIONS: [(&str, &str, &str); 20] = [
     ("abruzzo", "in Abruzzo", "Abruzzo"),
     ("basilicata", "in Basilicata", "Basilicata"),
     ("calabria", "in Calabria", "Calabria"),
@@ -855,7 +855,7 @@ const REGIONS: [(&str, &str, &str); 20] = [
 
 /// Roles and memberships the seed programs name, with their wording; other tags are shown with
 /// underscores as spaces.
-const TAGS: [(&str, &str, &str); 5] = [
+pub(super) const TAGS: [(&str, &str, &str); 5] = [
     (
         "community_admin",
         "amministratore di community",

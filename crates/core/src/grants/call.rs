@@ -425,7 +425,7 @@ impl Applicant {
 }
 
 /// Whether `text` is an Albo number: `A` and six digits (`A123456`), any case, spaces around.
-fn is_albo_number(text: &str) -> bool {
+pub fn is_albo_number(text: &str) -> bool {
     let t = text.trim().as_bytes();
     t.len() == 7 && t[0].eq_ignore_ascii_case(&b'A') && t[1..].iter().all(u8::is_ascii_digit)
 }

@@ -127,10 +127,19 @@ fn pace_and_projection() {
         people.days_left,
         Some((date(2020, 12, 31) - date(2018, 1, 10)).num_days())
     );
-    // 500,000 at one a day: day 500,000 from the start.
+    // 500,000 at one a day is day 500,000 from the start: over a century away, so none.
+    assert_eq!(people.reaches_goal_on, None);
+    // At 100 a day, day 5,000.
+    let busy: Vec<Attendance> = (0..1000)
+        .map(|i| {
+            let day = date(2018, 1, 1) + Days::new(i % 10);
+            fact(&format!("p{i}"), Mode::Online, Unit::People, "IT", day)
+        })
+        .collect();
+    let busy = progress(program, &busy, date(2018, 1, 10));
     assert_eq!(
-        people.reaches_goal_on,
-        date(2018, 1, 1).checked_add_days(Days::new(499_999))
+        busy.targets[0].reaches_goal_on,
+        date(2018, 1, 1).checked_add_days(Days::new(4_999))
     );
     // After the deadline the projection is what was done.
     let late = progress(program, &facts, date(2021, 3, 1));
@@ -213,4 +222,63 @@ proptest! {
         let past: Vec<Attendance> = facts.iter().filter(|f| f.date <= today).cloned().collect();
         prop_assert_eq!(counts(&report), counts(&progress(program, &past, today)));
     }
+}
+
+#[test]
+fn an_attended_registration_counts_where_the_person_is() {
+    let catalog = catalog();
+    let day = date(2018, 6, 1);
+    let csh = catalog.program("community-skill-hubs").unwrap();
+    let countries = |facts: &[Attendance]| -> Vec<(Unit, String)> {
+        facts
+            .iter()
+            .map(|f| (f.unit, f.country.as_str().to_owned()))
+            .collect()
+    };
+    // Declared country first.
+    let spain = Attributes {
+        country: Some(Country::parse("ES").unwrap()),
+        organisation_type: Some(OrganisationType::SocialCooperative),
+        ..Attributes::default()
+    };
+    let facts = facts_of(csh, "a", &spain, SeatKind::Online, None, day);
+    assert_eq!(
+        countries(&facts),
+        [
+            (Unit::People, "ES".to_owned()),
+            (Unit::Cooperatives, "ES".to_owned())
+        ]
+    );
+    assert!(
+        facts
+            .iter()
+            .all(|f| f.mode == Mode::Online && f.date == day)
+    );
+    // Then the hub's.
+    let hub = csh.hubs().first().expect("the program has hubs");
+    let facts = facts_of(
+        csh,
+        "b",
+        &Attributes::default(),
+        SeatKind::InPerson,
+        Some(&hub.id),
+        day,
+    );
+    assert_eq!(
+        countries(&facts),
+        [(Unit::People, hub.address.country.as_str().to_owned())]
+    );
+    // Online, nothing declared, several countries: no fact rather than a wrong one.
+    assert_eq!(csh.countries().len(), 3);
+    assert_eq!(
+        facts_of(
+            csh,
+            "c",
+            &Attributes::default(),
+            SeatKind::Online,
+            None,
+            day
+        ),
+        []
+    );
 }

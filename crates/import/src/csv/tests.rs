@@ -162,3 +162,257 @@ proptest! {
         let _ = read(&junk, &ReadOptions::new(today()));
     }
 }
+
+/// The value readers as they were before they were made allocation-free: the new ones must
+/// answer exactly as these do, for every input.
+mod reference {
+    use super::*;
+
+    pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+        let text = text.trim();
+        let iso = text.len() == 10 && text.as_bytes()[4] == b'-';
+        let parsed = if iso {
+            NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+        } else {
+            let parts: Vec<&str> = text.split(['/', '-', '.']).collect();
+            match parts.as_slice() {
+                [d, m, y] if y.len() == 4 => match (d.parse(), m.parse(), y.parse()) {
+                    (Ok(d), Ok(m), Ok(y)) => NaiveDate::from_ymd_opt(y, m, d),
+                    _ => None,
+                },
+                _ => None,
+            }
+        };
+        parsed.ok_or_else(|| format!("{text:?} is not a date (expected dd/mm/yyyy or yyyy-mm-dd)"))
+    }
+
+    pub fn yes_no(text: &str) -> Result<bool, String> {
+        match italian::fold(text.trim()).as_str() {
+            "si" | "s" | "x" | "yes" | "y" | "1" | "vero" | "true" => Ok(true),
+            "no" | "n" | "0" | "falso" | "false" | "" => Ok(false),
+            _ => Err(format!(
+                "{text:?} is not Sì or No (expected Sì, No, x or an empty cell)"
+            )),
+        }
+    }
+
+    pub fn decimal_hundredths(text: &str) -> Result<i64, String> {
+        let bad = || format!("{text:?} is not a number (expected e.g. 1.234,56)");
+        let t = text.trim();
+        let (negative, t) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, t),
+        };
+        let (int, frac) = match (t.split_once(','), t.matches('.').count()) {
+            (Some((int, frac)), _) => (int.replace('.', ""), frac),
+            (None, 1) => match t.split_once('.') {
+                Some((int, frac)) if (1..=2).contains(&frac.len()) => (int.to_owned(), frac),
+                _ => (t.replace('.', ""), ""),
+            },
+            (None, _) => (t.replace('.', ""), ""),
+        };
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if int.is_empty() || !digits(&int) || !digits(frac) || frac.len() > 2 {
+            return Err(bad());
+        }
+        let int: i64 = int.parse().map_err(|_| bad())?;
+        let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+        let value = int
+            .checked_mul(100)
+            .and_then(|v| v.checked_add(frac))
+            .ok_or_else(bad)?;
+        Ok(if negative { -value } else { value })
+    }
+}
+
+proptest! {
+    /// The fast value readers agree with the reference ones on any text, including the shapes
+    /// spreadsheets hold.
+    #[test]
+    fn fast_readers_agree_with_the_reference(
+        text in prop_oneof![
+            ".{0,14}",
+            "[ \t]?-?[0-9.]{0,8}[,.]?[0-9]{0,3}[ ]?",
+            "[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9+]{2,5}",
+            "[ ]?(Sì|SÌ|sì|Si|si|SI|x|X|No|NO|no|n|S|1|0|vero|falso)[ \u{a0}]?",
+        ],
+    ) {
+        prop_assert_eq!(parse_date(&text), reference::parse_date(&text));
+        prop_assert_eq!(yes_no(&text), reference::yes_no(&text));
+        prop_assert_eq!(decimal_hundredths(&text), reference::decimal_hundredths(&text));
+        prop_assert_eq!(trim(&text), text.trim());
+    }
+
+    /// Neither the registrations nor the applications reader panics on any bytes.
+    #[test]
+    fn registration_and_application_readers_never_panic(
+        junk in prop::collection::vec(any::<u8>(), 0..300),
+        header in prop::sample::select(vec![
+            "sessione;nome e cognome;email;genere;regione;modalita;ruoli\n",
+            "ragione sociale;partita iva;regione;importo richiesto;workers buyout;tipo di progetto\n",
+        ]),
+    ) {
+        let mut bytes = header.as_bytes().to_vec();
+        bytes.extend(&junk);
+        let _ = read_registrations("t.csv", &bytes[..], &ReadOptions::new(today()), |_| {}, |_| {});
+        let catalog = skillhub_core::fixture::Catalog::seeds().unwrap();
+        let info = catalog.program("cooperazione-digitale").unwrap().grant_call().unwrap();
+        let options = ApplicationOptions {
+            read: ReadOptions::new(today()),
+            priority_criteria: &info.priority_criteria,
+            project_kinds: &info.favoured_projects,
+        };
+        let _ = read_applications("t.csv", &bytes[..], &options, |_| {}, |_| {});
+    }
+}
+
+fn registrations(bytes: &[u8]) -> Result<(Summary, Vec<RegistrationRow>)> {
+    let mut rows = Vec::new();
+    let summary = read_registrations(
+        "t.csv",
+        bytes,
+        &ReadOptions::new(today()),
+        |_| {},
+        |row| rows.push(row),
+    )?;
+    Ok((summary, rows))
+}
+
+#[test]
+fn registrations_read_the_same_in_utf8_and_windows_1252() {
+    let utf8 = include_bytes!("../../../../fixtures/csv/iscrizioni.csv");
+    let cp1252 = include_bytes!("../../../../fixtures/csv/iscrizioni-windows1252.csv");
+    let (a, rows) = registrations(utf8).unwrap();
+    let (b, rows_1252) = registrations(cp1252).unwrap();
+    assert_eq!(
+        (a.encoding, b.encoding),
+        (Encoding::Utf8, Encoding::Windows1252)
+    );
+    assert_eq!(rows, rows_1252);
+    assert_eq!(a.rows, 4, "the blank line is not a row");
+    assert_eq!(
+        rows.iter().map(|r| r.line).collect::<Vec<_>>(),
+        [2, 3, 4, 6]
+    );
+    let anna = &rows[0];
+    assert_eq!(anna.session.as_str(), "binario-f-2019-02-12");
+    assert_eq!(anna.person.name.as_str(), "Anna Maria D'Amico");
+    assert_eq!(anna.kind, Some(skillhub_core::capacity::SeatKind::InPerson));
+    let attributes = serde_json::to_value(&anna.person.attributes).unwrap();
+    assert_eq!(
+        attributes,
+        serde_json::json!({"gender": "female", "country": "IT", "region": "lazio",
+            "birth_date": "1985-12-10", "organisation_type": "sme"})
+    );
+    let giulia = &rows[2].person.attributes;
+    assert_eq!(giulia.region.as_ref().unwrap().as_str(), "valle-d-aosta");
+    assert_eq!(
+        giulia.roles.iter().next().unwrap().as_str(),
+        "community_admin"
+    );
+    assert_eq!(rows[3].person.email.as_str(), "JOSE@example.it");
+    assert_eq!(rows[3].kind, None);
+}
+
+#[test]
+fn a_registrations_error_report_names_line_and_column_of_every_problem() {
+    let bytes = include_bytes!("../../../../fixtures/csv/iscrizioni-errori.csv");
+    let err = registrations(bytes).unwrap_err();
+    insta::assert_snapshot!(err.to_string());
+    let err = registrations(b"Nome;E-mail\nA;a@b.it\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "t.csv:1: expected the columns sessione, nome and cognome (or nome e cognome) in the header"
+    );
+}
+
+fn applications(bytes: &[u8]) -> Result<Vec<ApplicationRow>> {
+    let catalog = skillhub_core::fixture::Catalog::seeds().unwrap();
+    let info = catalog
+        .program("cooperazione-digitale")
+        .unwrap()
+        .grant_call()
+        .unwrap();
+    let options = ApplicationOptions {
+        read: ReadOptions::new(today()),
+        priority_criteria: &info.priority_criteria,
+        project_kinds: &info.favoured_projects,
+    };
+    let mut rows = Vec::new();
+    read_applications("t.csv", bytes, &options, |_| {}, |row| rows.push(row))?;
+    Ok(rows)
+}
+
+#[test]
+fn applications_of_cooperatives() {
+    let rows = applications(include_bytes!(
+        "../../../../fixtures/csv/domande-cooperative.csv"
+    ))
+    .unwrap();
+    let summary: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let tags = |set: &std::collections::BTreeSet<skillhub_core::ids::Tag>| {
+                set.iter().map(|t| t.as_str()).collect::<Vec<_>>().join("+")
+            };
+            format!(
+                "{} {} {} {} {:?} {} [{}] [{}]",
+                r.line,
+                r.id.as_str(),
+                r.applicant.partita_iva,
+                r.applicant.region.as_ref().unwrap().as_str(),
+                r.applicant.albo_number,
+                r.requested.get(),
+                tags(&r.priorities),
+                tags(&r.project_kinds)
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "2 coop-0001 01234567897 umbria Some(\"A123456\") 1250000 [peripheral_area+social_coop] [supply_chain]",
+            "3 coop-0002 00743110157 emilia-romagna Some(\"A654321\") 700000 [women_or_youth+workers_buyout] [cross_sector+network]",
+            "4 coop-0003 12345678903 sicilia Some(\"A000042\") 3500050 [confiscated_assets+peripheral_area+social_coop] []",
+        ]
+    );
+    let named = applications(
+        b"Ragione sociale,Codice fiscale,Regione,Importo\nAlfa,01234567897,Lazio,\"1.000,00\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        named[0].id.as_str(),
+        "domanda-2",
+        "without an id column, the line names it"
+    );
+}
+
+#[test]
+fn an_applications_error_report_names_line_and_column_of_every_problem() {
+    let err = applications(include_bytes!(
+        "../../../../fixtures/csv/domande-errori.csv"
+    ))
+    .unwrap_err();
+    insta::assert_snapshot!(err.to_string());
+}
+
+#[test]
+fn lines_are_counted_past_blank_lines_of_either_ending() {
+    for end in ["\n", "\r\n"] {
+        let text = [
+            "nome;cognome;email;cf",
+            "",
+            "A;B;a@b.it;RSSMRA85T10A562S",
+            "",
+            "",
+            "A;B;x;RSSMRA85T10A562S",
+            "",
+        ]
+        .join(end);
+        let err = read(text.as_bytes(), &ReadOptions::new(today())).unwrap_err();
+        assert!(
+            err.to_string().starts_with("t.csv:6: email:"),
+            "{end:?}: {err}"
+        );
+    }
+}

@@ -1,0 +1,99 @@
+//! `skillhub people export|erase EMAIL`: the GDPR requests an operator handles for a person —
+//! everything held about an e-mail address (JSON, the same document the person downloads from
+//! their manage link), and its erasure (registrations anonymised, seat counts and audit kept).
+
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+use skillhub_core::person::Email;
+
+use crate::context::Context;
+use crate::error::{CliError, Result};
+use crate::output;
+
+/// `skillhub people …`
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// Prints, as JSON, everything held about an e-mail address: its registrations with their
+    /// sessions, and their audit lines.
+    Export {
+        /// The person's e-mail address (compared without regard to case).
+        email: String,
+    },
+    /// Erases an e-mail address's personal data: its registrations keep their seats and places
+    /// in line but lose e-mail, name and attributes, and their manage links stop working.
+    Erase {
+        /// The person's e-mail address (compared without regard to case).
+        email: String,
+        #[command(flatten)]
+        format: JsonFlag,
+    },
+}
+
+/// `--json`.
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What `people erase --json` prints.
+#[derive(Debug, Serialize)]
+struct Erased<'a> {
+    email: &'a str,
+    erased_registrations: &'a [i64],
+}
+
+fn email(text: &str) -> Result<Email> {
+    Email::parse(text)
+        .map_err(|err| CliError::Usage(format!("{text:?} is not an e-mail address: {err}")))
+}
+
+/// Runs a `people` command.
+pub async fn run(ctx: &Context, cmd: PeopleCommand) -> Result<String> {
+    match cmd {
+        PeopleCommand::Export { email: text } => {
+            let email = email(&text)?;
+            let store = ctx.store().await?;
+            let data = store
+                .person_data(&email)
+                .await
+                .map_err(|err| ctx.db_error(err))?;
+            output::json(&data)
+        }
+        PeopleCommand::Erase {
+            email: text,
+            format,
+        } => {
+            let email = email(&text)?;
+            let store = ctx.store().await?;
+            let erasure = store
+                .erase_person("cli", &email, Utc::now())
+                .await
+                .map_err(|err| ctx.db_error(err))?;
+            if format.json {
+                return output::json(&Erased {
+                    email: email.as_str(),
+                    erased_registrations: &erasure.registrations,
+                });
+            }
+            Ok(match erasure.registrations.len() {
+                0 => format!(
+                    "{}: no registration holds this address; nothing to erase\n",
+                    email.as_str()
+                ),
+                n => format!(
+                    "{}: erased the personal data of {n} registration(s): {}\n",
+                    email.as_str(),
+                    erasure
+                        .registrations
+                        .iter()
+                        .map(i64::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
+        }
+    }
+}

@@ -1,0 +1,527 @@
+//! Every string of the web pages, in Italian and English, in one catalog ([`T`]), and how a
+//! request picks its language: `?lang=it|en` first, then `Accept-Language`, else Italian.
+//!
+//! Dates follow each language's habits: `martedì 12 febbraio 2019, 9:30–13:30` (from
+//! `skillhub_core::italian`) and `Tuesday 12 February 2019, 9:30–13:30`.
+
+use axum::http::HeaderMap;
+use axum::http::header::ACCEPT_LANGUAGE;
+use chrono::NaiveDateTime;
+use skillhub_core::italian;
+
+/// The language of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Lang {
+    /// Italiano, the default.
+    #[default]
+    It,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// `it` or `en`: the `lang` attribute and the `?lang=` value.
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Lang::It => "it",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language, for the switch link.
+    pub(crate) fn other(self) -> Lang {
+        match self {
+            Lang::It => Lang::En,
+            Lang::En => Lang::It,
+        }
+    }
+
+    /// `?lang=` when given (`it`/`en`, any case), else the best of `Accept-Language`, else Italian.
+    pub(crate) fn choose(query: Option<&str>, headers: &HeaderMap) -> Lang {
+        if let Some(lang) = query.and_then(Lang::parse) {
+            return lang;
+        }
+        headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(from_accept_language)
+            .unwrap_or_default()
+    }
+
+    fn parse(text: &str) -> Option<Lang> {
+        let primary = text.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "it" => Some(Lang::It),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The text of `t` in this language.
+    pub(crate) fn t(self, t: T) -> &'static str {
+        let (it, en) = t.pair();
+        match self {
+            Lang::It => it,
+            Lang::En => en,
+        }
+    }
+
+    /// One of two texts kept elsewhere (core's reasons and descriptions come in both languages).
+    pub(crate) fn pick<'a>(self, it: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::It => it,
+            Lang::En => en,
+        }
+    }
+
+    /// A session's local start and end: `martedì 12 febbraio 2019, 9:30–13:30`.
+    pub(crate) fn span(self, start: NaiveDateTime, end: NaiveDateTime) -> String {
+        match self {
+            Lang::It => italian::span(start, end),
+            Lang::En => {
+                let day = |t: NaiveDateTime| t.format("%A %-d %B %Y").to_string();
+                let clock = |t: NaiveDateTime| t.format("%-H:%M").to_string();
+                if start.date() == end.date() {
+                    format!("{}, {}–{}", day(start), clock(start), clock(end))
+                } else {
+                    format!(
+                        "{}, {} – {}, {}",
+                        day(start),
+                        clock(start),
+                        day(end),
+                        clock(end)
+                    )
+                }
+            }
+        }
+    }
+
+    /// A month heading: `febbraio 2019`, `February 2019`.
+    pub(crate) fn month(self, year: i32, month: u32) -> String {
+        match self {
+            Lang::It => format!("{} {year}", italian::month_name(month).unwrap_or("?")),
+            Lang::En => chrono::NaiveDate::from_ymd_opt(year, month, 1).map_or_else(
+                || format!("{month}/{year}"),
+                |d| d.format("%B %Y").to_string(),
+            ),
+        }
+    }
+
+    /// Seats still free, or the waiting list when there are none.
+    pub(crate) fn seats_left(self, n: i64) -> String {
+        match (self, n) {
+            (_, n) if n <= 0 => self.t(T::SoldOut).to_owned(),
+            (Lang::It, 1) => "1 posto libero".to_owned(),
+            (Lang::It, n) => format!("{n} posti liberi"),
+            (Lang::En, 1) => "1 seat left".to_owned(),
+            (Lang::En, n) => format!("{n} seats left"),
+        }
+    }
+
+    /// `lista d'attesa, posizione 3`.
+    pub(crate) fn waitlisted_at(self, position: i64) -> String {
+        match self {
+            Lang::It => format!("lista d'attesa, posizione {position}"),
+            Lang::En => format!("waiting list, position {position}"),
+        }
+    }
+
+    /// `livello DigComp 2–4` (or one level).
+    pub(crate) fn level(self, min: i64, max: i64) -> String {
+        let range = if min == max {
+            min.to_string()
+        } else {
+            format!("{min}–{max}")
+        };
+        match self {
+            Lang::It => format!("livello DigComp {range}"),
+            Lang::En => format!("DigComp level {range}"),
+        }
+    }
+
+    /// How many registrations an erasure anonymised.
+    pub(crate) fn erased(self, n: usize) -> String {
+        match (self, n) {
+            (Lang::It, 1) => "Abbiamo cancellato i dati personali di 1 iscrizione.".to_owned(),
+            (Lang::It, n) => format!("Abbiamo cancellato i dati personali di {n} iscrizioni."),
+            (Lang::En, 1) => "We erased the personal data of 1 registration.".to_owned(),
+            (Lang::En, n) => format!("We erased the personal data of {n} registrations."),
+        }
+    }
+}
+
+/// The first language of `Accept-Language` we speak, by descending `q` (ties in header order).
+fn from_accept_language(header: &str) -> Option<Lang> {
+    let mut best: Option<(f32, Lang)> = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let Some(lang) = parts.next().and_then(Lang::parse) else {
+            continue;
+        };
+        let q = parts
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, lang));
+        }
+    }
+    best.map(|(_, lang)| lang)
+}
+
+/// The catalog: each fixed text of the pages, with its Italian and English wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum T {
+    SiteTitle,
+    SkipToContent,
+    OtherLanguage,
+    Footer,
+    CatalogHeading,
+    CatalogIntro,
+    Programs,
+    Filters,
+    Program,
+    Hub,
+    Month,
+    Level,
+    Any,
+    Filter,
+    ClearFilters,
+    UpcomingSessions,
+    NoSessions,
+    NoSessionsAtAll,
+    Online,
+    InPerson,
+    Hybrid,
+    SoldOut,
+    RegisterHeading,
+    When,
+    Where,
+    Mode,
+    Seats,
+    WhoMayTakePart,
+    EveryoneMayTakePart,
+    Name,
+    Email,
+    EmailHint,
+    Gender,
+    Female,
+    Male,
+    NonBinary,
+    Country,
+    Region,
+    BirthDate,
+    BirthDateHint,
+    OrganisationType,
+    Roles,
+    Memberships,
+    AboutYou,
+    AboutYouHint,
+    NotDeclared,
+    Consent,
+    ConsentText,
+    Submit,
+    FormHasErrors,
+    Required,
+    BadEmail,
+    BadName,
+    BadDate,
+    BadChoice,
+    ConsentRequired,
+    Confirmed,
+    ConfirmedText,
+    WaitlistedText,
+    WaitingForDrawText,
+    NotEligible,
+    NotEligibleText,
+    CanAddInformation,
+    AlreadyRegistered,
+    ManageHeading,
+    ManageLinkIntro,
+    ManageLinkKeep,
+    Status,
+    Cancelled,
+    Attended,
+    NoShow,
+    DownloadIcs,
+    CancelHeading,
+    CancelText,
+    CancelButton,
+    YourData,
+    YourDataText,
+    DownloadData,
+    EraseHeading,
+    EraseText,
+    EraseButton,
+    EraseConfirm,
+    EraseConfirmRequired,
+    ErasedHeading,
+    BackToCatalog,
+    BackToSession,
+    NotFoundHeading,
+    NotFoundText,
+    BadLinkHeading,
+    BadLinkText,
+    CsrfHeading,
+    CsrfText,
+    TooManyHeading,
+    TooManyText,
+    ErrorHeading,
+    ErrorText,
+}
+
+impl T {
+    /// `(Italian, English)`.
+    fn pair(self) -> (&'static str, &'static str) {
+        match self {
+            T::SiteTitle => (
+                "Corsi gratuiti di competenze digitali",
+                "Free digital skills courses",
+            ),
+            T::SkipToContent => ("Vai al contenuto", "Skip to content"),
+            T::OtherLanguage => ("English", "Italiano"),
+            T::Footer => (
+                "skillhub — iscrizioni agli incontri gratuiti di formazione digitale.",
+                "skillhub — registration for free digital skills sessions.",
+            ),
+            T::CatalogHeading => (
+                "Corsi gratuiti di competenze digitali",
+                "Free digital skills courses",
+            ),
+            T::CatalogIntro => (
+                "Posti limitati: ci si iscrive fino a esaurimento posti, poi in lista d'attesa. Quando si libera un posto passa alla prima persona in lista.",
+                "Seats are limited: registration is open until they run out, then there is a waiting list. A freed seat goes to the first person on the list.",
+            ),
+            T::Programs => ("Programmi", "Programmes"),
+            T::Filters => ("Cerca un incontro", "Find a session"),
+            T::Program => ("Programma", "Programme"),
+            T::Hub => ("Sede", "Hub"),
+            T::Month => ("Mese", "Month"),
+            T::Level => ("Livello DigComp", "DigComp level"),
+            T::Any => ("Tutti", "All"),
+            T::Filter => ("Mostra", "Show"),
+            T::ClearFilters => ("Togli i filtri", "Clear filters"),
+            T::UpcomingSessions => ("Prossimi incontri", "Upcoming sessions"),
+            T::NoSessions => (
+                "Nessun incontro in programma con questi filtri.",
+                "No sessions scheduled with these filters.",
+            ),
+            T::NoSessionsAtAll => (
+                "Al momento non ci sono incontri in programma.",
+                "No sessions are scheduled at the moment.",
+            ),
+            T::Online => ("online", "online"),
+            T::InPerson => ("in presenza", "in person"),
+            T::Hybrid => ("in presenza e online", "in person and online"),
+            T::SoldOut => (
+                "posti esauriti — lista d'attesa",
+                "fully booked — waiting list",
+            ),
+            T::RegisterHeading => ("Iscrizione", "Registration"),
+            T::When => ("Quando", "When"),
+            T::Where => ("Dove", "Where"),
+            T::Mode => ("Modalità", "Mode"),
+            T::Seats => ("Posti", "Seats"),
+            T::WhoMayTakePart => ("Chi può partecipare", "Who may take part"),
+            T::EveryoneMayTakePart => ("Aperto a tutti.", "Open to everyone."),
+            T::Name => ("Nome e cognome", "Name and surname"),
+            T::Email => ("Indirizzo e-mail", "E-mail address"),
+            T::EmailHint => (
+                "Una sola iscrizione per indirizzo a ogni incontro.",
+                "One registration per address for each session.",
+            ),
+            T::Gender => ("Genere", "Gender"),
+            T::Female => ("donna", "woman"),
+            T::Male => ("uomo", "man"),
+            T::NonBinary => ("non binario", "non-binary"),
+            T::Country => ("Paese di residenza", "Country of residence"),
+            T::Region => ("Regione di residenza", "Region of residence"),
+            T::BirthDate => ("Data di nascita", "Date of birth"),
+            T::BirthDateHint => ("Per esempio 28/02/1990.", "For example 1990-02-28."),
+            T::OrganisationType => ("Tipo di organizzazione", "Kind of organisation"),
+            T::Roles => ("Ruoli", "Roles"),
+            T::Memberships => ("Iscrizioni ad albi o enti", "Memberships"),
+            T::AboutYou => ("Requisiti e priorità", "Requirements and priority"),
+            T::AboutYouHint => (
+                "Il programma chiede questi dati per sapere se puoi partecipare e chi ha la precedenza in lista d'attesa.",
+                "The programme asks for these to know whether you may take part and who goes first on the waiting list.",
+            ),
+            T::NotDeclared => ("preferisco non dirlo", "I prefer not to say"),
+            T::Consent => (
+                "Consenso al trattamento dei dati",
+                "Consent to data processing",
+            ),
+            T::ConsentText => (
+                "Acconsento al trattamento dei miei dati personali per gestire l'iscrizione. Potrò scaricarli o cancellarli in ogni momento dal link di gestione.",
+                "I consent to the processing of my personal data to manage the registration. I can download or erase them at any time from the manage link.",
+            ),
+            T::Submit => ("Invia l'iscrizione", "Send the registration"),
+            T::FormHasErrors => ("Il modulo contiene errori:", "The form has errors:"),
+            T::Required => ("Campo obbligatorio.", "This field is required."),
+            T::BadEmail => (
+                "Scrivi un indirizzo e-mail valido, per esempio nome@esempio.it.",
+                "Write a valid e-mail address, for example name@example.org.",
+            ),
+            T::BadName => (
+                "Scrivi nome e cognome (al massimo 200 caratteri).",
+                "Write your name and surname (at most 200 characters).",
+            ),
+            T::BadDate => (
+                "Scrivi una data valida, per esempio 28/02/1990.",
+                "Write a valid date, for example 1990-02-28.",
+            ),
+            T::BadChoice => (
+                "Scegli una delle voci dell'elenco.",
+                "Choose one of the listed options.",
+            ),
+            T::ConsentRequired => (
+                "Per iscriverti serve il consenso al trattamento dei dati.",
+                "Registering needs your consent to data processing.",
+            ),
+            T::Confirmed => ("confermato", "confirmed"),
+            T::ConfirmedText => (
+                "Iscrizione confermata: hai un posto.",
+                "Registration confirmed: you have a seat.",
+            ),
+            T::WaitlistedText => (
+                "I posti sono esauriti: sei in lista d'attesa. Se si libera un posto passa a te, nell'ordine della lista.",
+                "The seats are taken: you are on the waiting list. When a seat frees up it goes to the list in order.",
+            ),
+            T::WaitingForDrawText => (
+                "I posti di questo incontro si assegnano con un sorteggio alla chiusura delle iscrizioni (con precedenza a chi ne ha diritto): sei in attesa del sorteggio.",
+                "This session's seats are given by a draw when registration closes (priority first): you are waiting for the draw.",
+            ),
+            T::NotEligible => (
+                "Non puoi iscriverti a questo incontro",
+                "You cannot register for this session",
+            ),
+            T::NotEligibleText => (
+                "Il programma non lo permette perché:",
+                "The programme does not allow it because:",
+            ),
+            T::CanAddInformation => (
+                "Se mancano dei dati, puoi aggiungerli nel modulo qui sotto e riprovare.",
+                "If some information is missing, you can add it in the form below and try again.",
+            ),
+            T::AlreadyRegistered => (
+                "Questo indirizzo e-mail è già iscritto a questo incontro. Usa il link di gestione che hai ricevuto all'iscrizione.",
+                "This e-mail address is already registered for this session. Use the manage link you were given when you registered.",
+            ),
+            T::ManageHeading => ("La tua iscrizione", "Your registration"),
+            T::ManageLinkIntro => ("Il tuo link di gestione", "Your manage link"),
+            T::ManageLinkKeep => (
+                "Conserva questo link: serve per vedere lo stato dell'iscrizione, scaricare l'incontro nel calendario, annullare o cancellare i tuoi dati. Non ti chiederemo l'e-mail.",
+                "Keep this link: it lets you see the registration's status, add the session to your calendar, cancel, or erase your data. We will not ask for your e-mail.",
+            ),
+            T::Status => ("Stato", "Status"),
+            T::Cancelled => ("annullata", "cancelled"),
+            T::Attended => ("presente", "attended"),
+            T::NoShow => ("assente", "did not attend"),
+            T::DownloadIcs => ("Aggiungi al calendario (.ics)", "Add to calendar (.ics)"),
+            T::CancelHeading => ("Annulla l'iscrizione", "Cancel the registration"),
+            T::CancelText => (
+                "Se annulli, il posto passa alla prima persona in lista d'attesa. Non si torna indietro.",
+                "If you cancel, your seat goes to the first person on the waiting list. This cannot be undone.",
+            ),
+            T::CancelButton => ("Annulla l'iscrizione", "Cancel the registration"),
+            T::YourData => ("I tuoi dati", "Your data"),
+            T::YourDataText => (
+                "Puoi scaricare tutti i dati che conserviamo su di te (file JSON): le iscrizioni fatte con questo indirizzo e-mail e il loro registro.",
+                "You can download all the data we hold about you (a JSON file): the registrations made with this e-mail address and their log.",
+            ),
+            T::DownloadData => ("Scarica i miei dati (JSON)", "Download my data (JSON)"),
+            T::EraseHeading => ("Cancella i miei dati", "Erase my data"),
+            T::EraseText => (
+                "Cancelliamo nome, e-mail e dati dichiarati da tutte le iscrizioni fatte con questo indirizzo; il posto resta occupato (per liberarlo annulla prima l'iscrizione) e questo link smette di funzionare.",
+                "We erase name, e-mail and declared data from every registration made with this address; the seat stays taken (cancel first to free it) and this link stops working.",
+            ),
+            T::EraseButton => ("Cancella i miei dati", "Erase my data"),
+            T::EraseConfirm => (
+                "Ho capito: la cancellazione è definitiva.",
+                "I understand: erasure cannot be undone.",
+            ),
+            T::EraseConfirmRequired => (
+                "Per cancellare i dati spunta la conferma.",
+                "To erase your data, tick the confirmation.",
+            ),
+            T::ErasedHeading => ("Dati cancellati", "Data erased"),
+            T::BackToCatalog => ("Torna agli incontri", "Back to the sessions"),
+            T::BackToSession => ("Torna all'incontro", "Back to the session"),
+            T::NotFoundHeading => ("Pagina non trovata", "Page not found"),
+            T::NotFoundText => (
+                "Questa pagina non esiste, o l'incontro non è più in programma.",
+                "This page does not exist, or the session is no longer scheduled.",
+            ),
+            T::BadLinkHeading => ("Link non valido", "Invalid link"),
+            T::BadLinkText => (
+                "Questo link di gestione non è valido: controlla di averlo copiato per intero. Se hai cancellato i tuoi dati, il link non funziona più.",
+                "This manage link is not valid: check that you copied all of it. If you erased your data, the link no longer works.",
+            ),
+            T::CsrfHeading => ("Modulo scaduto", "Form expired"),
+            T::CsrfText => (
+                "Non possiamo accettare il modulo: torna alla pagina, ricaricala e invialo di nuovo.",
+                "We cannot accept the form: go back to the page, reload it and send it again.",
+            ),
+            T::TooManyHeading => ("Troppe richieste", "Too many requests"),
+            T::TooManyText => (
+                "Sono arrivate troppe richieste da questo indirizzo. Riprova tra un minuto.",
+                "Too many requests came from this address. Try again in a minute.",
+            ),
+            T::ErrorHeading => ("Qualcosa non ha funzionato", "Something went wrong"),
+            T::ErrorText => (
+                "Non siamo riusciti a completare la richiesta. Riprova tra poco.",
+                "We could not complete the request. Please try again shortly.",
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn query_then_accept_language_then_italian() {
+        let check = |query: Option<&str>, accept: Option<&str>, expected: Lang| {
+            let mut headers = HeaderMap::new();
+            if let Some(accept) = accept {
+                headers.insert(ACCEPT_LANGUAGE, HeaderValue::from_str(accept).unwrap());
+            }
+            assert_eq!(
+                Lang::choose(query, &headers),
+                expected,
+                "{query:?} {accept:?}"
+            );
+        };
+        check(None, None, Lang::It);
+        check(Some("en"), Some("it"), Lang::En);
+        check(Some("EN-gb"), None, Lang::En);
+        check(Some("fr"), Some("en-US,en;q=0.9"), Lang::En);
+        check(None, Some("fr-FR,fr;q=0.9,en;q=0.8,it;q=0.7"), Lang::En);
+        check(None, Some("en;q=0.5, it;q=0.9"), Lang::It);
+        check(None, Some("de, en;q=0"), Lang::It);
+        check(None, Some("garbage;;q=x"), Lang::It);
+    }
+
+    #[test]
+    fn dates_in_both_languages() {
+        let day = chrono::NaiveDate::from_ymd_opt(2019, 2, 12).unwrap();
+        let (start, end) = (
+            day.and_hms_opt(9, 30, 0).unwrap(),
+            day.and_hms_opt(13, 30, 0).unwrap(),
+        );
+        assert_eq!(
+            Lang::It.span(start, end),
+            "martedì 12 febbraio 2019, 9:30–13:30"
+        );
+        assert_eq!(
+            Lang::En.span(start, end),
+            "Tuesday 12 February 2019, 9:30–13:30"
+        );
+        assert_eq!(Lang::It.month(2019, 2), "febbraio 2019");
+        assert_eq!(Lang::En.month(2019, 2), "February 2019");
+        assert_eq!(Lang::It.seats_left(0), "posti esauriti — lista d'attesa");
+        assert_eq!(Lang::En.seats_left(1), "1 seat left");
+    }
+}

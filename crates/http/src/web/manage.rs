@@ -1,0 +1,367 @@
+//! `/iscrizioni/{id}/{token}`: the manage page a registration's secret link opens, without any
+//! e-mail — its status and waiting position, the session as an `.ics` file, cancellation (the
+//! seat goes to the head of the waiting list at once), the person's data as JSON and its
+//! erasure. A wrong id or token is the same "invalid link" page, so links cannot be probed.
+
+use axum::Form;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use maud::html;
+use skillhub_core::person::Email;
+use skillhub_import::ics::{ExportOptions, Times, export_sessions};
+use skillhub_store::RegistrationView;
+
+use super::csrf::{self, Csrf};
+use super::i18n::{Lang, T};
+use super::layout::{page, switch_link, with_lang};
+use super::session::SessionCtx;
+use super::{WebError, WebResult, html_response};
+use crate::calendar::core_session;
+use crate::extract::RateLimited;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// The registration the link names, when its token is right.
+async fn authorized(state: &AppState, id: &str, token: &str) -> WebResult<RegistrationView> {
+    let id: i64 = id.parse().map_err(|_| WebError::BadLink)?;
+    if !state.store().check_manage_token(id, token).await? {
+        return Err(WebError::BadLink);
+    }
+    state
+        .store()
+        .registration(id)
+        .await?
+        .ok_or(WebError::BadLink)
+}
+
+fn base(id: &str, token: &str) -> String {
+    format!("/iscrizioni/{id}/{token}")
+}
+
+/// A registration's manage page.
+#[utoipa::path(get, path = "/iscrizioni/{id}/{token}", tag = "pages",
+    params(
+        ("id" = i64, Path, description = "Registration id"),
+        ("token" = String, Path, description = "The registration's manage token"),
+        ("lang" = Option<String>, Query, description = "`it` (default) or `en`"),
+    ),
+    responses(
+        (status = 200, description = "Status, waiting position, calendar file, cancellation, data export and erasure (HTML)", body = String, content_type = "text/html"),
+        (status = 404, description = "A wrong id or token (HTML)", body = String, content_type = "text/html"),
+    ))]
+pub(crate) async fn manage_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    csrf: Csrf,
+    Path((id, token)): Path<(String, String)>,
+) -> Response {
+    let result = async {
+        let registration = authorized(&state, &id, &token).await?;
+        manage_response(&state, lang, &csrf, &registration, &base(&id, &token), None).await
+    };
+    result.await.unwrap_or_else(|err| err.render(lang))
+}
+
+/// The manage page of `registration` at `here`, with `problem` shown at the erasure form.
+async fn manage_response(
+    state: &AppState,
+    lang: Lang,
+    csrf: &Csrf,
+    registration: &RegistrationView,
+    here: &str,
+    problem: Option<T>,
+) -> WebResult<Response> {
+    let ctx = SessionCtx::load(state, &registration.session_id).await?;
+    let live = matches!(registration.status.as_str(), "confirmed" | "waitlisted");
+    let body = html! {
+        h1 { (lang.t(T::ManageHeading)) ": " (ctx.view.title) }
+        (ctx.status_notice(lang, registration))
+        (ctx.facts(lang))
+        p { a.button.secondary href=(format!("{here}/incontro.ics")) download { (lang.t(T::DownloadIcs)) } }
+        p { a href=(with_lang(&format!("/incontri/{}", ctx.view.id), lang)) { (lang.t(T::BackToSession)) } }
+        @if live {
+            h2 { (lang.t(T::CancelHeading)) }
+            p { (lang.t(T::CancelText)) }
+            form method="post" action=(format!("{here}/annulla")) {
+                input type="hidden" name=(csrf::FIELD) value=(csrf.token());
+                input type="hidden" name="lang" value=(lang.code());
+                button.danger type="submit" { (lang.t(T::CancelButton)) }
+            }
+        }
+        h2 { (lang.t(T::YourData)) }
+        p { (lang.t(T::YourDataText)) }
+        p { a href=(format!("{here}/dati.json")) download { (lang.t(T::DownloadData)) } }
+        h3 #cancella { (lang.t(T::EraseHeading)) }
+        p { (lang.t(T::EraseText)) }
+        form method="post" action=(format!("{here}/cancella-dati")) {
+            input type="hidden" name=(csrf::FIELD) value=(csrf.token());
+            input type="hidden" name="lang" value=(lang.code());
+            div.field {
+                label.check for="f-confirm" {
+                    input #f-confirm type="checkbox" name="confirm" value="yes"
+                        aria-invalid=[problem.map(|_| "true")]
+                        aria-describedby=[problem.map(|_| "e-confirm")];
+                    span { (lang.t(T::EraseConfirm)) }
+                }
+                @if let Some(problem) = problem {
+                    p.error #e-confirm role="alert" { (lang.t(problem)) }
+                }
+            }
+            button.danger type="submit" { (lang.t(T::EraseButton)) }
+        }
+    };
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut response = html_response(
+        status,
+        page(
+            lang,
+            lang.t(T::ManageHeading),
+            &switch_link(here, lang),
+            body,
+        ),
+    );
+    csrf.set_cookie(&mut response);
+    Ok(response)
+}
+
+/// The session of a registration as an iCalendar file.
+#[utoipa::path(get, path = "/iscrizioni/{id}/{token}/incontro.ics", tag = "pages",
+    params(
+        ("id" = i64, Path, description = "Registration id"),
+        ("token" = String, Path, description = "The registration's manage token"),
+    ),
+    responses(
+        (status = 200, description = "RFC 5545 calendar with the session", body = String, content_type = "text/calendar"),
+        (status = 404, description = "A wrong id or token (HTML)", body = String, content_type = "text/html"),
+    ))]
+pub(crate) async fn ics(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path((id, token)): Path<(String, String)>,
+) -> Response {
+    let result = async {
+        let registration = authorized(&state, &id, &token).await?;
+        let ctx = SessionCtx::load(&state, &registration.session_id).await?;
+        let session = core_session(&ctx.view)?;
+        let program = state.program(&ctx.view.program_id).await?;
+        let location = |s: &skillhub_core::session::Session| {
+            let hub = s
+                .hub()
+                .and_then(|h| program.as_ref().and_then(|p| p.hub(h)));
+            match hub {
+                Some(hub) => format!("{}, {}", hub.name, hub.address.one_line()),
+                None => "Online".to_owned(),
+            }
+        };
+        let name = program
+            .as_ref()
+            .map_or_else(|| "skillhub".to_owned(), |p| p.name().to_owned());
+        let options = ExportOptions {
+            dtstamp: Utc::now(),
+            times: Times::Utc,
+        };
+        let text = export_sessions(&name, &[&session], location, &options);
+        Ok::<_, WebError>(download(
+            text,
+            "text/calendar; charset=utf-8",
+            &format!("{}.ics", ctx.view.id),
+        ))
+    };
+    result.await.unwrap_or_else(|err| err.render(lang))
+}
+
+/// Everything held about the registration's e-mail address, as JSON.
+#[utoipa::path(get, path = "/iscrizioni/{id}/{token}/dati.json", tag = "pages",
+    params(
+        ("id" = i64, Path, description = "Registration id"),
+        ("token" = String, Path, description = "The registration's manage token"),
+    ),
+    responses(
+        (status = 200, description = "Every registration made with the address, and their audit lines", body = Object, content_type = "application/json"),
+        (status = 404, description = "A wrong id or token (HTML)", body = String, content_type = "text/html"),
+    ))]
+pub(crate) async fn data(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path((id, token)): Path<(String, String)>,
+) -> Response {
+    let result = async {
+        let registration = authorized(&state, &id, &token).await?;
+        let email = stored_email(&registration)?;
+        let data = state.store().person_data(&email).await?;
+        let text = serde_json::to_string_pretty(&data)
+            .map_err(|err| WebError::Internal(err.to_string()))?;
+        Ok::<_, WebError>(download(
+            text,
+            "application/json",
+            "skillhub-dati-personali.json",
+        ))
+    };
+    result.await.unwrap_or_else(|err| err.render(lang))
+}
+
+/// Cancels the registration; the head of the waiting list gets the seat.
+#[utoipa::path(post, path = "/iscrizioni/{id}/{token}/annulla", tag = "pages",
+    params(
+        ("id" = i64, Path, description = "Registration id"),
+        ("token" = String, Path, description = "The registration's manage token"),
+    ),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`csrf` (equal to the `skillhub_csrf` cookie) and `lang`"),
+    responses(
+        (status = 303, description = "Cancelled (or already not live): back to the manage page"),
+        (status = 403, description = "The CSRF field does not match the cookie (HTML)", body = String, content_type = "text/html"),
+        (status = 404, description = "A wrong id or token (HTML)", body = String, content_type = "text/html"),
+        (status = 429, description = "Too many writes from this address (HTML)", body = String, content_type = "text/html"),
+    ))]
+pub(crate) async fn cancel(
+    limited: Result<RateLimited, ApiError>,
+    State(state): State<AppState>,
+    lang: Lang,
+    csrf: Csrf,
+    Path((id, token)): Path<(String, String)>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    let (lang, fields) = form_parts(lang, form);
+    let result = async {
+        limited?;
+        checked(&csrf, fields)?;
+        let registration = authorized(&state, &id, &token).await?;
+        let actor = format!("registrant:{}", registration.id);
+        match state
+            .store()
+            .cancel(&actor, registration.id, Utc::now())
+            .await
+        {
+            Ok(_) | Err(skillhub_store::Error::Transition { .. }) => {}
+            Err(other) => return Err(other.into()),
+        }
+        Ok::<_, WebError>(Redirect::to(&with_lang(&base(&id, &token), lang)).into_response())
+    };
+    result.await.unwrap_or_else(|err| err.render(lang))
+}
+
+/// Erases the personal data of every registration made with the registration's address.
+#[utoipa::path(post, path = "/iscrizioni/{id}/{token}/cancella-dati", tag = "pages",
+    params(
+        ("id" = i64, Path, description = "Registration id"),
+        ("token" = String, Path, description = "The registration's manage token"),
+    ),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`confirm=yes`, `csrf` (equal to the `skillhub_csrf` cookie) and `lang`"),
+    responses(
+        (status = 200, description = "Erased: registrations anonymised, seat counts kept; the link stops working (HTML)", body = String, content_type = "text/html"),
+        (status = 403, description = "The CSRF field does not match the cookie (HTML)", body = String, content_type = "text/html"),
+        (status = 404, description = "A wrong id or token (HTML)", body = String, content_type = "text/html"),
+        (status = 422, description = "Not confirmed: the manage page again, with the message (HTML)", body = String, content_type = "text/html"),
+        (status = 429, description = "Too many writes from this address (HTML)", body = String, content_type = "text/html"),
+    ))]
+pub(crate) async fn erase(
+    limited: Result<RateLimited, ApiError>,
+    State(state): State<AppState>,
+    lang: Lang,
+    csrf: Csrf,
+    Path((id, token)): Path<(String, String)>,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    let (lang, fields) = form_parts(lang, form);
+    let result = async {
+        limited?;
+        let fields = checked(&csrf, fields)?;
+        let registration = authorized(&state, &id, &token).await?;
+        if !fields.iter().any(|(k, v)| k == "confirm" && v == "yes") {
+            let here = base(&id, &token);
+            let problem = Some(T::EraseConfirmRequired);
+            return manage_response(&state, lang, &csrf, &registration, &here, problem).await;
+        }
+        let email = stored_email(&registration)?;
+        let actor = format!("registrant:{}", registration.id);
+        let erasure = state
+            .store()
+            .erase_person(&actor, &email, Utc::now())
+            .await?;
+        let body = html! {
+            h1 { (lang.t(T::ErasedHeading)) }
+            div.notice.ok role="status" { p { (lang.erased(erasure.registrations.len())) } }
+            p { a href=(with_lang("/", lang)) { (lang.t(T::BackToCatalog)) } }
+        };
+        Ok::<_, WebError>(html_response(
+            StatusCode::OK,
+            page(
+                lang,
+                lang.t(T::ErasedHeading),
+                &switch_link("/", lang),
+                body,
+            ),
+        ))
+    };
+    result.await.unwrap_or_else(|err| err.render(lang))
+}
+
+/// The form's fields and its language (the hidden `lang` wins over the request's).
+fn form_parts(
+    lang: Lang,
+    form: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> (Lang, Result<Vec<(String, String)>, WebError>) {
+    match form {
+        Ok(Form(fields)) => {
+            let lang = match fields
+                .iter()
+                .find(|(k, _)| k == "lang")
+                .map(|(_, v)| v.as_str())
+            {
+                Some("en") => Lang::En,
+                Some("it") => Lang::It,
+                _ => lang,
+            };
+            (lang, Ok(fields))
+        }
+        Err(rejection) => (lang, Err(WebError::BadForm(rejection.body_text()))),
+    }
+}
+
+/// The form, if its CSRF field matches the cookie.
+fn checked(
+    csrf: &Csrf,
+    fields: Result<Vec<(String, String)>, WebError>,
+) -> WebResult<Vec<(String, String)>> {
+    let fields = fields?;
+    let field = fields
+        .iter()
+        .find(|(k, _)| k == csrf::FIELD)
+        .map(|(_, v)| v.as_str());
+    if csrf.accepts(field) {
+        Ok(fields)
+    } else {
+        Err(WebError::Csrf)
+    }
+}
+
+/// The registration's address as core's type (it was parsed when it was stored).
+fn stored_email(registration: &RegistrationView) -> WebResult<Email> {
+    Email::parse(&registration.email).map_err(|err| {
+        WebError::Internal(format!(
+            "registration {} holds an address that no longer parses: {err}",
+            registration.id
+        ))
+    })
+}
+
+/// A file to save, never cached.
+fn download(body: String, content_type: &'static str, filename: &str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}

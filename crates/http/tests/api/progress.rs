@@ -1,0 +1,235 @@
+//! Attendance, progress and the roster over HTTP: who may mark presence, what the progress route
+//! counts from the store in each format, and the roster route's parameters and roles.
+
+use serde_json::{Value, json};
+
+use super::{ADMIN, Call, api, get, person, register};
+
+/// A Community Skill Hub session in Madrid on 12 March 2019 with `capacity` seats.
+async fn madrid_session(app: &axum::Router, capacity: u32) -> String {
+    let reply = Call::new("POST", "/v1/sessions")
+        .token(ADMIN)
+        .json(&json!({
+            "id": "csh-madrid-1",
+            "program_id": "community-skill-hubs",
+            "hub_id": "csh-espana",
+            "title": "Competenze digitali per le PMI",
+            "starts_at": "2019-03-12T09:30:00+01:00",
+            "ends_at": "2019-03-12T13:00:00+01:00",
+            "capacity": capacity,
+            "mode": "in_person",
+        }))
+        .send(app)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    "csh-madrid-1".to_owned()
+}
+
+async fn presence(
+    app: &axum::Router,
+    id: &Value,
+    token: Option<&str>,
+    body: &Value,
+) -> super::Reply {
+    let mut call = Call::new("POST", &format!("/v1/registrations/{id}/presence")).json(body);
+    if let Some(token) = token {
+        call = call.token(token);
+    }
+    call.send(app).await
+}
+
+#[tokio::test]
+async fn presence_is_marked_by_the_program_staff_on_seats_only() {
+    let api = api().await;
+    let session = madrid_session(&api.app, 1).await;
+    let seated = register(&api.app, &session, &person(1)).await.json();
+    let waiting = register(&api.app, &session, &person(2)).await.json();
+    let attended = json!({"presence": "attended"});
+
+    // Who may: not the public, not the person, not another program's operator.
+    presence(&api.app, &seated["id"], None, &attended)
+        .await
+        .problem(401);
+    let own = seated["manage_token"].as_str().unwrap();
+    presence(&api.app, &seated["id"], Some(own), &attended)
+        .await
+        .problem(403);
+    let other = api
+        .store
+        .create_operator_token("binario-f", "altro programma")
+        .await
+        .unwrap();
+    presence(&api.app, &seated["id"], Some(&other), &attended)
+        .await
+        .problem(403);
+
+    // What: a presence, and nothing else.
+    let bad = presence(
+        &api.app,
+        &seated["id"],
+        Some(ADMIN),
+        &json!({"presence": "maybe"}),
+    )
+    .await
+    .problem(422);
+    assert_eq!(bad["errors"][0]["pointer"], "/presence", "{bad}");
+    let missing = presence(&api.app, &seated["id"], Some(ADMIN), &json!({}))
+        .await
+        .problem(422);
+    assert_eq!(missing["errors"][0]["pointer"], "/presence", "{missing}");
+    presence(&api.app, &json!(999_999), Some(ADMIN), &attended)
+        .await
+        .problem(404);
+
+    // On seats only, once.
+    presence(&api.app, &waiting["id"], Some(ADMIN), &attended)
+        .await
+        .problem(409);
+    let operator = api
+        .store
+        .create_operator_token("community-skill-hubs", "sportello Madrid")
+        .await
+        .unwrap();
+    let marked = presence(&api.app, &seated["id"], Some(&operator), &attended).await;
+    assert_eq!(marked.status, 200, "{}", marked.text);
+    assert_eq!(marked.json()["status"], "attended");
+    presence(
+        &api.app,
+        &seated["id"],
+        Some(ADMIN),
+        &json!({"presence": "no_show"}),
+    )
+    .await
+    .problem(409);
+    // The seat stays given: the second person still waits.
+    let still = Call::new("GET", &format!("/v1/registrations/{}", waiting["id"]))
+        .token(ADMIN)
+        .send(&api.app)
+        .await
+        .json();
+    assert_eq!(
+        (&still["status"], &still["waitlist_position"]),
+        (&json!("waitlisted"), &json!(1))
+    );
+}
+
+#[tokio::test]
+async fn progress_counts_the_attendance_in_the_store_in_every_format() {
+    let api = api().await;
+    let session = madrid_session(&api.app, 5).await;
+    for n in 1..=3 {
+        let r = register(&api.app, &session, &person(n)).await.json();
+        let mark = if n == 3 { "no_show" } else { "attended" };
+        let reply = presence(&api.app, &r["id"], Some(ADMIN), &json!({"presence": mark})).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+
+    let uri = "/v1/programs/community-skill-hubs/progress?on=2019-06-30";
+    let reply = get(&api.app, uri).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.header("content-type"), "application/json");
+    let body = reply.json();
+    let done: Vec<(&str, u64)> = body["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_str().unwrap(), t["done"].as_u64().unwrap()))
+        .collect();
+    // Two came (the no-show does not count), in person, in Spain.
+    assert_eq!(
+        done,
+        [
+            ("people", 2),
+            ("candidates", 2),
+            ("candidates-classroom", 2),
+            ("smes-classroom", 0),
+            ("smes-online", 0)
+        ]
+    );
+    insta::assert_yaml_snapshot!("progress_json", body);
+
+    let text = get(&api.app, &format!("{uri}&format=text")).await;
+    assert_eq!(text.header("content-type"), "text/plain; charset=utf-8");
+    assert!(text.text.contains("2 su 500.000"), "{}", text.text);
+    let csv = get(&api.app, &format!("{uri}&format=csv")).await;
+    assert_eq!(csv.header("content-type"), "text/csv; charset=utf-8");
+    assert!(
+        csv.text.starts_with("\u{feff}obiettivo;descrizione;"),
+        "{}",
+        csv.text
+    );
+    assert!(csv.text.contains("\r\npeople;"), "{}", csv.text);
+    let svg = get(&api.app, &format!("{uri}&format=svg")).await;
+    assert_eq!(svg.header("content-type"), "image/svg+xml");
+    assert!(svg.text.starts_with("<svg"), "{}", svg.text);
+
+    // Before the session, nothing was done yet.
+    let early = get(
+        &api.app,
+        "/v1/programs/community-skill-hubs/progress?on=2019-03-11",
+    )
+    .await
+    .json();
+    assert_eq!(early["targets"][0]["done"], 0);
+
+    for bad in ["?on=30/06/2019", "?format=xml", "?when=2019-06-30"] {
+        get(
+            &api.app,
+            &format!("/v1/programs/community-skill-hubs/progress{bad}"),
+        )
+        .await
+        .problem(400);
+    }
+    get(&api.app, "/v1/programs/atlantide/progress")
+        .await
+        .problem(404);
+}
+
+#[tokio::test]
+async fn the_roster_route_is_for_the_program_staff() {
+    let api = api().await;
+    let uri = "/v1/programs/milano-digitale/roster?from=2020-03-12&to=2020-03-12";
+    get(&api.app, uri).await.problem(401);
+    let other = api
+        .store
+        .create_operator_token("binario-f", "altro programma")
+        .await
+        .unwrap();
+    Call::new("GET", uri)
+        .token(&other)
+        .send(&api.app)
+        .await
+        .problem(403);
+
+    let reply = Call::new("GET", uri).token(ADMIN).send(&api.app).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let body = reply.json();
+    let sessions = body["sessions"].as_array().unwrap();
+    assert_eq!(
+        body["summary"]["sessions"].as_u64().unwrap(),
+        sessions.len() as u64
+    );
+    assert!(!sessions.is_empty());
+    assert!(
+        sessions
+            .iter()
+            .all(|s| s["local_start"].as_str().unwrap().starts_with("2020-03-12")),
+        "{body}"
+    );
+    assert_eq!(body["travel_minutes"], 45);
+
+    let admin = |uri: &str| Call::new("GET", uri).token(ADMIN).send(&api.app);
+    admin("/v1/programs/binario-f/roster").await.problem(409);
+    for bad in [
+        "?from=12/03/2020",
+        "?from=2020-03-15&to=2020-03-11",
+        "?from=2020-01-01&to=2021-06-01",
+        "?travel_minutes=-5",
+        "?seats=3",
+    ] {
+        admin(&format!("/v1/programs/milano-digitale/roster{bad}"))
+            .await
+            .problem(400);
+    }
+    admin("/v1/programs/atlantide/roster").await.problem(404);
+}

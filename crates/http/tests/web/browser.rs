@@ -1,0 +1,312 @@
+//! A real browser against the real server: headless Chromium driven through WebDriver
+//! (`chromedriver`) registers two people into a one-seat session, sees "confermato" and
+//! "lista d'attesa, posizione 1", cancels the first through its manage link and sees the second
+//! confirmed; it checks that no page scrolls sideways at 320 px and saves screenshots of the
+//! catalog, session and manage pages at 390 and 1280 px under `target/screenshots/`.
+//!
+//! Without `chromedriver` the test says it was skipped and why; under CI (`CI` set) it fails
+//! instead, because `.ci/run` installs Chromium.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use skillhub_core::capacity::Seats;
+use skillhub_core::ids::{ProgramId, SessionId};
+use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
+use skillhub_core::tz::Zone;
+use skillhub_http::Server;
+use skillhub_store::{NewSession, Policy, Store};
+
+/// `chromedriver` on `PATH`, or Debian's place for it.
+fn chromedriver() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("chromedriver"))
+            .find(|p| p.is_file())
+    });
+    on_path.or_else(|| {
+        let debian = PathBuf::from("/usr/bin/chromedriver");
+        debian.is_file().then_some(debian)
+    })
+}
+
+/// Where screenshots go: `$CARGO_TARGET_DIR/screenshots`, else the workspace's `target/`.
+fn screenshot_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
+        PathBuf::from,
+    );
+    target.join("screenshots")
+}
+
+/// The chromedriver process, killed when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_driver(path: &Path) -> (Driver, String) {
+    let port = free_port();
+    let child = Command::new(path)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|err| panic!("cannot start {}: {err}", path.display()));
+    let driver = Driver(child);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen on {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (driver, format!("http://127.0.0.1:{port}"))
+}
+
+/// A one-seat Binario F session on Tuesday 12 February 2030, 9:30–13:30 in Rome.
+fn one_seat_session() -> Session {
+    Session::new(SessionSpec {
+        id: SessionId::parse("browser-posto-unico").unwrap(),
+        program: ProgramId::parse("binario-f").unwrap(),
+        hub: Some("binario-f-roma-termini".parse().unwrap()),
+        room: None,
+        title: "Facebook per la PA".into(),
+        competences: vec![],
+        level: None,
+        mode: Mode::InPerson,
+        seats: Seats::new(1, 0).unwrap(),
+        trainers: vec![],
+        date: chrono::NaiveDate::from_ymd_opt(2030, 2, 12).unwrap(),
+        start: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+        end: chrono::NaiveTime::from_hms_opt(13, 30, 0).unwrap(),
+        zone: Zone::rome(),
+        ambiguity: Ambiguity::Refuse,
+    })
+    .unwrap()
+}
+
+async fn start_server(store: Store) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+    let server = Server::bind(store, "127.0.0.1:0".parse().unwrap(), super::config())
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+async fn browser(driver_url: &str) -> Client {
+    let mut caps = Capabilities::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({"args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--window-size=1280,900", "--lang=it-IT",
+        ], "prefs": {"intl.accept_languages": "it-IT,it"}}),
+    );
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver_url)
+        .await
+        .unwrap_or_else(|err| panic!("cannot open a Chromium session: {err}"))
+}
+
+/// The registration status the page shows, once it is `expected` (pages load after a click, so
+/// the old page may still be there, or go stale while read); the last one seen after 10 s.
+async fn status(client: &Client, expected: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = String::from("(no #status)");
+    while Instant::now() < deadline {
+        if let Ok(element) = client.find(Locator::Id("status")).await
+            && let Ok(text) = element.text().await
+        {
+            if text == expected {
+                return text;
+            }
+            seen = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seen
+}
+
+/// Fills the session page's form and sends it; returns the manage link shown.
+async fn register(client: &Client, base: &str, name: &str, email: &str, expected: &str) -> String {
+    client
+        .goto(&format!("{base}/incontri/browser-posto-unico"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("f-name"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("f-email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("f-consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[method=post] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(status(client, expected).await, expected, "{name}");
+    client
+        .find(Locator::Id("manage-link"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .expect("the manage link has an href")
+}
+
+/// The page's width in CSS pixels and how wide its content is.
+async fn widths(client: &Client) -> (u64, u64) {
+    let value = client
+        .execute(
+            "return [window.innerWidth, document.documentElement.scrollWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (value[0].as_u64().unwrap(), value[1].as_u64().unwrap())
+}
+
+/// The catalog, session and manage pages at 390 and 1280 px, tall enough for the whole form.
+async fn screenshots(client: &Client, base: &str, manage: &str, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    for (width, height) in [(390_u32, 2300_u32), (1280, 1700)] {
+        client.set_window_size(width, height).await.unwrap();
+        for (name, path) in [
+            ("catalog", "/"),
+            ("session", "/incontri/browser-posto-unico"),
+            ("manage", manage),
+        ] {
+            client.goto(&format!("{base}{path}")).await.unwrap();
+            let png = client.screenshot().await.unwrap();
+            let file = dir.join(format!("{name}-{width}.png"));
+            std::fs::write(&file, png).unwrap();
+            eprintln!("screenshot: {}", file.display());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_people_one_seat_in_a_real_browser() {
+    let Some(path) = chromedriver() else {
+        let why = "chromedriver was not found on PATH nor at /usr/bin/chromedriver \
+                   (Debian: apt-get install chromium chromium-driver)";
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the browser test must run in CI: {why}"
+        );
+        eprintln!("skipped: {why}");
+        return;
+    };
+    let (store, _dir) = super::sqlite().await;
+    store
+        .create_session(
+            "admin",
+            &NewSession {
+                session: one_seat_session(),
+                policy: Policy::FirstCome,
+            },
+        )
+        .await
+        .unwrap();
+    let (addr, stop) = start_server(store.clone()).await;
+    let base = format!("http://{addr}");
+    let (_driver, driver_url) = start_driver(&path).await;
+    let client = browser(&driver_url).await;
+
+    // The steps run in their own task so that the browser is closed even when one fails (a
+    // browser left open outlives chromedriver).
+    let outcome = tokio::spawn(drive(client.clone(), base)).await;
+    client.close().await.unwrap();
+    let _ = stop.send(());
+    store.close().await;
+    if let Err(err) = outcome {
+        std::panic::resume_unwind(err.into_panic());
+    }
+}
+
+/// Two people, one seat, a cancellation; widths at 320 px; the screenshots.
+async fn drive(client: Client, base: String) {
+    let (client, base) = (&client, base.as_str());
+    let anna = register(client, base, "Anna Rossi", "anna@example.it", "confermato").await;
+    let bruno = register(
+        client,
+        base,
+        "Bruno Bianchi",
+        "bruno@example.it",
+        "lista d'attesa, posizione 1",
+    )
+    .await;
+
+    client.goto(&format!("{base}{anna}")).await.unwrap();
+    assert_eq!(status(client, "confermato").await, "confermato");
+    client
+        .find(Locator::Css("form[action$=\"/annulla\"] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert_eq!(status(client, "annullata").await, "annullata");
+    client.goto(&format!("{base}{bruno}")).await.unwrap();
+    assert_eq!(status(client, "confermato").await, "confermato");
+
+    // Nothing scrolls sideways on a 320 px wide screen.
+    client.set_window_size(320, 800).await.unwrap();
+    for page in ["/", "/incontri/browser-posto-unico", bruno.as_str()] {
+        client.goto(&format!("{base}{page}")).await.unwrap();
+        let (inner, content) = widths(client).await;
+        assert!(inner <= 360, "the window did not shrink: {inner} px");
+        assert!(
+            content <= inner,
+            "{page} is {content} px wide on a {inner} px screen"
+        );
+    }
+
+    screenshots(client, base, &bruno, &screenshot_dir()).await;
+}

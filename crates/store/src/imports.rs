@@ -1,0 +1,102 @@
+//! Bulk imports: many registrations (a spreadsheet of them) written in one transaction, all or
+//! nothing, each decided by the same seat rules as a registration of its own.
+//!
+//! The rows are seated in file order through the `seat!` step that [`Store::register`] uses, so
+//! an import of n rows leaves the database exactly as n registrations one after the other would
+//! (confirmed while seats last, then waitlisted by tier, everyone waiting before a draw), only
+//! atomically: when any row is refused (unknown session, a seat kind the session does not offer,
+//! an e-mail already registered, including twice in the same file) nothing is written, and the
+//! error says which row.
+
+use chrono::{DateTime, Utc};
+
+use crate::registrations::{Locked, RegisterRequest, RegistrationView, seat};
+use crate::{Error, Result, Store, hash_token, new_token, write_tx};
+
+/// One registration written by [`Store::import_registrations`].
+#[derive(Debug, Clone)]
+pub struct ImportedRegistration {
+    /// The registration as stored, with its waiting position when it waits.
+    pub registration: RegistrationView,
+    /// The secret that lets the person see and cancel it (shown once, stored hashed).
+    pub manage_token: String,
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{source}", match .index { Some(i) => format!("registration {} of the import: ", i + 1), None => String::new() })]
+pub struct ImportError {
+    /// The 0-based index of the request that was refused, when one was.
+    pub index: Option<usize>,
+    /// Why.
+    #[source]
+    pub source: Error,
+}
+
+impl Store {
+    /// Registers every request in one transaction, in order, as [`Store::register`] would one
+    /// after the other; on the first refusal nothing is written. The sessions involved are
+    /// locked up front in id order, so concurrent imports and registrations never deadlock.
+    pub async fn import_registrations(
+        &self,
+        requests: &[RegisterRequest],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ImportedRegistration>, ImportError> {
+        let tokens: Vec<String> = requests.iter().map(|_| new_token()).collect();
+        let mut failed = None;
+        let views = self
+            .seat_all(requests, &tokens, now, &mut failed)
+            .await
+            .map_err(|source| ImportError {
+                index: failed,
+                source,
+            })?;
+        Ok(views
+            .into_iter()
+            .zip(tokens)
+            .map(|(registration, manage_token)| ImportedRegistration {
+                registration,
+                manage_token,
+            })
+            .collect())
+    }
+
+    /// The transaction of [`Store::import_registrations`]; `failed` holds the index of the
+    /// request being seated, so an error can name it.
+    async fn seat_all(
+        &self,
+        requests: &[RegisterRequest],
+        tokens: &[String],
+        now: DateTime<Utc>,
+        failed: &mut Option<usize>,
+    ) -> Result<Vec<RegistrationView>> {
+        let hashes: Vec<String> = tokens.iter().map(|t| hash_token(t)).collect();
+        let mut sessions: Vec<&str> = requests.iter().map(|r| r.session_id.as_str()).collect();
+        sessions.sort_unstable();
+        sessions.dedup();
+        write_tx!(self, |tx, lock| {
+            for session in &sessions {
+                let locked: Option<Locked> = sqlx::query_as(lock)
+                    .bind(*session)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if locked.is_none() {
+                    *failed = requests.iter().position(|r| r.session_id == *session);
+                    return Err(Error::UnknownSession((*session).to_owned()));
+                }
+            }
+            let mut views = Vec::with_capacity(requests.len());
+            for (index, (request, hash)) in requests.iter().zip(&hashes).enumerate() {
+                *failed = Some(index);
+                // Read again for every row: the previous rows moved its counters.
+                let locked: Locked = sqlx::query_as(lock)
+                    .bind(&request.session_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                views.push(seat!(tx, &locked, request, hash, now)?);
+            }
+            *failed = None;
+            Ok(views)
+        })
+    }
+}

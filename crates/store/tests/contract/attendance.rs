@@ -1,0 +1,142 @@
+//! Attendance: presence recorded on seats only, in the session's transaction, and read back as
+//! the facts that progress counts.
+
+use skillhub_core::capacity::Presence;
+use skillhub_core::program::Unit;
+use skillhub_core::session::Mode;
+use skillhub_store::{Error, Store};
+
+use super::{PgDatabase, at, register, session_with, sqlite, statuses};
+
+/// One test per backend for a case `async fn(Store)`.
+macro_rules! attendance_contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let (store, _url, _dir) = super::sqlite().await;
+                    super::$name(store.clone()).await;
+                    store.close().await;
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some((store, _url, db)) = super::PgDatabase::create().await else { return };
+                    super::$name(store.clone()).await;
+                    db.drop(store).await;
+                }
+            )*
+        }
+    };
+}
+
+attendance_contract!(
+    presence_is_recorded_on_seats_only_and_keeps_them,
+    attended_registrations_become_facts_once_per_person,
+);
+
+async fn presence_is_recorded_on_seats_only_and_keeps_them(store: Store) {
+    let session = session_with(&store, "presenze", 1, 0).await;
+    let (seated, _, _) = register(&store, &session, 1, 1).await;
+    let (waiting, _, _) = register(&store, &session, 2, 1).await;
+
+    // Nobody waiting can be marked: there was no seat to come to.
+    let refused = store
+        .record_presence("admin", waiting, Presence::Attended, at(14, 0))
+        .await;
+    assert!(
+        matches!(refused, Err(Error::Transition { ref status, .. }) if status == "waitlisted"),
+        "{refused:?}"
+    );
+
+    let marked = store
+        .record_presence("admin", seated, Presence::Attended, at(14, 0))
+        .await
+        .unwrap();
+    assert_eq!(marked.status, "attended");
+    // The seat stays given: the waiting list does not move.
+    assert_eq!(
+        statuses(&store, &session).await,
+        [
+            super::s("persona2", "waitlisted", Some(1)),
+            super::s("persona1", "attended", None),
+        ]
+    );
+    let view = store.session(&session).await.unwrap().unwrap();
+    assert_eq!((view.seated_in_person, view.waiting_in_person), (1, 1));
+
+    // Final: neither marked again nor cancelled.
+    assert!(matches!(
+        store
+            .record_presence("admin", seated, Presence::NoShow, at(14, 5))
+            .await,
+        Err(Error::Transition { .. })
+    ));
+    assert!(matches!(
+        store.cancel("admin", seated, at(14, 5)).await,
+        Err(Error::Transition { .. })
+    ));
+    assert!(matches!(
+        store
+            .record_presence("admin", 999_999, Presence::Attended, at(14, 5))
+            .await,
+        Err(Error::UnknownRegistration(999_999))
+    ));
+
+    let log = store
+        .audit_log("registration", &seated.to_string())
+        .await
+        .unwrap();
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.action.as_str(), last.actor.as_str()),
+        ("registration.presence", "admin")
+    );
+    assert!(!format!("{last:?}").contains("persona1"), "{last:?}");
+}
+
+async fn attended_registrations_become_facts_once_per_person(store: Store) {
+    let first = session_with(&store, "primo", 5, 0).await;
+    let second = session_with(&store, "secondo", 5, 0).await;
+    let (a1, _, _) = register(&store, &first, 1, 1).await;
+    let (b1, _, _) = register(&store, &first, 2, 1).await;
+    let (a2, _, _) = register(&store, &second, 1, 1).await;
+    let (c2, _, _) = register(&store, &second, 3, 1).await;
+    let _unmarked = register(&store, &second, 4, 1).await;
+    for id in [a1, b1, a2] {
+        store
+            .record_presence("admin", id, Presence::Attended, at(14, 0))
+            .await
+            .unwrap();
+    }
+    store
+        .record_presence("admin", c2, Presence::NoShow, at(14, 0))
+        .await
+        .unwrap();
+
+    let program = store.program("binario-f").await.unwrap().unwrap();
+    let facts = store.attendance(&program).await.unwrap();
+    // One fact per attendance; no-shows and unmarked seats give none.
+    assert_eq!(facts.len(), 3, "{facts:?}");
+    let people: std::collections::BTreeSet<&str> =
+        facts.iter().map(|f| f.person.as_str()).collect();
+    assert_eq!(people.len(), 2, "persona1 attended twice, under one key");
+    assert!(
+        facts.iter().all(|f| !f.person.contains('@')),
+        "no e-mail leaves the store"
+    );
+    for fact in &facts {
+        assert_eq!(fact.unit, Unit::People);
+        assert_eq!(fact.mode, Mode::InPerson);
+        // The hub's country, and the session's local day.
+        assert_eq!(fact.country.as_str(), "IT");
+        assert_eq!(fact.date.to_string(), "2019-06-11");
+    }
+    // Another program's attendance is not this one's.
+    let other = store.program("milano-digitale").await.unwrap().unwrap();
+    assert_eq!(store.attendance(&other).await.unwrap(), []);
+}

@@ -1,0 +1,306 @@
+//! GDPR: everything held about an e-mail, and erasure that anonymises registrations in one
+//! transaction while seat counts, waiting order and the audit log stay (without personal data).
+
+use skillhub_core::person::{Email, Person};
+use skillhub_store::{ERASED_DOMAIN, RegisterOutcome, Store};
+
+use super::{PgDatabase, at, database_url, no_replay, request, session_with, sqlite, statuses};
+
+/// One test per backend for a case `async fn(Store)` (the parent's `contract!` is defined after
+/// this module is declared, so it has its own).
+macro_rules! people_contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let (store, _url, _dir) = super::sqlite().await;
+                    super::$name(store.clone()).await;
+                    store.close().await;
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some((store, _url, db)) = super::PgDatabase::create().await else { return };
+                    super::$name(store.clone()).await;
+                    db.drop(store).await;
+                }
+            )*
+        }
+    };
+}
+
+people_contract!(
+    person_data_holds_every_registration_of_the_address,
+    erasure_anonymises_and_keeps_counts_order_and_audit,
+    erasing_an_unknown_address_does_nothing,
+);
+
+/// Anna, with attributes the audit must never see.
+fn anna(email: &str) -> Person {
+    serde_json::from_value(serde_json::json!({
+        "name": "Anna Rossi",
+        "email": email,
+        "attributes": {"gender": "female", "country": "IT", "region": "lazio"},
+    }))
+    .unwrap()
+}
+
+/// Registers `person` and returns `(id, status, position, manage token)`.
+async fn enrol(store: &Store, session: &str, person: Person) -> (i64, String, Option<i64>, String) {
+    let mut req = request(session, 0, 1);
+    req.person = person;
+    match store
+        .register(&req, None, at(9, 0), no_replay)
+        .await
+        .unwrap()
+    {
+        RegisterOutcome::Created {
+            registration: r,
+            manage_token,
+        } => (r.id, r.status, r.position, manage_token),
+        RegisterOutcome::Replayed(_) => panic!("no idempotency key was given"),
+    }
+}
+
+fn email(text: &str) -> Email {
+    Email::parse(text).unwrap()
+}
+
+async fn person_data_holds_every_registration_of_the_address(store: Store) {
+    let one = session_with(&store, "p-one", 1, 0).await;
+    let two = session_with(&store, "p-two", 5, 0).await;
+    let (first, ..) = enrol(&store, &one, anna("anna@example.it")).await;
+    let (second, ..) = enrol(&store, &two, anna("Anna@Example.IT")).await;
+    enrol(&store, &one, person_n(7)).await;
+    store.cancel("registrant", second, at(10, 0)).await.unwrap();
+
+    let data = store.person_data(&email("anna@example.it")).await.unwrap();
+    let ids: Vec<i64> = data.registrations.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [first, second], "both addresses, whatever their case");
+    assert_eq!(data.registrations[0].name, "Anna Rossi");
+    assert_eq!(data.registrations[0].session_title, "Prova");
+    assert_eq!(data.registrations[0].attributes["region"], "lazio");
+    assert_eq!(data.registrations[1].status, "cancelled");
+    let actions: Vec<&str> = data.audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "registration.create",
+            "registration.create",
+            "registration.cancel"
+        ]
+    );
+    // The audit names registrations by id only.
+    for line in &data.audit {
+        let text = format!("{:?} {:?}", line.before, line.after);
+        for personal in ["anna", "Anna", "Rossi", "lazio", "female"] {
+            assert!(!text.contains(personal), "{personal} in the audit: {text}");
+        }
+    }
+    let nobody = store
+        .person_data(&email("nobody@example.it"))
+        .await
+        .unwrap();
+    assert!(nobody.registrations.is_empty() && nobody.audit.is_empty());
+}
+
+fn person_n(n: usize) -> Person {
+    serde_json::from_value(serde_json::json!({
+        "name": format!("Persona {n}"),
+        "email": format!("persona{n}@example.it"),
+    }))
+    .unwrap()
+}
+
+async fn erasure_anonymises_and_keeps_counts_order_and_audit(store: Store) {
+    let id = session_with(&store, "p-erase", 1, 0).await;
+    enrol(&store, &id, person_n(1)).await;
+    let (anna_id, status, position, token) = enrol(&store, &id, anna("anna@example.it")).await;
+    assert_eq!((status.as_str(), position), ("waitlisted", Some(1)));
+    enrol(&store, &id, person_n(3)).await;
+    let before = store.session(&id).await.unwrap().unwrap();
+    let log_before = store
+        .audit_log("registration", &anna_id.to_string())
+        .await
+        .unwrap();
+
+    let erasure = store
+        .erase_person("cli", &email("ANNA@example.it"), at(11, 0))
+        .await
+        .unwrap();
+    assert_eq!(erasure.registrations, [anna_id]);
+
+    let after = store.session(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (after.confirmed(), after.waitlisted()),
+        (before.confirmed(), before.waitlisted())
+    );
+    let erased_email = format!("erased-{anna_id}@{ERASED_DOMAIN}");
+    assert_eq!(
+        statuses(&store, &id).await,
+        [
+            (erased_email.clone(), "waitlisted".to_owned(), Some(1)),
+            ("persona3".to_owned(), "waitlisted".to_owned(), Some(2)),
+            ("persona1".to_owned(), "confirmed".to_owned(), None),
+        ]
+    );
+    let view = store.registration(anna_id).await.unwrap().unwrap();
+    assert_eq!((view.name.as_str(), view.attributes.as_str()), ("", "{}"));
+    assert!(!store.check_manage_token(anna_id, &token).await.unwrap());
+    assert!(
+        store
+            .person_data(&email("anna@example.it"))
+            .await
+            .unwrap()
+            .registrations
+            .is_empty()
+    );
+    // The log is kept and grows by the erasure, still without personal data.
+    let log = store
+        .audit_log("registration", &anna_id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(log[..log_before.len()], log_before[..]);
+    assert_eq!(log.last().unwrap().action, "registration.erase");
+    for line in &log {
+        let text = format!("{:?} {:?}", line.before, line.after);
+        assert!(!text.contains("anna") && !text.contains("Rossi"), "{text}");
+    }
+    // The seat logic goes on as before: a cancellation promotes the erased registration.
+    let first = store.session_registrations(&id).await.unwrap();
+    let confirmed = first.iter().find(|r| r.status == "confirmed").unwrap().id;
+    let cancelled = store.cancel("admin", confirmed, at(12, 0)).await.unwrap();
+    assert_eq!(cancelled.promoted, [anna_id]);
+}
+
+async fn erasing_an_unknown_address_does_nothing(store: Store) {
+    let id = session_with(&store, "p-none", 2, 0).await;
+    enrol(&store, &id, person_n(1)).await;
+    let erasure = store
+        .erase_person("cli", &email("nobody@example.it"), at(11, 0))
+        .await
+        .unwrap();
+    assert!(erasure.registrations.is_empty());
+    assert_eq!(
+        statuses(&store, &id).await,
+        [("persona1".to_owned(), "confirmed".to_owned(), None)]
+    );
+}
+
+/// An audit line as version 2 of the schema wrote it: the whole registration, e-mail included.
+const LEGACY_AFTER: &str = r#"{"id":1,"session_id":"s","email":"anna@example.it","name":"Anna Rossi","attributes":"{\"gender\":\"female\"}","kind":"in_person","tier":1,"status":"confirmed","position":null,"created_at":"2019-02-01T09:00:00Z","updated_at":"2019-02-01T09:00:00Z"}"#;
+
+const INSERT_LEGACY: &str = "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) \
+     VALUES ($1, 'public', 'registration.create', 'registration', '1', $2, $3)";
+
+/// The audit lines of registration 1 after migration 0003 keep everything but the person.
+async fn assert_scrubbed(store: &Store) {
+    let log = store.audit_log("registration", "1").await.unwrap();
+    assert_eq!(log.len(), 2);
+    for line in &log {
+        let after: serde_json::Value =
+            serde_json::from_str(line.after.as_deref().unwrap()).unwrap();
+        assert_eq!(after["status"], "confirmed");
+        assert_eq!(after["session_id"], "s");
+        for gone in ["email", "name", "attributes"] {
+            assert!(after.get(gone).is_none(), "{gone} left in {after}");
+        }
+    }
+    let before: serde_json::Value =
+        serde_json::from_str(log[1].before.as_deref().unwrap()).unwrap();
+    assert!(before.get("email").is_none() && before["tier"] == 1);
+}
+
+fn migrations(backend: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(backend)
+}
+
+#[tokio::test]
+async fn migration_0003_scrubs_old_audit_lines_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let migrator = sqlx::migrate::Migrator::new(migrations("sqlite"))
+        .await
+        .unwrap();
+    migrator.run_to(2, &pool).await.unwrap();
+    for before in [None, Some(LEGACY_AFTER)] {
+        sqlx::query(INSERT_LEGACY)
+            .bind(at(9, 0))
+            .bind(before)
+            .bind(LEGACY_AFTER)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    let store = Store::open(&url, &skillhub_store::OpenOptions::default())
+        .await
+        .unwrap();
+    assert_scrubbed(&store).await;
+    // The log is append-only again afterwards.
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let refused = sqlx::query("UPDATE audit_log SET actor = 'x'")
+        .execute(&pool)
+        .await
+        .is_err();
+    pool.close().await;
+    assert!(
+        refused,
+        "UPDATE audit_log must be refused after the migration"
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn migration_0003_scrubs_old_audit_lines_on_postgres() {
+    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
+        eprintln!("skipped: TEST_PG_URL is not set, so the PostgreSQL migration test did not run");
+        return;
+    };
+    let name = format!(
+        "skillhub_test_{}",
+        skillhub_store::new_token().get(..16).unwrap()
+    );
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let url = database_url(&admin_url, &name);
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let migrator = sqlx::migrate::Migrator::new(migrations("postgres"))
+        .await
+        .unwrap();
+    migrator.run_to(2, &pool).await.unwrap();
+    for before in [None, Some(LEGACY_AFTER)] {
+        sqlx::query(INSERT_LEGACY)
+            .bind(at(9, 0))
+            .bind(before)
+            .bind(LEGACY_AFTER)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let store = Store::open(&url, &skillhub_store::OpenOptions::default())
+        .await
+        .unwrap();
+    assert_scrubbed(&store).await;
+    let refused = sqlx::query("UPDATE audit_log SET actor = 'x'")
+        .execute(&pool)
+        .await
+        .is_err();
+    assert!(
+        refused,
+        "UPDATE audit_log must be refused after the migration"
+    );
+    pool.close().await;
+    PgDatabase { admin_url, name }.drop(store).await;
+}
