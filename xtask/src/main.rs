@@ -38,7 +38,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn cargo() -> String {
+/// The cargo that runs xtask (`$CARGO`), or `cargo` from the PATH.
+pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }
 

@@ -135,7 +135,7 @@ fn print_ranking(ranking: &GrantRanking, json: bool) -> Result<String> {
 async fn rank_stored(ctx: &Context, call: &str, award: bool, json: bool) -> Result<String> {
     let store = ctx.store().await?;
     let ranking = if award {
-        store.rank_grant_call(call, "cli", Utc::now()).await
+        store.rank_grant_call(call, None, "cli", Utc::now()).await
     } else {
         store.grant_ranking(call).await
     }

@@ -14,13 +14,12 @@ pub(crate) mod wire;
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use chrono::{NaiveDate, Utc};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
+use skillhub_core::allocation::lottery::LotterySeed;
 use skillhub_core::grants::call::Applicant;
 use skillhub_core::grants::evaluation::Mark;
 use skillhub_core::grants::file::CallFileError;
@@ -28,10 +27,16 @@ use skillhub_core::grants::score::Points;
 use skillhub_core::ids::Tag;
 use skillhub_core::person::OrganisationType;
 use skillhub_core::tz::Zone;
-use skillhub_store::{EvaluatorView, GrantError, GrantWrite, Idempotency, Replay};
+use skillhub_store::{
+    EvaluatorView, GrantApplicationView, GrantError, GrantWrite, Idempotency, NewGrantReport,
+    RankingSeed, Replay,
+};
 
-use crate::auth::{Credential, identify, token_hash};
+use crate::auth::{Credential, identify};
 use crate::extract::{Bearer, ClientIp, Fields, JsonObject, RateLimited, json_kind, pointer_token};
+use crate::idempotency::{
+    IdempotencyKeyHeader, answer, idempotency, idempotency_key, json_response,
+};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::{FieldProblem, Problem};
@@ -41,8 +46,40 @@ use wire::{
     OverdueList,
 };
 
-/// The header that makes a creation idempotent.
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
+/// Declares `$name`, one refusal of grant routes as the OpenAPI document describes it, to
+/// list in `responses(…)` instead of repeating it.
+macro_rules! refusal {
+    ($(#[$doc:meta])* $name:ident = $status:literal, $description:literal) => {
+        $(#[$doc])*
+        #[derive(utoipa::IntoResponses)]
+        #[allow(dead_code)] // Only the description is used, by the OpenAPI document.
+        enum $name {
+            #[response(
+                status = $status,
+                description = $description,
+                content_type = "application/problem+json"
+            )]
+            Refused(Problem),
+        }
+    };
+}
+
+refusal!(
+    /// No bearer token.
+    NeedsToken = 401, "No bearer token"
+);
+refusal!(
+    /// A token that is not the admin's.
+    NotAdmin = 403, "Not the admin token"
+);
+refusal!(
+    /// An application id that names none.
+    NoApplication = 404, "No such application"
+);
+refusal!(
+    /// A call id that names none.
+    NoCall = 404, "No such call"
+);
 
 /// A store failure as the API's error: grant refusals to 4xx, the rest as everywhere else.
 fn fail(err: skillhub_store::Error) -> ApiError {
@@ -57,69 +94,30 @@ fn fail(err: skillhub_store::Error) -> ApiError {
         GrantError::CallFile(syntax) => ApiError::MalformedJson(syntax.to_string()),
         GrantError::Invalid { pointer, message } => ApiError::invalid(&pointer, message),
         GrantError::UnknownCall(_) | GrantError::UnknownApplication(_) => ApiError::NotFound(text),
-        GrantError::ConflictOfInterest { .. } | GrantError::NotAssigned { .. } => {
-            ApiError::Forbidden
-        }
+        GrantError::ConflictOfInterest { .. } => ApiError::ConflictOfInterest,
+        GrantError::NotAssigned { .. } => ApiError::Forbidden,
+        GrantError::AlreadyApplied { call, .. } => ApiError::Conflict(format!(
+            "a cooperative with this partita IVA already applied to grant call {call:?}"
+        )),
         _ => ApiError::Conflict(text),
     }
 }
 
-/// The `Idempotency-Key` header: 1–255 visible ASCII characters, or a 400.
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
-    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    let bad = || {
-        ApiError::BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned())
-    };
-    let text = value.to_str().map_err(|_| bad())?;
-    if text.is_empty() || text.len() > 255 || !text.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(bad());
-    }
-    Ok(Some(text.to_owned()))
-}
-
-/// The idempotency record of a request: route and caller, key, hash of the canonical body.
-fn idempotency(
-    route: String,
-    key: Option<String>,
-    bearer: &Bearer,
-    ip: std::net::IpAddr,
-    canonical: &str,
-) -> Option<Idempotency> {
-    key.map(|key| {
-        let caller = match &bearer.0 {
-            Some(token) => format!("token:{}", token_hash(token)),
-            None => format!("ip:{ip}"),
-        };
-        Idempotency {
-            scope: format!("{route} {caller}"),
-            key,
-            request_hash: hex::encode(Sha256::digest(canonical.as_bytes())),
-        }
-    })
-}
-
-/// A JSON answer (new or replayed) with its status and `Location`.
-fn json_response(replay: Replay, location: Option<String>) -> Response {
-    let status = StatusCode::from_u16(replay.status).unwrap_or(StatusCode::CREATED);
-    let mut response = (status, Body::from(replay.body)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Some(location) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
-        headers.insert(header::LOCATION, location);
-    }
-    response
-}
-
+/// A 201 answer with `body`.
 fn created<T: serde::Serialize>(body: &T) -> Replay {
-    Replay {
-        status: StatusCode::CREATED.as_u16(),
-        // Serializing wire types of strings and numbers cannot fail.
-        body: serde_json::to_string(body).unwrap_or_default(),
+    answer(StatusCode::CREATED, body)
+}
+
+/// A 200 answer with `body`.
+fn ok<T: serde::Serialize>(body: &T) -> Replay {
+    answer(StatusCode::OK, body)
+}
+
+/// The answer of a store write: `respond`'s for a new one, the stored one for a replay.
+fn written<T>(outcome: GrantWrite<T>, respond: impl FnOnce(&T) -> Replay) -> Replay {
+    match outcome {
+        GrantWrite::Done(done) => respond(&done),
+        GrantWrite::Replayed(replay) => replay,
     }
 }
 
@@ -146,6 +144,21 @@ async fn evaluator_of(state: &AppState, bearer: &Bearer) -> ApiResult<EvaluatorV
 fn application_id(text: &str) -> ApiResult<i64> {
     text.parse()
         .map_err(|_| ApiError::NotFound(format!("no grant application has id {text}")))
+}
+
+/// The idempotency record of a write to application `id` (`POST
+/// /v1/grants/applications/{id}/{what}`), when the request has an `Idempotency-Key`.
+fn application_write(
+    id: i64,
+    what: &str,
+    headers: &HeaderMap,
+    bearer: &Bearer,
+    ip: std::net::IpAddr,
+    canonical: &str,
+) -> ApiResult<Option<Idempotency>> {
+    let key = idempotency_key(headers)?;
+    let route = format!("POST /v1/grants/applications/{id}/{what}");
+    Ok(idempotency(route, key, bearer, ip, canonical))
 }
 
 /// The admin, or the applicant by the application's token; returns the audit actor.
@@ -311,16 +324,15 @@ fn rome_today() -> NaiveDate {
 
 /// Creates a grant call from the JSON of `skillhub grants rank CALL.json` with an `id` (admin).
 #[utoipa::path(post, path = "/v1/grants/calls", tag = "grants",
-    params(("Idempotency-Key" = Option<String>, Header,
-        description = "1–255 visible ASCII characters; the same key with the same body replays the first answer")),
+    params(IdempotencyKeyHeader),
     request_body(content = wire::NewGrantCall, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The call", body = GrantCall,
             headers(("Location" = String, description = "The call's URL"))),
         (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the admin token", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
+        NotAdmin,
         (status = 409, description = "A call with this id exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid value, named by its JSON pointer, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -341,6 +353,7 @@ pub(crate) async fn create_call(
         ip,
         &body.canonical,
     );
+    let respond = |view: &skillhub_store::GrantCallView| created(&GrantCall::from(view));
     let outcome = state
         .store()
         .create_grant_call(
@@ -349,14 +362,11 @@ pub(crate) async fn create_call(
             "admin",
             idem.as_ref(),
             Utc::now(),
-            |view| created(&GrantCall::from(view)),
+            respond,
         )
         .await
         .map_err(fail)?;
-    let replay = match outcome {
-        GrantWrite::Done(view) => created(&GrantCall::from(&view)),
-        GrantWrite::Replayed(replay) => replay,
-    };
+    let replay = written(outcome, respond);
     let location = serde_json::from_str::<GrantCall>(&replay.body)
         .ok()
         .map(|c| format!("/v1/grants/calls/{}", c.id));
@@ -368,7 +378,7 @@ pub(crate) async fn create_call(
     params(("id" = String, Path, description = "Call id")),
     responses(
         (status = 200, description = "The call", body = GrantCall),
-        (status = 404, description = "No such call", body = Problem, content_type = "application/problem+json"),
+        NoCall,
     ))]
 pub(crate) async fn get_call(
     State(state): State<AppState>,
@@ -387,16 +397,15 @@ pub(crate) async fn get_call(
 #[utoipa::path(post, path = "/v1/grants/calls/{id}/applications", tag = "grants",
     params(
         ("id" = String, Path, description = "Call id"),
-        ("Idempotency-Key" = Option<String>, Header,
-            description = "1–255 visible ASCII characters; the same key with the same body replays the first answer"),
+        IdempotencyKeyHeader,
     ),
     request_body(content = wire::NewGrantApplication, content_type = "application/json"),
     responses(
         (status = 201, description = "Submitted: `eligible`, or `ineligible` with `reasons`", body = GrantApplicationCreated,
             headers(("Location" = String, description = "The application's URL"))),
         (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such call", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The call was ranked and takes no more applications", body = Problem, content_type = "application/problem+json"),
+        NoCall,
+        (status = 409, description = "The call was ranked and takes no more applications, or the cooperative (by partita IVA) already has a live application in it (its id is named to the admin only)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid field, named by its JSON pointer, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many writes from this address", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
@@ -415,6 +424,8 @@ pub(crate) async fn submit_application(
             "no grant call has id {call_id:?}"
         )));
     }
+    let is_admin =
+        bearer.0.is_some() && matches!(identify(&state, &bearer).await, Ok(Credential::Admin));
     let key = idempotency_key(&headers)?;
     let body = body?;
     let canonical = body.canonical;
@@ -437,7 +448,7 @@ pub(crate) async fn submit_application(
         ip,
         &canonical,
     );
-    let respond = |view: &skillhub_store::GrantApplicationView, token: &str| {
+    let respond = |view: &GrantApplicationView, token: &str| {
         created(&GrantApplicationCreated {
             application: GrantApplication::from(view),
             token: token.to_owned(),
@@ -447,11 +458,16 @@ pub(crate) async fn submit_application(
         .store()
         .submit_grant_application(&call_id, &request, idem.as_ref(), Utc::now(), respond)
         .await
-        .map_err(fail)?;
-    let replay = match outcome {
-        GrantWrite::Done((view, token)) => respond(&view, &token),
-        GrantWrite::Replayed(replay) => replay,
-    };
+        .map_err(|err| match err {
+            // Only the admin learns which application is in the way.
+            skillhub_store::Error::Grants(refusal @ GrantError::AlreadyApplied { .. })
+                if is_admin =>
+            {
+                ApiError::Conflict(refusal.to_string())
+            }
+            other => fail(other),
+        })?;
+    let replay = written(outcome, |(view, token)| respond(view, token));
     let location = serde_json::from_str::<GrantApplicationCreated>(&replay.body)
         .ok()
         .map(|c| format!("/v1/grants/applications/{}", c.application.id));
@@ -465,9 +481,9 @@ pub(crate) async fn submit_application(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The application", body = GrantApplication),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "Neither this application's token nor the admin's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
+        NoApplication,
     ))]
 pub(crate) async fn get_application(
     State(state): State<AppState>,
@@ -487,34 +503,45 @@ pub(crate) async fn get_application(
 /// Withdraws an application at any stage before closing (its applicant's token, or the
 /// admin). A funded one gives its money back, and the reserve list is walked again at once.
 #[utoipa::path(post, path = "/v1/grants/applications/{id}/withdrawal", tag = "grants",
-    params(("id" = i64, Path, description = "Application id")),
+    params(
+        ("id" = i64, Path, description = "Application id"),
+        IdempotencyKeyHeader,
+    ),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Withdrawn, with the applications promoted from the reserve list", body = GrantWithdrawal),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "Neither this application's token nor the admin's", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
+        NoApplication,
         (status = 409, description = "Already withdrawn or closed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An Idempotency-Key reused with another request", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many writes from this address", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 pub(crate) async fn withdraw_application(
     _limited: RateLimited,
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     bearer: Bearer,
     Path(id): Path<String>,
-) -> ApiResult<Json<GrantWithdrawal>> {
+    headers: HeaderMap,
+) -> ApiResult<Response> {
     let id = application_id(&id)?;
     let actor = admin_or_applicant(&state, &bearer, id).await?;
-    let done = state
+    let idem = application_write(id, "withdrawal", &headers, &bearer, ip, "")?;
+    let respond = |done: &skillhub_store::GrantWithdrawal| {
+        ok(&GrantWithdrawal {
+            application: GrantApplication::from(&done.application),
+            promoted: done.promoted.iter().map(|p| p.id).collect(),
+        })
+    };
+    let outcome = state
         .store()
-        .withdraw_grant_application(id, &actor, Utc::now())
+        .withdraw_grant_application(id, &actor, idem.as_ref(), Utc::now(), respond)
         .await
         .map_err(fail)?;
-    Ok(Json(GrantWithdrawal {
-        application: GrantApplication::from(&done.application),
-        promoted: done.promoted.iter().map(|p| p.id).collect(),
-    }))
+    Ok(json_response(written(outcome, respond), None))
 }
 
 /// Issues an evaluator token for a call (admin), assigns it applications and records the
@@ -522,16 +549,15 @@ pub(crate) async fn withdraw_application(
 #[utoipa::path(post, path = "/v1/grants/calls/{id}/evaluators", tag = "grants",
     params(
         ("id" = String, Path, description = "Call id"),
-        ("Idempotency-Key" = Option<String>, Header,
-            description = "1–255 visible ASCII characters; the same key with the same body replays the first answer"),
+        IdempotencyKeyHeader,
     ),
     request_body(content = wire::NewEvaluator, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The evaluator and its token", body = EvaluatorCreated),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such call", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
+        NotAdmin,
+        NoCall,
         (status = 409, description = "The call was ranked, or an application's evaluation is over", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid field, named by its JSON pointer", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -585,10 +611,7 @@ pub(crate) async fn create_evaluator(
         )
         .await
         .map_err(fail)?;
-    let replay = match outcome {
-        GrantWrite::Done((view, token)) => respond(&view, &token),
-        GrantWrite::Replayed(replay) => replay,
-    };
+    let replay = written(outcome, |(view, token)| respond(view, token));
     Ok(json_response(replay, None))
 }
 
@@ -597,7 +620,7 @@ pub(crate) async fn create_evaluator(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "What to score", body = Evaluations),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "Not an evaluator's token", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn evaluations(
@@ -633,9 +656,9 @@ pub(crate) async fn evaluations(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The application after the sheet", body = GrantApplication),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "Not an evaluator's token, an evaluator not assigned to this application, or one who declared a conflict of interest with it", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
+        NoApplication,
         (status = 409, description = "The application is not under evaluation", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A missing or invalid mark, named by its JSON pointer", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -660,28 +683,82 @@ pub(crate) async fn score_application(
 
 /// Ranks the call and awards its budget (admin), once: asking again returns the same ranking.
 /// Refused while applications wait for their evaluation.
+/// A call without a recorded lottery seed can be given one in the body, as `lottery_seed` or as
+/// the `public_value` of a verifiable draw; it is recorded with the call and in the audit log.
 #[utoipa::path(post, path = "/v1/grants/calls/{id}/ranking", tag = "grants",
     params(("id" = String, Path, description = "Call id")),
+    request_body(content = Option<wire::RankingRequest>, content_type = "application/json",
+        description = "Optional: the lottery seed, for a call that recorded none"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The awarded ranking", body = GrantRankingBody),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such call", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Applications still under evaluation, or a full tie without a lottery seed", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
+        NotAdmin,
+        NoCall,
+        (status = 409, description = "Applications still under evaluation, a full tie without a lottery seed (give one in the body), or a seed other than the one the call recorded", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid seed, named by its JSON pointer", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn rank_call(
     State(state): State<AppState>,
     bearer: Bearer,
     Path(call_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<JsonObject, ApiError>,
 ) -> ApiResult<Json<GrantRankingBody>> {
     admin_only(&state, &bearer).await?;
+    // The body is optional: without a Content-Type there is none.
+    let seed = if headers.contains_key(header::CONTENT_TYPE) {
+        read_ranking_seed(body?.fields)?
+    } else {
+        None
+    };
     let ranking = state
         .store()
-        .rank_grant_call(&call_id, "admin", Utc::now())
+        .rank_grant_call(&call_id, seed.as_ref(), "admin", Utc::now())
         .await
         .map_err(fail)?;
     Ok(Json(GrantRankingBody::new(&call_id, &ranking)))
+}
+
+/// The seed of a ranking body: `lottery_seed` (a whole number or 64 hex digits) or
+/// `public_value` (a non-empty string), not both.
+fn read_ranking_seed(mut fields: Fields) -> ApiResult<Option<RankingSeed>> {
+    let seed = fields.optional_with("lottery_seed", |v| match v {
+        Value::Number(n) => n.as_u64().map(LotterySeed::from_u64).ok_or_else(|| {
+            problem(
+                "/lottery_seed".to_owned(),
+                "expected a whole number, 0 or more",
+            )
+        }),
+        Value::String(hex) => {
+            LotterySeed::parse(&hex).map_err(|e| problem("/lottery_seed".to_owned(), e.to_string()))
+        }
+        other => Err(problem(
+            "/lottery_seed".to_owned(),
+            format!(
+                "expected a whole number or 64 hex digits, found {}",
+                json_kind(&other)
+            ),
+        )),
+    });
+    let public_value = fields.optional_with("public_value", |v| match v {
+        Value::String(text) if !text.trim().is_empty() => Ok(text),
+        _ => Err(problem(
+            "/public_value".to_owned(),
+            "expected a non-empty string, the public random value as published",
+        )),
+    });
+    if seed.is_some() && public_value.is_some() {
+        fields.error(
+            "/public_value",
+            "give lottery_seed or public_value, not both",
+        );
+    }
+    fields.finish()?;
+    Ok(seed
+        .map(RankingSeed::Seed)
+        .or(public_value.map(RankingSeed::PublicValue)))
 }
 
 /// The call's ranking (admin): the awarded one, with the withdrawals since, or a preview over
@@ -691,9 +768,9 @@ pub(crate) async fn rank_call(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The ranking (`awarded` false for a preview)", body = GrantRankingBody),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such call", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
+        NotAdmin,
+        NoCall,
         (status = 409, description = "A full tie without a lottery seed", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn get_ranking(
@@ -707,28 +784,36 @@ pub(crate) async fn get_ranking(
 }
 
 /// Records a report of a funded project (admin): the first opens monitoring, the final one
-/// closes it to reports.
+/// closes it to reports (none is taken after it).
 #[utoipa::path(post, path = "/v1/grants/applications/{id}/reports", tag = "grants",
-    params(("id" = i64, Path, description = "Application id")),
+    params(
+        ("id" = i64, Path, description = "Application id"),
+        IdempotencyKeyHeader,
+    ),
     request_body(content = wire::NewReport, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The application with the report", body = GrantApplication),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not funded, or the report was already recorded", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An invalid field, or a report the project does not owe", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
+        NotAdmin,
+        NoApplication,
+        (status = 409, description = "Not funded, the report was already recorded, or the final report came in already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid field, a report the project does not owe, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn record_report(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     bearer: Bearer,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Result<JsonObject, ApiError>,
 ) -> ApiResult<Response> {
     admin_only(&state, &bearer).await?;
     let id = application_id(&id)?;
-    let mut fields = body?.fields;
+    let body = body?;
+    let idem = application_write(id, "reports", &headers, &bearer, ip, &body.canonical)?;
+    let mut fields = body.fields;
     let number = fields.required_with("number", |v| {
         v.as_u64()
             .filter(|n| *n > 0)
@@ -737,18 +822,53 @@ pub(crate) async fn record_report(
     });
     let received_on = fields.optional::<NaiveDate>("received_on");
     let number = finish_or(fields, number)?;
-    let view = state
+    let report = NewGrantReport {
+        number,
+        received_on: received_on.unwrap_or_else(rome_today),
+    };
+    let respond = |view: &GrantApplicationView| created(&GrantApplication::from(view));
+    let outcome = state
         .store()
-        .record_grant_report(
-            id,
-            number,
-            received_on.unwrap_or_else(rome_today),
-            "admin",
-            Utc::now(),
-        )
+        .record_grant_report(id, report, "admin", idem.as_ref(), Utc::now(), respond)
         .await
         .map_err(fail)?;
-    Ok(json_response(created(&GrantApplication::from(&view)), None))
+    Ok(json_response(written(outcome, respond), None))
+}
+
+/// Closes an application's file (admin): one that was refused, not funded, or whose final
+/// report came in. A closed application takes no report and cannot be withdrawn.
+#[utoipa::path(post, path = "/v1/grants/applications/{id}/closure", tag = "grants",
+    params(
+        ("id" = i64, Path, description = "Application id"),
+        IdempotencyKeyHeader,
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The closed application", body = GrantApplication),
+        (status = 400, description = "Malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
+        NotAdmin,
+        NoApplication,
+        (status = 409, description = "Neither refused, nor not funded, nor with its final report in (or closed already)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An Idempotency-Key reused with another request", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn close_application(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    admin_only(&state, &bearer).await?;
+    let id = application_id(&id)?;
+    let idem = application_write(id, "closure", &headers, &bearer, ip, "")?;
+    let respond = |view: &GrantApplicationView| ok(&GrantApplication::from(view));
+    let outcome = state
+        .store()
+        .close_grant_application(id, "admin", idem.as_ref(), Utc::now(), respond)
+        .await
+        .map_err(fail)?;
+    Ok(json_response(written(outcome, respond), None))
 }
 
 /// The reports of the call's funded projects that are late on a day (admin), most late first.
@@ -761,9 +881,9 @@ pub(crate) async fn record_report(
     responses(
         (status = 200, description = "The late reports", body = OverdueList),
         (status = 400, description = "`on` is not a date", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not the admin token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such call", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
+        NotAdmin,
+        NoCall,
     ))]
 pub(crate) async fn overdue(
     State(state): State<AppState>,
@@ -823,5 +943,9 @@ pub(crate) fn routes() -> axum::Router<AppState> {
             put(score_application),
         )
         .route("/v1/grants/applications/{id}/reports", post(record_report))
+        .route(
+            "/v1/grants/applications/{id}/closure",
+            post(close_application),
+        )
         .route("/v1/grants/evaluations", get(evaluations))
 }

@@ -27,6 +27,7 @@ mod calendar;
 mod catalog;
 mod extract;
 mod grants;
+mod idempotency;
 mod limiter;
 mod openapi;
 mod problem;

@@ -57,6 +57,7 @@ use crate::{admin, calendar, catalog, grants, progress, registrations, roster, w
         grants::rank_call,
         grants::get_ranking,
         grants::record_report,
+        grants::close_application,
         grants::overdue,
     ),
     components(schemas(

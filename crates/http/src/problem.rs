@@ -61,6 +61,12 @@ pub(crate) enum ApiError {
     /// A bearer token that does not allow this (403).
     #[error("this token does not allow this request")]
     Forbidden,
+    /// An evaluator's token on an application it declared a conflict of interest with (403).
+    #[error(
+        "the evaluator declared a conflict of interest with this application \
+         (l'esaminatore ha dichiarato un conflitto di interessi con questa domanda)"
+    )]
+    ConflictOfInterest,
     /// No such thing (404).
     #[error("{0}")]
     NotFound(String),
@@ -130,7 +136,7 @@ impl ApiError {
             | ApiError::Ineligible { .. }
             | ApiError::IdempotencyMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::ConflictOfInterest => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -152,6 +158,7 @@ impl ApiError {
             }
             ApiError::Unauthorized => ("unauthorized", "Unauthorized"),
             ApiError::Forbidden => ("forbidden", "Forbidden"),
+            ApiError::ConflictOfInterest => ("conflict-of-interest", "Conflict of interest"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
@@ -226,7 +233,7 @@ impl IntoResponse for ApiError {
         let mut response = problem_response(&self.problem());
         let headers = response.headers_mut();
         match &self {
-            ApiError::Unauthorized | ApiError::Forbidden => {
+            ApiError::Unauthorized | ApiError::Forbidden | ApiError::ConflictOfInterest => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             ApiError::RateLimited { retry_after } => {

@@ -10,13 +10,11 @@
 //! of the same e-mail (409).
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use chrono::Utc;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use skillhub_core::eligibility::{Context, Eligibility, Reason};
 use skillhub_core::person::{Attributes, Email, Person, PersonName};
 use skillhub_core::tz::Zone;
@@ -24,23 +22,20 @@ use skillhub_store::{
     Idempotency, RegisterOutcome, RegisterRequest, RegistrationView, Replay, SessionView,
 };
 
-use crate::auth::{Credential, identify, token_hash};
+use crate::auth::{Credential, identify};
 use crate::extract::{
     Bearer, ClientIp, JsonObject, RateLimited, at, json_kind, pointer_token, string,
 };
+use crate::idempotency::{IdempotencyKeyHeader, idempotency, idempotency_key, json_response};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::{self, FieldProblem, Problem, Registration, RegistrationCreated};
-
-/// The header that makes a registration idempotent.
-const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Registers a person for a session.
 #[utoipa::path(post, path = "/v1/sessions/{id}/registrations", tag = "registrations",
     params(
         ("id" = String, Path, description = "Session id"),
-        ("Idempotency-Key" = Option<String>, Header,
-            description = "1–255 visible ASCII characters; the same key with the same body replays the first answer"),
+        IdempotencyKeyHeader,
     ),
     request_body(content = wire::NewRegistration, content_type = "application/json"),
     responses(
@@ -72,27 +67,19 @@ pub(crate) async fn register(
     let key = idempotency_key(&headers)?;
     let body = body?;
     let person = read_person(body.fields)?;
-    let idempotency = key.map(|key| {
-        let caller = match &bearer.0 {
-            Some(token) => format!("token:{}", token_hash(token)),
-            None => format!("ip:{ip}"),
-        };
-        Idempotency {
-            scope: format!("POST /v1/sessions/{session_id}/registrations {caller}"),
-            key,
-            request_hash: hex::encode(Sha256::digest(body.canonical.as_bytes())),
-        }
-    });
-    let enrolment = enrol(
-        &state,
-        &session,
-        person,
-        idempotency.as_ref(),
-        |view, token| Replay {
+    let idem = idempotency(
+        format!("POST /v1/sessions/{session_id}/registrations"),
+        key,
+        &bearer,
+        ip,
+        &body.canonical,
+    );
+    let enrolment = enrol(&state, &session, person, idem.as_ref(), |view, token| {
+        Replay {
             status: StatusCode::CREATED.as_u16(),
             body: created_body(view, token),
-        },
-    )
+        }
+    })
     .await?;
     let outcome = match enrolment {
         Enrolment::Ineligible(reasons) => {
@@ -179,35 +166,10 @@ fn created_body(view: &RegistrationView, token: &str) -> String {
 
 /// A stored or new answer as a response, with `Location` when it names a registration.
 fn replay_response(replay: Replay) -> Response {
-    let status = StatusCode::from_u16(replay.status).unwrap_or(StatusCode::CREATED);
     let location = serde_json::from_str::<RegistrationCreated>(&replay.body)
         .ok()
-        .and_then(|c| HeaderValue::from_str(&format!("/v1/registrations/{}", c.id)).ok());
-    let mut response = (status, Body::from(replay.body)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    if let Some(location) = location {
-        headers.insert(header::LOCATION, location);
-    }
-    response
-}
-
-/// The `Idempotency-Key` header: 1–255 visible ASCII characters, or a 400.
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
-    let Some(value) = headers.get(IDEMPOTENCY_KEY) else {
-        return Ok(None);
-    };
-    let bad = || {
-        ApiError::BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters".to_owned())
-    };
-    let text = value.to_str().map_err(|_| bad())?;
-    if text.is_empty() || text.len() > 255 || !text.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(bad());
-    }
-    Ok(Some(text.to_owned()))
+        .map(|c| format!("/v1/registrations/{}", c.id));
+    json_response(replay, location)
 }
 
 /// The person of a registration body, or every problem with it.
@@ -383,20 +345,5 @@ mod tests {
         check(json!({"birth_date": 1990}), "/attributes/birth_date");
         check(json!([]), "/attributes");
         assert!(read_attributes(json!({"gender": "female", "country": "it"})).is_ok());
-    }
-
-    #[test]
-    fn idempotency_keys_are_visible_ascii() {
-        let check = |value: &str, ok: bool| {
-            let mut headers = HeaderMap::new();
-            headers.insert(IDEMPOTENCY_KEY, HeaderValue::from_str(value).unwrap());
-            assert_eq!(idempotency_key(&headers).is_ok(), ok, "{value:?}");
-        };
-        check("3f2a-11", true);
-        check("", false);
-        check("a b", false);
-        check(&"k".repeat(255), true);
-        check(&"k".repeat(256), false);
-        assert_eq!(idempotency_key(&HeaderMap::new()).unwrap(), None);
     }
 }

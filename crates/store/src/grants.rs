@@ -1,6 +1,9 @@
-//! Grant calls ("bandi") over the database: calls, applications, evaluators with their
-//! assignments and conflicts of interest, score sheets, the ranking with its awards, withdrawals
-//! that promote from the reserve list, and monitoring reports.
+//! Grant calls ("bandi") over the database: calls, applications (one live application per
+//! cooperative and call, by partita IVA), evaluators with their assignments and conflicts of
+//! interest, score sheets, the ranking with its awards (and its lottery seed, given at ranking
+//! time when the call has none), withdrawals that promote from the reserve list, monitoring
+//! reports up to the final one, and closing a file. Writes that create or move something take
+//! an optional [`Idempotency`] key, replayed as registrations replay theirs.
 //!
 //! Every decision is asked of `skillhub_core::grants` — the lifecycle table
 //! ([`next`]), who may apply ([`Call::check_applicant`]), score sheets and conflicts
@@ -19,9 +22,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_core::allocation::lottery::{self, LotterySeed};
+use skillhub_core::codice_fiscale::PartitaIva;
 use skillhub_core::eligibility::Rule;
 use skillhub_core::grants::call::{
     Admission, Applicant, ApplicationId, Call, CallSpec, CriterionSpec, EvaluatorId,
@@ -29,7 +33,7 @@ use skillhub_core::grants::call::{
 use skillhub_core::grants::evaluation::{
     Assessment, Evaluation, EvaluationError, Mark, Part, ScoreSheet, assess,
 };
-use skillhub_core::grants::file::{CallFileError, RankRow, rank_call};
+use skillhub_core::grants::file::{CallFileError, CallRanking, RankRow, rank_call};
 use skillhub_core::grants::lifecycle::{Event, Stage, next};
 use skillhub_core::grants::monitoring::{DueReport, Monitored, ReportKind, ReportingPlan, overdue};
 use skillhub_core::grants::ranking::{Candidate, RankError, Ranking, Status, rank};
@@ -38,7 +42,7 @@ use skillhub_core::ids::Tag;
 use skillhub_core::program::{Cents, Criterion};
 use skillhub_core::tz::Zone;
 
-use crate::registrations::IDEMPOTENCY_TTL_HOURS;
+use crate::registrations::{remember, replay_of};
 use crate::{Error, Idempotency, Replay, Result, Store, audit::audit, hash_token, new_token, read};
 
 /// Why a grant operation is refused: every variant is the caller's doing (the HTTP layer maps
@@ -101,9 +105,45 @@ pub enum GrantError {
     /// Applications of the call are still waiting for their evaluation.
     #[error("applications still under evaluation: {}", .0.join(", "))]
     EvaluationPending(Vec<String>),
-    /// Two applications tie on everything before the lottery and the call has no seed.
+    /// Two applications tie on everything before the lottery and the call has no seed: the
+    /// ranking can be asked again with one (see [`RankingSeed`]).
     #[error("{0}")]
     SeedNeeded(String),
+    /// The ranking was given a lottery seed other than the one the call recorded (or, for a
+    /// call ranked without one, any seed).
+    #[error(
+        "grant call {call:?} {}: a ranking cannot use another",
+        match recorded {
+            Some(seed) => format!("recorded the lottery seed {seed}"),
+            None => "was ranked without a lottery seed".to_owned(),
+        }
+    )]
+    SeedRecorded {
+        /// The call.
+        call: String,
+        /// The recorded seed (64 hex digits), if any.
+        recorded: Option<String>,
+    },
+    /// The cooperative (by partita IVA) already has a live application in the call.
+    #[error(
+        "a cooperative with this partita IVA already applied to grant call {call:?} (application {existing})"
+    )]
+    AlreadyApplied {
+        /// The call.
+        call: String,
+        /// The id of the live application (for the admin's eyes only).
+        existing: i64,
+    },
+    /// The final report came in: no report can be recorded after it.
+    #[error(
+        "application {application} has its final report already: report {number} can no longer be recorded"
+    )]
+    ReportAfterFinal {
+        /// The application's code.
+        application: String,
+        /// The report's number.
+        number: u32,
+    },
     /// This report was already recorded.
     #[error("report {number} of application {application} was already recorded")]
     ReportExists {
@@ -527,6 +567,15 @@ pub struct NewGrantApplication {
     pub project_kinds: BTreeSet<Tag>,
 }
 
+/// A report that came in, as the admin records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewGrantReport {
+    /// Which report (1, 2, …; the final one has the last number).
+    pub number: u32,
+    /// The day it came in (Europe/Rome).
+    pub received_on: NaiveDate,
+}
+
 /// What an admin asks when adding an evaluator to a call.
 #[derive(Debug, Clone)]
 pub struct NewEvaluator {
@@ -662,6 +711,14 @@ impl AppRow {
         Cents::new(u64::try_from(self.requested_cents).unwrap_or(0))
     }
 
+    /// The same application, moved to `stage`.
+    fn at(&self, stage: Stage) -> AppRow {
+        AppRow {
+            stage: stage_name(stage).to_owned(),
+            ..self.clone()
+        }
+    }
+
     fn tags(&self, text: &str) -> Result<BTreeSet<Tag>> {
         let list: Vec<String> =
             serde_json::from_str(text).map_err(|e| corrupt("grant_applications", e))?;
@@ -730,26 +787,12 @@ const INSERT_AWARD: &str = "INSERT INTO grant_awards (application_id, amount_cen
 /// the body returns `Ok`, rolls back otherwise.
 macro_rules! call_tx {
     ($store:expr, |$tx:ident, $lock:ident| $body:expr) => {
-        match &$store.backend {
-            $crate::Backend::Sqlite { write, .. } => {
-                let mut $tx = write.begin_with("BEGIN IMMEDIATE").await?;
-                let $lock = LOCK_CALL_SQLITE;
-                let result = $body;
-                if result.is_ok() {
-                    $tx.commit().await?;
-                }
-                result
-            }
-            $crate::Backend::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
-                let $lock = LOCK_CALL_POSTGRES;
-                let result = $body;
-                if result.is_ok() {
-                    $tx.commit().await?;
-                }
-                result
-            }
-        }
+        crate::write_tx!(
+            $store,
+            LOCK_CALL_SQLITE,
+            LOCK_CALL_POSTGRES,
+            |$tx, $lock| $body
+        )
     };
 }
 
@@ -797,65 +840,6 @@ macro_rules! load_call_data {
     }};
 }
 
-/// A remembered answer for `$idem`, if fresh (a stale one is forgotten); a different request
-/// under the same key fails.
-macro_rules! replay_of {
-    ($tx:ident, $idem:expr, $now:expr) => {{
-        let mut found: Option<Replay> = None;
-        if let Some(idem) = $idem {
-            let stored: Option<(String, i64, String, DateTime<Utc>)> = sqlx::query_as(
-                "SELECT request_hash, status, body, created_at FROM idempotency_keys \
-                 WHERE scope = $1 AND key = $2",
-            )
-            .bind(&idem.scope)
-            .bind(&idem.key)
-            .fetch_optional(&mut *$tx)
-            .await?;
-            match stored {
-                Some((hash, status, body, at))
-                    if at > $now - Duration::hours(IDEMPOTENCY_TTL_HOURS) =>
-                {
-                    if hash != idem.request_hash {
-                        return Err(Error::IdempotencyMismatch(idem.key.clone()));
-                    }
-                    let status = u16::try_from(status).unwrap_or(200);
-                    found = Some(Replay { status, body });
-                }
-                Some(_) => {
-                    sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2")
-                        .bind(&idem.scope)
-                        .bind(&idem.key)
-                        .execute(&mut *$tx)
-                        .await?;
-                }
-                None => {}
-            }
-        }
-        found
-    }};
-}
-
-/// Remembers the answer `$replay` for `$idem`.
-macro_rules! remember {
-    ($tx:ident, $idem:expr, $replay:expr, $now:expr) => {
-        if let Some(idem) = $idem {
-            let replay: Replay = $replay;
-            sqlx::query(
-                "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&idem.scope)
-            .bind(&idem.key)
-            .bind(&idem.request_hash)
-            .bind(i64::from(replay.status))
-            .bind(&replay.body)
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
-        }
-    };
-}
-
 /// Moves an application to `$stage` (with its rank and ranking flag) and writes the audit line.
 macro_rules! move_to {
     ($tx:ident, $now:expr, $actor:expr, $app:expr, $stage:expr, $rank:expr, $in_ranking:expr, $action:expr) => {{
@@ -886,6 +870,80 @@ fn stage_json(stage: &str) -> String {
     format!("{{\"stage\":\"{stage}\"}}")
 }
 
+/// The application `$id` as stored, with its award, read in `$tx`.
+macro_rules! fetch_app {
+    ($tx:ident, $id:expr) => {{
+        let app: AppRow =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{APP_SELECT} WHERE a.id = $1")))
+                .bind($id)
+                .fetch_one(&mut *$tx)
+                .await?;
+        app
+    }};
+}
+
+/// Awards `$cents` to application `$id` in `$tx`; `$how` is `ranking` or `promotion`.
+macro_rules! award {
+    ($tx:ident, $id:expr, $cents:expr, $now:expr, $how:expr) => {
+        sqlx::query(INSERT_AWARD)
+            .bind($id)
+            .bind($cents)
+            .bind($now)
+            .bind($how)
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+
+/// The first code `$prefix` + n (n = `$from`, `$from` + 1, …) that `$taken` (SQL with the call
+/// as `$1` and the code as `$2`) finds free in the call, and the number after it.
+macro_rules! free_code {
+    ($tx:ident, $taken:expr, $call_id:expr, $prefix:literal, $from:expr) => {{
+        let mut number: i64 = $from;
+        loop {
+            let code = format!(concat!($prefix, "{}"), number);
+            number += 1;
+            let taken: Option<i64> = sqlx::query_scalar($taken)
+                .bind($call_id)
+                .bind(&code)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            if taken.is_none() {
+                break (code, number);
+            }
+        }
+    }};
+}
+
+/// Locks the call `$id` in `$tx` (or fails with `UnknownCall`) and reads everything decisions
+/// about it read, as a [`LockedCall`].
+macro_rules! lock_and_load {
+    ($tx:ident, $lock:ident, $id:expr) => {{
+        let row = lock_call!($tx, $lock, $id);
+        let call = stored_call(&row.id, &row.definition)?.call;
+        let seed = seed_of(&row)?;
+        let data = load_call_data!($tx, $id);
+        LockedCall {
+            row,
+            call,
+            seed,
+            data,
+        }
+    }};
+}
+
+/// A call under its lock: its row, the core call, its recorded seed and its data.
+struct LockedCall {
+    row: CallRow,
+    call: Call,
+    seed: Option<LotterySeed>,
+    data: CallData,
+}
+
+/// The stages in which an application no longer counts as its cooperative's application to the
+/// call (SQL list): another one with the same partita IVA may then be handed in.
+const NOT_LIVE: &str = "('ineligible', 'withdrawn', 'closed')";
+
 /// What decisions about a call read.
 struct CallData {
     apps: Vec<AppRow>,
@@ -897,6 +955,20 @@ struct CallData {
 impl CallData {
     fn app(&self, id: i64) -> Option<&AppRow> {
         self.apps.iter().find(|a| a.id == id)
+    }
+
+    /// The application `id`, or `UnknownApplication`.
+    fn application(&self, id: i64) -> Result<&AppRow> {
+        self.app(id)
+            .ok_or_else(|| GrantError::UnknownApplication(id.to_string()).into())
+    }
+
+    /// The application with this code, or a corrupt-row error (the ranking named it).
+    fn by_code(&self, code: &str) -> Result<&AppRow> {
+        self.apps
+            .iter()
+            .find(|a| a.code == code)
+            .ok_or_else(|| corrupt("grant_applications", format!("{code} is not stored")))
     }
 
     fn conflicts(&self, application: i64) -> BTreeSet<&str> {
@@ -922,11 +994,7 @@ impl CallData {
                 .iter()
                 .position(|c| c.id.as_str() == score.criterion)
                 .ok_or_else(|| corrupt("grant_scores", "a score of an unknown criterion"))?;
-            let points = u64::try_from(score.points_micros)
-                .ok()
-                .and_then(|m| Points::from_micros(m).ok())
-                .ok_or_else(|| corrupt("grant_scores", "points out of range"))?;
-            tallies[k].add(points);
+            tallies[k].add(stored_points(score.points_micros)?);
         }
         let parts: Vec<Part<'_>> = call
             .criteria()
@@ -942,6 +1010,14 @@ impl CallData {
             .collect();
         assess(&parts, call.min_total()).map_err(|e| corrupt("grant_scores", e))
     }
+}
+
+/// Points as stored (millionths).
+fn stored_points(micros: i64) -> Result<Points> {
+    u64::try_from(micros)
+        .ok()
+        .and_then(|m| Points::from_micros(m).ok())
+        .ok_or_else(|| corrupt("grant_scores", "points out of range"))
 }
 
 fn view_of(
@@ -1033,19 +1109,45 @@ fn rank_error(err: RankError) -> Error {
     match err {
         RankError::SeedNeeded(a, b) => GrantError::SeedNeeded(format!(
             "{a:?} and {b:?} tie on total, priority criteria and submission time, so the lottery \
-             must decide, but the call has no lottery_seed"
+             must decide, but the call has no lottery_seed: rank it giving one, as \
+             {{\"lottery_seed\": N}} (a whole number or 64 hex digits) or as \
+             {{\"public_value\": \"…\"}} for a verifiable draw (the seed is then SHA-256 of the \
+             ranked application ids, sorted, one a line, followed by the public value)"
         ))
         .into(),
         other => corrupt("grant_applications", other),
     }
 }
 
+/// [`rank`] over `apps`, in the given order.
+fn ranked<'a>(
+    call: &Call,
+    seed: Option<LotterySeed>,
+    data: &CallData,
+    apps: &[&'a AppRow],
+) -> Result<Ranking<'a>> {
+    let candidates = candidates(call, data, apps)?;
+    rank(&candidates, call.budget(), seed).map_err(rank_error)
+}
+
+/// The applications an unranked call would rank now: the evaluated ones.
+fn evaluated(data: &CallData) -> Vec<&AppRow> {
+    data.apps
+        .iter()
+        .filter(|a| a.stage == stage_name(Stage::Evaluated))
+        .collect()
+}
+
+/// The applications a ranked call's ranking covers.
+fn covered(data: &CallData) -> Vec<&AppRow> {
+    data.apps.iter().filter(|a| a.in_ranking == 1).collect()
+}
+
 /// The awarded ranking of a ranked call: [`rank`] over the applications it covers, then the
 /// withdrawals since, in their order.
 fn replayed<'a>(call: &Call, seed: Option<LotterySeed>, data: &'a CallData) -> Result<Ranking<'a>> {
-    let covered: Vec<&AppRow> = data.apps.iter().filter(|a| a.in_ranking == 1).collect();
-    let candidates = candidates(call, data, &covered)?;
-    let mut ranking = rank(&candidates, call.budget(), seed).map_err(rank_error)?;
+    let covered = covered(data);
+    let mut ranking = ranked(call, seed, data, &covered)?;
     let mut withdrawn: Vec<&AppRow> = covered
         .iter()
         .copied()
@@ -1060,7 +1162,50 @@ fn replayed<'a>(call: &Call, seed: Option<LotterySeed>, data: &'a CallData) -> R
     Ok(ranking)
 }
 
+/// A lottery seed given when a call is ranked, for a call that recorded none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RankingSeed {
+    /// This seed.
+    Seed(LotterySeed),
+    /// A verifiable draw: the seed is SHA-256 of the ids of the applications ranked (sorted by
+    /// their bytes, each followed by a line break) followed by this public value, e.g. the
+    /// numbers of a stated lotto draw ([`LotterySeed::from_public_value`]), so anyone can
+    /// recompute it once the value is published.
+    PublicValue(String),
+}
+
+/// The seed a ranking of `apps` uses: the recorded one, or the one given when there is none.
+/// A given seed that differs from the recorded one (or from none, on a call already ranked)
+/// is refused. Returns the seed, and whether it was given now.
+fn ranking_seed(
+    row: &CallRow,
+    recorded: Option<LotterySeed>,
+    given: Option<&RankingSeed>,
+    apps: &[&AppRow],
+) -> Result<(Option<LotterySeed>, bool)> {
+    let given = match given {
+        None => return Ok((recorded, false)),
+        Some(RankingSeed::Seed(seed)) => *seed,
+        Some(RankingSeed::PublicValue(value)) => {
+            let ids: Vec<&str> = apps.iter().map(|a| a.code.as_str()).collect();
+            let canonical =
+                lottery::canonical_list(&ids).map_err(|e| corrupt("grant_applications", e))?;
+            LotterySeed::from_public_value(&canonical, value)
+        }
+    };
+    match recorded {
+        Some(seed) if seed == given => Ok((recorded, false)),
+        None if row.ranked_at.is_none() => Ok((Some(given), true)),
+        other => Err(GrantError::SeedRecorded {
+            call: row.id.clone(),
+            recorded: other.map(|s| s.to_string()),
+        }
+        .into()),
+    }
+}
+
 fn ranking_view(ranking: &Ranking<'_>, data: &CallData, awarded: bool) -> GrantRanking {
+    let file = CallRanking::from(ranking);
     let id_of = |code: &str| {
         data.apps
             .iter()
@@ -1068,22 +1213,12 @@ fn ranking_view(ranking: &Ranking<'_>, data: &CallData, awarded: bool) -> GrantR
             .map_or(0, |a| a.id)
     };
     GrantRanking {
-        ranking: ranking
-            .entries()
-            .iter()
-            .map(|e| RankRow {
-                id: e.id.to_owned(),
-                rank: e.rank,
-                total: e.total.to_f64(),
-                status: e.status,
-                awarded_cents: e.awarded.get(),
-            })
-            .collect(),
-        awarded_cents: ranking.awarded().get(),
-        remaining_cents: ranking.remaining().get(),
-        application_ids: ranking.entries().iter().map(|e| id_of(e.id)).collect(),
+        application_ids: file.ranking.iter().map(|row| id_of(&row.id)).collect(),
+        text_it: file.text_it().to_owned(),
+        ranking: file.ranking,
+        awarded_cents: file.awarded_cents,
+        remaining_cents: file.remaining_cents,
         awarded,
-        text_it: ranking.text_it(),
     }
 }
 
@@ -1163,6 +1298,57 @@ macro_rules! call_of_application {
             Some(call_id) => call_id,
             None => return Err(GrantError::UnknownApplication($id.to_string()).into()),
         }
+    }};
+}
+
+/// One idempotent write that adds to the open call `$call_id` something reached by a new
+/// secret token (an application, an evaluator): the call locked (its row as `$row`), a stored
+/// answer for `$idem` replayed before anything else, a ranked call refused, and the token
+/// (shown once) as `$token` with its hash as `$token_hash`. `$body` evaluates to what was
+/// added (failing with `?` or `return Err`); `$respond`'s answer to it and the token is
+/// remembered for `$idem` in the same transaction.
+macro_rules! token_write {
+    (
+        $store:expr, $call_id:expr, $idem:expr, $now:expr, $respond:expr,
+        |$tx:ident, $row:ident, $token_hash:ident| $body:expr
+    ) => {{
+        let token = new_token();
+        let $token_hash = hash_token(&token);
+        call_tx!($store, |$tx, lock| {
+            let $row = lock_call!($tx, lock, $call_id);
+            if let Some(replay) = replay_of!($tx, $idem, $now) {
+                return Ok(GrantWrite::Replayed(replay));
+            }
+            if $row.ranked_at.is_some() {
+                return Err(GrantError::CallRanked($call_id.to_owned()).into());
+            }
+            let done = $body;
+            remember!($tx, $idem, $respond(&done, &token), $now);
+            Ok(GrantWrite::Done((done, token.clone())))
+        })
+    }};
+}
+
+/// One idempotent write to application `$id`: its call locked and loaded as `$locked` (a
+/// [`LockedCall`]), a stored answer for `$idem` replayed before anything else, the application
+/// as `$app`; `$body` evaluates to what was done (failing with `?` or `return Err`), and
+/// `$respond`'s answer to it is remembered for `$idem` in the same transaction.
+macro_rules! application_write {
+    (
+        $store:expr, $id:expr, $idem:expr, $now:expr, $respond:expr,
+        |$tx:ident, $locked:ident, $app:ident| $body:expr
+    ) => {{
+        let call_id = call_of_application!($store, $id);
+        call_tx!($store, |$tx, lock| {
+            let $locked = lock_and_load!($tx, lock, &call_id);
+            if let Some(replay) = replay_of!($tx, $idem, $now) {
+                return Ok(GrantWrite::Replayed(replay));
+            }
+            let $app = $locked.data.application($id)?;
+            let done = $body;
+            remember!($tx, $idem, $respond(&done), $now);
+            Ok(GrantWrite::Done(done))
+        })
     }};
 }
 
@@ -1361,93 +1547,96 @@ impl Store {
             )
             .into());
         }
-        let token = new_token();
-        let token_hash = hash_token(&token);
-        call_tx!(self, |tx, lock| {
-            let row = lock_call!(tx, lock, call_id);
-            if let Some(replay) = replay_of!(tx, idempotency, now) {
-                return Ok(GrantWrite::Replayed(replay));
-            }
-            if row.ranked_at.is_some() {
-                return Err(GrantError::CallRanked(call_id.to_owned()).into());
-            }
-            let checked = stored_call(&row.id, &row.definition)?;
-            let mut number = row.next_number;
-            let code = loop {
-                let code = format!("domanda-{number}");
-                number += 1;
-                let taken: Option<i64> = sqlx::query_scalar(
+        token_write!(
+            self,
+            call_id,
+            idempotency,
+            now,
+            respond,
+            |tx, row, token_hash| {
+                let checked = stored_call(&row.id, &row.definition)?;
+                let partita_iva = PartitaIva::parse(&request.applicant.partita_iva).ok();
+                if let Some(partita_iva) = &partita_iva {
+                    let existing: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                        "SELECT MIN(id) FROM grant_applications WHERE call_id = $1 \
+                     AND partita_iva = $2 AND stage NOT IN {NOT_LIVE}"
+                    )))
+                    .bind(call_id)
+                    .bind(partita_iva.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if let Some(existing) = existing {
+                        return Err(GrantError::AlreadyApplied {
+                            call: call_id.to_owned(),
+                            existing,
+                        }
+                        .into());
+                    }
+                }
+                let (code, number) = free_code!(
+                    tx,
                     "SELECT id FROM grant_applications WHERE call_id = $1 AND code = $2",
+                    call_id,
+                    "domanda-",
+                    row.next_number
+                );
+                sqlx::query("UPDATE grant_calls SET next_number = $2 WHERE id = $1")
+                    .bind(call_id)
+                    .bind(number)
+                    .execute(&mut *tx)
+                    .await?;
+                let submitted = step(&code, Stage::Draft, Event::Submit)?;
+                let (stage, reasons) = match checked
+                    .call
+                    .check_applicant(&request.applicant, rome_date(now))
+                {
+                    Admission::Eligible => (step(&code, submitted, Event::Admit)?, Vec::new()),
+                    Admission::Ineligible(shortfalls) => (
+                        step(&code, submitted, Event::Refuse)?,
+                        shortfalls
+                            .iter()
+                            .map(|s| GrantReason {
+                                it: s.it(),
+                                en: s.en(),
+                            })
+                            .collect(),
+                    ),
+                };
+                let applicant = serde_json::to_string(&request.applicant)
+                    .map_err(|e| corrupt("grant_applications", e))?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO grant_applications (call_id, code, applicant, requested_cents, \
+                 priorities, project_kinds, stage, submitted_at, shortfalls, token_hash, \
+                 partita_iva, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $8, $8) RETURNING id",
                 )
                 .bind(call_id)
                 .bind(&code)
-                .fetch_optional(&mut *tx)
+                .bind(&applicant)
+                .bind(to_i64(request.requested_cents))
+                .bind(names_json(&request.priorities))
+                .bind(names_json(&request.project_kinds))
+                .bind(stage_name(stage))
+                .bind(now)
+                .bind(serde_json::to_string(&reasons).unwrap_or_else(|_| "[]".to_owned()))
+                .bind(&token_hash)
+                .bind(partita_iva.as_ref().map(PartitaIva::as_str))
+                .fetch_one(&mut *tx)
                 .await?;
-                if taken.is_none() {
-                    break code;
-                }
-            };
-            sqlx::query("UPDATE grant_calls SET next_number = $2 WHERE id = $1")
-                .bind(call_id)
-                .bind(number)
-                .execute(&mut *tx)
-                .await?;
-            let submitted = step(&code, Stage::Draft, Event::Submit)?;
-            let (stage, reasons) = match checked
-                .call
-                .check_applicant(&request.applicant, rome_date(now))
-            {
-                Admission::Eligible => (step(&code, submitted, Event::Admit)?, Vec::new()),
-                Admission::Ineligible(shortfalls) => (
-                    step(&code, submitted, Event::Refuse)?,
-                    shortfalls
-                        .iter()
-                        .map(|s| GrantReason {
-                            it: s.it(),
-                            en: s.en(),
-                        })
-                        .collect(),
-                ),
-            };
-            let applicant = serde_json::to_string(&request.applicant)
-                .map_err(|e| corrupt("grant_applications", e))?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO grant_applications (call_id, code, applicant, requested_cents, \
-                 priorities, project_kinds, stage, submitted_at, shortfalls, token_hash, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $8, $8) \
-                 RETURNING id",
-            )
-            .bind(call_id)
-            .bind(&code)
-            .bind(&applicant)
-            .bind(to_i64(request.requested_cents))
-            .bind(names_json(&request.priorities))
-            .bind(names_json(&request.project_kinds))
-            .bind(stage_name(stage))
-            .bind(now)
-            .bind(serde_json::to_string(&reasons).unwrap_or_else(|_| "[]".to_owned()))
-            .bind(&token_hash)
-            .fetch_one(&mut *tx)
-            .await?;
-            audit!(
-                tx,
-                now,
-                "public",
-                "grant_application.submit",
-                "grant_application",
-                &id.to_string(),
-                None::<String>,
-                Some(stage_json(stage_name(stage)))
-            )?;
-            let app: AppRow =
-                sqlx::query_as(sqlx::AssertSqlSafe(format!("{APP_SELECT} WHERE a.id = $1")))
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let view = view_of(checked.call.reporting(), &app, &[])?;
-            remember!(tx, idempotency, respond(&view, &token), now);
-            Ok(GrantWrite::Done((view, token.clone())))
-        })
+                audit!(
+                    tx,
+                    now,
+                    "public",
+                    "grant_application.submit",
+                    "grant_application",
+                    &id.to_string(),
+                    None::<String>,
+                    Some(stage_json(stage_name(stage)))
+                )?;
+                let app = fetch_app!(tx, id);
+                view_of(checked.call.reporting(), &app, &[])?
+            }
+        )
     }
 
     /// An application, if there is one.
@@ -1503,102 +1692,93 @@ impl Store {
         now: DateTime<Utc>,
         respond: impl FnOnce(&EvaluatorView, &str) -> Replay,
     ) -> Result<GrantWrite<(EvaluatorView, String)>> {
-        let token = new_token();
-        let token_hash = hash_token(&token);
-        call_tx!(self, |tx, lock| {
-            let row = lock_call!(tx, lock, call_id);
-            if let Some(replay) = replay_of!(tx, idempotency, now) {
-                return Ok(GrantWrite::Replayed(replay));
-            }
-            if row.ranked_at.is_some() {
-                return Err(GrantError::CallRanked(call_id.to_owned()).into());
-            }
-            let data = load_call_data!(tx, call_id);
-            let mut targets = Vec::new();
-            for (list, name, role) in [
-                (&request.applications, "applications", "assigned"),
-                (&request.conflicts, "conflicts", "conflict"),
-            ] {
-                for (i, id) in list.iter().enumerate() {
-                    let pointer = format!("/{name}/{i}");
-                    let Some(app) = data.app(*id) else {
-                        return Err(invalid(
-                            &pointer,
-                            format!("call {call_id} has no application {id}"),
-                        )
-                        .into());
-                    };
-                    if targets.iter().any(|(a, _): &(&AppRow, &str)| a.id == *id) {
-                        return Err(
-                            invalid(&pointer, format!("application {id} is listed twice")).into(),
-                        );
+        token_write!(
+            self,
+            call_id,
+            idempotency,
+            now,
+            respond,
+            |tx, _row, token_hash| {
+                let data = load_call_data!(tx, call_id);
+                let mut targets = Vec::new();
+                for (list, name, role) in [
+                    (&request.applications, "applications", "assigned"),
+                    (&request.conflicts, "conflicts", "conflict"),
+                ] {
+                    for (i, id) in list.iter().enumerate() {
+                        let pointer = format!("/{name}/{i}");
+                        let Some(app) = data.app(*id) else {
+                            return Err(invalid(
+                                &pointer,
+                                format!("call {call_id} has no application {id}"),
+                            )
+                            .into());
+                        };
+                        if targets.iter().any(|(a, _): &(&AppRow, &str)| a.id == *id) {
+                            return Err(invalid(
+                                &pointer,
+                                format!("application {id} is listed twice"),
+                            )
+                            .into());
+                        }
+                        targets.push((app, role));
                     }
-                    targets.push((app, role));
                 }
-            }
-            let count: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM grant_evaluators WHERE call_id = $1")
-                    .bind(call_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let mut number = count + 1;
-            let code = loop {
-                let code = format!("ev{number}");
-                number += 1;
-                let taken: Option<i64> = sqlx::query_scalar(
+                let count: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM grant_evaluators WHERE call_id = $1")
+                        .bind(call_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let (code, _) = free_code!(
+                    tx,
                     "SELECT id FROM grant_evaluators WHERE call_id = $1 AND code = $2",
+                    call_id,
+                    "ev",
+                    count + 1
+                );
+                let evaluator: EvaluatorView = sqlx::query_as(
+                    "INSERT INTO grant_evaluators (call_id, code, label, token_hash, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id, call_id, code, label",
                 )
                 .bind(call_id)
                 .bind(&code)
-                .fetch_optional(&mut *tx)
+                .bind(&request.label)
+                .bind(&token_hash)
+                .bind(now)
+                .fetch_one(&mut *tx)
                 .await?;
-                if taken.is_none() {
-                    break code;
-                }
-            };
-            let evaluator: EvaluatorView = sqlx::query_as(
-                "INSERT INTO grant_evaluators (call_id, code, label, token_hash, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id, call_id, code, label",
-            )
-            .bind(call_id)
-            .bind(&code)
-            .bind(&request.label)
-            .bind(&token_hash)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            audit!(
-                tx,
-                now,
-                actor,
-                "grant_evaluator.create",
-                "grant_evaluator",
-                &evaluator.id.to_string(),
-                None::<String>,
-                Some(format!("{{\"call\":\"{call_id}\",\"code\":\"{code}\"}}"))
-            )?;
-            for (app, role) in targets {
-                let stage = app.stage()?;
-                if role == "assigned" {
-                    // Scoring is only open before the evaluation completes.
-                    let to = match stage {
-                        Stage::UnderEvaluation => stage,
-                        other => step(&app.code, other, Event::StartEvaluation)?,
-                    };
-                    if to != stage {
-                        move_to!(
-                            tx,
-                            now,
-                            actor,
-                            app,
-                            to,
-                            None::<i64>,
-                            0_i64,
-                            "grant_application.start_evaluation"
-                        );
+                audit!(
+                    tx,
+                    now,
+                    actor,
+                    "grant_evaluator.create",
+                    "grant_evaluator",
+                    &evaluator.id.to_string(),
+                    None::<String>,
+                    Some(format!("{{\"call\":\"{call_id}\",\"code\":\"{code}\"}}"))
+                )?;
+                for (app, role) in targets {
+                    let stage = app.stage()?;
+                    if role == "assigned" {
+                        // Scoring is only open before the evaluation completes.
+                        let to = match stage {
+                            Stage::UnderEvaluation => stage,
+                            other => step(&app.code, other, Event::StartEvaluation)?,
+                        };
+                        if to != stage {
+                            move_to!(
+                                tx,
+                                now,
+                                actor,
+                                app,
+                                to,
+                                None::<i64>,
+                                0_i64,
+                                "grant_application.start_evaluation"
+                            );
+                        }
                     }
-                }
-                sqlx::query(
+                    sqlx::query(
                     "INSERT INTO grant_assignments (evaluator_id, application_id, role) VALUES ($1, $2, $3)",
                 )
                 .bind(evaluator.id)
@@ -1606,24 +1786,24 @@ impl Store {
                 .bind(role)
                 .execute(&mut *tx)
                 .await?;
-                audit!(
-                    tx,
-                    now,
-                    actor,
-                    if role == "assigned" {
-                        "grant_evaluator.assign"
-                    } else {
-                        "grant_evaluator.conflict"
-                    },
-                    "grant_application",
-                    &app.id.to_string(),
-                    None::<String>,
-                    Some(format!("{{\"evaluator\":\"{code}\",\"role\":\"{role}\"}}"))
-                )?;
+                    audit!(
+                        tx,
+                        now,
+                        actor,
+                        if role == "assigned" {
+                            "grant_evaluator.assign"
+                        } else {
+                            "grant_evaluator.conflict"
+                        },
+                        "grant_application",
+                        &app.id.to_string(),
+                        None::<String>,
+                        Some(format!("{{\"evaluator\":\"{code}\",\"role\":\"{role}\"}}"))
+                    )?;
+                }
+                evaluator
             }
-            remember!(tx, idempotency, respond(&evaluator, &token), now);
-            Ok(GrantWrite::Done((evaluator, token.clone())))
-        })
+        )
     }
 
     /// The evaluator a token belongs to, if any (looked up by hash).
@@ -1678,12 +1858,9 @@ impl Store {
     ) -> Result<GrantApplicationView> {
         let call_id = call_of_application!(self, application_id);
         call_tx!(self, |tx, lock| {
-            let row = lock_call!(tx, lock, &call_id);
-            let checked = stored_call(&row.id, &row.definition)?;
-            let data = load_call_data!(tx, &call_id);
-            let Some(app) = data.app(application_id) else {
-                return Err(GrantError::UnknownApplication(application_id.to_string()).into());
-            };
+            let locked = lock_and_load!(tx, lock, &call_id);
+            let (call, data) = (&locked.call, &locked.data);
+            let app = data.application(application_id)?;
             let refused = |conflict: bool| -> Error {
                 let (evaluator, application) = (evaluator.code.clone(), app.code.clone());
                 if conflict {
@@ -1721,7 +1898,7 @@ impl Store {
             }
             let code =
                 ApplicationId::parse(&app.code).map_err(|e| corrupt("grant_applications", e))?;
-            let mut evaluation = Evaluation::new(&checked.call, code);
+            let mut evaluation = Evaluation::new(call, code);
             for conflicted in data.conflicts(app.id) {
                 evaluation.declare_conflict(
                     EvaluatorId::parse(conflicted).map_err(|e| corrupt("grant_evaluators", e))?,
@@ -1733,10 +1910,7 @@ impl Store {
                 .iter()
                 .filter(|s| s.application_id == app.id && s.evaluator != evaluator.code)
             {
-                let points = u64::try_from(s.points_micros)
-                    .ok()
-                    .and_then(|m| Points::from_micros(m).ok())
-                    .ok_or_else(|| corrupt("grant_scores", "points out of range"))?;
+                let points = stored_points(s.points_micros)?;
                 let criterion = Tag::parse(&s.criterion).map_err(|e| corrupt("grant_scores", e))?;
                 others.entry(s.evaluator.as_str()).or_default().insert(
                     criterion,
@@ -1809,20 +1983,10 @@ impl Store {
                     .assess()
                     .map_err(|e| corrupt("grant_scores", e))?;
                 stage = step(&app.code, stage, Event::CompleteEvaluation)?;
-                move_to!(
-                    tx,
-                    now,
-                    &actor,
-                    app,
-                    stage,
-                    None::<i64>,
-                    0_i64,
-                    "grant_application.evaluated"
-                );
+                let action = "grant_application.evaluated";
+                move_to!(tx, now, &actor, app, stage, None::<i64>, 0_i64, action);
             }
-            let mut after = app.clone();
-            after.stage = stage_name(stage).to_owned();
-            view_of(checked.call.reporting(), &after, &data.reports)
+            view_of(call.reporting(), &app.at(stage), &data.reports)
         })
     }
 
@@ -1832,43 +1996,35 @@ impl Store {
     /// call's lock so the ranking and the stored stages are read together.
     pub async fn grant_ranking(&self, call_id: &str) -> Result<GrantRanking> {
         call_tx!(self, |tx, lock| {
-            let row = lock_call!(tx, lock, call_id);
-            let checked = stored_call(&row.id, &row.definition)?;
-            let seed = seed_of(&row)?;
-            let data = load_call_data!(tx, call_id);
-            if row.ranked_at.is_some() {
-                let ranking = replayed(&checked.call, seed, &data)?;
-                return Ok(ranking_view(&ranking, &data, true));
+            let locked = lock_and_load!(tx, lock, call_id);
+            let (call, seed, data) = (&locked.call, locked.seed, &locked.data);
+            if locked.row.ranked_at.is_some() {
+                return Ok(ranking_view(&replayed(call, seed, data)?, data, true));
             }
-            let evaluated: Vec<&AppRow> = data
-                .apps
-                .iter()
-                .filter(|a| a.stage == stage_name(Stage::Evaluated))
-                .collect();
-            let candidates = candidates(&checked.call, &data, &evaluated)?;
-            let ranking = rank(&candidates, checked.call.budget(), seed).map_err(rank_error)?;
-            Ok(ranking_view(&ranking, &data, false))
+            let ranking = ranked(call, seed, data, &evaluated(data))?;
+            Ok(ranking_view(&ranking, data, false))
         })
     }
 
     /// Ranks a call and awards its budget, once: every evaluated application is ranked
     /// (or found below threshold), then funded, put on the reserve list or declined, as the
-    /// core's budget walk says. Refused while applications wait for their evaluation. Asking
-    /// again returns the awarded ranking unchanged.
+    /// core's budget walk says. Refused while applications wait for their evaluation. A call
+    /// without a recorded lottery seed can be given one now (`seed`), which is recorded with it
+    /// and in the audit log; a seed other than the recorded one is refused. Asking again
+    /// returns the awarded ranking unchanged.
     pub async fn rank_grant_call(
         &self,
         call_id: &str,
+        given: Option<&RankingSeed>,
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<GrantRanking> {
         call_tx!(self, |tx, lock| {
-            let row = lock_call!(tx, lock, call_id);
-            let checked = stored_call(&row.id, &row.definition)?;
-            let seed = seed_of(&row)?;
-            let data = load_call_data!(tx, call_id);
+            let locked = lock_and_load!(tx, lock, call_id);
+            let (row, call, data) = (&locked.row, &locked.call, &locked.data);
             if row.ranked_at.is_some() {
-                let ranking = replayed(&checked.call, seed, &data)?;
-                return Ok(ranking_view(&ranking, &data, true));
+                let (seed, _) = ranking_seed(row, locked.seed, given, &covered(data))?;
+                return Ok(ranking_view(&replayed(call, seed, data)?, data, true));
             }
             let mut pending = Vec::new();
             for app in &data.apps {
@@ -1882,13 +2038,9 @@ impl Store {
             if !pending.is_empty() {
                 return Err(GrantError::EvaluationPending(pending).into());
             }
-            let evaluated: Vec<&AppRow> = data
-                .apps
-                .iter()
-                .filter(|a| a.stage == stage_name(Stage::Evaluated))
-                .collect();
-            let candidates = candidates(&checked.call, &data, &evaluated)?;
-            let ranking = rank(&candidates, checked.call.budget(), seed).map_err(rank_error)?;
+            let evaluated = evaluated(data);
+            let (seed, given_now) = ranking_seed(row, locked.seed, given, &evaluated)?;
+            let ranking = ranked(call, seed, data, &evaluated)?;
             for entry in ranking.entries() {
                 let app = evaluated[entry.index];
                 let ranked = step(&app.code, Stage::Evaluated, Event::Rank)?;
@@ -1903,20 +2055,27 @@ impl Store {
                 let rank = entry.rank.map(i64::from);
                 move_to!(tx, now, actor, app, to, rank, 1_i64, action);
                 if to == Stage::Funded {
-                    sqlx::query(INSERT_AWARD)
-                        .bind(app.id)
-                        .bind(to_i64(entry.awarded.get()))
-                        .bind(now)
-                        .bind("ranking")
-                        .execute(&mut *tx)
-                        .await?;
+                    award!(tx, app.id, to_i64(entry.awarded.get()), now, "ranking");
                 }
             }
-            sqlx::query("UPDATE grant_calls SET ranked_at = $2 WHERE id = $1")
+            let recorded = seed.map(|s| s.to_string());
+            sqlx::query("UPDATE grant_calls SET ranked_at = $2, lottery_seed = $3 WHERE id = $1")
                 .bind(call_id)
                 .bind(now)
+                .bind(&recorded)
                 .execute(&mut *tx)
                 .await?;
+            let public_value = match given {
+                Some(RankingSeed::PublicValue(value)) if given_now => Some(value.as_str()),
+                _ => None,
+            };
+            let after = serde_json::json!({
+                "awarded_cents": ranking.awarded().get(),
+                "remaining_cents": ranking.remaining().get(),
+                "seed": recorded,
+                "seed_given": given_now,
+                "public_value": public_value,
+            });
             audit!(
                 tx,
                 now,
@@ -1925,14 +2084,9 @@ impl Store {
                 "grant_call",
                 call_id,
                 None::<String>,
-                Some(format!(
-                    "{{\"awarded_cents\":{},\"remaining_cents\":{},\"seed\":{}}}",
-                    ranking.awarded().get(),
-                    ranking.remaining().get(),
-                    seed.map_or("null".to_owned(), |s| format!("\"{s}\""))
-                ))
+                Some(after.to_string())
             )?;
-            let mut view = ranking_view(&ranking, &data, true);
+            let mut view = ranking_view(&ranking, data, true);
             view.application_ids = ranking
                 .entries()
                 .iter()
@@ -1945,194 +2099,175 @@ impl Store {
     /// Withdraws an application at any stage before closing. When it was in the awarded
     /// ranking, its money goes back to the budget and the reserve list is walked again in rank
     /// order (the core's [`Ranking::withdraw`]): each application whose request fits is funded,
-    /// in the same transaction.
+    /// in the same transaction. With `idempotency`, a repeated key with the same request
+    /// replays `respond`'s answer.
     pub async fn withdraw_grant_application(
         &self,
         application_id: i64,
         actor: &str,
+        idempotency: Option<&Idempotency>,
         now: DateTime<Utc>,
-    ) -> Result<GrantWithdrawal> {
-        let call_id = call_of_application!(self, application_id);
-        call_tx!(self, |tx, lock| {
-            let row = lock_call!(tx, lock, &call_id);
-            let checked = stored_call(&row.id, &row.definition)?;
-            let seed = seed_of(&row)?;
-            let data = load_call_data!(tx, &call_id);
-            let Some(app) = data.app(application_id) else {
-                return Err(GrantError::UnknownApplication(application_id.to_string()).into());
-            };
-            let to = step(&app.code, app.stage()?, Event::Withdraw)?;
-            let mut promoted_ids = Vec::new();
-            if row.ranked_at.is_some() && app.in_ranking == 1 {
-                let mut ranking = replayed(&checked.call, seed, &data)?;
-                for entry in ranking.entries() {
-                    let stored = data.apps.iter().find(|a| a.code == entry.id);
-                    if !stored.is_some_and(|a| a.stage().is_ok_and(|s| agrees(s, entry.status))) {
-                        return Err(corrupt(
-                            "grant_applications",
-                            format!(
-                                "{} is stored as {} but the ranking says {}",
-                                entry.id,
-                                stored.map_or("missing", |a| a.stage.as_str()),
-                                entry.status.as_str()
-                            ),
-                        ));
+        respond: impl FnOnce(&GrantWithdrawal) -> Replay,
+    ) -> Result<GrantWrite<GrantWithdrawal>> {
+        application_write!(
+            self,
+            application_id,
+            idempotency,
+            now,
+            respond,
+            |tx, locked, app| {
+                let (call, data) = (&locked.call, &locked.data);
+                let to = step(&app.code, app.stage()?, Event::Withdraw)?;
+                let mut promoted_ids = Vec::new();
+                if locked.row.ranked_at.is_some() && app.in_ranking == 1 {
+                    let mut ranking = replayed(call, locked.seed, data)?;
+                    for entry in ranking.entries() {
+                        let stored = data.by_code(entry.id)?;
+                        if !stored.stage().is_ok_and(|s| agrees(s, entry.status)) {
+                            return Err(corrupt(
+                                "grant_applications",
+                                format!(
+                                    "{} is stored as {} but the ranking says {}",
+                                    entry.id,
+                                    stored.stage,
+                                    entry.status.as_str()
+                                ),
+                            ));
+                        }
                     }
-                }
-                let promoted = ranking
-                    .withdraw(&app.code)
-                    .map_err(|e| corrupt("grant_applications", e))?;
-                for code in promoted {
-                    let Some(lucky) = data.apps.iter().find(|a| a.code == code) else {
-                        return Err(corrupt(
-                            "grant_applications",
-                            format!("{code} is not stored"),
-                        ));
-                    };
-                    let funded = step(&lucky.code, lucky.stage()?, Event::Fund)?;
-                    move_to!(
-                        tx,
-                        now,
-                        actor,
-                        lucky,
-                        funded,
-                        lucky.rank,
-                        1_i64,
-                        "grant_application.promote"
-                    );
-                    sqlx::query("DELETE FROM grant_awards WHERE application_id = $1")
-                        .bind(lucky.id)
+                    let promoted = ranking
+                        .withdraw(&app.code)
+                        .map_err(|e| corrupt("grant_applications", e))?;
+                    for code in promoted {
+                        let lucky = data.by_code(code)?;
+                        let funded = step(&lucky.code, lucky.stage()?, Event::Fund)?;
+                        let action = "grant_application.promote";
+                        move_to!(tx, now, actor, lucky, funded, lucky.rank, 1_i64, action);
+                        sqlx::query("DELETE FROM grant_awards WHERE application_id = $1")
+                            .bind(lucky.id)
+                            .execute(&mut *tx)
+                            .await?;
+                        award!(tx, lucky.id, lucky.requested_cents, now, "promotion");
+                        promoted_ids.push(lucky.id);
+                    }
+                    let seq: Option<i64> = sqlx::query_scalar(
+                        "SELECT MAX(withdrawal_seq) FROM grant_applications WHERE call_id = $1",
+                    )
+                    .bind(&locked.row.id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query("UPDATE grant_applications SET withdrawal_seq = $2 WHERE id = $1")
+                        .bind(app.id)
+                        .bind(seq.unwrap_or(0) + 1)
                         .execute(&mut *tx)
                         .await?;
-                    sqlx::query(INSERT_AWARD)
-                        .bind(lucky.id)
-                        .bind(lucky.requested_cents)
-                        .bind(now)
-                        .bind("promotion")
-                        .execute(&mut *tx)
-                        .await?;
-                    promoted_ids.push(lucky.id);
                 }
-                let seq: Option<i64> = sqlx::query_scalar(
-                    "SELECT MAX(withdrawal_seq) FROM grant_applications WHERE call_id = $1",
-                )
-                .bind(&call_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE grant_applications SET withdrawal_seq = $2 WHERE id = $1")
+                let action = "grant_application.withdraw";
+                move_to!(tx, now, actor, app, to, app.rank, app.in_ranking, action);
+                sqlx::query("UPDATE grant_awards SET withdrawn_at = $2 WHERE application_id = $1")
                     .bind(app.id)
-                    .bind(seq.unwrap_or(0) + 1)
+                    .bind(now)
                     .execute(&mut *tx)
                     .await?;
+                let mut views = Vec::new();
+                for id in std::iter::once(app.id).chain(promoted_ids) {
+                    let fresh = fetch_app!(tx, id);
+                    views.push(view_of(call.reporting(), &fresh, &data.reports)?);
+                }
+                let mut views = views.into_iter();
+                let application = views
+                    .next()
+                    .ok_or_else(|| corrupt("grant_applications", "vanished"))?;
+                GrantWithdrawal {
+                    application,
+                    promoted: views.collect(),
+                }
             }
-            move_to!(
-                tx,
-                now,
-                actor,
-                app,
-                to,
-                app.rank,
-                app.in_ranking,
-                "grant_application.withdraw"
-            );
-            sqlx::query("UPDATE grant_awards SET withdrawn_at = $2 WHERE application_id = $1")
-                .bind(app.id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            let mut views = Vec::new();
-            for id in std::iter::once(app.id).chain(promoted_ids) {
-                let fresh: AppRow =
-                    sqlx::query_as(sqlx::AssertSqlSafe(format!("{APP_SELECT} WHERE a.id = $1")))
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                views.push(view_of(checked.call.reporting(), &fresh, &data.reports)?);
-            }
-            let mut views = views.into_iter();
-            let application = views
-                .next()
-                .ok_or_else(|| corrupt("grant_applications", "vanished"))?;
-            Ok(GrantWithdrawal {
-                application,
-                promoted: views.collect(),
-            })
-        })
+        )
     }
 
     /// Records report `number` of a funded project, received on `received_on` (a Europe/Rome
     /// date): the first report opens monitoring (funded → reports due), the final one moves it
-    /// to final report received. The number must be one of the project's schedule.
+    /// to final report received, after which no report is taken. The number must be one of the
+    /// project's schedule. With `idempotency`, a repeated key with the same request replays
+    /// `respond`'s answer.
     pub async fn record_grant_report(
         &self,
         application_id: i64,
-        number: u32,
-        received_on: NaiveDate,
+        report: NewGrantReport,
         actor: &str,
+        idempotency: Option<&Idempotency>,
         now: DateTime<Utc>,
-    ) -> Result<GrantApplicationView> {
-        let call_id = call_of_application!(self, application_id);
-        call_tx!(self, |tx, lock| {
-            let row = lock_call!(tx, lock, &call_id);
-            let checked = stored_call(&row.id, &row.definition)?;
-            let data = load_call_data!(tx, &call_id);
-            let Some(app) = data.app(application_id) else {
-                return Err(GrantError::UnknownApplication(application_id.to_string()).into());
-            };
-            let mut stage = app.stage()?;
-            if stage == Stage::Funded {
-                stage = step(&app.code, stage, Event::OpenReporting)?;
-                move_to!(
-                    tx,
-                    now,
-                    actor,
-                    app,
-                    stage,
-                    app.rank,
-                    app.in_ranking,
-                    "grant_application.open_reporting"
-                );
-            } else if !matches!(stage, Stage::ReportsDue | Stage::FinalReportReceived) {
-                return Err(GrantError::Transition {
-                    application: app.code.clone(),
-                    from: stage,
-                    event: Event::OpenReporting,
+        respond: impl FnOnce(&GrantApplicationView) -> Replay,
+    ) -> Result<GrantWrite<GrantApplicationView>> {
+        let NewGrantReport {
+            number,
+            received_on,
+        } = report;
+        application_write!(
+            self,
+            application_id,
+            idempotency,
+            now,
+            respond,
+            |tx, locked, app| {
+                let (call, data) = (&locked.call, &locked.data);
+                let mut stage = app.stage()?;
+                match stage {
+                    Stage::Funded => {
+                        stage = step(&app.code, stage, Event::OpenReporting)?;
+                        let action = "grant_application.open_reporting";
+                        move_to!(tx, now, actor, app, stage, app.rank, app.in_ranking, action);
+                    }
+                    Stage::ReportsDue => {}
+                    Stage::FinalReportReceived | Stage::Closed if app.awarded_at.is_some() => {
+                        return Err(GrantError::ReportAfterFinal {
+                            application: app.code.clone(),
+                            number,
+                        }
+                        .into());
+                    }
+                    from => {
+                        return Err(GrantError::Transition {
+                            application: app.code.clone(),
+                            from,
+                            event: Event::OpenReporting,
+                        }
+                        .into());
+                    }
                 }
-                .into());
-            }
-            let awarded_at = app.awarded_at.ok_or_else(|| {
-                corrupt(
-                    "grant_awards",
-                    format!("{} is funded without an award", app.code),
-                )
-            })?;
-            let schedule = checked
-                .call
-                .reporting()
-                .schedule(awarded_at)
-                .map_err(|e| corrupt("grant_awards", e))?;
-            let Some(due) = schedule.iter().find(|r| r.number == number) else {
-                return Err(invalid(
-                    "/number",
-                    format!(
-                        "the project owes reports 1 to {}, not {number}",
-                        schedule.len()
-                    ),
-                )
-                .into());
-            };
-            if data
-                .reports
-                .iter()
-                .any(|r| r.application_id == app.id && r.number == i64::from(number))
-            {
-                return Err(GrantError::ReportExists {
-                    application: app.code.clone(),
-                    number,
+                let awarded_at = app.awarded_at.ok_or_else(|| {
+                    corrupt(
+                        "grant_awards",
+                        format!("{} is funded without an award", app.code),
+                    )
+                })?;
+                let schedule = call
+                    .reporting()
+                    .schedule(awarded_at)
+                    .map_err(|e| corrupt("grant_awards", e))?;
+                let Some(due) = schedule.iter().find(|r| r.number == number) else {
+                    return Err(invalid(
+                        "/number",
+                        format!(
+                            "the project owes reports 1 to {}, not {number}",
+                            schedule.len()
+                        ),
+                    )
+                    .into());
+                };
+                if data
+                    .reports
+                    .iter()
+                    .any(|r| r.application_id == app.id && r.number == i64::from(number))
+                {
+                    return Err(GrantError::ReportExists {
+                        application: app.code.clone(),
+                        number,
+                    }
+                    .into());
                 }
-                .into());
-            }
-            sqlx::query(
+                sqlx::query(
                 "INSERT INTO grant_reports (application_id, number, kind, received_on, recorded_at) \
                  VALUES ($1, $2, $3, $4, $5)",
             )
@@ -2146,47 +2281,79 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            audit!(
-                tx,
-                now,
-                actor,
-                "grant_application.report",
-                "grant_application",
-                &app.id.to_string(),
-                None::<String>,
-                Some(format!(
-                    "{{\"report\":{number},\"received_on\":\"{received_on}\"}}"
-                ))
-            )?;
-            if due.kind == ReportKind::Final {
-                let before = AppRow {
-                    stage: stage_name(stage).to_owned(),
-                    ..app.clone()
-                };
-                stage = step(&app.code, stage, Event::ReceiveFinalReport)?;
+                audit!(
+                    tx,
+                    now,
+                    actor,
+                    "grant_application.report",
+                    "grant_application",
+                    &app.id.to_string(),
+                    None::<String>,
+                    Some(format!(
+                        "{{\"report\":{number},\"received_on\":\"{received_on}\"}}"
+                    ))
+                )?;
+                if due.kind == ReportKind::Final {
+                    let before = app.at(stage);
+                    stage = step(&app.code, stage, Event::ReceiveFinalReport)?;
+                    let action = "grant_application.final_report";
+                    move_to!(
+                        tx,
+                        now,
+                        actor,
+                        &before,
+                        stage,
+                        app.rank,
+                        app.in_ranking,
+                        action
+                    );
+                }
+                let mut reports = data.reports.clone();
+                reports.push(ReportRow {
+                    application_id: app.id,
+                    number: i64::from(number),
+                    received_on,
+                });
+                view_of(call.reporting(), &app.at(stage), &reports)?
+            }
+        )
+    }
+
+    /// Closes an application's file ("chiusura"): one that was refused, not funded, or whose
+    /// final report came in (the core's lifecycle refuses any other). Nothing happens to a
+    /// closed application any more: no report, no withdrawal. With `idempotency`, a repeated key
+    /// with the same request replays `respond`'s answer.
+    pub async fn close_grant_application(
+        &self,
+        application_id: i64,
+        actor: &str,
+        idempotency: Option<&Idempotency>,
+        now: DateTime<Utc>,
+        respond: impl FnOnce(&GrantApplicationView) -> Replay,
+    ) -> Result<GrantWrite<GrantApplicationView>> {
+        application_write!(
+            self,
+            application_id,
+            idempotency,
+            now,
+            respond,
+            |tx, locked, app| {
+                let (call, data) = (&locked.call, &locked.data);
+                let closed = step(&app.code, app.stage()?, Event::Close)?;
+                let action = "grant_application.close";
                 move_to!(
                     tx,
                     now,
                     actor,
-                    &before,
-                    stage,
+                    app,
+                    closed,
                     app.rank,
                     app.in_ranking,
-                    "grant_application.final_report"
+                    action
                 );
+                view_of(call.reporting(), &app.at(closed), &data.reports)?
             }
-            let mut reports = data.reports.clone();
-            reports.push(ReportRow {
-                application_id: app.id,
-                number: i64::from(number),
-                received_on,
-            });
-            let after = AppRow {
-                stage: stage_name(stage).to_owned(),
-                ..app.clone()
-            };
-            view_of(checked.call.reporting(), &after, &reports)
-        })
+        )
     }
 
     /// Every report of the call's funded projects that is late on `on` (a Europe/Rome date),
@@ -2197,9 +2364,8 @@ impl Store {
         on: NaiveDate,
     ) -> Result<Vec<OverdueReport>> {
         call_tx!(self, |tx, lock| {
-            let row = lock_call!(tx, lock, call_id);
-            let checked = stored_call(&row.id, &row.definition)?;
-            let data = load_call_data!(tx, call_id);
+            let locked = lock_and_load!(tx, lock, call_id);
+            let data = &locked.data;
             let mut projects = Vec::new();
             for app in &data.apps {
                 let monitored = matches!(
@@ -2220,7 +2386,7 @@ impl Store {
                         .collect(),
                 });
             }
-            let late = overdue(&projects, checked.call.reporting(), on)
+            let late = overdue(&projects, locked.call.reporting(), on)
                 .map_err(|e| corrupt("grant_awards", e))?;
             Ok(late
                 .iter()

@@ -41,7 +41,7 @@ pub use catalog::{NewSession, Policy, SessionFilter, SessionView};
 pub use grants::{
     Assignment, CriterionView, EvaluatorView, GrantApplicationView, GrantCallView, GrantError,
     GrantRanking, GrantReason, GrantWithdrawal, GrantWrite, NewEvaluator, NewGrantApplication,
-    OverdueReport, ReportView, stage_name,
+    NewGrantReport, OverdueReport, RankingSeed, ReportView, stage_name,
 };
 pub use imports::{ImportError, ImportedRegistration};
 pub use open::{OpenOptions, Seed, SqliteSync};
@@ -210,13 +210,23 @@ macro_rules! read {
 }
 
 /// Runs `$body` inside one write transaction (`$tx`), with `$lock` the SQL that locks a
-/// session row on this backend; commits when the body returns `Ok`, rolls back otherwise.
+/// session row on this backend (or, with the two lock statements given first, whichever row
+/// they lock: `write_tx!(store, SQLITE_LOCK, POSTGRES_LOCK, |tx, lock| …)`); commits when the
+/// body returns `Ok`, rolls back otherwise.
 macro_rules! write_tx {
     ($store:expr, |$tx:ident, $lock:ident| $body:expr) => {
+        $crate::write_tx!(
+            $store,
+            $crate::LOCK_SESSION_SQLITE,
+            $crate::LOCK_SESSION_POSTGRES,
+            |$tx, $lock| $body
+        )
+    };
+    ($store:expr, $sqlite_lock:expr, $postgres_lock:expr, |$tx:ident, $lock:ident| $body:expr) => {
         match &$store.backend {
             $crate::Backend::Sqlite { write, .. } => {
                 let mut $tx = write.begin_with("BEGIN IMMEDIATE").await?;
-                let $lock = $crate::LOCK_SESSION_SQLITE;
+                let $lock = $sqlite_lock;
                 let result = $body;
                 if result.is_ok() {
                     $tx.commit().await?;
@@ -225,7 +235,7 @@ macro_rules! write_tx {
             }
             $crate::Backend::Postgres(pool) => {
                 let mut $tx = pool.begin().await?;
-                let $lock = $crate::LOCK_SESSION_POSTGRES;
+                let $lock = $postgres_lock;
                 let result = $body;
                 if result.is_ok() {
                     $tx.commit().await?;

@@ -157,9 +157,29 @@ impl Store {
                     audited(&view)
                 )?;
             }
+            // Stored responses replayed for idempotency keys may quote the address (a
+            // registration's body does): they go too, rather than live out their 24 hours.
+            sqlx::query("DELETE FROM idempotency_keys WHERE LOWER(body) LIKE $1 ESCAPE '\\'")
+                .bind(quoted_pattern(email))
+                .execute(&mut *tx)
+                .await?;
             Ok::<Erasure, Error>(Erasure { registrations: ids })
         })
     }
+}
+
+/// A `LIKE` pattern (escape character `\`) matching text that holds `email`, lowercased, as a
+/// JSON string: `%"anna@example.it"%`.
+fn quoted_pattern(email: &str) -> String {
+    let mut pattern = String::from("%\"");
+    for c in email.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push_str("\"%");
+    pattern
 }
 
 fn held(

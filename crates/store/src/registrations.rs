@@ -52,6 +52,70 @@ pub struct Replay {
     pub body: String,
 }
 
+/// The answer remembered for `$idem` (an `Option<&Idempotency>`) in transaction `$tx`, if it is
+/// fresh at `$now` (a stale one is forgotten); a different request under the same key fails with
+/// [`Error::IdempotencyMismatch`]. A macro, so the same SQL runs on either backend's transaction.
+macro_rules! replay_of {
+    ($tx:ident, $idem:expr, $now:expr) => {{
+        let mut found: Option<$crate::Replay> = None;
+        if let Some(idem) = $idem {
+            let stored: Option<(String, i64, String, chrono::DateTime<chrono::Utc>)> =
+                sqlx::query_as(
+                    "SELECT request_hash, status, body, created_at FROM idempotency_keys \
+                     WHERE scope = $1 AND key = $2",
+                )
+                .bind(&idem.scope)
+                .bind(&idem.key)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            let fresh_after =
+                $now - chrono::Duration::hours($crate::registrations::IDEMPOTENCY_TTL_HOURS);
+            match stored {
+                Some((hash, status, body, at)) if at > fresh_after => {
+                    if hash != idem.request_hash {
+                        return Err($crate::Error::IdempotencyMismatch(idem.key.clone()));
+                    }
+                    let status = u16::try_from(status).unwrap_or(200);
+                    found = Some($crate::Replay { status, body });
+                }
+                Some(_) => {
+                    sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2")
+                        .bind(&idem.scope)
+                        .bind(&idem.key)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+                None => {}
+            }
+        }
+        found
+    }};
+}
+
+/// Remembers for `$idem` (an `Option<&Idempotency>`) the answer `$replay`, an expression
+/// evaluated only when there is a key, in transaction `$tx`.
+macro_rules! remember {
+    ($tx:ident, $idem:expr, $replay:expr, $now:expr) => {
+        if let Some(idem) = $idem {
+            let replay: $crate::Replay = $replay;
+            sqlx::query(
+                "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&idem.scope)
+            .bind(&idem.key)
+            .bind(&idem.request_hash)
+            .bind(i64::from(replay.status))
+            .bind(&replay.body)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
+pub(crate) use {remember, replay_of};
+
 /// A registration as stored, with its waiting position when it waits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct RegistrationView {
@@ -336,7 +400,6 @@ impl Store {
     ) -> Result<RegisterOutcome> {
         let manage_token = new_token();
         let token_hash = hash_token(&manage_token);
-        let expired_before = now - Duration::hours(IDEMPOTENCY_TTL_HOURS);
         write_tx!(self, |tx, lock| {
             let locked: Option<Locked> = sqlx::query_as(lock)
                 .bind(&request.session_id)
@@ -345,49 +408,11 @@ impl Store {
             let Some(locked) = locked else {
                 return Err(Error::UnknownSession(request.session_id.clone()));
             };
-            if let Some(idem) = idempotency {
-                let stored: Option<(String, i64, String, DateTime<Utc>)> = sqlx::query_as(
-                    "SELECT request_hash, status, body, created_at FROM idempotency_keys \
-                     WHERE scope = $1 AND key = $2",
-                )
-                .bind(&idem.scope)
-                .bind(&idem.key)
-                .fetch_optional(&mut *tx)
-                .await?;
-                match stored {
-                    Some((hash, status, body, at)) if at > expired_before => {
-                        if hash != idem.request_hash {
-                            return Err(Error::IdempotencyMismatch(idem.key.clone()));
-                        }
-                        let status = u16::try_from(status).unwrap_or(200);
-                        return Ok(RegisterOutcome::Replayed(Replay { status, body }));
-                    }
-                    Some(_) => {
-                        sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2")
-                            .bind(&idem.scope)
-                            .bind(&idem.key)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    None => {}
-                }
+            if let Some(replay) = replay_of!(tx, idempotency, now) {
+                return Ok(RegisterOutcome::Replayed(replay));
             }
             let view = seat!(tx, &locked, request, &token_hash, now)?;
-            if let Some(idem) = idempotency {
-                let replay = respond(&view, &manage_token);
-                sqlx::query(
-                    "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&idem.scope)
-                .bind(&idem.key)
-                .bind(&idem.request_hash)
-                .bind(i64::from(replay.status))
-                .bind(&replay.body)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
+            remember!(tx, idempotency, respond(&view, &manage_token), now);
             Ok(RegisterOutcome::Created {
                 registration: view,
                 manage_token: manage_token.clone(),

@@ -5,6 +5,34 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+/// Defines one test per backend for each case `async fn(Store, url)` named, in the module where
+/// it is used (which must see `sqlite` and `PgDatabase`). Defined before the submodules so that
+/// they use it too.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let (store, url, _dir) = super::sqlite().await;
+                    super::$name(store.clone(), url).await;
+                    store.close().await;
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some((store, url, db)) = super::PgDatabase::create().await else { return };
+                    super::$name(store.clone(), url).await;
+                    db.drop(store).await;
+                }
+            )*
+        }
+    };
+}
+
 #[path = "contract/attendance.rs"]
 mod attendance;
 #[path = "contract/grants.rs"]
@@ -94,32 +122,6 @@ fn database_url(url: &str, name: &str) -> String {
         Some(q) => format!("{root}/{name}?{q}"),
         None => format!("{root}/{name}"),
     }
-}
-
-/// Defines one test per backend for a case `async fn(Store)`.
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let (store, url, _dir) = super::sqlite().await;
-                    super::$name(store.clone(), url).await;
-                    store.close().await;
-                }
-            )*
-        }
-        mod postgres_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some((store, url, db)) = super::PgDatabase::create().await else { return };
-                    super::$name(store.clone(), url).await;
-                    db.drop(store).await;
-                }
-            )*
-        }
-    };
 }
 
 contract!(

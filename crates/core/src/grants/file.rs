@@ -46,7 +46,7 @@ use serde::Serialize;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::evaluation::{Part, assess};
-use super::ranking::{Candidate, RankError, Status, rank};
+use super::ranking::{Candidate, RankError, Ranking, Status, rank};
 use super::score::{Points, Tally, Weight, number_micros};
 use crate::allocation::lottery::LotterySeed;
 use crate::program::Cents;
@@ -175,22 +175,29 @@ pub fn rank_call(text: &str) -> Result<CallRanking, CallFileError> {
         ),
         other => CallFileError::at("/applications", other.to_string()),
     })?;
-    Ok(CallRanking {
-        ranking: ranking
-            .entries()
-            .iter()
-            .map(|e| RankRow {
-                id: e.id.to_owned(),
-                rank: e.rank,
-                total: e.total.to_f64(),
-                status: e.status,
-                awarded_cents: e.awarded.get(),
-            })
-            .collect(),
-        awarded_cents: ranking.awarded().get(),
-        remaining_cents: ranking.remaining().get(),
-        text_it: ranking.text_it(),
-    })
+    Ok(CallRanking::from(&ranking))
+}
+
+impl From<&Ranking<'_>> for CallRanking {
+    /// A ranking in the form `skillhub grants rank` prints, wherever it was computed.
+    fn from(ranking: &Ranking<'_>) -> Self {
+        CallRanking {
+            ranking: ranking
+                .entries()
+                .iter()
+                .map(|e| RankRow {
+                    id: e.id.to_owned(),
+                    rank: e.rank,
+                    total: e.total.to_f64(),
+                    status: e.status,
+                    awarded_cents: e.awarded.get(),
+                })
+                .collect(),
+            awarded_cents: ranking.awarded().get(),
+            remaining_cents: ranking.remaining().get(),
+            text_it: ranking.text_it(),
+        }
+    }
 }
 
 fn syntax(err: &serde_json::Error) -> CallFileError {

@@ -503,6 +503,19 @@ impl GrantRankingBody {
     }
 }
 
+/// The optional body of ranking a call: the lottery seed, for a call that recorded none (one
+/// of the two members, or neither).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct RankingRequest {
+    /// A whole number or 64 hexadecimal digits.
+    #[schema(value_type = Option<Object>)]
+    pub lottery_seed: Option<serde_json::Value>,
+    /// A public random value published after the applications (e.g. a lotto draw), exactly as
+    /// published: the seed is SHA-256 of the ranked application ids (sorted, each followed by a
+    /// line break) followed by this value, so anyone can recompute the draw.
+    pub public_value: Option<String>,
+}
+
 /// A report that came in.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NewReport {

@@ -48,9 +48,12 @@ async fn setup(api: &super::Api, id: &str) -> Setup {
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(reply.header("location"), format!("/v1/grants/calls/{id}"));
     let mut submitted = Vec::new();
-    for (name, cents) in [("Il Granello", 700_000), ("Filiera Corta", 600_000)] {
+    for (name, partita_iva, cents) in [
+        ("Il Granello", "01234567897", 700_000),
+        ("Filiera Corta", "09876543217", 600_000),
+    ] {
         let reply = Call::new("POST", &format!("/v1/grants/calls/{id}/applications"))
-            .json(&application(name, "01234567897", cents))
+            .json(&application(name, partita_iva, cents))
             .send(&app)
             .await;
         assert_eq!(reply.status, 201, "{}", reply.text);
@@ -122,13 +125,20 @@ async fn grant_roles_are_enforced() {
         .send(app)
         .await;
     reply.problem(403);
-    // An evaluator with a declared conflict cannot score that application.
+    // An evaluator with a declared conflict cannot score that application, and is told why.
     let reply = Call::new("PUT", &scores(s.b))
         .token(&s.ev2)
         .json(&sheet(5, 5))
         .send(app)
         .await;
-    reply.problem(403);
+    let body = reply.problem(403);
+    assert_eq!(body["type"], "/problems/conflict-of-interest");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("l'esaminatore ha dichiarato un conflitto di interessi con questa domanda")
+            && detail.contains("declared a conflict of interest"),
+        "{detail}"
+    );
     // A sheet without a comment names the mark at fault.
     let reply = Call::new("PUT", &scores(s.a))
         .token(&s.ev1)
@@ -216,7 +226,21 @@ async fn grant_roles_are_enforced() {
             .send(app)
             .await
             .problem(403);
+        Call::new("POST", &format!("/v1/grants/applications/{}/closure", s.a))
+            .token(token)
+            .send(app)
+            .await
+            .problem(403);
     }
+    Call::new("POST", &format!("/v1/grants/applications/{}/closure", s.a))
+        .send(app)
+        .await
+        .problem(401);
+    Call::new("POST", "/v1/grants/applications/999999/closure")
+        .token(ADMIN)
+        .send(app)
+        .await
+        .problem(404);
 
     // A call that does not exist.
     get(app, "/v1/grants/calls/nessuno").await.problem(404);
@@ -524,4 +548,282 @@ async fn a_grant_call_from_submission_to_overdue_reports() {
     .send(app)
     .await
     .problem(409);
+}
+
+/// Scores A (ev1 5/4, ev2 4/4) and B (ev1 4/4) and ranks the call: A funded (700,000), B in
+/// reserve (600,000 does not fit the 300,000 left).
+async fn score_and_rank(s: &Setup, id: &str) {
+    for (token, app, impact, quality) in [
+        (&s.ev1, s.a, 5, 4),
+        (&s.ev2, s.a, 4, 4),
+        (&s.ev1, s.b, 4, 4),
+    ] {
+        let reply = Call::new("PUT", &format!("/v1/grants/applications/{app}/scores"))
+            .token(token)
+            .json(&sheet(impact, quality))
+            .send(&s.app)
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    let reply = Call::new("POST", &format!("/v1/grants/calls/{id}/ranking"))
+        .token(ADMIN)
+        .send(&s.app)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn a_grant_file_closes_after_its_final_report() {
+    let api = api().await;
+    let s = setup(&api, "bando-chiuso").await;
+    let app = &s.app;
+    score_and_rank(&s, "bando-chiuso").await;
+    let reports = format!("/v1/grants/applications/{}/reports", s.a);
+    let closure = format!("/v1/grants/applications/{}/closure", s.a);
+
+    // Funded but without its final report: not yet.
+    Call::new("POST", &closure)
+        .token(ADMIN)
+        .send(app)
+        .await
+        .problem(409);
+    // The final report, with a key: replayed as it was, another body under it refused.
+    let post = |key: &str, number: u32| {
+        Call::new("POST", &reports)
+            .token(ADMIN)
+            .header("idempotency-key", key)
+            .json(&json!({"number": number, "received_on": "2024-05-30"}))
+    };
+    let first = post("finale", 4).send(app).await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(first.json()["stage"], "final_report_received");
+    let again = post("finale", 4).send(app).await;
+    assert_eq!(
+        (again.status, again.text.as_str()),
+        (201, first.text.as_str())
+    );
+    post("finale", 2).send(app).await.problem(422);
+    // No report after the final one.
+    let detail = post("tardiva", 2).send(app).await.problem(409)["detail"].clone();
+    assert!(
+        detail.as_str().unwrap().contains("final report"),
+        "{detail}"
+    );
+
+    // Closing is the admin's, once; replayed with its key.
+    Call::new("POST", &closure)
+        .token(&s.a_token)
+        .send(app)
+        .await
+        .problem(403);
+    let close = || {
+        Call::new("POST", &closure)
+            .token(ADMIN)
+            .header("idempotency-key", "chiudi")
+    };
+    let closed = close().send(app).await;
+    assert_eq!(closed.status, 200, "{}", closed.text);
+    assert_eq!(closed.json()["stage"], "closed");
+    assert_eq!(closed.json()["stage_it"], "chiusa");
+    let again = close().send(app).await;
+    assert_eq!(
+        (again.status, again.text.as_str()),
+        (200, closed.text.as_str())
+    );
+    Call::new("POST", &closure)
+        .token(ADMIN)
+        .send(app)
+        .await
+        .problem(409);
+    // Closed is final: no withdrawal, no report.
+    Call::new(
+        "POST",
+        &format!("/v1/grants/applications/{}/withdrawal", s.a),
+    )
+    .token(&s.a_token)
+    .send(app)
+    .await
+    .problem(409);
+    post("dopo", 3).send(app).await.problem(409);
+    // B is in reserve: its file is not closed either.
+    Call::new("POST", &format!("/v1/grants/applications/{}/closure", s.b))
+        .token(ADMIN)
+        .send(app)
+        .await
+        .problem(409);
+}
+
+#[tokio::test]
+async fn withdrawals_replay_with_an_idempotency_key() {
+    let api = api().await;
+    let s = setup(&api, "bando-chiavi").await;
+    let app = &s.app;
+    score_and_rank(&s, "bando-chiavi").await;
+    let withdraw = |key: &str| {
+        Call::new(
+            "POST",
+            &format!("/v1/grants/applications/{}/withdrawal", s.a),
+        )
+        .token(&s.a_token)
+        .header("idempotency-key", key)
+    };
+    let first = withdraw("ritiro-1").send(app).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.json()["promoted"], json!([s.b]));
+    let again = withdraw("ritiro-1").send(app).await;
+    assert_eq!(
+        (again.status, again.text.as_str()),
+        (200, first.text.as_str())
+    );
+    assert_eq!(again.header("content-type"), "application/json");
+    withdraw("ritiro-2").send(app).await.problem(409);
+    withdraw("").send(app).await.problem(400);
+}
+
+#[tokio::test]
+async fn one_live_application_per_cooperative() {
+    let api = api().await;
+    let s = setup(&api, "bando-doppio").await;
+    let app = &s.app;
+    let submit = |token: Option<&'static str>| {
+        let call = Call::new("POST", "/v1/grants/calls/bando-doppio/applications")
+            .json(&application("Il Granello bis", "IT01234567897", 100_000));
+        match token {
+            Some(token) => call.token(token),
+            None => call,
+        }
+    };
+    // The public is refused without learning which application is in the way; the admin is told.
+    let public = submit(None).send(app).await.problem(409)["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(public.contains("partita IVA"), "{public}");
+    assert!(!public.contains(&s.a.to_string()), "{public}");
+    let admin = submit(Some(ADMIN)).send(app).await.problem(409)["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(admin.contains(&format!("application {}", s.a)), "{admin}");
+    // Once A is withdrawn, the cooperative may apply again.
+    let reply = Call::new(
+        "POST",
+        &format!("/v1/grants/applications/{}/withdrawal", s.a),
+    )
+    .token(&s.a_token)
+    .send(app)
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let reply = submit(None).send(app).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+}
+
+#[tokio::test]
+async fn a_full_tie_is_ranked_with_a_seed_given_at_ranking() {
+    use chrono::TimeZone;
+    use skillhub_core::grants::call::Applicant;
+    use skillhub_store::{GrantWrite, NewGrantApplication, Replay};
+
+    let api = api().await;
+    let app = &api.app;
+    let mut body = call_body("bando-pari");
+    body.as_object_mut().unwrap().remove("lottery_seed");
+    let reply = Call::new("POST", "/v1/grants/calls")
+        .token(ADMIN)
+        .json(&body)
+        .send(app)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    // Two cooperatives handed in at the same instant (through the store, to fix the instant).
+    let at = chrono::Utc.with_ymd_and_hms(2022, 4, 1, 9, 0, 0).unwrap();
+    let mut ids = Vec::new();
+    for (name, partita_iva) in [("Uno", "01234567897"), ("Due", "09876543217")] {
+        let request = NewGrantApplication {
+            applicant: Applicant {
+                name: name.into(),
+                partita_iva: partita_iva.into(),
+                organisation_type: Some(skillhub_core::person::OrganisationType::SocialCooperative),
+                albo_number: Some("A123456".into()),
+                region: Some(skillhub_core::ids::Tag::parse("umbria").unwrap()),
+                sector: None,
+            },
+            requested_cents: 600_000,
+            priorities: Default::default(),
+            project_kinds: Default::default(),
+        };
+        let no_replay = |_: &_, _: &str| Replay {
+            status: 0,
+            body: String::new(),
+        };
+        let GrantWrite::Done((view, _)) = api
+            .store
+            .submit_grant_application("bando-pari", &request, None, at, no_replay)
+            .await
+            .unwrap()
+        else {
+            panic!("no key was given")
+        };
+        ids.push(view.id);
+    }
+    let reply = Call::new("POST", "/v1/grants/calls/bando-pari/evaluators")
+        .token(ADMIN)
+        .json(&json!({"label": "Valutatore", "applications": ids}))
+        .send(app)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let ev = reply.json()["token"].as_str().unwrap().to_owned();
+    for id in &ids {
+        let reply = Call::new("PUT", &format!("/v1/grants/applications/{id}/scores"))
+            .token(&ev)
+            .json(&sheet(4, 4))
+            .send(app)
+            .await;
+        assert_eq!(reply.json()["stage"], "evaluated", "{}", reply.text);
+    }
+    let rank = |body: Option<Value>| {
+        let call = Call::new("POST", "/v1/grants/calls/bando-pari/ranking").token(ADMIN);
+        match body {
+            Some(body) => call.json(&body),
+            None => call,
+        }
+    };
+    // Without a seed: 409, saying how to give one.
+    let detail = rank(None).send(app).await.problem(409)["detail"].clone();
+    let detail = detail.as_str().unwrap();
+    assert!(
+        detail.contains("lottery_seed") && detail.contains("public_value"),
+        "{detail}"
+    );
+    // Bad seeds name their pointer.
+    for (body, pointer) in [
+        (json!({"lottery_seed": "abc"}), "/lottery_seed"),
+        (json!({"lottery_seed": -1}), "/lottery_seed"),
+        (json!({"public_value": ""}), "/public_value"),
+        (
+            json!({"lottery_seed": 1, "public_value": "x"}),
+            "/public_value",
+        ),
+        (json!({"seed": 1}), "/seed"),
+    ] {
+        let problem = rank(Some(body)).send(app).await.problem(422);
+        assert_eq!(problem["errors"][0]["pointer"], pointer, "{problem}");
+    }
+    // With a verifiable public value: ranked, and the seed recorded with the call.
+    let value = "Lotto 2022-06-01 Roma 12 45 67 3 88";
+    let reply = rank(Some(json!({"public_value": value}))).send(app).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let ranked = reply.json();
+    assert_eq!(ranked["awarded"], true);
+    let draw =
+        skillhub_core::allocation::lottery::verifiable_draw(&["domanda-1", "domanda-2"], value)
+            .unwrap();
+    let call = get(app, "/v1/grants/calls/bando-pari").await.json();
+    assert_eq!(call["lottery_seed"], draw.seed.to_string());
+    assert_eq!(ranked["ranking"][0]["id"], draw.order[0]);
+    // Another seed now is a conflict; the same ranking is read back.
+    rank(Some(json!({"lottery_seed": 7})))
+        .send(app)
+        .await
+        .problem(409);
+    assert_eq!(rank(None).send(app).await.json(), ranked);
 }

@@ -5,6 +5,8 @@
 //! whether the cooperative may apply is the call's decision (`skillhub_core::grants::call`).
 
 use std::collections::BTreeSet;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::io::Read;
 
 use skillhub_core::codice_fiscale::PartitaIva;
@@ -182,7 +184,8 @@ fn priority_column(criteria: &[[String; 3]], header: &str) -> Option<usize> {
 
 /// Reads an applications spreadsheet; each valid row goes to `sink` (staged: the caller keeps
 /// them only when this returns `Ok`). Required columns: the name, the partita IVA (or codice
-/// fiscale), the region, the amount.
+/// fiscale), the region, the amount. A partita IVA on a second row is a problem of that row: a
+/// cooperative hands in one application per call.
 ///
 /// ```
 /// use chrono::NaiveDate;
@@ -213,6 +216,9 @@ pub fn read_applications<R: Read>(
     let priorities: Vec<[String; 3]> = options.priority_criteria.iter().map(spellings).collect();
     let kinds: Vec<[String; 3]> = options.project_kinds.iter().map(spellings).collect();
     let mut scratch = String::new();
+    // Partita IVA → the line of its first application (one entry per application: a call's
+    // applications are counted in hundreds, not millions).
+    let mut first_line: HashMap<String, u64> = HashMap::new();
     read_sheet(
         file,
         input,
@@ -261,7 +267,26 @@ pub fn read_applications<R: Read>(
                     problems.push((column.label(), message));
                 }
             });
-            row.finish(line, problems)
+            let row = row.finish(line, problems)?;
+            // A call takes one application per cooperative: a second one in the file is refused
+            // here rather than half-way through handing them in.
+            match first_line.entry(row.applicant.partita_iva.clone()) {
+                Entry::Occupied(first) => {
+                    problems.push((
+                        "partita iva",
+                        format!(
+                            "{} already applies on line {}: a cooperative hands in one application per call",
+                            first.key(),
+                            first.get()
+                        ),
+                    ));
+                    None
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(line);
+                    Some(row)
+                }
+            }
         },
         progress,
         &mut sink,

@@ -416,3 +416,18 @@ fn lines_are_counted_past_blank_lines_of_either_ending() {
         );
     }
 }
+
+#[test]
+fn a_cooperative_applies_once_per_file() {
+    let err = applications(
+        b"Ragione sociale;Partita IVA;Regione;Importo\n\
+          Alfa;01234567897;Lazio;1000\n\
+          Beta;00743110157;Lazio;1000\n\
+          Alfa bis;IT01234567897;Lazio;2000\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "t.csv:4: partita iva: 01234567897 already applies on line 2: a cooperative hands in one application per call"
+    );
+}

@@ -8,38 +8,12 @@ use skillhub_store::{Error, Store};
 
 use super::{PgDatabase, at, register, session_with, sqlite, statuses};
 
-/// One test per backend for a case `async fn(Store)`.
-macro_rules! attendance_contract {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let (store, _url, _dir) = super::sqlite().await;
-                    super::$name(store.clone()).await;
-                    store.close().await;
-                }
-            )*
-        }
-        mod postgres_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some((store, _url, db)) = super::PgDatabase::create().await else { return };
-                    super::$name(store.clone()).await;
-                    db.drop(store).await;
-                }
-            )*
-        }
-    };
-}
-
-attendance_contract!(
+contract!(
     presence_is_recorded_on_seats_only_and_keeps_them,
     attended_registrations_become_facts_once_per_person,
 );
 
-async fn presence_is_recorded_on_seats_only_and_keeps_them(store: Store) {
+async fn presence_is_recorded_on_seats_only_and_keeps_them(store: Store, _url: String) {
     let session = session_with(&store, "presenze", 1, 0).await;
     let (seated, _, _) = register(&store, &session, 1, 1).await;
     let (waiting, _, _) = register(&store, &session, 2, 1).await;
@@ -99,7 +73,7 @@ async fn presence_is_recorded_on_seats_only_and_keeps_them(store: Store) {
     assert!(!format!("{last:?}").contains("persona1"), "{last:?}");
 }
 
-async fn attended_registrations_become_facts_once_per_person(store: Store) {
+async fn attended_registrations_become_facts_once_per_person(store: Store, _url: String) {
     let first = session_with(&store, "primo", 5, 0).await;
     let second = session_with(&store, "secondo", 5, 0).await;
     let (a1, _, _) = register(&store, &first, 1, 1).await;

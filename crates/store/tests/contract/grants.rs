@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
+use skillhub_core::allocation::lottery::{self, LotterySeed};
 use skillhub_core::grants::call::Applicant;
 use skillhub_core::grants::evaluation::Mark;
 use skillhub_core::grants::file::rank_call;
@@ -14,40 +15,14 @@ use skillhub_core::grants::score::Points;
 use skillhub_core::ids::Tag;
 use skillhub_core::person::OrganisationType;
 use skillhub_store::{
-    Error, EvaluatorView, GrantError, GrantRanking, GrantWrite, NewEvaluator, NewGrantApplication,
+    Error, EvaluatorView, GrantApplicationView, GrantError, GrantRanking, GrantWithdrawal,
+    GrantWrite, Idempotency, NewEvaluator, NewGrantApplication, NewGrantReport, RankingSeed,
     Replay, Store,
 };
 
 use super::{PgDatabase, parallel, sqlite};
 
-/// One test per backend for a case `async fn(Store, url)` (the parent's `contract!` is defined
-/// after this module is declared, so it has its own).
-macro_rules! grants_contract {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let (store, url, _dir) = super::sqlite().await;
-                    super::$name(store.clone(), url).await;
-                    store.close().await;
-                }
-            )*
-        }
-        mod postgres_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some((store, url, db)) = super::PgDatabase::create().await else { return };
-                    super::$name(store.clone(), url).await;
-                    db.drop(store).await;
-                }
-            )*
-        }
-    };
-}
-
-grants_contract!(
+contract!(
     a_call_file_ranks_the_same_over_the_store,
     submissions_are_admitted_or_refused_with_reasons,
     only_assigned_evaluators_without_conflicts_score,
@@ -56,6 +31,10 @@ grants_contract!(
     parallel_rankings_award_once,
     parallel_creations_store_one_call,
     reports_are_scheduled_and_overdue_ones_listed,
+    a_file_is_closed_after_its_final_report,
+    a_full_tie_takes_its_seed_at_ranking,
+    a_cooperative_has_one_live_application_per_call,
+    withdrawals_reports_and_closures_replay_their_answer,
 );
 
 const EXAMPLE: &str =
@@ -67,6 +46,45 @@ fn when(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// Withdraws without an idempotency key.
+async fn withdraw(
+    store: &Store,
+    id: i64,
+    actor: &str,
+    at: DateTime<Utc>,
+) -> Result<GrantWithdrawal, Error> {
+    store
+        .withdraw_grant_application(id, actor, None, at, |_| no_replay(&(), &()))
+        .await
+        .map(done)
+}
+
+/// Records report `number` as the admin, without an idempotency key.
+async fn report(
+    store: &Store,
+    id: i64,
+    number: u32,
+    received_on: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<GrantApplicationView, Error> {
+    let report = NewGrantReport {
+        number,
+        received_on,
+    };
+    store
+        .record_grant_report(id, report, "admin", None, at, |_| no_replay(&(), &()))
+        .await
+        .map(done)
+}
+
+/// What a write without an idempotency key did.
+fn done<T>(write: GrantWrite<T>) -> T {
+    match write {
+        GrantWrite::Done(done) => done,
+        GrantWrite::Replayed(_) => panic!("no idempotency key was given"),
+    }
 }
 
 fn no_replay<T: ?Sized, U: ?Sized>(_: &T, _: &U) -> Replay {
@@ -165,7 +183,7 @@ async fn a_call_file_ranks_the_same_over_the_store(store: Store, _url: String) {
     assert_eq!(preview.text_it, rank_call(EXAMPLE).unwrap().text_it());
 
     let awarded = store
-        .rank_grant_call("cd-esempio", "admin", when(2022, 6, 1, 9))
+        .rank_grant_call("cd-esempio", None, "admin", when(2022, 6, 1, 9))
         .await
         .unwrap();
     assert_eq!(serde_json::to_value(&awarded).unwrap(), expected);
@@ -191,7 +209,7 @@ async fn a_call_file_ranks_the_same_over_the_store(store: Store, _url: String) {
     }
     // Ranking again changes nothing and is not logged twice.
     let again = store
-        .rank_grant_call("cd-esempio", "admin", when(2022, 7, 1, 9))
+        .rank_grant_call("cd-esempio", None, "admin", when(2022, 7, 1, 9))
         .await
         .unwrap();
     assert_eq!(again, awarded);
@@ -357,7 +375,7 @@ async fn submissions_are_admitted_or_refused_with_reasons(store: Store, _url: St
 
     // Nothing to rank while an application waits for its evaluation.
     let err = store
-        .rank_grant_call("bando-prova", "admin", when(2022, 5, 1, 9))
+        .rank_grant_call("bando-prova", None, "admin", when(2022, 5, 1, 9))
         .await
         .unwrap_err();
     assert_eq!(
@@ -365,8 +383,7 @@ async fn submissions_are_admitted_or_refused_with_reasons(store: Store, _url: St
         GrantError::EvaluationPending(vec!["domanda-1".into()])
     );
     // Illegal moves are refused and change nothing.
-    let err = store
-        .record_grant_report(good, 1, date(2022, 5, 1), "admin", when(2022, 5, 1, 9))
+    let err = report(&store, good, 1, date(2022, 5, 1), when(2022, 5, 1, 9))
         .await
         .unwrap_err();
     assert!(matches!(
@@ -376,12 +393,10 @@ async fn submissions_are_admitted_or_refused_with_reasons(store: Store, _url: St
             ..
         }
     ));
-    store
-        .withdraw_grant_application(bad, "public", when(2022, 4, 3, 9))
+    withdraw(&store, bad, "public", when(2022, 4, 3, 9))
         .await
         .unwrap();
-    let err = store
-        .withdraw_grant_application(bad, "public", when(2022, 4, 3, 9))
+    let err = withdraw(&store, bad, "public", when(2022, 4, 3, 9))
         .await
         .unwrap_err();
     assert!(matches!(
@@ -410,8 +425,9 @@ async fn only_assigned_evaluators_without_conflicts_score(store: Store, _url: St
     load(&store, OPEN_CALL).await;
     load(&store, &call_file("altro", 100, &[("x", 10, 3.0)])).await;
     let coop1 = application(coop("Uno", "01234567897"), 700_000, &["social_coop"]);
+    let coop2 = application(coop("Due", "09876543217"), 700_000, &["social_coop"]);
     let (a, _) = submit(&store, "bando-prova", &coop1).await;
-    let (b, _) = submit(&store, "bando-prova", &coop1).await;
+    let (b, _) = submit(&store, "bando-prova", &coop2).await;
     let ev1 = evaluator(&store, "bando-prova", &[a, b], &[]).await;
     let ev2 = evaluator(&store, "bando-prova", &[a], &[b]).await;
     let stranger = evaluator(&store, "altro", &[], &[]).await;
@@ -491,7 +507,7 @@ async fn only_assigned_evaluators_without_conflicts_score(store: Store, _url: St
 
     // a: impact (4 + 5) / 2, quality (4 + 2) / 2 → (2 × 4.5 + 3) / 3 = 4; b: below thresholds.
     let ranking = store
-        .rank_grant_call("bando-prova", "admin", when(2022, 5, 1, 9))
+        .rank_grant_call("bando-prova", None, "admin", when(2022, 5, 1, 9))
         .await
         .unwrap();
     let rows: Vec<(&str, Option<u32>, f64, &str)> = ranking
@@ -531,14 +547,13 @@ async fn withdrawing_a_funded_application_promotes_from_the_reserve(store: Store
     );
     load(&store, &text).await;
     let ranking = store
-        .rank_grant_call("riserva", "admin", when(2022, 6, 1, 9))
+        .rank_grant_call("riserva", None, "admin", when(2022, 6, 1, 9))
         .await
         .unwrap();
     let status: Vec<&str> = ranking.ranking.iter().map(|r| r.status.as_str()).collect();
     assert_eq!(status, ["funded", "reserve", "funded", "below_threshold"]);
     let id = ids(&ranking);
-    let done = store
-        .withdraw_grant_application(id["a"], "public", when(2022, 6, 2, 9))
+    let done = withdraw(&store, id["a"], "public", when(2022, 6, 2, 9))
         .await
         .unwrap();
     assert_eq!(done.application.stage, Stage::Withdrawn);
@@ -571,20 +586,17 @@ async fn withdrawing_a_funded_application_promotes_from_the_reserve(store: Store
         .unwrap();
     assert_eq!(log.last().unwrap().action, "grant_application.promote");
     // c's withdrawal frees 400: nobody is left in reserve.
-    let done = store
-        .withdraw_grant_application(id["c"], "admin", when(2022, 6, 3, 9))
+    let done = withdraw(&store, id["c"], "admin", when(2022, 6, 3, 9))
         .await
         .unwrap();
     assert!(done.promoted.is_empty());
     let after = store.grant_ranking("riserva").await.unwrap();
     assert_eq!((after.awarded_cents, after.remaining_cents), (500, 500));
-    let err = store
-        .withdraw_grant_application(id["a"], "admin", when(2022, 6, 3, 9))
+    let err = withdraw(&store, id["a"], "admin", when(2022, 6, 3, 9))
         .await
         .unwrap_err();
     assert!(matches!(grant_error(err), GrantError::Transition { .. }));
-    let err = store
-        .withdraw_grant_application(424_242, "admin", when(2022, 6, 3, 9))
+    let err = withdraw(&store, 424_242, "admin", when(2022, 6, 3, 9))
         .await
         .unwrap_err();
     assert_eq!(
@@ -608,7 +620,7 @@ fn ten_of_a_hundred(id: &str) -> String {
 async fn parallel_withdrawals_never_overspend(store: Store, _url: String) {
     load(&store, &ten_of_a_hundred("parallelo")).await;
     let ranking = store
-        .rank_grant_call("parallelo", "admin", when(2022, 6, 1, 9))
+        .rank_grant_call("parallelo", None, "admin", when(2022, 6, 1, 9))
         .await
         .unwrap();
     let id = ids(&ranking);
@@ -617,11 +629,7 @@ async fn parallel_withdrawals_never_overspend(store: Store, _url: String) {
     let results = parallel(4, |i| {
         let store = store.clone();
         let app = leaving[i];
-        async move {
-            store
-                .withdraw_grant_application(app, "public", when(2022, 6, 2, 9))
-                .await
-        }
+        async move { withdraw(&store, app, "public", when(2022, 6, 2, 9)).await }
     })
     .await;
     for result in &results {
@@ -657,7 +665,7 @@ async fn parallel_rankings_award_once(store: Store, _url: String) {
         let store = store.clone();
         async move {
             store
-                .rank_grant_call("una-volta", "admin", when(2022, 6, 1, 9 + i as u32))
+                .rank_grant_call("una-volta", None, "admin", when(2022, 6, 1, 9 + i as u32))
                 .await
                 .unwrap()
         }
@@ -683,7 +691,7 @@ async fn reports_are_scheduled_and_overdue_ones_listed(store: Store, _url: Strin
     // 23:30 UTC on 30 June is 1 July in Rome: reports due 1 January and 1 July.
     let awarded_at = Utc.with_ymd_and_hms(2022, 6, 30, 23, 30, 0).unwrap();
     let ranking = store
-        .rank_grant_call("monitor", "admin", awarded_at)
+        .rank_grant_call("monitor", None, "admin", awarded_at)
         .await
         .unwrap();
     let id = ids(&ranking);
@@ -698,16 +706,15 @@ async fn reports_are_scheduled_and_overdue_ones_listed(store: Store, _url: Strin
             (4, date(2024, 7, 1))
         ]
     );
-    let view = store
-        .record_grant_report(
-            id["a"],
-            1,
-            date(2022, 12, 20),
-            "admin",
-            when(2022, 12, 21, 9),
-        )
-        .await
-        .unwrap();
+    let view = report(
+        &store,
+        id["a"],
+        1,
+        date(2022, 12, 20),
+        when(2022, 12, 21, 9),
+    )
+    .await
+    .unwrap();
     assert_eq!(view.stage, Stage::ReportsDue);
     assert_eq!(view.reports[0].received_on, Some(date(2022, 12, 20)));
     let late = store
@@ -720,16 +727,15 @@ async fn reports_are_scheduled_and_overdue_ones_listed(store: Store, _url: Strin
         .collect();
     assert_eq!(lines, [("b", 1, 2)]);
     assert!(late[0].text_it.starts_with("b: relazione intermedia n. 1"));
-    let err = store
-        .record_grant_report(
-            id["a"],
-            1,
-            date(2022, 12, 20),
-            "admin",
-            when(2022, 12, 21, 9),
-        )
-        .await
-        .unwrap_err();
+    let err = report(
+        &store,
+        id["a"],
+        1,
+        date(2022, 12, 20),
+        when(2022, 12, 21, 9),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         grant_error(err),
         GrantError::ReportExists {
@@ -737,29 +743,27 @@ async fn reports_are_scheduled_and_overdue_ones_listed(store: Store, _url: Strin
             number: 1
         }
     );
-    let err = store
-        .record_grant_report(
-            id["a"],
-            5,
-            date(2022, 12, 20),
-            "admin",
-            when(2022, 12, 21, 9),
-        )
-        .await
-        .unwrap_err();
+    let err = report(
+        &store,
+        id["a"],
+        5,
+        date(2022, 12, 20),
+        when(2022, 12, 21, 9),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(grant_error(err), GrantError::Invalid { pointer, .. } if pointer == "/number")
     );
-    let err = store
-        .record_grant_report(
-            id["c"],
-            1,
-            date(2022, 12, 20),
-            "admin",
-            when(2022, 12, 21, 9),
-        )
-        .await
-        .unwrap_err();
+    let err = report(
+        &store,
+        id["c"],
+        1,
+        date(2022, 12, 20),
+        when(2022, 12, 21, 9),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(
         grant_error(err),
         GrantError::Transition {
@@ -767,8 +771,7 @@ async fn reports_are_scheduled_and_overdue_ones_listed(store: Store, _url: Strin
             ..
         }
     ));
-    let view = store
-        .record_grant_report(id["a"], 4, date(2024, 6, 30), "admin", when(2024, 6, 30, 9))
+    let view = report(&store, id["a"], 4, date(2024, 6, 30), when(2024, 6, 30, 9))
         .await
         .unwrap();
     assert_eq!(view.stage, Stage::FinalReportReceived);
@@ -812,4 +815,412 @@ async fn parallel_creations_store_one_call(store: Store, _url: String) {
     }
     let call = store.grant_call("doppio").await.unwrap().unwrap();
     assert_eq!(call.applications, 10);
+}
+
+async fn a_file_is_closed_after_its_final_report(store: Store, _url: String) {
+    let text = call_file(
+        "chiusura",
+        250,
+        &[("a", 100, 5.0), ("b", 100, 4.0), ("c", 100, 1.0)],
+    );
+    load(&store, &text).await;
+    let ranking = store
+        .rank_grant_call("chiusura", None, "admin", when(2022, 6, 1, 9))
+        .await
+        .unwrap();
+    let id = ids(&ranking);
+    let close = |app: i64, at: DateTime<Utc>| {
+        let store = store.clone();
+        async move {
+            store
+                .close_grant_application(app, "admin", None, at, |_| no_replay(&(), &()))
+                .await
+                .map(done)
+        }
+    };
+    // Funded and still reporting: not yet.
+    let err = close(id["a"], when(2022, 7, 1, 9)).await.unwrap_err();
+    assert!(matches!(
+        grant_error(err),
+        GrantError::Transition {
+            from: Stage::Funded,
+            ..
+        }
+    ));
+    // Report 1, then the final report (4): the application moves on, and no report follows.
+    report(&store, id["a"], 1, date(2022, 12, 1), when(2022, 12, 1, 9))
+        .await
+        .unwrap();
+    let view = report(&store, id["a"], 4, date(2024, 5, 30), when(2024, 5, 30, 9))
+        .await
+        .unwrap();
+    assert_eq!(view.stage, Stage::FinalReportReceived);
+    let err = report(&store, id["a"], 2, date(2024, 6, 1), when(2024, 6, 1, 9))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        grant_error(err),
+        GrantError::ReportAfterFinal {
+            application: "a".into(),
+            number: 2
+        }
+    );
+    let view = close(id["a"], when(2024, 6, 2, 9)).await.unwrap();
+    assert_eq!(view.stage, Stage::Closed);
+    assert_eq!(view.awarded_cents, 100);
+    assert_eq!(stage(&store, id["a"]).await, Stage::Closed);
+    let log = store
+        .audit_log("grant_application", &id["a"].to_string())
+        .await
+        .unwrap();
+    let last = log.last().unwrap();
+    assert_eq!(last.action, "grant_application.close");
+    assert_eq!(
+        last.before.as_deref(),
+        Some("{\"stage\":\"final_report_received\"}")
+    );
+    assert_eq!(last.after.as_deref(), Some("{\"stage\":\"closed\"}"));
+    // Closed is final: no withdrawal, no report, no second closing.
+    let err = withdraw(&store, id["a"], "admin", when(2024, 6, 3, 9))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        grant_error(err),
+        GrantError::Transition {
+            from: Stage::Closed,
+            ..
+        }
+    ));
+    let err = report(&store, id["a"], 3, date(2024, 6, 3), when(2024, 6, 3, 9))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        grant_error(err),
+        GrantError::ReportAfterFinal { .. }
+    ));
+    let err = close(id["a"], when(2024, 6, 3, 9)).await.unwrap_err();
+    assert!(matches!(grant_error(err), GrantError::Transition { .. }));
+    // Not funded (below threshold) closes too; the ranking still reads, and a withdrawal
+    // after closings still replays it.
+    let view = close(id["c"], when(2024, 6, 3, 9)).await.unwrap();
+    assert_eq!(view.stage, Stage::Closed);
+    withdraw(&store, id["b"], "admin", when(2024, 6, 4, 9))
+        .await
+        .unwrap();
+    let after = store.grant_ranking("chiusura").await.unwrap();
+    let status: Vec<(&str, &str)> = after
+        .ranking
+        .iter()
+        .map(|r| (r.id.as_str(), r.status.as_str()))
+        .collect();
+    assert_eq!(
+        status,
+        [
+            ("a", "funded"),
+            ("b", "withdrawn"),
+            ("c", "below_threshold")
+        ]
+    );
+    let err = close(424_242, when(2024, 6, 3, 9)).await.unwrap_err();
+    assert_eq!(
+        grant_error(err),
+        GrantError::UnknownApplication("424242".into())
+    );
+}
+
+/// A call without a seed where two cooperatives, handed in at the same instant with the same
+/// scores, tie on everything; returns their ids. (A call file that ties is refused when it is
+/// created, as `skillhub grants rank` refuses it, so the tie comes from submissions.)
+async fn tied_call(store: &Store, id: &str) -> (i64, i64) {
+    let open = OPEN_CALL
+        .replace("bando-prova", id)
+        .replace(", \"lottery_seed\": 42", "");
+    load(store, &open).await;
+    let mut apps = Vec::new();
+    for (name, partita_iva) in [("Uno", "01234567897"), ("Due", "09876543217")] {
+        let request = application(coop(name, partita_iva), 600_000, &["social_coop"]);
+        apps.push(submit(store, id, &request).await.0);
+    }
+    let ev = evaluator(store, id, &apps, &[]).await;
+    for app in &apps {
+        store
+            .score_grant_application(&ev, *app, sheet(4, 4, "pari"), when(2022, 4, 5, 9))
+            .await
+            .unwrap();
+    }
+    (apps[0], apps[1])
+}
+
+/// The file form of [`tied_call`] with a seed, to rank it as `skillhub grants rank` does.
+fn tied_file(seed: u64) -> String {
+    let app = |code: &str| {
+        json!({"id": code, "requested_cents": 600_000, "submitted_at": "2022-04-01T09:00:00Z",
+               "priority": ["social_coop"],
+               "scores": {"ev1": {"impact": 4, "quality": 4}}})
+    };
+    json!({"budget_cents": 1_000_000,
+           "criteria": [{"id": "impact", "weight": 2, "min_score": 2},
+                        {"id": "quality", "weight": 1}],
+           "min_total": 3, "lottery_seed": seed,
+           "applications": [app("domanda-1"), app("domanda-2")]})
+    .to_string()
+}
+
+async fn a_full_tie_takes_its_seed_at_ranking(store: Store, _url: String) {
+    tied_call(&store, "pari").await;
+    let at = when(2022, 6, 1, 9);
+    let err = store
+        .rank_grant_call("pari", None, "admin", at)
+        .await
+        .unwrap_err();
+    let GrantError::SeedNeeded(message) = grant_error(err) else {
+        panic!("a seed is needed")
+    };
+    assert!(message.contains("\"lottery_seed\""), "{message}");
+    assert!(message.contains("\"public_value\""), "{message}");
+    let call = store.grant_call("pari").await.unwrap().unwrap();
+    assert!(call.ranked_at.is_none() && call.lottery_seed.is_none());
+
+    // With a seed: the ranking the file gives with that seed, recorded and audited.
+    let seven = RankingSeed::Seed(LotterySeed::from_u64(7));
+    let ranking = store
+        .rank_grant_call("pari", Some(&seven), "admin", at)
+        .await
+        .unwrap();
+    let expected = rank_call(&tied_file(7)).unwrap();
+    assert_eq!(
+        serde_json::to_value(&ranking).unwrap(),
+        serde_json::to_value(&expected).unwrap()
+    );
+    let call = store.grant_call("pari").await.unwrap().unwrap();
+    let recorded = LotterySeed::from_u64(7).to_string();
+    assert_eq!(call.lottery_seed.as_deref(), Some(recorded.as_str()));
+    let log = store.audit_log("grant_call", "pari").await.unwrap();
+    let rank_line = log.iter().find(|l| l.action == "grant_call.rank").unwrap();
+    let after: Value = serde_json::from_str(rank_line.after.as_deref().unwrap()).unwrap();
+    assert_eq!(after["seed"], json!(recorded));
+    assert_eq!(after["seed_given"], json!(true));
+    // Read again, or asked again with the same seed: the same ranking; another seed is refused.
+    assert_eq!(store.grant_ranking("pari").await.unwrap(), ranking);
+    let again = store
+        .rank_grant_call("pari", Some(&seven), "admin", at)
+        .await
+        .unwrap();
+    assert_eq!(again, ranking);
+    for other in [
+        RankingSeed::Seed(LotterySeed::from_u64(8)),
+        RankingSeed::PublicValue("Lotto".into()),
+    ] {
+        let err = store
+            .rank_grant_call("pari", Some(&other), "admin", at)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            grant_error(err),
+            GrantError::SeedRecorded {
+                call: "pari".into(),
+                recorded: Some(recorded.clone())
+            }
+        );
+    }
+
+    // A verifiable draw: the seed is fixed by the application ids and the public value.
+    tied_call(&store, "pari-pubblico").await;
+    let value = "Lotto 2022-06-01 Roma 12 45 67 3 88";
+    let public = RankingSeed::PublicValue(value.into());
+    store
+        .rank_grant_call("pari-pubblico", Some(&public), "admin", at)
+        .await
+        .unwrap();
+    let draw = lottery::verifiable_draw(&["domanda-1", "domanda-2"], value).unwrap();
+    let call = store.grant_call("pari-pubblico").await.unwrap().unwrap();
+    assert_eq!(call.lottery_seed, Some(draw.seed.to_string()));
+    let log = store
+        .audit_log("grant_call", "pari-pubblico")
+        .await
+        .unwrap();
+    let rank_line = log.iter().find(|l| l.action == "grant_call.rank").unwrap();
+    let after: Value = serde_json::from_str(rank_line.after.as_deref().unwrap()).unwrap();
+    assert_eq!(after["public_value"], json!(value));
+
+    // A call with a seed of its own (7) refuses another one before ranking too.
+    load(&store, &call_file("con-seme", 100, &[("a", 10, 3.0)])).await;
+    let eight = RankingSeed::Seed(LotterySeed::from_u64(8));
+    let err = store
+        .rank_grant_call("con-seme", Some(&eight), "admin", at)
+        .await
+        .unwrap_err();
+    assert!(matches!(grant_error(err), GrantError::SeedRecorded { .. }));
+}
+
+async fn a_cooperative_has_one_live_application_per_call(store: Store, _url: String) {
+    load(&store, OPEN_CALL).await;
+    let mut second = OPEN_CALL.replace("bando-prova", "bando-due");
+    second.push(' ');
+    load(&store, &second).await;
+    let first = application(coop("Il Granello", "01234567897"), 700_000, &[]);
+    let (a, _) = submit(&store, "bando-prova", &first).await;
+    // The same partita IVA, written another way, is the same cooperative.
+    let again = application(coop("Granello Soc. Coop.", " IT01234567897 "), 100_000, &[]);
+    let err = store
+        .submit_grant_application("bando-prova", &again, None, when(2022, 4, 2, 9), no_replay)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        grant_error(err),
+        GrantError::AlreadyApplied {
+            call: "bando-prova".into(),
+            existing: a
+        }
+    );
+    // Another call, or another cooperative, may.
+    submit(&store, "bando-due", &again).await;
+    submit(
+        &store,
+        "bando-prova",
+        &application(coop("Altra", "09876543217"), 100_000, &[]),
+    )
+    .await;
+    // Refused applications (an invalid partita IVA) do not block each other.
+    let invalid = application(coop("Sbagliata", "01234567890"), 100_000, &[]);
+    let (x, _) = submit(&store, "bando-prova", &invalid).await;
+    let (y, _) = submit(&store, "bando-prova", &invalid).await;
+    assert_eq!(stage(&store, x).await, Stage::Ineligible);
+    assert_eq!(stage(&store, y).await, Stage::Ineligible);
+    // Once withdrawn, the cooperative may apply again.
+    withdraw(&store, a, "public", when(2022, 4, 3, 9))
+        .await
+        .unwrap();
+    let (b, _) = submit(&store, "bando-prova", &again).await;
+    assert_eq!(stage(&store, b).await, Stage::Eligible);
+    // Two at once: one is taken, the other refused.
+    load(&store, &OPEN_CALL.replace("bando-prova", "bando-tre")).await;
+    let results = parallel(4, |_| {
+        let store = store.clone();
+        let first = first.clone();
+        async move {
+            store
+                .submit_grant_application("bando-tre", &first, None, when(2022, 4, 2, 9), no_replay)
+                .await
+        }
+    })
+    .await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+    for result in results {
+        if let Err(err) = result {
+            assert!(matches!(
+                grant_error(err),
+                GrantError::AlreadyApplied { .. }
+            ));
+        }
+    }
+}
+
+fn key(key: &str, request: &str) -> Idempotency {
+    Idempotency {
+        scope: "test".into(),
+        key: key.into(),
+        request_hash: request.into(),
+    }
+}
+
+fn answer(body: &str) -> Replay {
+    Replay {
+        status: 200,
+        body: body.into(),
+    }
+}
+
+async fn withdrawals_reports_and_closures_replay_their_answer(store: Store, _url: String) {
+    load(
+        &store,
+        &call_file("chiavi", 150, &[("a", 100, 5.0), ("b", 100, 4.0)]),
+    )
+    .await;
+    let ranking = store
+        .rank_grant_call("chiavi", None, "admin", when(2022, 6, 1, 9))
+        .await
+        .unwrap();
+    let id = ids(&ranking);
+    let at = when(2022, 12, 1, 9);
+    let first = report_keyed(&store, id["a"], 1, &key("r-1", "h1"))
+        .await
+        .unwrap();
+    assert!(matches!(first, GrantWrite::Done(ref v) if v.stage == Stage::ReportsDue));
+    let again = report_keyed(&store, id["a"], 1, &key("r-1", "h1"))
+        .await
+        .unwrap();
+    assert!(matches!(again, GrantWrite::Replayed(ref r) if r.body == "report 1"));
+    let err = report_keyed(&store, id["a"], 2, &key("r-1", "h2"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::IdempotencyMismatch(k) if k == "r-1"));
+
+    let withdraw_keyed = |idem: Idempotency| {
+        let store = store.clone();
+        let app = id["a"];
+        async move {
+            store
+                .withdraw_grant_application(app, "public", Some(&idem), at, |done| {
+                    answer(&format!("promoted {}", done.promoted.len()))
+                })
+                .await
+        }
+    };
+    let first = withdraw_keyed(key("w-1", "h")).await.unwrap();
+    assert!(matches!(first, GrantWrite::Done(ref d) if d.promoted.len() == 1));
+    let again = withdraw_keyed(key("w-1", "h")).await.unwrap();
+    assert!(matches!(again, GrantWrite::Replayed(ref r) if r.body == "promoted 1"));
+    // A new key asks again, and the lifecycle refuses.
+    let err = withdraw_keyed(key("w-2", "h")).await.unwrap_err();
+    assert!(matches!(grant_error(err), GrantError::Transition { .. }));
+    let log = store
+        .audit_log("grant_application", &id["a"].to_string())
+        .await
+        .unwrap();
+    let withdrawals = log
+        .iter()
+        .filter(|l| l.action == "grant_application.withdraw")
+        .count();
+    assert_eq!(withdrawals, 1);
+
+    let close_keyed = |app: i64, idem: Idempotency| {
+        let store = store.clone();
+        async move {
+            store
+                .close_grant_application(app, "admin", Some(&idem), at, |view| {
+                    answer(view.code.as_str())
+                })
+                .await
+        }
+    };
+    let err = close_keyed(id["b"], key("c-1", "h")).await.unwrap_err();
+    assert!(matches!(grant_error(err), GrantError::Transition { .. }));
+    report(&store, id["b"], 4, date(2024, 5, 1), at)
+        .await
+        .unwrap();
+    let first = close_keyed(id["b"], key("c-1", "h")).await.unwrap();
+    assert!(matches!(first, GrantWrite::Done(ref v) if v.stage == Stage::Closed));
+    let again = close_keyed(id["b"], key("c-1", "h")).await.unwrap();
+    assert!(matches!(again, GrantWrite::Replayed(ref r) if r.body == "b"));
+}
+
+async fn report_keyed(
+    store: &Store,
+    id: i64,
+    number: u32,
+    idem: &Idempotency,
+) -> Result<GrantWrite<GrantApplicationView>, Error> {
+    let report = NewGrantReport {
+        number,
+        received_on: date(2022, 12, 1),
+    };
+    store
+        .record_grant_report(id, report, "admin", Some(idem), when(2022, 12, 1, 9), |v| {
+            answer(&format!(
+                "report {}",
+                v.reports.iter().filter(|r| r.received_on.is_some()).count()
+            ))
+        })
+        .await
 }

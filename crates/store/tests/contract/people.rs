@@ -2,41 +2,15 @@
 //! transaction while seat counts, waiting order and the audit log stay (without personal data).
 
 use skillhub_core::person::{Email, Person};
-use skillhub_store::{ERASED_DOMAIN, RegisterOutcome, Store};
+use skillhub_store::{ERASED_DOMAIN, Idempotency, RegisterOutcome, Replay, Store};
 
 use super::{PgDatabase, at, database_url, no_replay, request, session_with, sqlite, statuses};
 
-/// One test per backend for a case `async fn(Store)` (the parent's `contract!` is defined after
-/// this module is declared, so it has its own).
-macro_rules! people_contract {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let (store, _url, _dir) = super::sqlite().await;
-                    super::$name(store.clone()).await;
-                    store.close().await;
-                }
-            )*
-        }
-        mod postgres_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    let Some((store, _url, db)) = super::PgDatabase::create().await else { return };
-                    super::$name(store.clone()).await;
-                    db.drop(store).await;
-                }
-            )*
-        }
-    };
-}
-
-people_contract!(
+contract!(
     person_data_holds_every_registration_of_the_address,
     erasure_anonymises_and_keeps_counts_order_and_audit,
     erasing_an_unknown_address_does_nothing,
+    erasure_forgets_stored_responses_that_quote_the_address,
 );
 
 /// Anna, with attributes the audit must never see.
@@ -70,7 +44,7 @@ fn email(text: &str) -> Email {
     Email::parse(text).unwrap()
 }
 
-async fn person_data_holds_every_registration_of_the_address(store: Store) {
+async fn person_data_holds_every_registration_of_the_address(store: Store, _url: String) {
     let one = session_with(&store, "p-one", 1, 0).await;
     let two = session_with(&store, "p-two", 5, 0).await;
     let (first, ..) = enrol(&store, &one, anna("anna@example.it")).await;
@@ -116,7 +90,7 @@ fn person_n(n: usize) -> Person {
     .unwrap()
 }
 
-async fn erasure_anonymises_and_keeps_counts_order_and_audit(store: Store) {
+async fn erasure_anonymises_and_keeps_counts_order_and_audit(store: Store, _url: String) {
     let id = session_with(&store, "p-erase", 1, 0).await;
     enrol(&store, &id, person_n(1)).await;
     let (anna_id, status, position, token) = enrol(&store, &id, anna("anna@example.it")).await;
@@ -177,7 +151,7 @@ async fn erasure_anonymises_and_keeps_counts_order_and_audit(store: Store) {
     assert_eq!(cancelled.promoted, [anna_id]);
 }
 
-async fn erasing_an_unknown_address_does_nothing(store: Store) {
+async fn erasing_an_unknown_address_does_nothing(store: Store, _url: String) {
     let id = session_with(&store, "p-none", 2, 0).await;
     enrol(&store, &id, person_n(1)).await;
     let erasure = store
@@ -303,4 +277,62 @@ async fn migration_0003_scrubs_old_audit_lines_on_postgres() {
     );
     pool.close().await;
     PgDatabase { admin_url, name }.drop(store).await;
+}
+
+async fn erasure_forgets_stored_responses_that_quote_the_address(store: Store, _url: String) {
+    let id = session_with(&store, "p-replay", 5, 0).await;
+    let key = |n: &str| Idempotency {
+        scope: "POST /v1/sessions/p-replay/registrations 127.0.0.1".into(),
+        key: n.into(),
+        request_hash: "h".into(),
+    };
+    // The response the HTTP layer would store: the registration, e-mail included.
+    let respond = |view: &skillhub_store::RegistrationView, _: &str| Replay {
+        status: 201,
+        body: serde_json::json!({"id": view.id, "email": view.email}).to_string(),
+    };
+    let mut anna_request = request(&id, 0, 1);
+    anna_request.person = anna("Anna_R@example.it");
+    let mut other = request(&id, 1, 1);
+    other.person = person_n(1);
+    for (req, k) in [(&anna_request, "k-anna"), (&other, "k-other")] {
+        let first = store
+            .register(req, Some(&key(k)), at(9, 0), respond)
+            .await
+            .unwrap();
+        assert!(matches!(first, RegisterOutcome::Created { .. }));
+    }
+    // A look-alike address (`_` is a LIKE wildcard) must not be touched.
+    store
+        .erase_person("cli", &email("annaxr@example.it"), at(10, 0))
+        .await
+        .unwrap();
+    let replayed = store
+        .register(&anna_request, Some(&key("k-anna")), at(10, 1), respond)
+        .await
+        .unwrap();
+    assert!(
+        matches!(replayed, RegisterOutcome::Replayed(_)),
+        "{replayed:?}"
+    );
+
+    store
+        .erase_person("cli", &email("anna_r@example.it"), at(11, 0))
+        .await
+        .unwrap();
+    // Anna's stored response is gone (the same key now makes a new registration); the other
+    // person's is kept.
+    let again = store
+        .register(&anna_request, Some(&key("k-anna")), at(11, 1), respond)
+        .await
+        .unwrap();
+    assert!(
+        matches!(again, RegisterOutcome::Created { .. }),
+        "{again:?}"
+    );
+    let kept = store
+        .register(&other, Some(&key("k-other")), at(11, 2), respond)
+        .await
+        .unwrap();
+    assert!(matches!(kept, RegisterOutcome::Replayed(_)), "{kept:?}");
 }
