@@ -148,7 +148,16 @@ pub fn run() -> ExitCode {
     if cfg!(debug_assertions) {
         eprintln!("bench-import: this is a debug build; running the release build instead");
         return match std::process::Command::new(crate::cargo())
-            .args(["run", "--release", "--quiet", "-p", "xtask", "--", "bench", "import"])
+            .args([
+                "run",
+                "--release",
+                "--quiet",
+                "-p",
+                "xtask",
+                "--",
+                "bench",
+                "import",
+            ])
             .status()
         {
             Ok(status) if status.success() => ExitCode::SUCCESS,

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use clap::Subcommand;
+use skillhub_core::allocation::lottery::LotterySeed;
 use skillhub_core::grants::file::{CallFileError, rank_call};
-use skillhub_store::{GrantError, GrantRanking, GrantWrite, Replay};
+use skillhub_store::{GrantError, GrantRanking, GrantWrite, RankingSeed, Replay};
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
@@ -44,6 +45,11 @@ pub enum GrantsCommand {
         /// With --call: rank the call and award its budget in the database.
         #[arg(long, requires = "call")]
         award: bool,
+        /// With --award: the lottery seed for a call that recorded none (a whole number, or 64
+        /// hex digits), recorded with the call as `POST /v1/grants/calls/{id}/ranking` records
+        /// `{"lottery_seed": N}`; a seed other than the recorded one is refused.
+        #[arg(long, value_name = "N", requires = "award", value_parser = parse_seed)]
+        lottery_seed: Option<LotterySeed>,
         /// Print JSON: {"ranking": [{"id", "rank", "total", "status", "awarded_cents"}],
         /// "awarded_cents", "remaining_cents"}.
         #[arg(long)]
@@ -80,9 +86,17 @@ pub async fn run(ctx: &Context, cmd: GrantsCommand) -> Result<String> {
         GrantsCommand::Rank {
             call: Some(call),
             award,
+            lottery_seed,
             json,
             ..
-        } => rank_stored(ctx, &call, award, json).await,
+        } => {
+            let how = if award {
+                Ranking::Award(lottery_seed.map(RankingSeed::Seed))
+            } else {
+                Ranking::Read
+            };
+            rank_stored(ctx, &call, how, json).await
+        }
         GrantsCommand::Rank { .. } => Err(CliError::Usage(
             "give a CALL.json file or --call ID".to_owned(),
         )),
@@ -132,14 +146,40 @@ fn print_ranking(ranking: &GrantRanking, json: bool) -> Result<String> {
     }
 }
 
-async fn rank_stored(ctx: &Context, call: &str, award: bool, json: bool) -> Result<String> {
-    let store = ctx.store().await?;
-    let ranking = if award {
-        store.rank_grant_call(call, None, "cli", Utc::now()).await
-    } else {
-        store.grant_ranking(call).await
+/// What `grants rank --call` does with the stored call.
+enum Ranking {
+    /// Print the awarded ranking, or a preview.
+    Read,
+    /// Rank and award (`--award`), with the lottery seed given, if any.
+    Award(Option<RankingSeed>),
+}
+
+/// A lottery seed as `--lottery-seed` and the ranking body's `lottery_seed` take it: a whole
+/// number ([`LotterySeed::from_u64`]) or 64 hex digits.
+fn parse_seed(text: &str) -> std::result::Result<LotterySeed, String> {
+    match text.parse::<u64>() {
+        Ok(n) => Ok(LotterySeed::from_u64(n)),
+        Err(_) => LotterySeed::parse(text)
+            .map_err(|e| format!("expected a whole number or 64 hex digits: {e}")),
     }
-    .map_err(|err| ctx.db_error(err))?;
+}
+
+async fn rank_stored(ctx: &Context, call: &str, how: Ranking, json: bool) -> Result<String> {
+    let store = ctx.store().await?;
+    let ranking = match &how {
+        Ranking::Award(seed) => {
+            store
+                .rank_grant_call(call, seed.as_ref(), "cli", Utc::now())
+                .await
+        }
+        Ranking::Read => store.grant_ranking(call).await,
+    }
+    .map_err(|err| match err {
+        skillhub_store::Error::Grants(GrantError::SeedNeeded(message)) => {
+            CliError::Input(format!("{message} (here: --award --lottery-seed N)"))
+        }
+        other => ctx.db_error(other),
+    })?;
     print_ranking(&ranking, json)
 }
 

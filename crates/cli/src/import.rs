@@ -4,8 +4,8 @@
 //! the sessions of a calendar listing or an iCalendar file go into the database in one
 //! transaction (all or nothing, through one code path), registrations from a spreadsheet are
 //! seated in one transaction by the store's seat rules, and grant applications are handed in to
-//! a stored call; people from a spreadsheet can only be checked for now (the database keeps no
-//! register of people yet).
+//! a stored call in one transaction too; people from a spreadsheet can only be checked for now
+//! (the database keeps no register of people yet).
 
 mod ics_file;
 mod sheets;
@@ -55,7 +55,8 @@ pub enum ImportCommand {
     /// register of people yet, so run with --dry-run. Registrations: written in one transaction,
     /// each confirmed or waitlisted as a registration of its own would be, after the program's
     /// eligibility rules admit it. Applications: checked against the call of --program, and
-    /// without --dry-run handed in to the stored grant call --call.
+    /// without --dry-run handed in to the stored grant call --call, all in one transaction (a
+    /// cooperative that applied already refuses the whole file).
     Csv {
         /// What the file holds.
         #[arg(value_enum)]

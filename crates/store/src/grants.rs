@@ -11,7 +11,9 @@
 //! [`Ranking::withdraw`]) and report due dates ([`overdue`]) — inside one write transaction that
 //! first locks the call row (`BEGIN IMMEDIATE` on SQLite, `SELECT … FOR UPDATE` on PostgreSQL),
 //! and every change is written to the audit log in the same transaction. An illegal move is a
-//! typed [`GrantError`] and changes nothing.
+//! typed [`GrantError`] and changes nothing. A batch of applications
+//! ([`Store::submit_grant_applications`]) is one such transaction: every application is handed
+//! in through the same step as a single one, and one refusal writes nothing.
 //!
 //! The ranking is never stored as a result: the set of applications it covers, and the order of
 //! the withdrawals after it, are. The ranking is the core's function of the stored scores, the
@@ -133,6 +135,16 @@ pub enum GrantError {
         call: String,
         /// The id of the live application (for the admin's eyes only).
         existing: i64,
+    },
+    /// A batch of applications holds the same cooperative (by partita IVA) twice: this one and
+    /// the request at 0-based index `first`.
+    #[error(
+        "the same cooperative (by partita IVA) is application {} of this batch already",
+        first + 1
+    )]
+    RepeatedApplicant {
+        /// The 0-based index, in the batch, of the cooperative's first application.
+        first: usize,
     },
     /// The final report came in: no report can be recorded after it.
     #[error(
@@ -565,6 +577,27 @@ pub struct NewGrantApplication {
     pub priorities: BTreeSet<Tag>,
     /// Project kinds declared.
     pub project_kinds: BTreeSet<Tag>,
+}
+
+/// An application handed in by [`Store::submit_grant_applications`].
+#[derive(Debug, Clone)]
+pub struct SubmittedApplication {
+    /// The application as stored.
+    pub application: GrantApplicationView,
+    /// The secret that lets the applicant follow it (shown once, stored hashed).
+    pub applicant_token: String,
+}
+
+/// Why [`Store::submit_grant_applications`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{source}", match .index { Some(i) => format!("application {} of the batch: ", i + 1), None => String::new() })]
+pub struct GrantBatchError {
+    /// The 0-based index of the request that was refused, when one was (a refusal of the whole
+    /// batch, such as an unknown or ranked call, or a failure to commit, has none).
+    pub index: Option<usize>,
+    /// Why: a [`GrantError`] as [`Error::Grants`], or a failure of the database.
+    #[source]
+    pub source: Error,
 }
 
 /// A report that came in, as the admin records it.
@@ -1352,6 +1385,144 @@ macro_rules! application_write {
     }};
 }
 
+/// Hands in one application inside the caller's open write transaction `$tx`, which holds the
+/// lock of the call `$call_id` (the core [`Call`] `$call`): refuses a cooperative (by partita
+/// IVA, as core normalises it) with a live application in the call, takes the next free code
+/// from `*$next_number` (and moves it on, in the call row too), asks the call's rules to admit
+/// or refuse the applicant on `$now`'s Europe/Rome date, inserts the application with
+/// `$token_hash` and writes the audit line as `$actor`. Evaluates to
+/// `Result<GrantApplicationView>`; on `Err` the caller must not commit. Shared by
+/// [`Store::submit_grant_application`] and [`Store::submit_grant_applications`], so an
+/// application of a batch is decided exactly as one of its own. A macro, like `audit!`, so the
+/// same SQL is bound for whichever backend's transaction it is given.
+macro_rules! submit_step {
+    (
+        $tx:ident, $call:expr, $call_id:expr, $next_number:expr, $request:expr,
+        $token_hash:expr, $actor:expr, $now:expr
+    ) => {
+        async {
+            let call: &Call = $call;
+            let call_id: &str = $call_id;
+            let next_number: &mut i64 = $next_number;
+            let request: &NewGrantApplication = $request;
+            let now: DateTime<Utc> = $now;
+            let partita_iva = PartitaIva::parse(&request.applicant.partita_iva).ok();
+            if let Some(partita_iva) = &partita_iva {
+                let existing: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT MIN(id) FROM grant_applications WHERE call_id = $1 \
+                     AND partita_iva = $2 AND stage NOT IN {NOT_LIVE}"
+                )))
+                .bind(call_id)
+                .bind(partita_iva.as_str())
+                .fetch_one(&mut *$tx)
+                .await?;
+                if let Some(existing) = existing {
+                    return Err(GrantError::AlreadyApplied {
+                        call: call_id.to_owned(),
+                        existing,
+                    }
+                    .into());
+                }
+            }
+            let (code, number) = free_code!(
+                $tx,
+                "SELECT id FROM grant_applications WHERE call_id = $1 AND code = $2",
+                call_id,
+                "domanda-",
+                *next_number
+            );
+            *next_number = number;
+            sqlx::query("UPDATE grant_calls SET next_number = $2 WHERE id = $1")
+                .bind(call_id)
+                .bind(number)
+                .execute(&mut *$tx)
+                .await?;
+            let submitted = step(&code, Stage::Draft, Event::Submit)?;
+            let (stage, reasons) = match call.check_applicant(&request.applicant, rome_date(now)) {
+                Admission::Eligible => (step(&code, submitted, Event::Admit)?, Vec::new()),
+                Admission::Ineligible(shortfalls) => (
+                    step(&code, submitted, Event::Refuse)?,
+                    shortfalls
+                        .iter()
+                        .map(|s| GrantReason {
+                            it: s.it(),
+                            en: s.en(),
+                        })
+                        .collect(),
+                ),
+            };
+            let applicant = serde_json::to_string(&request.applicant)
+                .map_err(|e| corrupt("grant_applications", e))?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO grant_applications (call_id, code, applicant, requested_cents, \
+                 priorities, project_kinds, stage, submitted_at, shortfalls, token_hash, \
+                 partita_iva, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $8, $8) RETURNING id",
+            )
+            .bind(call_id)
+            .bind(&code)
+            .bind(&applicant)
+            .bind(to_i64(request.requested_cents))
+            .bind(names_json(&request.priorities))
+            .bind(names_json(&request.project_kinds))
+            .bind(stage_name(stage))
+            .bind(now)
+            .bind(serde_json::to_string(&reasons).unwrap_or_else(|_| "[]".to_owned()))
+            .bind($token_hash)
+            .bind(partita_iva.as_ref().map(PartitaIva::as_str))
+            .fetch_one(&mut *$tx)
+            .await?;
+            audit!(
+                $tx,
+                now,
+                $actor,
+                "grant_application.submit",
+                "grant_application",
+                &id.to_string(),
+                None::<String>,
+                Some(stage_json(stage_name(stage)))
+            )?;
+            let app = fetch_app!($tx, id);
+            let view: Result<GrantApplicationView> = view_of(call.reporting(), &app, &[]);
+            view
+        }
+        .await
+    };
+}
+
+/// The checks of a submission that need no database: an application requests more than 0 €.
+fn check_request(request: &NewGrantApplication) -> Result<(), GrantError> {
+    if request.requested_cents == 0 {
+        return Err(invalid(
+            "/requested_cents",
+            "an application must request more than 0 €",
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_request`] for each request of a batch, and no cooperative (by partita IVA, as core
+/// normalises it) twice: the first problem, with the index of its request.
+fn check_batch(requests: &[NewGrantApplication]) -> Result<(), GrantBatchError> {
+    let mut first_of: BTreeMap<PartitaIva, usize> = BTreeMap::new();
+    for (index, request) in requests.iter().enumerate() {
+        let refused = |refusal: GrantError| GrantBatchError {
+            index: Some(index),
+            source: refusal.into(),
+        };
+        check_request(request).map_err(refused)?;
+        let Ok(partita_iva) = PartitaIva::parse(&request.applicant.partita_iva) else {
+            // Refused as ineligible when handed in; such applications never block each other.
+            continue;
+        };
+        if let Some(&first) = first_of.get(&partita_iva) {
+            return Err(refused(GrantError::RepeatedApplicant { first }));
+        }
+        first_of.insert(partita_iva, index);
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Operations
 // ---------------------------------------------------------------------------------------------
@@ -1540,13 +1711,7 @@ impl Store {
         now: DateTime<Utc>,
         respond: impl FnOnce(&GrantApplicationView, &str) -> Replay,
     ) -> Result<GrantWrite<(GrantApplicationView, String)>> {
-        if request.requested_cents == 0 {
-            return Err(invalid(
-                "/requested_cents",
-                "an application must request more than 0 €",
-            )
-            .into());
-        }
+        check_request(request)?;
         token_write!(
             self,
             call_id,
@@ -1555,88 +1720,91 @@ impl Store {
             respond,
             |tx, row, token_hash| {
                 let checked = stored_call(&row.id, &row.definition)?;
-                let partita_iva = PartitaIva::parse(&request.applicant.partita_iva).ok();
-                if let Some(partita_iva) = &partita_iva {
-                    let existing: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                        "SELECT MIN(id) FROM grant_applications WHERE call_id = $1 \
-                     AND partita_iva = $2 AND stage NOT IN {NOT_LIVE}"
-                    )))
-                    .bind(call_id)
-                    .bind(partita_iva.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    if let Some(existing) = existing {
-                        return Err(GrantError::AlreadyApplied {
-                            call: call_id.to_owned(),
-                            existing,
-                        }
-                        .into());
-                    }
-                }
-                let (code, number) = free_code!(
+                let mut next_number = row.next_number;
+                submit_step!(
                     tx,
-                    "SELECT id FROM grant_applications WHERE call_id = $1 AND code = $2",
+                    &checked.call,
                     call_id,
-                    "domanda-",
-                    row.next_number
-                );
-                sqlx::query("UPDATE grant_calls SET next_number = $2 WHERE id = $1")
-                    .bind(call_id)
-                    .bind(number)
-                    .execute(&mut *tx)
-                    .await?;
-                let submitted = step(&code, Stage::Draft, Event::Submit)?;
-                let (stage, reasons) = match checked
-                    .call
-                    .check_applicant(&request.applicant, rome_date(now))
-                {
-                    Admission::Eligible => (step(&code, submitted, Event::Admit)?, Vec::new()),
-                    Admission::Ineligible(shortfalls) => (
-                        step(&code, submitted, Event::Refuse)?,
-                        shortfalls
-                            .iter()
-                            .map(|s| GrantReason {
-                                it: s.it(),
-                                en: s.en(),
-                            })
-                            .collect(),
-                    ),
-                };
-                let applicant = serde_json::to_string(&request.applicant)
-                    .map_err(|e| corrupt("grant_applications", e))?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO grant_applications (call_id, code, applicant, requested_cents, \
-                 priorities, project_kinds, stage, submitted_at, shortfalls, token_hash, \
-                 partita_iva, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $8, $8) RETURNING id",
-                )
-                .bind(call_id)
-                .bind(&code)
-                .bind(&applicant)
-                .bind(to_i64(request.requested_cents))
-                .bind(names_json(&request.priorities))
-                .bind(names_json(&request.project_kinds))
-                .bind(stage_name(stage))
-                .bind(now)
-                .bind(serde_json::to_string(&reasons).unwrap_or_else(|_| "[]".to_owned()))
-                .bind(&token_hash)
-                .bind(partita_iva.as_ref().map(PartitaIva::as_str))
-                .fetch_one(&mut *tx)
-                .await?;
-                audit!(
-                    tx,
-                    now,
+                    &mut next_number,
+                    request,
+                    &token_hash,
                     "public",
-                    "grant_application.submit",
-                    "grant_application",
-                    &id.to_string(),
-                    None::<String>,
-                    Some(stage_json(stage_name(stage)))
-                )?;
-                let app = fetch_app!(tx, id);
-                view_of(checked.call.reporting(), &app, &[])?
+                    now
+                )?
             }
         )
+    }
+
+    /// Hands in every application of `requests` to the call in one transaction holding the
+    /// call's lock, in order, each decided as [`Store::submit_grant_application`] decides one
+    /// (and audited as one, by `actor`): all or nothing. Returns the applications with their
+    /// applicant tokens (shown once, stored hashed) in input order; on the first refusal
+    /// (including [`GrantError::AlreadyApplied`], or [`GrantError::RepeatedApplicant`] for a
+    /// cooperative that is in `requests` twice) nothing is written and the error says which
+    /// request.
+    pub async fn submit_grant_applications(
+        &self,
+        call_id: &str,
+        requests: &[NewGrantApplication],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SubmittedApplication>, GrantBatchError> {
+        check_batch(requests)?;
+        let tokens: Vec<String> = requests.iter().map(|_| new_token()).collect();
+        let mut failed = None;
+        let views = self
+            .submit_all(call_id, requests, &tokens, actor, now, &mut failed)
+            .await
+            .map_err(|source| GrantBatchError {
+                index: failed,
+                source,
+            })?;
+        Ok(views
+            .into_iter()
+            .zip(tokens)
+            .map(|(application, applicant_token)| SubmittedApplication {
+                application,
+                applicant_token,
+            })
+            .collect())
+    }
+
+    /// The transaction of [`Store::submit_grant_applications`]; `failed` holds the index of the
+    /// request being handed in, so an error can name it.
+    async fn submit_all(
+        &self,
+        call_id: &str,
+        requests: &[NewGrantApplication],
+        tokens: &[String],
+        actor: &str,
+        now: DateTime<Utc>,
+        failed: &mut Option<usize>,
+    ) -> Result<Vec<GrantApplicationView>> {
+        let hashes: Vec<String> = tokens.iter().map(|t| hash_token(t)).collect();
+        call_tx!(self, |tx, lock| {
+            let row = lock_call!(tx, lock, call_id);
+            if row.ranked_at.is_some() {
+                return Err(GrantError::CallRanked(call_id.to_owned()).into());
+            }
+            let checked = stored_call(&row.id, &row.definition)?;
+            let mut next_number = row.next_number;
+            let mut views = Vec::with_capacity(requests.len());
+            for (index, (request, hash)) in requests.iter().zip(&hashes).enumerate() {
+                *failed = Some(index);
+                views.push(submit_step!(
+                    tx,
+                    &checked.call,
+                    call_id,
+                    &mut next_number,
+                    request,
+                    hash,
+                    actor,
+                    now
+                )?);
+            }
+            *failed = None;
+            Ok(views)
+        })
     }
 
     /// An application, if there is one.

@@ -39,9 +39,10 @@ use std::fmt;
 pub use audit::AuditEntry;
 pub use catalog::{NewSession, Policy, SessionFilter, SessionView};
 pub use grants::{
-    Assignment, CriterionView, EvaluatorView, GrantApplicationView, GrantCallView, GrantError,
-    GrantRanking, GrantReason, GrantWithdrawal, GrantWrite, NewEvaluator, NewGrantApplication,
-    NewGrantReport, OverdueReport, RankingSeed, ReportView, stage_name,
+    Assignment, CriterionView, EvaluatorView, GrantApplicationView, GrantBatchError, GrantCallView,
+    GrantError, GrantRanking, GrantReason, GrantWithdrawal, GrantWrite, NewEvaluator,
+    NewGrantApplication, NewGrantReport, OverdueReport, RankingSeed, ReportView,
+    SubmittedApplication, stage_name,
 };
 pub use imports::{ImportError, ImportedRegistration};
 pub use open::{OpenOptions, Seed, SqliteSync};

@@ -19,7 +19,8 @@ use skillhub_import::csv::{
 };
 use skillhub_import::{Problem, Report};
 use skillhub_store::{
-    GrantWrite, ImportError, NewGrantApplication, RegisterRequest, SessionView, Store,
+    GrantBatchError, GrantError, ImportError, NewGrantApplication, RegisterRequest, SessionView,
+    Store,
 };
 
 use super::{display, open, progress_bar, show_progress};
@@ -388,9 +389,9 @@ async fn program_of(ctx: &Context, id: &ProgramId, dry_run: bool) -> Result<Prog
     find(ctx, id.as_str()).await
 }
 
-/// Hands every (checked) application in to the stored call, in file order. The store submits
-/// one application per transaction, so the call is checked first (it exists and is not ranked
-/// yet) to refuse the whole file before anything is written.
+/// Hands every (checked) application in to the stored call, in file order, in one transaction
+/// of the store: when any row is refused (its cooperative applied already, the call is ranked
+/// …) nothing is handed in, and the error names the row's line.
 async fn submit(
     ctx: &Context,
     file: &str,
@@ -398,43 +399,56 @@ async fn submit(
     rows: &[ApplicationRow],
 ) -> Result<String> {
     let store = ctx.store().await?;
-    let call = store
-        .grant_call(call_id)
-        .await
-        .map_err(|e| ctx.db_error(e))?
-        .ok_or_else(|| CliError::Usage(format!("no grant call has id {call_id:?}")))?;
-    if call.ranked_at.is_some() {
-        return Err(CliError::Input(format!(
-            "grant call {call_id} is ranked already: it takes no more applications"
-        )));
-    }
-    let mut submitted = 0usize;
-    for row in rows {
-        let request = NewGrantApplication {
+    let requests: Vec<NewGrantApplication> = rows
+        .iter()
+        .map(|row| NewGrantApplication {
             applicant: row.applicant.clone(),
             requested_cents: row.requested.get(),
             priorities: row.priorities.clone(),
             project_kinds: row.project_kinds.clone(),
-        };
-        let done = store
-            .submit_grant_application(call_id, &request, None, Utc::now(), |_, _| {
-                skillhub_store::Replay {
-                    status: 201,
-                    body: String::new(),
-                }
-            })
-            .await
-            .map_err(|err| {
-                CliError::Input(format!(
-                    "{file}:{}: {err} ({submitted} applications before this line were handed in)",
-                    row.line
-                ))
-            })?;
-        if let GrantWrite::Done(_) = done {
-            submitted += 1;
-        }
-    }
+        })
+        .collect();
+    let submitted = store
+        .submit_grant_applications(call_id, &requests, "cli", Utc::now())
+        .await
+        .map_err(|err| submit_error(ctx, file, rows, err))?;
     Ok(format!(
-        "{submitted} domande consegnate al bando {call_id} da {file}\n"
+        "{} domande consegnate al bando {call_id} da {file}\n",
+        submitted.len()
+    ))
+}
+
+/// A refusal of the store as `FILE:LINE: field: message` of the row it is about (a refusal of
+/// the whole call as `FILE: message`, an unknown call as a usage error).
+fn submit_error(
+    ctx: &Context,
+    file: &str,
+    rows: &[ApplicationRow],
+    err: GrantBatchError,
+) -> CliError {
+    let refusal = match err.source {
+        skillhub_store::Error::Grants(refusal) => refusal,
+        other => return ctx.db_error(other),
+    };
+    if let GrantError::UnknownCall(call) = &refusal {
+        return CliError::Usage(format!("no grant call has id {call:?}"));
+    }
+    let Some(row) = err.index.and_then(|i| rows.get(i)) else {
+        return CliError::Input(format!("{file}: {refusal}; nothing was handed in"));
+    };
+    let message = match &refusal {
+        GrantError::AlreadyApplied { .. } => format!("partita_iva: {refusal}"),
+        GrantError::RepeatedApplicant { first } => match rows.get(*first) {
+            Some(first) => format!(
+                "partita_iva: the same cooperative applies on line {}",
+                first.line
+            ),
+            None => format!("partita_iva: {refusal}"),
+        },
+        _ => refusal.to_string(),
+    };
+    CliError::Input(format!(
+        "{file}:{}: {message}; nothing was handed in",
+        row.line
     ))
 }

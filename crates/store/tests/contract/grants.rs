@@ -15,9 +15,9 @@ use skillhub_core::grants::score::Points;
 use skillhub_core::ids::Tag;
 use skillhub_core::person::OrganisationType;
 use skillhub_store::{
-    Error, EvaluatorView, GrantApplicationView, GrantError, GrantRanking, GrantWithdrawal,
-    GrantWrite, Idempotency, NewEvaluator, NewGrantApplication, NewGrantReport, RankingSeed,
-    Replay, Store,
+    Error, EvaluatorView, GrantApplicationView, GrantBatchError, GrantError, GrantRanking,
+    GrantWithdrawal, GrantWrite, Idempotency, NewEvaluator, NewGrantApplication, NewGrantReport,
+    RankingSeed, Replay, Store, SubmittedApplication,
 };
 
 use super::{PgDatabase, parallel, sqlite};
@@ -35,6 +35,8 @@ contract!(
     a_full_tie_takes_its_seed_at_ranking,
     a_cooperative_has_one_live_application_per_call,
     withdrawals_reports_and_closures_replay_their_answer,
+    a_batch_with_a_cooperative_that_applied_writes_nothing,
+    a_batch_is_handed_in_whole_in_order,
 );
 
 const EXAMPLE: &str =
@@ -1223,4 +1225,170 @@ async fn report_keyed(
             ))
         })
         .await
+}
+
+/// How many applications the call holds.
+async fn applications(store: &Store, call: &str) -> i64 {
+    store.grant_call(call).await.unwrap().unwrap().applications
+}
+
+/// Hands in `requests` as one batch by `cli`.
+async fn batch(
+    store: &Store,
+    call: &str,
+    requests: &[NewGrantApplication],
+) -> Result<Vec<SubmittedApplication>, GrantBatchError> {
+    store
+        .submit_grant_applications(call, requests, "cli", when(2022, 4, 2, 9))
+        .await
+}
+
+/// The index and the grant refusal of a batch that wrote nothing.
+fn batch_refusal(err: GrantBatchError) -> (Option<usize>, GrantError) {
+    (err.index, grant_error(err.source))
+}
+
+async fn a_batch_with_a_cooperative_that_applied_writes_nothing(store: Store, _url: String) {
+    load(&store, OPEN_CALL).await;
+    let (a, _) = submit(
+        &store,
+        "bando-prova",
+        &application(coop("Il Granello", "01234567897"), 700_000, &[]),
+    )
+    .await;
+    let before = applications(&store, "bando-prova").await;
+    assert_eq!(before, 1);
+    let other = application(coop("Altra", "09876543217"), 100_000, &[]);
+    // The same partita IVA, written another way, is the same cooperative.
+    let again = application(coop("Granello Soc. Coop.", " IT01234567897 "), 100_000, &[]);
+    let err = batch(&store, "bando-prova", &[other.clone(), again.clone()])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "application 2 of the batch: a cooperative with this partita IVA already applied to \
+         grant call \"bando-prova\" (application 1)"
+    );
+    assert_eq!(
+        batch_refusal(err),
+        (
+            Some(1),
+            GrantError::AlreadyApplied {
+                call: "bando-prova".into(),
+                existing: a
+            }
+        )
+    );
+    assert_eq!(applications(&store, "bando-prova").await, before);
+    // The same cooperative twice in one batch; a request of nothing; an unknown call.
+    let err = batch(&store, "bando-due", std::slice::from_ref(&other))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        batch_refusal(err),
+        (None, GrantError::UnknownCall("bando-due".into()))
+    );
+    let twice = application(coop("Altra di nuovo", "IT09876543217"), 5_000, &[]);
+    let err = batch(&store, "bando-prova", &[other.clone(), twice])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        batch_refusal(err),
+        (Some(1), GrantError::RepeatedApplicant { first: 0 })
+    );
+    let nothing = application(coop("Terza", "12345678903"), 0, &[]);
+    let err = batch(&store, "bando-prova", &[other.clone(), nothing])
+        .await
+        .unwrap_err();
+    let (index, refusal) = batch_refusal(err);
+    assert_eq!(index, Some(1));
+    assert!(
+        matches!(&refusal, GrantError::Invalid { pointer, .. } if pointer == "/requested_cents"),
+        "{refusal:?}"
+    );
+    assert_eq!(applications(&store, "bando-prova").await, before);
+    // Nothing of the refused batches was kept, not even the codes they took.
+    let done = batch(&store, "bando-prova", &[other]).await.unwrap();
+    assert_eq!(done[0].application.code, "domanda-2");
+    assert_eq!(applications(&store, "bando-prova").await, before + 1);
+    // A ranked call takes no batch.
+    let ranked = call_file("chiuso", 1_000_000, &[("coop-1", 500_000, 4.0)]);
+    load(&store, &ranked).await;
+    store
+        .rank_grant_call("chiuso", None, "admin", when(2022, 6, 1, 9))
+        .await
+        .unwrap();
+    let err = batch(&store, "chiuso", &[again]).await.unwrap_err();
+    assert_eq!(
+        batch_refusal(err),
+        (None, GrantError::CallRanked("chiuso".into()))
+    );
+    assert_eq!(applications(&store, "chiuso").await, 1);
+}
+
+async fn a_batch_is_handed_in_whole_in_order(store: Store, _url: String) {
+    load(&store, OPEN_CALL).await;
+    let mut second = OPEN_CALL.replace("bando-prova", "bando-due");
+    second.push(' ');
+    load(&store, &second).await;
+    let requests = [
+        application(
+            coop("Il Granello", "01234567897"),
+            700_000,
+            &["social_coop"],
+        ),
+        application(coop("Sbagliata", "01234567890"), 500_000, &[]),
+        application(coop("Altra", "09876543217"), 100_000, &[]),
+    ];
+    let done = batch(&store, "bando-prova", &requests).await.unwrap();
+    assert_eq!(done.len(), 3);
+    assert_eq!(applications(&store, "bando-prova").await, 3);
+    let codes: Vec<&str> = done.iter().map(|d| d.application.code.as_str()).collect();
+    assert_eq!(codes, ["domanda-1", "domanda-2", "domanda-3"]);
+    let names: Vec<&str> = done
+        .iter()
+        .map(|d| d.application.applicant.as_ref().unwrap().name.as_str())
+        .collect();
+    assert_eq!(names, ["Il Granello", "Sbagliata", "Altra"]);
+    let tokens: BTreeSet<&str> = done.iter().map(|d| d.applicant_token.as_str()).collect();
+    assert_eq!(tokens.len(), 3, "every applicant has a token of its own");
+    for (i, d) in done.iter().enumerate() {
+        let stored = store.grant_application(d.application.id).await.unwrap();
+        assert_eq!(stored.as_ref(), Some(&d.application));
+        for (j, other) in done.iter().enumerate() {
+            let theirs = store
+                .check_applicant_token(d.application.id, &other.applicant_token)
+                .await
+                .unwrap();
+            assert_eq!(theirs, i == j);
+        }
+        let log = store
+            .audit_log("grant_application", &d.application.id.to_string())
+            .await
+            .unwrap();
+        assert_eq!(log.len(), 1);
+        assert_eq!(
+            (log[0].actor.as_str(), log[0].action.as_str()),
+            ("cli", "grant_application.submit")
+        );
+        assert!(!log[0].after.as_deref().unwrap().contains(names[i]));
+    }
+    // Each is decided as the same application handed in on its own.
+    for (request, d) in requests.iter().zip(&done) {
+        let (id, _) = submit(&store, "bando-due", request).await;
+        let alone = store.grant_application(id).await.unwrap().unwrap();
+        assert_eq!(
+            (&alone.code, alone.stage, &alone.reasons),
+            (
+                &d.application.code,
+                d.application.stage,
+                &d.application.reasons
+            )
+        );
+    }
+    assert_eq!(done[0].application.stage, Stage::Eligible);
+    assert_eq!(done[1].application.stage, Stage::Ineligible);
+    // An empty batch writes nothing and refuses nothing.
+    assert!(batch(&store, "bando-prova", &[]).await.unwrap().is_empty());
+    assert_eq!(applications(&store, "bando-prova").await, 3);
 }
