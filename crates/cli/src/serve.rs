@@ -67,7 +67,18 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let store = ctx.store().await?.clone();
-    skillhub_http::serve(store, args.addr, config, shutdown_signal())
+    let server = skillhub_http::Server::bind(store, args.addr, config)
+        .await
+        .map_err(CliError::Serve)?;
+    // Whatever RUST_LOG says, the URL goes to stdout (port 0 picks a free port: this says which).
+    {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "skillhub: http://{}/", server.local_addr());
+        let _ = out.flush();
+    }
+    server
+        .run(shutdown_signal())
         .await
         .map_err(CliError::Serve)?;
     Ok(String::new())

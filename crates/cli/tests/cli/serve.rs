@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 const ADMIN: &str = "serve-test-admin";
 
-/// A running server and the address it logged.
+/// A running server and the address it printed.
 struct Server {
     child: Child,
     addr: String,
@@ -24,17 +24,18 @@ impl Server {
             .args(["serve", "--db", db, "--addr", "127.0.0.1:0"])
             .env("SKILLHUB_ADMIN_TOKEN", ADMIN)
             .env("SKILLHUB_RATE_LIMIT", "0")
-            .env("RUST_LOG", "info")
+            // The URL is printed on stdout whatever the log level.
+            .env("RUST_LOG", "warn")
             .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .expect("skillhub serve starts");
-        let stderr = child.stderr.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut sent = false;
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if !sent && let Some(at) = line.find("http://") {
                     let addr: String = line[at + 7..]
                         .chars()
@@ -47,7 +48,7 @@ impl Server {
         });
         let addr = rx
             .recv_timeout(Duration::from_secs(60))
-            .expect("the server logs its URL within 60 s");
+            .expect("the server prints its URL within 60 s");
         Server { child, addr }
     }
 
