@@ -59,9 +59,10 @@ pub(crate) async fn register(
     headers: HeaderMap,
     body: Result<JsonObject, ApiError>,
 ) -> ApiResult<Response> {
+    // Only the session's fixed facts are needed here (its program and day): the seat counters
+    // are read by the store under the session's lock.
     let session = state
-        .store()
-        .session(&session_id)
+        .session_facts(&session_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no session has id {session_id:?}")))?;
     let key = idempotency_key(&headers)?;

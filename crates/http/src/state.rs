@@ -1,4 +1,5 @@
-//! The server's state: the store, the configuration, the program cache and the rate limiter.
+//! The server's state: the store, the configuration, the program and session caches and the
+//! rate limiter.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -6,7 +7,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use skillhub_core::program::Program;
-use skillhub_store::Store;
+use skillhub_store::{SessionView, Store};
 
 use crate::limiter::RateLimiter;
 use crate::problem::{ApiError, ApiResult};
@@ -67,6 +68,9 @@ struct Inner {
     /// Programs by id. Programs are immutable once stored, so a cached one is never stale; a
     /// miss asks the store again (another process may have loaded a program since).
     programs: RwLock<BTreeMap<String, Arc<Program>>>,
+    /// Sessions by id, as first read, for what never changes once a session is created (its
+    /// program, zone and times), never for its seats or counters; a miss asks the store.
+    sessions: RwLock<BTreeMap<String, Arc<SessionView>>>,
     limiter: RateLimiter,
 }
 
@@ -92,6 +96,7 @@ impl AppState {
                 store,
                 config,
                 programs: RwLock::new(BTreeMap::new()),
+                sessions: RwLock::new(BTreeMap::new()),
                 limiter,
             }),
         };
@@ -150,5 +155,33 @@ impl AppState {
     pub(crate) async fn programs(&self) -> ApiResult<Vec<Arc<Program>>> {
         let programs = self.store().programs().await.map_err(ApiError::from)?;
         Ok(self.remember(programs))
+    }
+
+    /// A session as this process first read it, from the cache or else the store: only for
+    /// what never changes once a session is created (id, program, zone, times), which is all
+    /// that registering asks before the store's transaction. Its seat counters are a snapshot
+    /// and must not be read: seat decisions read them under the session's lock.
+    pub(crate) async fn session_facts(&self, id: &str) -> ApiResult<Option<Arc<SessionView>>> {
+        let cached = self
+            .inner
+            .sessions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+            .cloned();
+        if cached.is_some() {
+            return Ok(cached);
+        }
+        let Some(loaded) = self.store().session(id).await? else {
+            return Ok(None);
+        };
+        let loaded = Arc::new(loaded);
+        // Every write inserts whole entries, so a poisoned lock still holds a usable map.
+        self.inner
+            .sessions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.to_owned(), Arc::clone(&loaded));
+        Ok(Some(loaded))
     }
 }

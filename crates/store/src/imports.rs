@@ -10,7 +10,10 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::registrations::{Locked, RegisterRequest, RegistrationView, seat};
+use crate::registrations::{
+    LOCK_FOR_SEAT_POSTGRES, LOCK_FOR_SEAT_SQLITE, Locked, RegisterRequest, RegistrationView,
+    micros, seat,
+};
 use crate::{Error, Result, Store, hash_token, new_token, write_tx};
 
 /// One registration written by [`Store::import_registrations`].
@@ -74,29 +77,41 @@ impl Store {
         let mut sessions: Vec<&str> = requests.iter().map(|r| r.session_id.as_str()).collect();
         sessions.sort_unstable();
         sessions.dedup();
-        write_tx!(self, |tx, lock| {
-            for session in &sessions {
-                let locked: Option<Locked> = sqlx::query_as(lock)
-                    .bind(*session)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if locked.is_none() {
-                    *failed = requests.iter().position(|r| r.session_id == *session);
-                    return Err(Error::UnknownSession((*session).to_owned()));
+        let now = micros(now);
+        write_tx!(
+            self,
+            LOCK_FOR_SEAT_SQLITE,
+            LOCK_FOR_SEAT_POSTGRES,
+            |tx, lock| {
+                // The plain lock up front: reserving an id per session would only leave gaps.
+                let plain = if lock == LOCK_FOR_SEAT_POSTGRES {
+                    crate::LOCK_SESSION_POSTGRES
+                } else {
+                    crate::LOCK_SESSION_SQLITE
+                };
+                for session in &sessions {
+                    let locked: Option<Locked> = sqlx::query_as(plain)
+                        .bind(*session)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if locked.is_none() {
+                        *failed = requests.iter().position(|r| r.session_id == *session);
+                        return Err(Error::UnknownSession((*session).to_owned()));
+                    }
                 }
+                let mut views = Vec::with_capacity(requests.len());
+                for (index, (request, hash)) in requests.iter().zip(&hashes).enumerate() {
+                    *failed = Some(index);
+                    // Read again for every row: the previous rows moved its counters.
+                    let locked: Locked = sqlx::query_as(lock)
+                        .bind(&request.session_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    views.push(seat!(tx, &locked, request, hash, now)?);
+                }
+                *failed = None;
+                Ok(views)
             }
-            let mut views = Vec::with_capacity(requests.len());
-            for (index, (request, hash)) in requests.iter().zip(&hashes).enumerate() {
-                *failed = Some(index);
-                // Read again for every row: the previous rows moved its counters.
-                let locked: Locked = sqlx::query_as(lock)
-                    .bind(&request.session_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                views.push(seat!(tx, &locked, request, hash, now)?);
-            }
-            *failed = None;
-            Ok(views)
-        })
+        )
     }
 }

@@ -40,7 +40,8 @@ pub struct OpenOptions {
     pub seed: Seed,
     /// SQLite durability.
     pub sqlite_sync: SqliteSync,
-    /// Most connections to PostgreSQL per process (default 16).
+    /// Most connections to PostgreSQL per process (default 8: registrations for one session
+    /// queue on its row lock, and waiting in the pool is cheaper than waiting on the lock).
     pub max_connections: Option<u32>,
 }
 
@@ -132,7 +133,7 @@ async fn open_sqlite(url: &str, options: &OpenOptions) -> Result<Store> {
 
 async fn open_postgres(url: &str, options: &OpenOptions) -> Result<Store> {
     let pool = PgPoolOptions::new()
-        .max_connections(options.max_connections.unwrap_or(16))
+        .max_connections(options.max_connections.unwrap_or(8))
         .acquire_timeout(Duration::from_secs(30))
         .connect(url)
         .await?;

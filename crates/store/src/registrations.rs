@@ -182,7 +182,22 @@ pub(crate) struct Locked {
     #[sqlx(flatten)]
     pub(crate) view: SessionView,
     pub(crate) next_sequence: i64,
+    /// With [`LOCK_FOR_SEAT_SQLITE`] or [`LOCK_FOR_SEAT_POSTGRES`], the id reserved for the
+    /// registration about to be seated (so one call can write it and its audit line).
+    #[sqlx(default)]
+    pub(crate) reserved_id: Option<i64>,
 }
+
+/// The session row for [`seat!`] on SQLite, with the id the next registration gets
+/// (`AUTOINCREMENT`: one past the largest ever given; `BEGIN IMMEDIATE` already holds the write
+/// lock, so nobody else can take it).
+pub(crate) const LOCK_FOR_SEAT_SQLITE: &str = "SELECT *, (SELECT COALESCE(MAX(seq), 0) + 1 \
+     FROM sqlite_sequence WHERE name = 'registrations') AS reserved_id FROM sessions WHERE id = $1";
+/// The session row for [`seat!`] on PostgreSQL, locked until the transaction ends, with an id
+/// reserved from the registrations' identity sequence (an unused one is only a gap).
+pub(crate) const LOCK_FOR_SEAT_POSTGRES: &str = "SELECT *, \
+     nextval(pg_get_serial_sequence('registrations', 'id')) AS reserved_id \
+     FROM sessions WHERE id = $1 FOR UPDATE";
 
 impl Locked {
     pub(crate) fn occupancy(&self, kind: SeatKind) -> Occupancy {
@@ -270,44 +285,205 @@ pub(crate) fn audited(view: &RegistrationView) -> Option<String> {
     .ok()
 }
 
-/// A live registration of the e-mail in the session (the statuses of the schema's partial
-/// unique index `registrations_live_email`).
-pub(crate) const DUPLICATE: &str = "SELECT id FROM registrations WHERE session_id = $1 AND email = $2 \
-     AND status IN ('confirmed', 'waitlisted', 'attended', 'no_show')";
+/// Whether `err` is the violation of the partial unique index `registrations_live_email` (the
+/// e-mail already holds a live registration in the session): the duplicate check of [`seat!`]
+/// is that index, hit by its INSERT, not a separate read.
+pub(crate) fn is_live_email_violation(err: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    // PostgreSQL names the index; SQLite names its columns
+    // ("UNIQUE constraint failed: registrations.session_id, registrations.email").
+    db.is_unique_violation()
+        && (db.constraint() == Some("registrations_live_email")
+            || db.message().contains("registrations.email"))
+}
+
+/// `now` truncated to microseconds, what PostgreSQL keeps of a timestamp: a registration built
+/// in memory from it equals the one a later read returns, on either backend.
+pub(crate) fn micros(now: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    now.trunc_subsecs(6)
+}
+
+/// The writes of one seated registration, after the decision: the registration row, the
+/// session's counters and the audit line.
+pub(crate) struct SeatWrite<'a> {
+    /// The registration as it will be stored (`id` is filled in by [`WriteSeat::write_seat`]).
+    pub(crate) view: RegistrationView,
+    /// Its arrival sequence.
+    pub(crate) sequence: i64,
+    /// The hash of its manage token.
+    pub(crate) token_hash: &'a str,
+    /// The counter deltas (see [`deltas`]).
+    pub(crate) deltas: (i64, i64, i64, i64),
+    /// Who asked, for the audit log.
+    pub(crate) actor: &'a str,
+    /// The id reserved for it under the lock (PostgreSQL's `nextval`), if any.
+    pub(crate) reserved_id: Option<i64>,
+}
+
+/// Writes a [`SeatWrite`] on one backend's connection with as few round trips as it allows;
+/// a live registration of the same e-mail fails with [`Error::AlreadyRegistered`].
+pub(crate) trait WriteSeat {
+    /// Writes the registration, the counters and the audit line; returns the registration.
+    fn write_seat(
+        &mut self,
+        seat: SeatWrite<'_>,
+    ) -> impl std::future::Future<Output = Result<RegistrationView>> + Send;
+}
+
+fn already_registered(view: &RegistrationView) -> Error {
+    Error::AlreadyRegistered {
+        session: view.session_id.clone(),
+        email: view.email.clone(),
+    }
+}
+
+fn map_insert_error(err: sqlx::Error, view: &RegistrationView) -> Error {
+    if is_live_email_violation(&err) {
+        already_registered(view)
+    } else {
+        Error::Database(err)
+    }
+}
+
+/// SQLite: the registration (with the id reserved under the lock), the counters and the audit
+/// line, three statements sent in one call (`$n` parameters number the whole text).
+const SEAT_SQLITE: &str = "INSERT INTO registrations (id, session_id, email, name, attributes, \
+     kind, tier, sequence, status, manage_token_hash, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11); \
+     UPDATE sessions SET seated_in_person = seated_in_person + $12, \
+     seated_online = seated_online + $13, waiting_in_person = waiting_in_person + $14, \
+     waiting_online = waiting_online + $15, next_sequence = next_sequence + 1 WHERE id = $2; \
+     INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) \
+     VALUES ($11, $16, 'registration.create', 'registration', $17, NULL, $18)";
+
+/// PostgreSQL: the registration (with the id reserved under the lock), the counters and the
+/// audit line in one statement of data-modifying CTEs.
+const SEAT_POSTGRES: &str = "WITH reg AS (INSERT INTO registrations (id, session_id, email, name, \
+     attributes, kind, tier, sequence, status, manage_token_hash, created_at, updated_at) \
+     OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id), \
+     counts AS (UPDATE sessions SET seated_in_person = seated_in_person + $12, \
+     seated_online = seated_online + $13, waiting_in_person = waiting_in_person + $14, \
+     waiting_online = waiting_online + $15, next_sequence = next_sequence + 1 WHERE id = $2 \
+     RETURNING id), \
+     logged AS (INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) \
+     VALUES ($11, $16, 'registration.create', 'registration', $17, NULL, $18) RETURNING id) \
+     SELECT (SELECT COUNT(*) FROM reg) + (SELECT COUNT(*) FROM counts) \
+     + (SELECT COUNT(*) FROM logged)";
+
+/// Binds the 18 parameters of [`SEAT_SQLITE`] and [`SEAT_POSTGRES`] (the same on both).
+macro_rules! bind_seat {
+    ($query:expr, $view:expr, $seat:expr) => {{
+        let view: &RegistrationView = $view;
+        let (a, b, c, d) = $seat.deltas;
+        $query
+            .bind(view.id)
+            .bind(&view.session_id)
+            .bind(&view.email)
+            .bind(&view.name)
+            .bind(&view.attributes)
+            .bind(&view.kind)
+            .bind(view.tier)
+            .bind($seat.sequence)
+            .bind(&view.status)
+            .bind($seat.token_hash)
+            .bind(view.created_at)
+            .bind(a)
+            .bind(b)
+            .bind(c)
+            .bind(d)
+            .bind($seat.actor)
+            .bind(view.id.to_string())
+            .bind(audited(view))
+    }};
+}
+
+/// The three rows a seat writes (registration, session, audit line), or an error.
+fn wrote_three(written: u64, view: &RegistrationView) -> Result<()> {
+    if written == 3 {
+        Ok(())
+    } else {
+        Err(Error::Corrupt {
+            table: "sessions",
+            message: format!(
+                "seating registration {} wrote {written} rows instead of 3",
+                view.id
+            ),
+        })
+    }
+}
+
+impl WriteSeat for sqlx::SqliteConnection {
+    async fn write_seat(&mut self, seat: SeatWrite<'_>) -> Result<RegistrationView> {
+        let mut view = seat.view;
+        view.id = match seat.reserved_id {
+            Some(id) => id,
+            None => {
+                sqlx::query_scalar(
+                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM sqlite_sequence \
+                     WHERE name = 'registrations'",
+                )
+                .fetch_one(&mut *self)
+                .await?
+            }
+        };
+        let done = bind_seat!(sqlx::query(SEAT_SQLITE), &view, seat)
+            .execute(&mut *self)
+            .await
+            .map_err(|err| map_insert_error(err, &view))?;
+        wrote_three(done.rows_affected(), &view)?;
+        Ok(view)
+    }
+}
+
+impl WriteSeat for sqlx::PgConnection {
+    async fn write_seat(&mut self, seat: SeatWrite<'_>) -> Result<RegistrationView> {
+        let mut view = seat.view;
+        view.id = match seat.reserved_id {
+            Some(id) => id,
+            None => {
+                sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('registrations', 'id'))")
+                    .fetch_one(&mut *self)
+                    .await?
+            }
+        };
+        let written: i64 = bind_seat!(sqlx::query_scalar(SEAT_POSTGRES), &view, seat)
+            .fetch_one(&mut *self)
+            .await
+            .map_err(|err| map_insert_error(err, &view))?;
+        wrote_three(u64::try_from(written).unwrap_or(0), &view)?;
+        Ok(view)
+    }
+}
 
 /// Seats one registration inside the caller's open write transaction `$tx`, whose session row
-/// `$locked` (a `Locked`) was read under the session lock: checks the seat kind and that the
-/// e-mail holds no live registration, asks `skillhub_core::capacity::admit` (or waits for the
-/// draw of a batch session), inserts the registration with `$token_hash`, moves the session's
-/// counters and writes the audit line. Evaluates to `Result<RegistrationView>`; on `Err` the caller must
-/// not commit. Shared by [`Store::register`] and the bulk import (`imports.rs`), so a row of an
-/// import is decided exactly as a registration of its own would be. A macro, like `audit!`, so
-/// the same SQL is bound for whichever backend's transaction it is given.
+/// `$locked` (a `Locked`) was read under the session lock: checks the seat kind, asks
+/// `skillhub_core::capacity::admit` (or waits for the draw of a batch session), then writes the
+/// registration with `$token_hash`, the session's counters and the audit line
+/// ([`WriteSeat`]); a live registration of the same e-mail is refused by the partial unique
+/// index `registrations_live_email` on that INSERT ([`Error::AlreadyRegistered`]). The returned
+/// view is built from the decision (status and waiting position are known from the admission,
+/// `$now` is truncated to microseconds), so it equals what a later read returns. Evaluates to
+/// `Result<RegistrationView>`; on `Err` the caller must not commit. Shared by
+/// [`Store::register`] and the bulk import (`imports.rs`), so a row of an import is decided
+/// exactly as a registration of its own would be. A macro, like `audit!`, so it is expanded
+/// for whichever backend's transaction it is given.
 macro_rules! seat {
     ($tx:ident, $locked:expr, $request:expr, $token_hash:expr, $now:expr) => {
         async {
             use skillhub_core::capacity::{Admission, Request, admit};
-            let email = $request.person.email.as_str();
-            let attributes = serde_json::to_string(&$request.person.attributes).unwrap_or_default();
-            let kind = $request.kind.unwrap_or_else(|| $locked.view.default_kind());
-            if !$locked.offers(kind) {
+            let locked: &$crate::registrations::Locked = $locked;
+            let now = $crate::registrations::micros($now);
+            let kind = $request.kind.unwrap_or_else(|| locked.view.default_kind());
+            if !locked.offers(kind) {
                 return Err($crate::Error::NoSuchSeats {
                     session: $request.session_id.clone(),
                     kind: $crate::registrations::kind_name(kind),
                 });
             }
-            let duplicate: Option<i64> = sqlx::query_scalar($crate::registrations::DUPLICATE)
-                .bind(&$request.session_id)
-                .bind(email)
-                .fetch_optional(&mut *$tx)
-                .await?;
-            if duplicate.is_some() {
-                return Err($crate::Error::AlreadyRegistered {
-                    session: $request.session_id.clone(),
-                    email: email.to_owned(),
-                });
-            }
-            let occupancy = $locked.occupancy(kind);
+            let occupancy = locked.occupancy(kind);
             let tier = i64::from($request.tier.get());
             let ahead: i64 = if occupancy.free() == 0 || occupancy.waiting > 0 {
                 sqlx::query_scalar(
@@ -324,7 +500,7 @@ macro_rules! seat {
             };
             let ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
             // A batch session gives no seat before its draw: everyone waits for it.
-            let before_draw = $locked.view.policy == "batch" && $locked.view.lottery_seed.is_none();
+            let before_draw = locked.view.policy == "batch" && locked.view.lottery_seed.is_none();
             let admission = if before_draw {
                 Admission::Waitlist {
                     position: ahead.saturating_add(1),
@@ -332,53 +508,35 @@ macro_rules! seat {
             } else {
                 admit(&occupancy, ahead, Request::Confirm)
             };
-            let (status, seated, waiting) = match admission {
-                Admission::Confirm | Admission::Hold { .. } => ("confirmed", 1, 0),
-                Admission::Waitlist { .. } => ("waitlisted", 0, 1),
+            let (status, position, seated, waiting) = match admission {
+                Admission::Confirm | Admission::Hold { .. } => ("confirmed", None, 1, 0),
+                Admission::Waitlist { position } => ("waitlisted", Some(i64::from(position)), 0, 1),
             };
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO registrations (session_id, email, name, attributes, kind, tier, sequence, \
-                 status, manage_token_hash, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+            let view = $crate::RegistrationView {
+                id: 0,
+                session_id: $request.session_id.clone(),
+                email: $request.person.email.as_str().to_owned(),
+                name: $request.person.name.as_str().to_owned(),
+                attributes: serde_json::to_string(&$request.person.attributes).unwrap_or_default(),
+                kind: $crate::registrations::kind_name(kind).to_owned(),
+                tier,
+                status: status.to_owned(),
+                position,
+                created_at: now,
+                updated_at: now,
+            };
+            $crate::registrations::WriteSeat::write_seat(
+                &mut *$tx,
+                $crate::registrations::SeatWrite {
+                    view,
+                    sequence: locked.next_sequence,
+                    token_hash: $token_hash,
+                    deltas: $crate::registrations::deltas(kind, seated, waiting),
+                    actor: &$request.actor,
+                    reserved_id: locked.reserved_id,
+                },
             )
-            .bind(&$request.session_id)
-            .bind(email)
-            .bind($request.person.name.as_str())
-            .bind(&attributes)
-            .bind($crate::registrations::kind_name(kind))
-            .bind(tier)
-            .bind($locked.next_sequence)
-            .bind(status)
-            .bind($token_hash)
-            .bind($now)
-            .fetch_one(&mut *$tx)
-            .await?;
-            let (a, b, c, d) = $crate::registrations::deltas(kind, seated, waiting);
-            sqlx::query($crate::registrations::UPDATE_COUNTS)
-                .bind(&$request.session_id)
-                .bind(a)
-                .bind(b)
-                .bind(c)
-                .bind(d)
-                .bind(1_i64)
-                .execute(&mut *$tx)
-                .await?;
-            let view: $crate::RegistrationView = sqlx::query_as($crate::registrations::VIEW)
-                .bind(id)
-                .fetch_one(&mut *$tx)
-                .await?;
-            let after = $crate::registrations::audited(&view);
-            $crate::audit::audit!(
-                $tx,
-                $now,
-                &$request.actor,
-                "registration.create",
-                "registration",
-                &id.to_string(),
-                None::<String>,
-                after
-            )?;
-            Ok::<$crate::RegistrationView, $crate::Error>(view)
+            .await
         }
         .await
     };
@@ -400,24 +558,30 @@ impl Store {
     ) -> Result<RegisterOutcome> {
         let manage_token = new_token();
         let token_hash = hash_token(&manage_token);
-        write_tx!(self, |tx, lock| {
-            let locked: Option<Locked> = sqlx::query_as(lock)
-                .bind(&request.session_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(locked) = locked else {
-                return Err(Error::UnknownSession(request.session_id.clone()));
-            };
-            if let Some(replay) = replay_of!(tx, idempotency, now) {
-                return Ok(RegisterOutcome::Replayed(replay));
+        let now = micros(now);
+        write_tx!(
+            self,
+            LOCK_FOR_SEAT_SQLITE,
+            LOCK_FOR_SEAT_POSTGRES,
+            |tx, lock| {
+                let locked: Option<Locked> = sqlx::query_as(lock)
+                    .bind(&request.session_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(locked) = locked else {
+                    return Err(Error::UnknownSession(request.session_id.clone()));
+                };
+                if let Some(replay) = replay_of!(tx, idempotency, now) {
+                    return Ok(RegisterOutcome::Replayed(replay));
+                }
+                let view = seat!(tx, &locked, request, &token_hash, now)?;
+                remember!(tx, idempotency, respond(&view, &manage_token), now);
+                Ok(RegisterOutcome::Created {
+                    registration: view,
+                    manage_token: manage_token.clone(),
+                })
             }
-            let view = seat!(tx, &locked, request, &token_hash, now)?;
-            remember!(tx, idempotency, respond(&view, &manage_token), now);
-            Ok(RegisterOutcome::Created {
-                registration: view,
-                manage_token: manage_token.clone(),
-            })
-        })
+        )
     }
 
     /// Cancels a registration; a freed seat goes at once to the head of its waiting list, in the

@@ -227,7 +227,11 @@ async fn register(store: &Store, session: &str, n: usize, tier: u8) -> (i64, Str
     {
         RegisterOutcome::Created {
             registration: r, ..
-        } => (r.id, r.status, r.position),
+        } => {
+            // What register returns is what a read of it gives right after.
+            assert_eq!(store.registration(r.id).await.unwrap().as_ref(), Some(&r));
+            (r.id, r.status, r.position)
+        }
         RegisterOutcome::Replayed(_) => panic!("no idempotency key was given"),
     }
 }
@@ -355,6 +359,21 @@ async fn one_live_registration_per_email(store: Store, _url: String) {
         .await
         .unwrap_err();
     assert!(matches!(missing, Error::UnknownSession(_)), "{missing}");
+    // A refused duplicate wrote nothing; a clock finer than the database's still reads back
+    // equal.
+    assert_eq!(store.session(&id).await.unwrap().unwrap().confirmed(), 1);
+    let fine = at(9, 4) + chrono::Duration::nanoseconds(123_456_789);
+    let RegisterOutcome::Created { registration, .. } = store
+        .register(&request(&id, 2, 0), None, fine, no_replay)
+        .await
+        .unwrap()
+    else {
+        panic!("no idempotency key was given");
+    };
+    assert_eq!(
+        store.registration(registration.id).await.unwrap(),
+        Some(registration)
+    );
 }
 
 async fn idempotency_keys_replay_or_refuse(store: Store, _url: String) {
