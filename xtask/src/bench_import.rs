@@ -145,24 +145,8 @@ fn input_path() -> PathBuf {
 /// Generates the input (once) and times a dry-run validation of it.
 pub fn run() -> ExitCode {
     // A figure from an unoptimised build says nothing: measure the release build.
-    if cfg!(debug_assertions) {
-        eprintln!("bench-import: this is a debug build; running the release build instead");
-        return match std::process::Command::new(crate::cargo())
-            .args([
-                "run",
-                "--release",
-                "--quiet",
-                "-p",
-                "xtask",
-                "--",
-                "bench",
-                "import",
-            ])
-            .status()
-        {
-            Ok(status) if status.success() => ExitCode::SUCCESS,
-            _ => ExitCode::FAILURE,
-        };
+    if let Some(code) = crate::in_release(&["bench", "import"]) {
+        return code;
     }
     let path = input_path();
     let started = Instant::now();

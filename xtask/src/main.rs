@@ -38,6 +38,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// In a debug build of xtask, runs `xtask ARGS` from the release build instead and returns its
+/// outcome (benchmarks measure optimised code); `None` in a release build, which goes on.
+pub fn in_release(args: &[&str]) -> Option<ExitCode> {
+    if !cfg!(debug_assertions) {
+        return None;
+    }
+    eprintln!(
+        "xtask: a debug build; running `xtask {}` from the release build",
+        args.join(" ")
+    );
+    let status = Command::new(cargo())
+        .args(["run", "--release", "--quiet", "-p", "xtask", "--"])
+        .args(args)
+        .status();
+    Some(match status {
+        Ok(status) if status.success() => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    })
+}
+
 /// The cargo that runs xtask (`$CARGO`), or `cargo` from the PATH.
 pub fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
