@@ -89,26 +89,34 @@ pub(crate) async fn calendar(
         .map(core_session)
         .collect::<ApiResult<Vec<_>>>()?;
     let refs: Vec<&Session> = sessions.iter().collect();
-    let location = |s: &Session| {
-        let hub = s
-            .hub()
-            .and_then(|h| programs.get(s.program().as_str()).and_then(|p| p.hub(h)));
-        match hub {
-            Some(hub) => format!("{}, {}", hub.name, hub.address.one_line()),
-            None => "Online".to_owned(),
-        }
-    };
-    let options = ExportOptions {
-        dtstamp: Utc::now(),
-        times: Times::Utc,
-    };
-    let text = export_sessions(&name, &refs, location, &options);
+    let text = calendar_text(&name, &refs, |s| {
+        programs.get(s.program().as_str()).map(Arc::as_ref)
+    });
     let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/calendar; charset=utf-8"),
     );
     Ok(response)
+}
+
+/// `sessions` as an RFC 5545 calendar named `name`, stamped now, times in UTC; each event's
+/// location is its hub's name and address (from the program `program_of` gives), or "Online".
+/// Shared by the feed and the manage page's download.
+pub(crate) fn calendar_text<'p>(
+    name: &str,
+    sessions: &[&Session],
+    program_of: impl Fn(&Session) -> Option<&'p Program>,
+) -> String {
+    let location = |s: &Session| match s.hub().and_then(|h| program_of(s)?.hub(h)) {
+        Some(hub) => format!("{}, {}", hub.name, hub.address.one_line()),
+        None => "Online".to_owned(),
+    };
+    let options = ExportOptions {
+        dtstamp: Utc::now(),
+        times: Times::Utc,
+    };
+    export_sessions(name, sessions, location, &options)
 }
 
 /// Every session the filter selects, page after page.

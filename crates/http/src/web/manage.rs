@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use maud::html;
 use skillhub_core::person::Email;
-use skillhub_import::ics::{ExportOptions, Times, export_sessions};
+
 use skillhub_store::RegistrationView;
 
 use super::csrf::{self, Csrf};
@@ -19,7 +19,7 @@ use super::i18n::{Lang, T};
 use super::layout::{page, switch_link, with_lang};
 use super::session::SessionCtx;
 use super::{WebError, WebResult, html_response};
-use crate::calendar::core_session;
+use crate::calendar::{calendar_text, core_session};
 use crate::extract::RateLimited;
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -151,23 +151,10 @@ pub(crate) async fn ics(
         let ctx = SessionCtx::load(&state, &registration.session_id).await?;
         let session = core_session(&ctx.view)?;
         let program = state.program(&ctx.view.program_id).await?;
-        let location = |s: &skillhub_core::session::Session| {
-            let hub = s
-                .hub()
-                .and_then(|h| program.as_ref().and_then(|p| p.hub(h)));
-            match hub {
-                Some(hub) => format!("{}, {}", hub.name, hub.address.one_line()),
-                None => "Online".to_owned(),
-            }
-        };
         let name = program
             .as_ref()
             .map_or_else(|| "skillhub".to_owned(), |p| p.name().to_owned());
-        let options = ExportOptions {
-            dtstamp: Utc::now(),
-            times: Times::Utc,
-        };
-        let text = export_sessions(&name, &[&session], location, &options);
+        let text = calendar_text(&name, &[&session], |_| program.as_deref());
         Ok::<_, WebError>(download(
             text,
             "text/calendar; charset=utf-8",
