@@ -130,16 +130,21 @@ fn csv(report: &ProgressReport) -> Result<String> {
 mod tests {
     use super::*;
 
+    /// The CLI's context on the SQLite database `skillhub.db` in `dir` (made with the seeds).
+    fn context(dir: &tempfile::TempDir) -> Context {
+        Context::new(
+            format!("sqlite://{}", dir.path().join("skillhub.db").display()),
+            false,
+        )
+    }
+
     /// Runs `report progress` for Community Skill Hubs on a new database in `dir`.
     async fn report(
         dir: &tempfile::TempDir,
         format: ReportFormat,
         attendance: Option<PathBuf>,
     ) -> Result<String> {
-        let ctx = Context::new(
-            format!("sqlite://{}", dir.path().join("skillhub.db").display()),
-            false,
-        );
+        let ctx = context(dir);
         let out = run(
             &ctx,
             ReportCommand::Progress {
@@ -200,10 +205,7 @@ mod tests {
         use skillhub_store::{RegisterOutcome, RegisterRequest, Replay};
 
         let dir = tempfile::tempdir().unwrap();
-        let ctx = Context::new(
-            format!("sqlite://{}", dir.path().join("skillhub.db").display()),
-            false,
-        );
+        let ctx = context(&dir);
         let store = ctx.store().await.unwrap();
         // A session in Madrid, 12 March 2019 (inside the report's range).
         let session = skillhub_core::session::Session::new(skillhub_core::session::SessionSpec {
@@ -285,10 +287,7 @@ mod tests {
     #[tokio::test]
     async fn errors() {
         let dir = tempfile::tempdir().unwrap();
-        let ctx = Context::new(
-            format!("sqlite://{}", dir.path().join("skillhub.db").display()),
-            false,
-        );
+        let ctx = context(&dir);
         let err = run(
             &ctx,
             ReportCommand::Progress {
