@@ -42,7 +42,7 @@
 //! # Ok::<(), skillhub_core::progress::AttendanceError>(())
 //! ```
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use chrono::{Days, NaiveDate};
@@ -301,19 +301,31 @@ pub fn progress(program: &Program, facts: &[Attendance], today: NaiveDate) -> Pr
         .iter()
         .filter(|f| start <= f.date && f.date <= today)
         .collect();
+    // Each person key is hashed once, to a dense number; every target then counts distinct
+    // numbers with a flag per person instead of hashing every fact again.
+    let mut numbers: HashMap<&str, usize> = HashMap::with_capacity(in_time.len());
+    let who: Vec<usize> = in_time
+        .iter()
+        .map(|f| {
+            let next = numbers.len();
+            *numbers.entry(f.person.as_str()).or_insert(next)
+        })
+        .collect();
+    let mut counted = vec![false; numbers.len()];
     let by_id: BTreeMap<&TargetId, &Target> =
         program.targets().iter().map(|t| (&t.id, t)).collect();
     let targets = tree_order(program.targets())
         .into_iter()
         .map(|target| {
             let chain = ancestry(target, &by_id);
-            let mut people = HashSet::new();
-            for fact in &in_time {
-                if chain.iter().all(|t| matches(t, fact)) {
-                    people.insert(fact.person.as_str());
+            counted.fill(false);
+            let mut done = 0u64;
+            for (fact, &person) in in_time.iter().zip(&who) {
+                if !counted[person] && chain.iter().all(|t| matches(t, fact)) {
+                    counted[person] = true;
+                    done += 1;
                 }
             }
-            let done = people.len() as u64;
             let end = target.deadline.or(program.window().until);
             target_progress(target, &chain, done, start, today, end)
         })

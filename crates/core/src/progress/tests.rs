@@ -1,5 +1,7 @@
 //! Tests of progress against targets: nesting, once per target, pace, and the report snapshot.
 
+use std::collections::HashSet;
+
 use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 
@@ -192,9 +194,31 @@ fn report_snapshot() {
     insta::assert_snapshot!("progress_svg", report.svg());
 }
 
+/// The target `id` and every target above it, walked by hand.
+fn above<'a>(program: &'a Program, id: &TargetId) -> Vec<&'a Target> {
+    let mut chain = Vec::new();
+    let mut next = Some(id);
+    while let Some(id) = next {
+        let Some(target) = program.targets().iter().find(|t| &t.id == id) else {
+            break;
+        };
+        chain.push(target);
+        next = target.parent.as_ref();
+    }
+    chain
+}
+
+/// Whether a fact is of the target's unit, and of its mode and country where it names one.
+fn counts_for(target: &Target, fact: &Attendance) -> bool {
+    fact.unit == target.unit
+        && target.mode.is_none_or(|m| m == fact.mode)
+        && target.country.is_none_or(|c| c == fact.country)
+}
+
 proptest! {
-    /// However the facts fall: a child never counts more than its parent, nobody is counted
-    /// twice, repeating facts changes nothing, and facts after today do not count.
+    /// However the facts fall: each target counts the distinct keys of the facts of the period
+    /// that match it and every target above it, a child never counts more than its parent,
+    /// nobody is counted twice, repeating facts changes nothing, and facts after today do not count.
     #[test]
     fn nesting_and_idempotence(n in 0u64..300, seed in any::<u64>(), today_offset in 0u64..1200) {
         let catalog = catalog();
@@ -207,6 +231,16 @@ proptest! {
         }
         let report = progress(program, &facts, today);
         for t in &report.targets {
+            // The definition: distinct keys among the facts of the period that match the
+            // target and every target above it.
+            let start = program.window().from;
+            let expected: HashSet<&str> = facts
+                .iter()
+                .filter(|f| start <= f.date && f.date <= today)
+                .filter(|f| above(program, &t.id).iter().all(|c| counts_for(c, f)))
+                .map(|f| f.person.as_str())
+                .collect();
+            prop_assert_eq!(t.done, expected.len() as u64, "{}", t.id);
             if let Some(parent) = &t.parent {
                 let p = report.targets.iter().find(|x| &x.id == parent).unwrap();
                 prop_assert!(t.done <= p.done, "{} > {}", t.id, p.id);
