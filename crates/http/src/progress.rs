@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use skillhub_core::capacity::Presence;
-use skillhub_core::progress::{ProgressReport, TargetProgress, progress as core_progress};
+use skillhub_core::progress::{ProgressReport, TargetProgress};
 use skillhub_import::csv::ItalianWriter;
 use utoipa::ToSchema;
 
@@ -26,6 +26,10 @@ use crate::problem::{ApiError, ApiResult};
 use crate::registrations::{registration_id, wire_registration};
 use crate::state::AppState;
 use crate::wire::{Problem, Registration};
+
+mod cache;
+
+pub(crate) use cache::ProgressCache;
 
 /// Records whether the person of a confirmed registration came (`{"presence": "attended"}`) or
 /// not (`"no_show"`). The seat stays given: nobody is promoted. Final: a registration is marked
@@ -81,6 +85,7 @@ pub(crate) async fn record_presence(
         .store()
         .record_presence(&credential.actor(), id, presence, Utc::now())
         .await?;
+    state.progress().forget(&program).await;
     Ok(Json(wire_registration(&marked)?))
 }
 
@@ -202,7 +207,10 @@ impl From<&ProgressReport> for Progress {
     }
 }
 
-/// Progress against a program's targets, from the attendance recorded in the store.
+/// Progress against a program's targets, from the attendance recorded in the store. The server
+/// keeps a program's figures for up to `progress_max_age` (default 60 s): a presence recorded
+/// through this server shows at once, one recorded elsewhere (another server process, the CLI)
+/// within that time.
 #[utoipa::path(get, path = "/v1/programs/{id}/progress", tag = "catalog",
     params(
         ("id" = String, Path, description = "Program id, e.g. `community-skill-hubs`"),
@@ -247,8 +255,7 @@ pub(crate) async fn progress(
             "format: {format:?} is not one of json, text, csv, svg"
         )));
     }
-    let facts = state.store().attendance(&program).await?;
-    let report = core_progress(&program, &facts, on);
+    let report = state.progress().report(state.store(), &program, on).await?;
     let typed = |content_type: &'static str, body: String| {
         let mut response = body.into_response();
         response
@@ -260,7 +267,7 @@ pub(crate) async fn progress(
         "text" => typed("text/plain; charset=utf-8", report.text_it()),
         "svg" => typed("image/svg+xml", report.svg()),
         "csv" => typed("text/csv; charset=utf-8", csv(&report)?),
-        _ => Json(Progress::from(&report)).into_response(),
+        _ => Json(Progress::from(&*report)).into_response(),
     })
 }
 

@@ -1,5 +1,5 @@
-//! The server's state: the store, the configuration, the program and session caches and the
-//! rate limiter.
+//! The server's state: the store, the configuration, the program, session and progress caches
+//! and the rate limiter.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,6 +11,7 @@ use skillhub_store::{SessionView, Store};
 
 use crate::limiter::RateLimiter;
 use crate::problem::{ApiError, ApiResult};
+use crate::progress::ProgressCache;
 
 /// How the server runs. The CLI fills it from its flags and environment
 /// (`SKILLHUB_ADMIN_TOKEN`, `SKILLHUB_RATE_LIMIT`); [`Default`] gives the documented defaults.
@@ -26,6 +27,10 @@ pub struct ServerConfig {
     pub body_limit: usize,
     /// How often [`crate::Server`] forgets idempotency keys older than 24 hours (default hourly).
     pub purge_every: Duration,
+    /// How long the public progress route may answer from the figures it last read (default
+    /// 60 s; zero reads the store on every request). Presences recorded through this server
+    /// show at once whatever the age.
+    pub progress_max_age: Duration,
 }
 
 impl Default for ServerConfig {
@@ -36,6 +41,7 @@ impl Default for ServerConfig {
             request_timeout: Duration::from_secs(30),
             body_limit: 64 * 1024,
             purge_every: Duration::from_secs(3600),
+            progress_max_age: Duration::from_secs(60),
         }
     }
 }
@@ -52,6 +58,7 @@ impl fmt::Debug for ServerConfig {
             .field("request_timeout", &self.request_timeout)
             .field("body_limit", &self.body_limit)
             .field("purge_every", &self.purge_every)
+            .field("progress_max_age", &self.progress_max_age)
             .finish()
     }
 }
@@ -72,6 +79,8 @@ struct Inner {
     /// program, zone and times), never for its seats or counters; a miss asks the store.
     sessions: RwLock<BTreeMap<String, Arc<SessionView>>>,
     limiter: RateLimiter,
+    /// Progress reports, kept for `progress_max_age`.
+    progress: ProgressCache,
 }
 
 impl fmt::Debug for Inner {
@@ -91,6 +100,7 @@ impl AppState {
     ) -> Result<AppState, skillhub_store::Error> {
         let programs = store.programs().await?;
         let limiter = RateLimiter::new(config.rate_limit_per_minute);
+        let progress = ProgressCache::new(config.progress_max_age);
         let state = AppState {
             inner: Arc::new(Inner {
                 store,
@@ -98,6 +108,7 @@ impl AppState {
                 programs: RwLock::new(BTreeMap::new()),
                 sessions: RwLock::new(BTreeMap::new()),
                 limiter,
+                progress,
             }),
         };
         state.remember(programs);
@@ -116,6 +127,10 @@ impl AppState {
 
     pub(crate) fn limiter(&self) -> &RateLimiter {
         &self.inner.limiter
+    }
+
+    pub(crate) fn progress(&self) -> &ProgressCache {
+        &self.inner.progress
     }
 
     fn remember(&self, programs: Vec<Program>) -> Vec<Arc<Program>> {

@@ -274,6 +274,8 @@ pub(crate) async fn erase(
             .store()
             .erase_person(&actor, &email, Utc::now())
             .await?;
+        // What the person attended no longer says where they were from.
+        state.progress().forget_all().await;
         let body = html! {
             h1 { (lang.t(T::ErasedHeading)) }
             div.notice.ok role="status" { p { (lang.erased(erasure.registrations.len())) } }

@@ -1,9 +1,14 @@
 //! Attendance, progress and the roster over HTTP: who may mark presence, what the progress route
 //! counts from the store in each format, and the roster route's parameters and roles.
 
-use serde_json::{Value, json};
+use std::time::Duration;
 
-use super::{ADMIN, Call, api, get, person, register};
+use chrono::Utc;
+use serde_json::{Value, json};
+use skillhub_core::capacity::Presence;
+use skillhub_http::ServerConfig;
+
+use super::{ADMIN, Call, api, api_with, config, get, person, register};
 
 /// A Community Skill Hub session in Madrid on 12 March 2019 with `capacity` seats.
 async fn madrid_session(app: &axum::Router, capacity: u32) -> String {
@@ -183,6 +188,65 @@ async fn progress_counts_the_attendance_in_the_store_in_every_format() {
     get(&api.app, "/v1/programs/atlantide/progress")
         .await
         .problem(404);
+}
+
+/// The people counted on 30 June 2019 by the public progress route.
+async fn people_counted(app: &axum::Router) -> u64 {
+    let reply = get(
+        app,
+        "/v1/programs/community-skill-hubs/progress?on=2019-06-30",
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.json()["targets"][0]["done"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn progress_is_kept_a_while_but_this_servers_presences_show_at_once() {
+    let api = api().await;
+    let session = madrid_session(&api.app, 5).await;
+    let mut ids = Vec::new();
+    for n in 1..=3 {
+        ids.push(register(&api.app, &session, &person(n)).await.json()["id"].clone());
+    }
+    let attended = json!({"presence": "attended"});
+    assert_eq!(people_counted(&api.app).await, 0);
+    let reply = presence(&api.app, &ids[0], Some(ADMIN), &attended).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(people_counted(&api.app).await, 1);
+    // Another process (here: the store directly) marks the second person: the route keeps its
+    // figures until they are a minute old …
+    let second = ids[1].as_i64().unwrap();
+    api.store
+        .record_presence("altro-processo", second, Presence::Attended, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(people_counted(&api.app).await, 1);
+    // … or until this server records a presence in the program.
+    let reply = presence(&api.app, &ids[2], Some(ADMIN), &attended).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(people_counted(&api.app).await, 3);
+
+    // With no age allowed, every request reads the store.
+    let fresh = api_with(ServerConfig {
+        progress_max_age: Duration::ZERO,
+        ..config()
+    })
+    .await;
+    let session = madrid_session(&fresh.app, 5).await;
+    let id = register(&fresh.app, &session, &person(1)).await.json()["id"].clone();
+    assert_eq!(people_counted(&fresh.app).await, 0);
+    fresh
+        .store
+        .record_presence(
+            "altro-processo",
+            id.as_i64().unwrap(),
+            Presence::Attended,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(people_counted(&fresh.app).await, 1);
 }
 
 #[tokio::test]
