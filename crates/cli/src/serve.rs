@@ -7,31 +7,40 @@ use clap::Args;
 use crate::context::Context;
 use crate::error::{CliError, Result};
 
-/// `skillhub serve [--addr HOST:PORT]` (the database comes from the global `--db`).
+/// `skillhub serve [--addr HOST:PORT] [--progress-max-age SECONDS]` (the database comes from the global `--db`).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Where to listen; port 0 picks a free port (the URL is logged).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
+    /// How many seconds the public progress route may answer from the figures it last read
+    /// (0: read the database on every request). Presences recorded through this server show at
+    /// once; those recorded by another process within this time. Default: 60.
+    #[arg(long, value_name = "SECONDS")]
+    progress_max_age: Option<u64>,
 }
 
-/// Reads the server's settings from the environment: `SKILLHUB_ADMIN_TOKEN` (none: no admin),
+/// The server's settings from the flags and the environment: `SKILLHUB_ADMIN_TOKEN` (none: no admin),
 /// `SKILLHUB_RATE_LIMIT` (public writes per minute per client address; default 600, 0 = off).
-fn config() -> Result<skillhub_http::ServerConfig> {
+fn config(args: &ServeArgs) -> Result<skillhub_http::ServerConfig> {
+    let defaults = skillhub_http::ServerConfig::default();
     let rate_limit_per_minute = match std::env::var("SKILLHUB_RATE_LIMIT") {
         Ok(value) => value.trim().parse().map_err(|_| {
             CliError::Usage(format!(
                 "SKILLHUB_RATE_LIMIT={value:?} is not a number of requests per minute (0 turns the limit off)"
             ))
         })?,
-        Err(_) => 600,
+        Err(_) => defaults.rate_limit_per_minute,
     };
     Ok(skillhub_http::ServerConfig {
         admin_token: std::env::var("SKILLHUB_ADMIN_TOKEN")
             .ok()
             .filter(|t| !t.trim().is_empty()),
         rate_limit_per_minute,
-        ..skillhub_http::ServerConfig::default()
+        progress_max_age: args
+            .progress_max_age
+            .map_or(defaults.progress_max_age, std::time::Duration::from_secs),
+        ..defaults
     })
 }
 
@@ -58,7 +67,7 @@ async fn shutdown_signal() {
 
 /// Runs the server until a signal; logs go to stderr (`RUST_LOG` filters them; default info).
 pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
-    let config = config()?;
+    let config = config(&args)?;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -82,4 +91,33 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
         .await
         .map_err(CliError::Serve)?;
     Ok(String::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn args(extra: &[&str]) -> ServeArgs {
+        use clap::Parser;
+        #[derive(Debug, clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let mut argv = vec!["serve"];
+        argv.extend_from_slice(extra);
+        Cli::parse_from(argv).serve
+    }
+
+    #[test]
+    fn progress_max_age_is_in_seconds() {
+        let default = config(&args(&[])).unwrap();
+        assert_eq!(default.progress_max_age, Duration::from_secs(60));
+        let fresh = config(&args(&["--progress-max-age", "0"])).unwrap();
+        assert_eq!(fresh.progress_max_age, Duration::ZERO);
+        let minutes = config(&args(&["--progress-max-age", "300"])).unwrap();
+        assert_eq!(minutes.progress_max_age, Duration::from_secs(300));
+    }
 }
