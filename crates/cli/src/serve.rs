@@ -20,8 +20,9 @@ pub struct ServeArgs {
     progress_max_age: Option<u64>,
 }
 
-/// The server's settings from the flags and the environment: `SKILLHUB_ADMIN_TOKEN` (none: no admin),
-/// `SKILLHUB_RATE_LIMIT` (public writes per minute per client address; default 600, 0 = off).
+/// The server's settings from the flags and the environment: `SKILLHUB_ADMIN_TOKEN` (none: no
+/// admin), `SKILLHUB_RATE_LIMIT` (public writes per minute per client address; default 600,
+/// 0 = off).
 fn config(args: &ServeArgs) -> Result<skillhub_http::ServerConfig> {
     let defaults = skillhub_http::ServerConfig::default();
     let rate_limit_per_minute = match std::env::var("SKILLHUB_RATE_LIMIT") {
