@@ -138,25 +138,29 @@ pub struct PersonRow {
     pub score_hundredths: Option<i64>,
 }
 
+/// Header spellings (folded, see [`fold_header`]) of the columns that describe a person, shared
+/// by the people, registration and grant application spreadsheets.
+mod spelling {
+    pub(super) const NAME: &[&str] = &["nome", "name"];
+    pub(super) const SURNAME: &[&str] = &["cognome", "surname"];
+    pub(super) const FULL_NAME: &[&str] =
+        &["nomeecognome", "nomecognome", "cognomeenome", "nominativo"];
+    pub(super) const EMAIL: &[&str] = &["email", "posta", "indirizzoemail", "mail"];
+    pub(super) const CODICE_FISCALE: &[&str] = &["codicefiscale", "cf", "codfiscale"];
+    pub(super) const BIRTH_DATE: &[&str] = &["datadinascita", "nascita", "datanascita"];
+    pub(super) const PARTITA_IVA: &[&str] = &["partitaiva", "piva"];
+}
+
 /// The columns of a people spreadsheet, with the header spellings each accepts (folded).
 const PEOPLE_COLUMNS: [(Column, &[&str]); 10] = [
-    (Column::Name, &["nome", "name"]),
-    (Column::Surname, &["cognome", "surname"]),
-    (
-        Column::FullName,
-        &["nomeecognome", "nomecognome", "cognomeenome", "nominativo"],
-    ),
-    (Column::Email, &["email", "posta", "indirizzoemail", "mail"]),
-    (
-        Column::CodiceFiscale,
-        &["codicefiscale", "cf", "codfiscale"],
-    ),
-    (
-        Column::BirthDate,
-        &["datadinascita", "nascita", "datanascita"],
-    ),
+    (Column::Name, spelling::NAME),
+    (Column::Surname, spelling::SURNAME),
+    (Column::FullName, spelling::FULL_NAME),
+    (Column::Email, spelling::EMAIL),
+    (Column::CodiceFiscale, spelling::CODICE_FISCALE),
+    (Column::BirthDate, spelling::BIRTH_DATE),
     (Column::Level, &["livello", "livellodigcomp", "digcomp"]),
-    (Column::PartitaIva, &["partitaiva", "piva"]),
+    (Column::PartitaIva, spelling::PARTITA_IVA),
     (Column::Privacy, &["consensoprivacy", "privacy", "consenso"]),
     (Column::Score, &["punteggio", "score"]),
 ];

@@ -18,7 +18,7 @@ use skillhub_core::program::{Cents, Criterion};
 use super::registrations::slug;
 use super::{
     Progress, ReadOptions, RowProblems, Summary, decimal_hundredths, fold_header, map_headers,
-    missing_columns, read_sheet, required, yes_no,
+    missing_columns, read_sheet, required, spelling, yes_no,
 };
 use crate::Result;
 
@@ -99,11 +99,8 @@ const COLUMNS: [(Column, &[&str]); 10] = [
             "soggettoproponente",
         ],
     ),
-    (Column::PartitaIva, &["partitaiva", "piva"]),
-    (
-        Column::CodiceFiscale,
-        &["codicefiscale", "cf", "codfiscale"],
-    ),
+    (Column::PartitaIva, spelling::PARTITA_IVA),
+    (Column::CodiceFiscale, spelling::CODICE_FISCALE),
     (
         Column::OrganisationType,
         &[

@@ -14,7 +14,7 @@ use skillhub_core::person::{Attributes, Country, Email, Gender, OrganisationType
 
 use super::{
     NameBuffers, Progress, ReadOptions, Summary, date_in_range, lookup, map_headers,
-    missing_columns, read_sheet, required, set,
+    missing_columns, read_sheet, required, set, spelling,
 };
 use crate::Result;
 
@@ -86,21 +86,12 @@ const COLUMNS: [(Column, &[&str]); 14] = [
             "session",
         ],
     ),
-    (Column::Name, &["nome", "name"]),
-    (Column::Surname, &["cognome", "surname"]),
-    (
-        Column::FullName,
-        &["nomeecognome", "nomecognome", "cognomeenome", "nominativo"],
-    ),
-    (Column::Email, &["email", "posta", "indirizzoemail", "mail"]),
-    (
-        Column::CodiceFiscale,
-        &["codicefiscale", "cf", "codfiscale"],
-    ),
-    (
-        Column::BirthDate,
-        &["datadinascita", "nascita", "datanascita"],
-    ),
+    (Column::Name, spelling::NAME),
+    (Column::Surname, spelling::SURNAME),
+    (Column::FullName, spelling::FULL_NAME),
+    (Column::Email, spelling::EMAIL),
+    (Column::CodiceFiscale, spelling::CODICE_FISCALE),
+    (Column::BirthDate, spelling::BIRTH_DATE),
     (Column::Gender, &["genere", "sesso", "gender"]),
     (
         Column::Country,
