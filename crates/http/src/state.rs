@@ -152,15 +152,8 @@ impl AppState {
 
     /// One program, from the cache or else the store.
     pub(crate) async fn program(&self, id: &str) -> ApiResult<Option<Arc<Program>>> {
-        let cached = self
-            .inner
-            .programs
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(id)
-            .cloned();
-        if cached.is_some() {
-            return Ok(cached);
+        if let Some(cached) = cached(&self.inner.programs, id) {
+            return Ok(Some(cached));
         }
         let loaded = self.store().program(id).await?;
         Ok(loaded.and_then(|program| self.remember(vec![program]).pop()))
@@ -177,15 +170,8 @@ impl AppState {
     /// that registering asks before the store's transaction. Its seat counters are a snapshot
     /// and must not be read: seat decisions read them under the session's lock.
     pub(crate) async fn session_facts(&self, id: &str) -> ApiResult<Option<Arc<SessionView>>> {
-        let cached = self
-            .inner
-            .sessions
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(id)
-            .cloned();
-        if cached.is_some() {
-            return Ok(cached);
+        if let Some(cached) = cached(&self.inner.sessions, id) {
+            return Ok(Some(cached));
         }
         let Some(loaded) = self.store().session(id).await? else {
             return Ok(None);
@@ -199,4 +185,14 @@ impl AppState {
             .insert(id.to_owned(), Arc::clone(&loaded));
         Ok(Some(loaded))
     }
+}
+
+/// The entry `id` of one of the caches. Every write inserts whole entries, so a poisoned lock
+/// still holds a usable map.
+fn cached<T>(cache: &RwLock<BTreeMap<String, Arc<T>>>, id: &str) -> Option<Arc<T>> {
+    cache
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(id)
+        .cloned()
 }
