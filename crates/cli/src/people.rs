@@ -1,6 +1,8 @@
 //! `skillhub people export|erase EMAIL`: the GDPR requests an operator handles for a person —
-//! everything held about an e-mail address (JSON, the same document the person downloads from
-//! their manage link), and its erasure (registrations anonymised, seat counts and audit kept).
+//! everything held about an e-mail address (JSON), and its erasure (registrations anonymised,
+//! seat counts and audit kept). A manage link reaches one registration only; the whole address
+//! stays with the admin here. `skillhub people collisions` lists the live registrations that
+//! became duplicates when e-mail identity became case-insensitive.
 
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -25,6 +27,13 @@ pub enum PeopleCommand {
     Erase {
         /// The person's e-mail address (compared without regard to case).
         email: String,
+        #[command(flatten)]
+        format: JsonFlag,
+    },
+    /// Lists the live registrations that are a second registration of one person in a session
+    /// since addresses are compared without regard to case (`Anna@x.it` and `anna@x.it`, made
+    /// before that rule): both were kept; cancel the one that should go.
+    Collisions {
         #[command(flatten)]
         format: JsonFlag,
     },
@@ -61,6 +70,28 @@ pub async fn run(ctx: &Context, cmd: PeopleCommand) -> Result<String> {
                 .await
                 .map_err(|err| ctx.db_error(err))?;
             output::json(&data)
+        }
+        PeopleCommand::Collisions { format } => {
+            let store = ctx.store().await?;
+            let found = store
+                .email_collisions()
+                .await
+                .map_err(|err| ctx.db_error(err))?;
+            if format.json {
+                return output::json(&found);
+            }
+            if found.is_empty() {
+                return Ok("no live registration collides with another\n".to_owned());
+            }
+            Ok(found
+                .iter()
+                .map(|c| {
+                    format!(
+                        "session {}: registration {} is the same person as registration {}\n",
+                        c.session_id, c.registration_id, c.kept_id
+                    )
+                })
+                .collect())
         }
         PeopleCommand::Erase {
             email: text,

@@ -77,6 +77,15 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
     let store = ctx.store().await?.clone();
+    match store.email_collisions().await {
+        Ok(found) if !found.is_empty() => tracing::warn!(
+            count = found.len(),
+            "live registrations are a second registration of one person in a session (their \
+             addresses differ only in case): `skillhub people collisions` lists them"
+        ),
+        Ok(_) => {}
+        Err(err) => tracing::warn!(%err, "could not read e-mail collisions"),
+    }
     let server = skillhub_http::Server::bind(store, args.addr, config)
         .await
         .map_err(CliError::Serve)?;

@@ -86,9 +86,26 @@ impl Email {
         Ok(Email(address))
     }
 
-    /// The address as text.
+    /// The address as text, as typed (the domain lowercased): for display and for messages.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The person's identity: the address with its ASCII letters lowercased, so that
+    /// `Anna@Example.it` and `ANNA@EXAMPLE.IT` are one person. Other letters are kept as typed
+    /// (so SQL's `LOWER` on ASCII, in SQLite and in PostgreSQL under `COLLATE "C"`, computes
+    /// the same key).
+    ///
+    /// ```
+    /// use skillhub_core::person::Email;
+    /// let a = Email::parse("Anna.Rossi@Example.IT")?;
+    /// let b = Email::parse("anna.rossi@example.it")?;
+    /// assert_eq!(a.key(), b.key());
+    /// assert_eq!(a.as_str(), "Anna.Rossi@example.it");
+    /// # Ok::<(), skillhub_core::person::PersonError>(())
+    /// ```
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
     }
 }
 
@@ -395,6 +412,38 @@ mod tests {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Email::parse("A@B.IT").unwrap().as_str(), "A@b.it");
+    }
+
+    proptest::proptest! {
+        /// The key is the same whatever the ASCII case the address is typed in, and two
+        /// addresses that differ other than by case have different keys.
+        #[test]
+        fn the_key_ignores_ascii_case_only(
+            local in "[A-Za-z0-9._+-]{1,20}",
+            domain in "[A-Za-z0-9]{1,10}\\.[A-Za-z]{2,4}",
+            flips in proptest::collection::vec(proptest::bool::ANY, 40),
+            other in "[a-z0-9]{1,5}",
+        ) {
+            let typed = format!("{local}@{domain}");
+            let flipped: String = typed
+                .chars()
+                .zip(flips.iter().cycle())
+                .map(|(c, &flip)| if flip { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
+                .collect();
+            let a = Email::parse(&typed).unwrap();
+            let b = Email::parse(&flipped).unwrap();
+            proptest::prop_assert_eq!(a.key(), b.key());
+            proptest::prop_assert_eq!(a.key(), typed.to_ascii_lowercase());
+            let c = Email::parse(&format!("{local}{other}@{domain}")).unwrap();
+            proptest::prop_assert_ne!(a.key(), c.key());
+        }
+    }
+
+    #[test]
+    fn non_ascii_letters_keep_their_case_in_the_key() {
+        let a = Email::parse("Ànna@example.it").unwrap();
+        assert_eq!(a.key(), "Ànna@example.it");
+        assert_ne!(a.key(), Email::parse("ànna@example.it").unwrap().key());
     }
 
     #[test]

@@ -122,7 +122,9 @@ impl Store {
                 .map(HubId::parse)
                 .transpose()
                 .map_err(|e| corrupt(e.to_string()))?;
-            let who = hash_token(&row.email.to_lowercase());
+            // A person is their address's key (`Email::key`: ASCII case folded), computed from
+            // the stored address so registrations that collided in migration 0006 count once.
+            let who = hash_token(&row.email.to_ascii_lowercase());
             facts.extend(facts_of(
                 program,
                 &who,

@@ -46,7 +46,9 @@ pub use grants::{
 };
 pub use imports::{ImportError, ImportedRegistration};
 pub use open::{OpenOptions, Seed, SqliteSync};
-pub use people::{ERASED_DOMAIN, Erasure, HeldRegistration, PersonData};
+pub use people::{
+    ERASED_DOMAIN, EmailCollision, Erasure, HeldRegistration, PersonData, RegistrationData,
+};
 pub use registrations::{
     Allocation, Cancellation, Idempotency, RegisterOutcome, RegisterRequest, RegistrationView,
     Replay,
@@ -91,8 +93,9 @@ pub enum Error {
     /// A session with this id exists already.
     #[error("a session with id {0:?} exists already")]
     DuplicateSession(String),
-    /// The person already holds a live registration for the session.
-    #[error("{email} is already registered for session {session}")]
+    /// The person already holds a live registration for the session. (The message does not
+    /// quote the address: it reaches whoever typed it, who may not be its owner.)
+    #[error("this e-mail address is already registered for session {session}")]
     AlreadyRegistered {
         /// The session.
         session: String,

@@ -59,6 +59,18 @@ pub struct HeldRegistration {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Two live registrations of one session that migration 0006 found to be one person (their
+/// addresses differ only in case). Both are kept; staff decide which one to cancel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct EmailCollision {
+    /// The later registration, whose key got `#ID` so the unique index could be built.
+    pub registration_id: i64,
+    /// The session.
+    pub session_id: String,
+    /// The oldest live registration of the same person in the session.
+    pub kept_id: i64,
+}
+
 /// What [`Store::erase_person`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Erasure {
@@ -66,16 +78,94 @@ pub struct Erasure {
     pub registrations: Vec<i64>,
 }
 
-const IDS_OF: &str = "SELECT id FROM registrations WHERE LOWER(email) = LOWER($1) ORDER BY id";
+/// Everything the store holds about one registration: what its manage link may download.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegistrationData {
+    /// The registration, with the session it is for.
+    pub registration: HeldRegistration,
+    /// The audit lines about it, oldest first (they hold no personal data).
+    pub audit: Vec<AuditEntry>,
+}
+
+/// One row of [`REGISTRATION_DATA`]: the registration with its session, and one of its audit
+/// lines (none only if the log was never written for it).
+#[derive(sqlx::FromRow)]
+struct DataRow {
+    #[sqlx(flatten)]
+    view: RegistrationView,
+    session_title: String,
+    session_starts_at: DateTime<Utc>,
+    audit_id: Option<i64>,
+    audit_at: Option<DateTime<Utc>>,
+    audit_actor: Option<String>,
+    audit_action: Option<String>,
+    audit_before: Option<String>,
+    audit_after: Option<String>,
+}
+
+/// A registration, its session and its audit lines in one indexed query (the registration by
+/// its key, the session by its key, the lines by `audit_by_entity`), one row per audit line.
+const REGISTRATION_DATA: &str = "SELECT r.id, r.session_id, r.email, r.name, r.attributes, \
+     r.kind, r.tier, r.status, \
+     CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w \
+        WHERE w.session_id = r.session_id AND w.kind = r.kind AND w.status = 'waitlisted' \
+        AND (w.tier < r.tier OR (w.tier = r.tier AND w.sequence <= r.sequence))) END AS position, \
+     r.created_at, r.updated_at, s.title AS session_title, s.starts_at AS session_starts_at, \
+     a.id AS audit_id, a.at AS audit_at, a.actor AS audit_actor, a.action AS audit_action, \
+     a.before AS audit_before, a.after AS audit_after \
+     FROM registrations r JOIN sessions s ON s.id = r.session_id \
+     LEFT JOIN audit_log a ON a.entity = 'registration' AND a.entity_id = CAST(r.id AS TEXT) \
+     WHERE r.id = $1 ORDER BY a.id";
+
+/// The registrations of a person by `email_key` (`$1`), with those that collided with another
+/// of the same person in a session when migration 0006 made the key case-insensitive (their
+/// key is `KEY#ID`: between `$1 || '#'` and `$1 || '$'`, the next character).
+const IDS_OF: &str = "SELECT id FROM registrations WHERE email_key = $1 \
+     OR (email_key > ($1 || '#') AND email_key < ($1 || '$')) ORDER BY id";
+
+/// Anonymises registration `$id` inside the caller's write transaction `$tx` and audits it:
+/// the address `erased-ID@erased.invalid`, an empty name, no attributes, a manage token nobody
+/// knows; status, tier and order stay. Evaluates to `Result<()>`. A macro, like `audit!`, so it
+/// is expanded for whichever backend's transaction it is given.
+macro_rules! anonymise {
+    ($tx:ident, $id:expr, $actor:expr, $now:expr) => {
+        async {
+            let id: i64 = $id;
+            sqlx::query(
+                "UPDATE registrations SET email = $2, email_key = $2, name = '', attributes = '{}', \
+                 manage_token_hash = $3, updated_at = $4 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(format!("erased-{id}@{ERASED_DOMAIN}"))
+            .bind(hash_token(&new_token()))
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+            let view: RegistrationView = sqlx::query_as(VIEW).bind(id).fetch_one(&mut *$tx).await?;
+            audit!(
+                $tx,
+                $now,
+                $actor,
+                "registration.erase",
+                "registration",
+                &id.to_string(),
+                None::<String>,
+                audited(&view)
+            )?;
+            Ok::<(), Error>(())
+        }
+        .await
+    };
+}
 
 impl Store {
     /// Everything held about `email`: its registrations with their sessions, and the audit lines
     /// about them. An address the store does not know gives empty lists.
     pub async fn person_data(&self, email: &Email) -> Result<PersonData> {
-        let email = email.as_str();
+        let key = email.key();
         let (views, titles, audit) = read!(self, |pool| {
             let ids: Vec<i64> = sqlx::query_scalar(IDS_OF)
-                .bind(email)
+                .bind(&key)
                 .fetch_all(pool)
                 .await?;
             let mut views: Vec<RegistrationView> = Vec::with_capacity(ids.len());
@@ -111,9 +201,96 @@ impl Store {
         let mut audit = audit;
         audit.sort_by_key(|entry| entry.id);
         Ok(PersonData {
-            email: email.to_owned(),
+            email: email.as_str().to_owned(),
             registrations,
             audit,
+        })
+    }
+
+    /// The live registrations that became duplicates of another when e-mail identity became
+    /// case-insensitive (migration 0006), by session; those since cancelled are left out.
+    pub async fn email_collisions(&self) -> Result<Vec<EmailCollision>> {
+        Ok(read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT c.registration_id, c.session_id, c.kept_id FROM email_key_collisions c \
+                 JOIN registrations r ON r.id = c.registration_id \
+                 WHERE r.status IN ('confirmed', 'waitlisted') ORDER BY c.session_id, c.registration_id",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Everything held about registration `id` alone (its manage link's download): the
+    /// registration with its session and its audit lines, in one query; `None` for an unknown id.
+    pub async fn registration_data(&self, id: i64) -> Result<Option<RegistrationData>> {
+        let rows: Vec<DataRow> = read!(self, |pool| {
+            sqlx::query_as(REGISTRATION_DATA)
+                .bind(id)
+                .fetch_all(pool)
+                .await?
+        });
+        let mut audit = Vec::with_capacity(rows.len());
+        let mut first = None;
+        for row in rows {
+            if let (Some(id), Some(at), Some(actor), Some(action)) = (
+                row.audit_id,
+                row.audit_at,
+                row.audit_actor,
+                row.audit_action,
+            ) {
+                audit.push(AuditEntry {
+                    id,
+                    at,
+                    actor,
+                    action,
+                    entity: "registration".to_owned(),
+                    entity_id: row.view.id.to_string(),
+                    before: row.audit_before,
+                    after: row.audit_after,
+                });
+            }
+            if first.is_none() {
+                first = Some((row.view, row.session_title, row.session_starts_at));
+            }
+        }
+        let Some((view, title, starts_at)) = first else {
+            return Ok(None);
+        };
+        Ok(Some(RegistrationData {
+            registration: held(view, title, starts_at)?,
+            audit,
+        }))
+    }
+
+    /// Erases registration `id` alone, as its manage link may: a live registration is cancelled
+    /// first (its seat goes to the head of the waiting list, as [`Store::cancel`] does), then in
+    /// one transaction it gets the address `erased-ID@erased.invalid`, an empty name, no
+    /// attributes and a manage token nobody knows, and the stored answer replayed for its
+    /// idempotency key is deleted. The person's other registrations are not touched.
+    pub async fn erase_registration(
+        &self,
+        actor: &str,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Erasure> {
+        match self.cancel(actor, id, now).await {
+            Ok(_) | Err(Error::Transition { .. }) => {}
+            Err(other) => return Err(other),
+        }
+        write_tx!(self, |tx, _lock| {
+            anonymise!(tx, id, actor, now)?;
+            // The 201 answer kept for an idempotent replay names the registration first.
+            sqlx::query(
+                "DELETE FROM idempotency_keys WHERE scope LIKE 'POST /v1/sessions/%/registrations%' \
+                 AND body LIKE $1",
+            )
+            .bind(format!("{{\"id\":{id},%"))
+            .execute(&mut *tx)
+            .await?;
+            Ok::<Erasure, Error>(Erasure {
+                registrations: vec![id],
+            })
         })
     }
 
@@ -127,40 +304,19 @@ impl Store {
         email: &Email,
         now: DateTime<Utc>,
     ) -> Result<Erasure> {
-        let email = email.as_str();
+        let key = email.key();
         write_tx!(self, |tx, _lock| {
             let ids: Vec<i64> = sqlx::query_scalar(IDS_OF)
-                .bind(email)
+                .bind(&key)
                 .fetch_all(&mut *tx)
                 .await?;
-            for id in &ids {
-                sqlx::query(
-                    "UPDATE registrations SET email = $2, name = '', attributes = '{}', \
-                     manage_token_hash = $3, updated_at = $4 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(format!("erased-{id}@{ERASED_DOMAIN}"))
-                .bind(hash_token(&new_token()))
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let view: RegistrationView =
-                    sqlx::query_as(VIEW).bind(id).fetch_one(&mut *tx).await?;
-                audit!(
-                    tx,
-                    now,
-                    actor,
-                    "registration.erase",
-                    "registration",
-                    &id.to_string(),
-                    None::<String>,
-                    audited(&view)
-                )?;
+            for &id in &ids {
+                anonymise!(tx, id, actor, now)?;
             }
             // Stored responses replayed for idempotency keys may quote the address (a
             // registration's body does): they go too, rather than live out their 24 hours.
             sqlx::query("DELETE FROM idempotency_keys WHERE LOWER(body) LIKE $1 ESCAPE '\\'")
-                .bind(quoted_pattern(email))
+                .bind(quoted_pattern(&key))
                 .execute(&mut *tx)
                 .await?;
             Ok::<Erasure, Error>(Erasure { registrations: ids })

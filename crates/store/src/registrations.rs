@@ -315,6 +315,8 @@ pub(crate) struct SeatWrite<'a> {
     pub(crate) sequence: i64,
     /// The hash of its manage token.
     pub(crate) token_hash: &'a str,
+    /// The person's identity (`Email::key`), under the one-live-registration index.
+    pub(crate) email_key: String,
     /// The counter deltas (see [`deltas`]).
     pub(crate) deltas: (i64, i64, i64, i64),
     /// Who asked, for the audit log.
@@ -351,8 +353,8 @@ fn map_insert_error(err: sqlx::Error, view: &RegistrationView) -> Error {
 /// SQLite: the registration (with the id reserved under the lock), the counters and the audit
 /// line, three statements sent in one call (`$n` parameters number the whole text).
 const SEAT_SQLITE: &str = "INSERT INTO registrations (id, session_id, email, name, attributes, \
-     kind, tier, sequence, status, manage_token_hash, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11); \
+     kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19); \
      UPDATE sessions SET seated_in_person = seated_in_person + $12, \
      seated_online = seated_online + $13, waiting_in_person = waiting_in_person + $14, \
      waiting_online = waiting_online + $15, next_sequence = next_sequence + 1 WHERE id = $2; \
@@ -362,8 +364,9 @@ const SEAT_SQLITE: &str = "INSERT INTO registrations (id, session_id, email, nam
 /// PostgreSQL: the registration (with the id reserved under the lock), the counters and the
 /// audit line in one statement of data-modifying CTEs.
 const SEAT_POSTGRES: &str = "WITH reg AS (INSERT INTO registrations (id, session_id, email, name, \
-     attributes, kind, tier, sequence, status, manage_token_hash, created_at, updated_at) \
-     OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id), \
+     attributes, kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key) \
+     OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19) \
+     RETURNING id), \
      counts AS (UPDATE sessions SET seated_in_person = seated_in_person + $12, \
      seated_online = seated_online + $13, waiting_in_person = waiting_in_person + $14, \
      waiting_online = waiting_online + $15, next_sequence = next_sequence + 1 WHERE id = $2 \
@@ -373,7 +376,7 @@ const SEAT_POSTGRES: &str = "WITH reg AS (INSERT INTO registrations (id, session
      SELECT (SELECT COUNT(*) FROM reg) + (SELECT COUNT(*) FROM counts) \
      + (SELECT COUNT(*) FROM logged)";
 
-/// Binds the 18 parameters of [`SEAT_SQLITE`] and [`SEAT_POSTGRES`] (the same on both).
+/// Binds the 19 parameters of [`SEAT_SQLITE`] and [`SEAT_POSTGRES`] (the same on both).
 macro_rules! bind_seat {
     ($query:expr, $view:expr, $seat:expr) => {{
         let view: &RegistrationView = $view;
@@ -397,6 +400,7 @@ macro_rules! bind_seat {
             .bind($seat.actor)
             .bind(view.id.to_string())
             .bind(audited(view))
+            .bind(&$seat.email_key)
     }};
 }
 
@@ -531,6 +535,7 @@ macro_rules! seat {
                     view,
                     sequence: locked.next_sequence,
                     token_hash: $token_hash,
+                    email_key: $request.person.email.key(),
                     deltas: $crate::registrations::deltas(kind, seated, waiting),
                     actor: &$request.actor,
                     reserved_id: locked.reserved_id,

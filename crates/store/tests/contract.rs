@@ -130,6 +130,7 @@ contract!(
     a_cancellation_promotes_the_head_and_positions_move_up,
     better_tiers_wait_ahead_fifo_within_a_tier,
     one_live_registration_per_email,
+    email_identity_ignores_case,
     idempotency_keys_replay_or_refuse,
     fifty_parallel_registrations_for_one_seat,
     eight_parallel_cancellations_promote_eight,
@@ -374,6 +375,42 @@ async fn one_live_registration_per_email(store: Store, _url: String) {
         store.registration(registration.id).await.unwrap(),
         Some(registration)
     );
+}
+
+/// `Anna@Example.it`, `anna@example.it` and `ANNA@EXAMPLE.IT` are one person; the address is
+/// kept as typed.
+async fn email_identity_ignores_case(store: Store, _url: String) {
+    let id = session_with(&store, "t-case", 5, 0).await;
+    let as_typed = |email: &str| {
+        let mut req = request(&id, 0, 0);
+        req.person.email = skillhub_core::person::Email::parse(email).unwrap();
+        req
+    };
+    let RegisterOutcome::Created { registration, .. } = store
+        .register(&as_typed("Anna@Example.it"), None, at(9, 0), no_replay)
+        .await
+        .unwrap()
+    else {
+        panic!("no idempotency key was given");
+    };
+    assert_eq!(registration.email, "Anna@example.it", "kept as typed");
+    for variant in ["anna@example.it", "ANNA@EXAMPLE.IT", "aNNa@example.IT"] {
+        let err = store
+            .register(&as_typed(variant), None, at(9, 1), no_replay)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::AlreadyRegistered { .. }),
+            "{variant}: {err}"
+        );
+        assert!(!err.to_string().to_lowercase().contains("anna"), "{err}");
+    }
+    assert_eq!(store.session(&id).await.unwrap().unwrap().confirmed(), 1);
+    let data = store
+        .person_data(&skillhub_core::person::Email::parse("ANNA@example.it").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(data.registrations.len(), 1);
 }
 
 async fn idempotency_keys_replay_or_refuse(store: Store, _url: String) {

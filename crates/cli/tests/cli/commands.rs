@@ -566,6 +566,13 @@ fn people_export_and_erase_translate_to_the_store() {
         &["--db", &db, "people", "erase", "anna@example.it"],
     );
     assert!(text.contains("nothing to erase"), "{text}");
+    let text = ok(dir.path(), &["--db", &db, "people", "collisions"]);
+    assert_eq!(text, "no live registration collides with another\n");
+    let found = json(&ok(
+        dir.path(),
+        &["--db", &db, "people", "collisions", "--json"],
+    ));
+    assert_eq!(found, serde_json::json!([]));
     fails(
         dir.path(),
         &["--db", &db, "people", "export", "not-an-address"],
@@ -769,7 +776,7 @@ fn registrations_from_a_spreadsheet_are_seated_in_one_go() {
         dir.path(),
         &["import", "csv", "registrations", "iscrizioni.csv"],
         1,
-        "iscrizioni.csv:2: anna@example.it is already registered",
+        "iscrizioni.csv:2: this e-mail address is already registered",
     );
     std::fs::write(
         dir.path().join("ignota.csv"),

@@ -426,14 +426,14 @@ impl T {
             T::CancelButton => ("Annulla l'iscrizione", "Cancel the registration"),
             T::YourData => ("I tuoi dati", "Your data"),
             T::YourDataText => (
-                "Puoi scaricare tutti i dati che conserviamo su di te (file JSON): le iscrizioni fatte con questo indirizzo e-mail e il loro registro.",
-                "You can download all the data we hold about you (a JSON file): the registrations made with this e-mail address and their log.",
+                "Puoi scaricare i dati che conserviamo su questa iscrizione (file JSON): l'iscrizione, l'incontro e il suo registro. Per i dati di altre iscrizioni usa il link di ciascuna.",
+                "You can download the data we hold about this registration (a JSON file): the registration, its session and its log. For other registrations, use each one's own link.",
             ),
             T::DownloadData => ("Scarica i miei dati (JSON)", "Download my data (JSON)"),
             T::EraseHeading => ("Cancella i miei dati", "Erase my data"),
             T::EraseText => (
-                "Cancelliamo nome, e-mail e dati dichiarati da tutte le iscrizioni fatte con questo indirizzo; il posto resta occupato (per liberarlo annulla prima l'iscrizione) e questo link smette di funzionare.",
-                "We erase name, e-mail and declared data from every registration made with this address; the seat stays taken (cancel first to free it) and this link stops working.",
+                "Cancelliamo nome, e-mail e dati dichiarati da questa iscrizione; se è ancora attiva la annulliamo prima, così il posto passa alla persona successiva. Questo link smette di funzionare.",
+                "We erase name, e-mail and declared data from this registration; if it is still live we cancel it first, so the seat goes to the next person. This link stops working.",
             ),
             T::EraseButton => ("Cancella i miei dati", "Erase my data"),
             T::EraseConfirm => (

@@ -10,7 +10,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use maud::html;
-use skillhub_core::person::Email;
 
 use skillhub_store::RegistrationView;
 
@@ -164,14 +163,15 @@ pub(crate) async fn ics(
     result.await.unwrap_or_else(|err| err.render(lang))
 }
 
-/// Everything held about the registration's e-mail address, as JSON.
+/// Everything held about this registration (and nothing about the address's other
+/// registrations: the link proves only that its holder received this one), as JSON.
 #[utoipa::path(get, path = "/iscrizioni/{id}/{token}/dati.json", tag = "pages",
     params(
         ("id" = i64, Path, description = "Registration id"),
         ("token" = String, Path, description = "The registration's manage token"),
     ),
     responses(
-        (status = 200, description = "Every registration made with the address, and their audit lines", body = Object, content_type = "application/json"),
+        (status = 200, description = "This registration, its session and its audit lines (nothing about other registrations of the address)", body = Object, content_type = "application/json"),
         (status = 404, description = "A wrong id or token (HTML)", body = String, content_type = "text/html"),
     ))]
 pub(crate) async fn data(
@@ -181,8 +181,11 @@ pub(crate) async fn data(
 ) -> Response {
     let result = async {
         let registration = authorized(&state, &id, &token).await?;
-        let email = stored_email(&registration)?;
-        let data = state.store().person_data(&email).await?;
+        let data = state
+            .store()
+            .registration_data(registration.id)
+            .await?
+            .ok_or(WebError::BadLink)?;
         let text = serde_json::to_string_pretty(&data)
             .map_err(|err| WebError::Internal(err.to_string()))?;
         Ok::<_, WebError>(download(
@@ -235,7 +238,8 @@ pub(crate) async fn cancel(
     result.await.unwrap_or_else(|err| err.render(lang))
 }
 
-/// Erases the personal data of every registration made with the registration's address.
+/// Erases the personal data of this registration (cancelling it first when it is live); the
+/// address's other registrations are not touched.
 #[utoipa::path(post, path = "/iscrizioni/{id}/{token}/cancella-dati", tag = "pages",
     params(
         ("id" = i64, Path, description = "Registration id"),
@@ -244,7 +248,7 @@ pub(crate) async fn cancel(
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
         description = "`confirm=yes`, `csrf` (equal to the `skillhub_csrf` cookie) and `lang`"),
     responses(
-        (status = 200, description = "Erased: registrations anonymised, seat counts kept; the link stops working (HTML)", body = String, content_type = "text/html"),
+        (status = 200, description = "Erased: this registration anonymised (cancelled first when live, so its seat goes on); the link stops working (HTML)", body = String, content_type = "text/html"),
         (status = 403, description = "The CSRF field does not match the cookie (HTML)", body = String, content_type = "text/html"),
         (status = 404, description = "A wrong id or token (HTML)", body = String, content_type = "text/html"),
         (status = 422, description = "Not confirmed: the manage page again, with the message (HTML)", body = String, content_type = "text/html"),
@@ -268,11 +272,10 @@ pub(crate) async fn erase(
             let problem = Some(T::EraseConfirmRequired);
             return manage_response(&state, lang, &csrf, &registration, &here, problem).await;
         }
-        let email = stored_email(&registration)?;
         let actor = format!("registrant:{}", registration.id);
         let erasure = state
             .store()
-            .erase_person(&actor, &email, Utc::now())
+            .erase_registration(&actor, registration.id, Utc::now())
             .await?;
         // What the person attended no longer says where they were from.
         state.progress().forget_all().await;
@@ -331,16 +334,6 @@ fn checked(
     } else {
         Err(WebError::Csrf)
     }
-}
-
-/// The registration's address as core's type (it was parsed when it was stored).
-fn stored_email(registration: &RegistrationView) -> WebResult<Email> {
-    Email::parse(&registration.email).map_err(|err| {
-        WebError::Internal(format!(
-            "registration {} holds an address that no longer parses: {err}",
-            registration.id
-        ))
-    })
 }
 
 /// A file to save, never cached.

@@ -111,7 +111,7 @@ async fn an_import_is_all_or_nothing_and_names_the_refused_row(store: Store) {
     );
     assert_eq!(
         err.to_string(),
-        "registration 4 of the import: persona2@example.it is already registered for session seconda"
+        "registration 4 of the import: this e-mail address is already registered for session seconda"
     );
     for id in [&first, &second] {
         assert!(statuses(&store, id).await.is_empty(), "nothing is written");

@@ -11,6 +11,7 @@ contract!(
     erasure_anonymises_and_keeps_counts_order_and_audit,
     erasing_an_unknown_address_does_nothing,
     erasure_forgets_stored_responses_that_quote_the_address,
+    a_registrations_data_and_erasure_reach_it_alone,
 );
 
 /// Anna, with attributes the audit must never see.
@@ -335,4 +336,184 @@ async fn erasure_forgets_stored_responses_that_quote_the_address(store: Store, _
         .await
         .unwrap();
     assert!(matches!(kept, RegisterOutcome::Replayed(_)), "{kept:?}");
+}
+
+/// What a manage link reaches: one registration, never the others of the same address.
+async fn a_registrations_data_and_erasure_reach_it_alone(store: Store, _url: String) {
+    let one = session_with(&store, "p-alone", 1, 0).await;
+    let two = session_with(&store, "p-other", 5, 0).await;
+    let (first, ..) = enrol(&store, &one, anna("anna@example.it")).await;
+    let (second, _, _, second_token) = enrol(&store, &two, anna("anna@example.it")).await;
+    let (waiting, status, ..) = enrol(&store, &one, person_n(2)).await;
+    assert_eq!(status, "waitlisted");
+
+    let data = store.registration_data(first).await.unwrap().unwrap();
+    assert_eq!(data.registration.id, first);
+    assert_eq!(data.registration.session_id, one);
+    assert_eq!(data.registration.session_title, "Prova");
+    assert_eq!(data.registration.attributes["region"], "lazio");
+    let lines: Vec<(&str, &str)> = data
+        .audit
+        .iter()
+        .map(|e| (e.action.as_str(), e.entity_id.as_str()))
+        .collect();
+    assert_eq!(lines, [("registration.create", first.to_string().as_str())]);
+    assert_eq!(
+        data.audit,
+        store
+            .audit_log("registration", &first.to_string())
+            .await
+            .unwrap(),
+        "the joined lines are the log's"
+    );
+    assert!(store.registration_data(999_999).await.unwrap().is_none());
+
+    let erasure = store
+        .erase_registration(&format!("registrant:{first}"), first, at(11, 0))
+        .await
+        .unwrap();
+    assert_eq!(erasure.registrations, [first]);
+    // A live registration is cancelled before it is erased, so its seat goes on.
+    let view = store.registration(first).await.unwrap().unwrap();
+    assert_eq!(view.status, "cancelled");
+    assert_eq!(view.email, format!("erased-{first}@{ERASED_DOMAIN}"));
+    assert_eq!(
+        store.registration(waiting).await.unwrap().unwrap().status,
+        "confirmed"
+    );
+    // The address's other registration, and its link, are untouched.
+    let other = store.registration(second).await.unwrap().unwrap();
+    assert_eq!(
+        (other.email.as_str(), other.name.as_str()),
+        ("anna@example.it", "Anna Rossi")
+    );
+    assert!(
+        store
+            .check_manage_token(second, &second_token)
+            .await
+            .unwrap()
+    );
+    let actions: Vec<String> = store
+        .registration_data(first)
+        .await
+        .unwrap()
+        .unwrap()
+        .audit
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "registration.create",
+            "registration.cancel",
+            "registration.erase"
+        ]
+    );
+}
+
+/// A session and three registrations as schema 5 held them: two live ones whose addresses
+/// differ only in case, and a cancelled third variant.
+const LEGACY_REGISTRATIONS: [&str; 3] = [
+    "INSERT INTO programs (id, name, definition, loaded_at) VALUES ('p', 'P', '', $1)",
+    "INSERT INTO sessions (id, program_id, title, starts_at, ends_at, zone, mode, \
+     seats_in_person, seats_online, seated_in_person, next_sequence) \
+     VALUES ('s', 'p', 'S', $1, $1, 'Europe/Rome', 'in_person', 5, 0, 2, 4)",
+    "INSERT INTO registrations (session_id, email, name, attributes, kind, tier, sequence, status, \
+     manage_token_hash, created_at, updated_at) VALUES \
+     ('s', 'Anna@example.it', 'Anna', '{}', 'in_person', 1, 1, 'confirmed', 'h1', $1, $1), \
+     ('s', 'anna@example.it', 'Anna', '{}', 'in_person', 1, 2, 'confirmed', 'h2', $1, $1), \
+     ('s', 'ANNA@example.it', 'Anna', '{}', 'in_person', 1, 3, 'cancelled', 'h3', $1, $1)",
+];
+
+/// After migration 0006 every registration is still there, the later live duplicate is
+/// reported, the person's data holds all three, and a fourth spelling is refused.
+async fn assert_collisions_reported(store: &Store) {
+    let collisions = store.email_collisions().await.unwrap();
+    assert_eq!(
+        collisions,
+        [skillhub_store::EmailCollision {
+            registration_id: 2,
+            session_id: "s".into(),
+            kept_id: 1
+        }]
+    );
+    let data = store.person_data(&email("ANNA@EXAMPLE.IT")).await.unwrap();
+    let ids: Vec<i64> = data.registrations.iter().map(|r| r.id).collect();
+    assert_eq!(ids, [1, 2, 3], "nothing lost");
+    assert_eq!(
+        data.registrations[0].email, "Anna@example.it",
+        "kept as typed"
+    );
+    let mut again = super::request("s", 0, 1);
+    again.person = anna("aNNa@Example.it");
+    let err = store
+        .register(&again, None, at(9, 0), no_replay)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, skillhub_store::Error::AlreadyRegistered { .. }),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn migration_0006_keeps_and_reports_addresses_that_now_collide_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let migrator = sqlx::migrate::Migrator::new(migrations("sqlite"))
+        .await
+        .unwrap();
+    migrator.run_to(5, &pool).await.unwrap();
+    for sql in LEGACY_REGISTRATIONS {
+        sqlx::query(sql)
+            .bind(at(9, 0))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    let store = Store::open(&url, &skillhub_store::OpenOptions::default())
+        .await
+        .unwrap();
+    assert_collisions_reported(&store).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn migration_0006_keeps_and_reports_addresses_that_now_collide_on_postgres() {
+    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
+        eprintln!("skipped: TEST_PG_URL is not set, so the PostgreSQL migration test did not run");
+        return;
+    };
+    let name = format!(
+        "skillhub_test_{}",
+        skillhub_store::new_token().get(..16).unwrap()
+    );
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let url = database_url(&admin_url, &name);
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let migrator = sqlx::migrate::Migrator::new(migrations("postgres"))
+        .await
+        .unwrap();
+    migrator.run_to(5, &pool).await.unwrap();
+    for sql in LEGACY_REGISTRATIONS {
+        sqlx::query(sql)
+            .bind(at(9, 0))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    let store = Store::open(&url, &skillhub_store::OpenOptions::default())
+        .await
+        .unwrap();
+    assert_collisions_reported(&store).await;
+    PgDatabase { admin_url, name }.drop(store).await;
 }
