@@ -45,7 +45,15 @@ pub enum SessionError {
         /// The zone.
         zone: Zone,
     },
-    /// The mode and the seats disagree (an online session with in-person seats, …).
+    /// The session is longer than a day (its end was probably mistyped).
+    #[error("the session lasts more than 24 hours ({start} to {end})")]
+    TooLong {
+        /// Its local start.
+        start: NaiveDateTime,
+        /// Its local end.
+        end: NaiveDateTime,
+    },
+    /// The seats do not match the mode (online seats for an in-person session, …).
     #[error("a {mode} session cannot have {kind} seats")]
     SeatsForMode {
         /// The session's mode.
@@ -173,6 +181,9 @@ pub struct Session {
     ends_at: DateTime<Utc>,
 }
 
+/// The longest session whose local end, written before its start, is read as the next day.
+pub const NIGHT_HOURS: i64 = 12;
+
 impl Session {
     /// Builds a session, resolving its local times in its zone.
     ///
@@ -196,28 +207,90 @@ impl Session {
     /// }).unwrap();
     /// assert_eq!(session.starts_at().to_rfc3339(), "2019-04-02T07:30:00+00:00");
     /// ```
+    ///
+    /// An end at or before the start is on the next day when that makes a session of at most
+    /// [`NIGHT_HOURS`] hours: an evening event from 21:00 to 01:00 crosses local midnight,
+    /// while 09:30–08:30 is a mistake and refused.
     pub fn new(spec: SessionSpec) -> Result<Session, SessionError> {
+        let local_start = spec.date.and_time(spec.start);
+        let same_day = spec.date.and_time(spec.end);
+        let local_end = if spec.end <= spec.start {
+            let next_day = spec
+                .date
+                .succ_opt()
+                .map(|next| next.and_time(spec.end))
+                .filter(|end| *end - local_start <= chrono::Duration::hours(NIGHT_HOURS));
+            next_day.ok_or(SessionError::EndsBeforeStart {
+                start: local_start,
+                end: same_day,
+            })?
+        } else {
+            same_day
+        };
+        let starts_at = spec.ambiguity.instant(spec.zone, local_start)?;
+        let ends_at = spec.ambiguity.instant(spec.zone, local_end)?;
+        Session::build(spec, starts_at, ends_at)
+    }
+
+    /// Builds a session from its UTC instants (what the API and the store hold), its local
+    /// times derived in `spec.zone`; `spec.date`, `start`, `end` and `ambiguity` are not read.
+    /// It is judged on the instants, so a session across the autumn clock change (Rome,
+    /// 2019-10-27 00:30Z–01:10Z: 02:30 summer time to 02:10 winter time) is as valid as one
+    /// across midnight.
+    ///
+    /// ```
+    /// use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+    /// use skillhub_core::capacity::Seats;
+    /// use skillhub_core::ids::{ProgramId, SessionId};
+    /// use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
+    /// use skillhub_core::tz::Zone;
+    /// let spec = SessionSpec {
+    ///     id: SessionId::parse("notte").unwrap(),
+    ///     program: ProgramId::parse("binario-f").unwrap(),
+    ///     hub: None, room: None, title: "Cambio dell'ora".into(),
+    ///     competences: vec![], level: None, mode: Mode::Online,
+    ///     seats: Seats::new(0, 10).unwrap(), trainers: vec![],
+    ///     date: NaiveDate::MIN, start: NaiveTime::MIN, end: NaiveTime::MIN,
+    ///     zone: Zone::rome(), ambiguity: Ambiguity::Refuse,
+    /// };
+    /// let start = Utc.with_ymd_and_hms(2019, 10, 27, 0, 30, 0).unwrap();
+    /// let end = Utc.with_ymd_and_hms(2019, 10, 27, 1, 10, 0).unwrap();
+    /// let session = Session::between(spec, start, end).unwrap();
+    /// assert_eq!(session.local_start().to_string(), "2019-10-27 02:30:00");
+    /// assert_eq!(session.local_end().to_string(), "2019-10-27 02:10:00");
+    /// ```
+    pub fn between(
+        spec: SessionSpec,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+    ) -> Result<Session, SessionError> {
+        Session::build(spec, starts_at, ends_at)
+    }
+
+    fn build(
+        spec: SessionSpec,
+        starts_at: DateTime<Utc>,
+        ends_at: DateTime<Utc>,
+    ) -> Result<Session, SessionError> {
         let title = spec.title.trim();
         if title.is_empty() || title.chars().count() > 300 {
             return Err(SessionError::Title);
         }
-        let local_start = spec.date.and_time(spec.start);
-        let local_end = spec.date.and_time(spec.end);
-        if local_end <= local_start {
-            return Err(SessionError::EndsBeforeStart {
-                start: local_start,
-                end: local_end,
-            });
-        }
-        check_seats_for_mode(spec.mode, spec.seats)?;
-        let starts_at = spec.ambiguity.instant(spec.zone, local_start)?;
-        let ends_at = spec.ambiguity.instant(spec.zone, local_end)?;
+        let local_start = spec.zone.to_local(starts_at)?;
+        let local_end = spec.zone.to_local(ends_at)?;
         if ends_at <= starts_at {
             return Err(SessionError::EndsBeforeStart {
                 start: local_start,
                 end: local_end,
             });
         }
+        if ends_at - starts_at > chrono::Duration::hours(24) {
+            return Err(SessionError::TooLong {
+                start: local_start,
+                end: local_end,
+            });
+        }
+        check_seats_for_mode(spec.mode, spec.seats)?;
         Ok(Session {
             id: spec.id,
             program: spec.program,
@@ -240,6 +313,11 @@ impl Session {
     /// Id.
     pub fn id(&self) -> &SessionId {
         &self.id
+    }
+    /// The same session under another id (ids are names, not part of what makes a session
+    /// valid): how a generated id that is taken becomes `…-2`.
+    pub fn with_id(self, id: SessionId) -> Session {
+        Session { id, ..self }
     }
     /// Program it belongs to.
     pub fn program(&self) -> &ProgramId {
@@ -310,5 +388,76 @@ fn check_seats_for_mode(mode: Mode, seats: Seats) -> Result<(), SessionError> {
         Mode::InPerson if seats.get(SeatKind::Online) > 0 => bad("online"),
         Mode::Online if seats.get(SeatKind::InPerson) > 0 => bad("in_person"),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn spec(date: (i32, u32, u32), start: (u32, u32), end: (u32, u32)) -> SessionSpec {
+        SessionSpec {
+            id: SessionId::parse("s").unwrap(),
+            program: ProgramId::parse("p").unwrap(),
+            hub: None,
+            room: None,
+            title: "Serata".into(),
+            competences: vec![],
+            level: None,
+            mode: Mode::Online,
+            seats: Seats::new(0, 10).unwrap(),
+            trainers: vec![],
+            date: NaiveDate::from_ymd_opt(date.0, date.1, date.2).unwrap(),
+            start: NaiveTime::from_hms_opt(start.0, start.1, 0).unwrap(),
+            end: NaiveTime::from_hms_opt(end.0, end.1, 0).unwrap(),
+            zone: Zone::rome(),
+            ambiguity: Ambiguity::Refuse,
+        }
+    }
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    #[test]
+    fn an_evening_event_crosses_local_midnight() {
+        let session = Session::new(spec((2019, 3, 8), (21, 0), (1, 0))).unwrap();
+        assert_eq!(session.starts_at(), utc(2019, 3, 8, 20, 0));
+        assert_eq!(session.ends_at(), utc(2019, 3, 9, 0, 0));
+        assert_eq!(session.local_end().to_string(), "2019-03-09 01:00:00");
+    }
+
+    #[test]
+    fn a_session_across_the_autumn_change_is_judged_on_its_instants() {
+        let start = utc(2019, 10, 27, 0, 30);
+        let end = utc(2019, 10, 27, 1, 10);
+        let session = Session::between(spec((2000, 1, 1), (0, 0), (0, 0)), start, end).unwrap();
+        assert_eq!((session.starts_at(), session.ends_at()), (start, end));
+        // 02:30 summer time, then 02:10 winter time: the local end is before the local start.
+        assert!(session.local_end() < session.local_start());
+        // The same instants the other way round are refused, and so is a session of days.
+        let err = Session::between(spec((2000, 1, 1), (0, 0), (0, 0)), end, start).unwrap_err();
+        assert!(matches!(err, SessionError::EndsBeforeStart { .. }), "{err}");
+        let err = Session::between(
+            spec((2000, 1, 1), (0, 0), (0, 0)),
+            start,
+            start + chrono::Duration::hours(25),
+        )
+        .unwrap_err();
+        assert!(matches!(err, SessionError::TooLong { .. }), "{err}");
+    }
+
+    #[test]
+    fn between_agrees_with_new_on_ordinary_sessions() {
+        let by_local = Session::new(spec((2019, 2, 12), (9, 30), (13, 30))).unwrap();
+        let by_instants = Session::between(
+            spec((2000, 1, 1), (0, 0), (0, 0)),
+            by_local.starts_at(),
+            by_local.ends_at(),
+        )
+        .unwrap();
+        assert_eq!(by_local, by_instants);
     }
 }

@@ -17,7 +17,7 @@ use skillhub_core::capacity::Seats;
 use skillhub_core::digcomp::LevelRange;
 use skillhub_core::ids::{HubId, ProgramId, SessionId};
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionError, SessionSpec};
-use skillhub_core::tz::{LocalTime, Zone, supported_date};
+use skillhub_core::tz::supported_date;
 
 use skillhub_core::allocation::lottery::{self, LotterySeed};
 
@@ -52,31 +52,61 @@ pub(crate) async fn create_session(
     if matches!(credential, Credential::Other(_)) {
         return Err(ApiError::Forbidden);
     }
-    let (session, policy) = build_session(&state, &credential, body?).await?;
-    let policy = match policy {
+    let built = build_session(&state, &credential, body?).await?;
+    let policy = match built.policy {
         Some(wire::Policy::Batch) => skillhub_store::Policy::Batch,
         Some(wire::Policy::FirstCome) | None => skillhub_store::Policy::FirstCome,
     };
-    let created = state
-        .store()
-        .create_session(
-            &credential.actor(),
-            &skillhub_store::NewSession { session, policy },
-        )
-        .await
-        .map_err(|err| match err {
-            skillhub_store::Error::UnknownProgram(_) => {
-                ApiError::invalid("/program_id", err.to_string())
+    let mut new = skillhub_store::NewSession {
+        session: built.session,
+        policy,
+    };
+    // A generated id names the hub and the start, so two rooms of one hub at the same time
+    // would share it: the second becomes `…-2`, and so on. A given id is the client's choice.
+    let mut attempt = 1;
+    let created = loop {
+        match state
+            .store()
+            .create_session(&credential.actor(), &new)
+            .await
+        {
+            Err(skillhub_store::Error::DuplicateSession(_))
+                if built.generated_id && attempt < MAX_ID_SUFFIX =>
+            {
+                attempt += 1;
+                let id = SessionId::parse(&format!("{}-{attempt}", built.base_id))
+                    .map_err(ApiError::internal)?;
+                new.session = new.session.with_id(id);
             }
-            skillhub_store::Error::UnknownHub(_) => ApiError::invalid("/hub_id", err.to_string()),
-            other => ApiError::from(other),
-        })?;
+            other => break other,
+        }
+    }
+    .map_err(|err| match err {
+        skillhub_store::Error::UnknownProgram(_) => {
+            ApiError::invalid("/program_id", err.to_string())
+        }
+        skillhub_store::Error::UnknownHub(_) => ApiError::invalid("/hub_id", err.to_string()),
+        other => ApiError::from(other),
+    })?;
     let body = wire_session(&created)?;
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/sessions/{}", created.id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// How many sessions may share a generated id's stem (`…`, `…-2`, … `…-99`).
+const MAX_ID_SUFFIX: u32 = 99;
+
+/// A session to create, as the body describes it.
+struct Built {
+    session: Session,
+    policy: Option<wire::Policy>,
+    /// Whether the id was made up here (and may take a suffix) rather than given.
+    generated_id: bool,
+    /// The id before any suffix.
+    base_id: SessionId,
 }
 
 /// The fields of a `POST /v1/sessions` body, each parsed on its own.
@@ -149,19 +179,6 @@ fn seats_for(mode: Mode, capacity: u32) -> Result<Seats, String> {
     seats.map_err(|err| err.to_string())
 }
 
-/// Which occurrence a local time that happens twice means, given the instant the client sent.
-pub(crate) fn ambiguity_for(
-    zone: Zone,
-    local: NaiveDateTime,
-    instant: DateTime<Utc>,
-) -> Option<Ambiguity> {
-    match zone.resolve(local).ok()? {
-        LocalTime::Ambiguous { later, .. } if later == instant => Some(Ambiguity::Later),
-        LocalTime::Ambiguous { .. } => Some(Ambiguity::Earlier),
-        _ => None,
-    }
-}
-
 /// `HUB-YYYY-MM-DD-HHMM` (`PROGRAM-…` without a hub); a hash-based id when that is too long.
 fn default_id(
     program: &ProgramId,
@@ -180,7 +197,7 @@ fn default_id(
 fn session_problem(err: &SessionError) -> ApiError {
     let pointer = match err {
         SessionError::Title => "/title",
-        SessionError::EndsBeforeStart { .. } => "/ends_at",
+        SessionError::EndsBeforeStart { .. } | SessionError::TooLong { .. } => "/ends_at",
         SessionError::SeatsForMode { .. } => "/seats",
         _ => "/starts_at",
     };
@@ -192,7 +209,7 @@ async fn build_session(
     state: &AppState,
     credential: &Credential,
     body: JsonObject,
-) -> ApiResult<(Session, Option<wire::Policy>)> {
+) -> ApiResult<Built> {
     let mut fields = body.fields;
     let draft = Draft::read(&mut fields);
     let policy = draft.policy;
@@ -264,30 +281,16 @@ async fn build_session(
             .ok_or_else(|| ApiError::invalid(pointer, "the date must be in the years 1900–2200"))
     };
     let local_start = local(starts_at, "/starts_at")?;
-    let local_end = local(ends_at, "/ends_at")?;
-    if ends_at <= starts_at {
-        return Err(ApiError::invalid(
-            "/ends_at",
-            "the session must end after it starts",
-        ));
-    }
-    if local_end.date() != local_start.date() {
-        return Err(ApiError::invalid(
-            "/ends_at",
-            format!(
-                "the session must end on the day it starts in {}",
-                zone.name()
-            ),
-        ));
-    }
-    let ambiguity = ambiguity_for(zone, local_start, starts_at)
-        .or_else(|| ambiguity_for(zone, local_end, ends_at))
-        .unwrap_or_default();
+    local(ends_at, "/ends_at")?;
+    let generated_id = draft.id.is_none();
     let id = match draft.id {
         Some(id) => id,
         None => default_id(&program_id, draft.hub_id.as_ref(), local_start)?,
     };
-    let session = Session::new(SessionSpec {
+    let base_id = id.clone();
+    // The instants are the session (one across midnight or the autumn clock change included);
+    // core derives its local times in the zone.
+    let spec = SessionSpec {
         id,
         program: program_id,
         hub: draft.hub_id,
@@ -300,18 +303,18 @@ async fn build_session(
         trainers: Vec::new(),
         date: local_start.date(),
         start: local_start.time(),
-        end: local_end.time(),
+        end: local_start.time(),
         zone,
-        ambiguity,
+        ambiguity: Ambiguity::Refuse,
+    };
+    let session =
+        Session::between(spec, starts_at, ends_at).map_err(|err| session_problem(&err))?;
+    Ok(Built {
+        session,
+        policy,
+        generated_id,
+        base_id,
     })
-    .map_err(|err| session_problem(&err))?;
-    if session.starts_at() != starts_at || session.ends_at() != ends_at {
-        return Err(ApiError::invalid(
-            "/ends_at",
-            "both times fall in the hour the clocks repeat, on different sides of the change",
-        ));
-    }
-    Ok((session, policy))
 }
 
 /// Runs the draw of a `batch` session (admin, or an operator of its program): by priority tier,
@@ -471,24 +474,5 @@ mod tests {
         let long = HubId::parse(&"h".repeat(60)).unwrap();
         let id = default_id(&program, Some(&long), start).unwrap();
         assert!(id.as_str().starts_with("s-") && id.as_str().ends_with("-2019-02-12-0930"));
-    }
-
-    #[test]
-    fn repeated_hours_keep_the_occurrence_the_instant_names() {
-        let rome = Zone::rome();
-        let local = chrono::NaiveDate::from_ymd_opt(2019, 10, 27)
-            .unwrap()
-            .and_hms_opt(2, 30, 0)
-            .unwrap();
-        let LocalTime::Ambiguous { earlier, later } = rome.resolve(local).unwrap() else {
-            panic!("02:30 on 27 October 2019 happens twice in Rome");
-        };
-        assert_eq!(
-            ambiguity_for(rome, local, earlier),
-            Some(Ambiguity::Earlier)
-        );
-        assert_eq!(ambiguity_for(rome, local, later), Some(Ambiguity::Later));
-        let noon = local.date().and_hms_opt(12, 0, 0).unwrap();
-        assert_eq!(ambiguity_for(rome, noon, earlier), None);
     }
 }

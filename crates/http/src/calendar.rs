@@ -13,16 +13,12 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use skillhub_core::capacity::Seats;
-use skillhub_core::digcomp::{Level, LevelRange};
-use skillhub_core::ids::{HubId, ProgramId, SessionId};
+use skillhub_core::ids::{HubId, ProgramId};
 use skillhub_core::program::Program;
-use skillhub_core::session::{Mode, Session, SessionSpec};
-use skillhub_core::tz::Zone;
+use skillhub_core::session::Session;
 use skillhub_import::ics::{ExportOptions, Times, export_sessions};
 use skillhub_store::{SessionFilter, SessionView};
 
-use crate::admin::ambiguity_for;
 use crate::catalog::Params;
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -134,56 +130,8 @@ async fn all_sessions(state: &AppState, mut filter: SessionFilter) -> ApiResult<
     }
 }
 
-/// A stored session as a core session: local times from its instants in its zone.
+/// A stored session as a core session: local times from its instants in its zone (the
+/// store's one conversion).
 pub(crate) fn core_session(view: &SessionView) -> ApiResult<Session> {
-    let corrupt = |what: &str| ApiError::internal(format!("session {}: {what}", view.id));
-    let zone = Zone::parse(&view.zone).map_err(|e| corrupt(&e.to_string()))?;
-    let local_start = zone
-        .to_local(view.starts_at)
-        .map_err(|e| corrupt(&e.to_string()))?;
-    let local_end = zone
-        .to_local(view.ends_at)
-        .map_err(|e| corrupt(&e.to_string()))?;
-    let ambiguity = ambiguity_for(zone, local_start, view.starts_at)
-        .or_else(|| ambiguity_for(zone, local_end, view.ends_at))
-        .unwrap_or_default();
-    let mode = match view.mode.as_str() {
-        "in_person" => Mode::InPerson,
-        "online" => Mode::Online,
-        "hybrid" => Mode::Hybrid,
-        other => return Err(corrupt(&format!("unknown mode {other:?}"))),
-    };
-    let level = match (view.level_min, view.level_max) {
-        (Some(min), Some(max)) => Some(
-            Level::new(min)
-                .and_then(|min| LevelRange::new(min, Level::new(max)?))
-                .map_err(|e| corrupt(&e.to_string()))?,
-        ),
-        _ => None,
-    };
-    let parse_err = |e: skillhub_core::ids::IdError| corrupt(&e.to_string());
-    Session::new(SessionSpec {
-        id: SessionId::parse(&view.id).map_err(parse_err)?,
-        program: ProgramId::parse(&view.program_id).map_err(parse_err)?,
-        hub: view
-            .hub_id
-            .as_deref()
-            .map(HubId::parse)
-            .transpose()
-            .map_err(parse_err)?,
-        room: None,
-        title: view.title.clone(),
-        competences: Vec::new(),
-        level,
-        mode,
-        seats: Seats::new(view.seats_in_person, view.seats_online)
-            .map_err(|e| corrupt(&e.to_string()))?,
-        trainers: Vec::new(),
-        date: local_start.date(),
-        start: local_start.time(),
-        end: local_end.time(),
-        zone,
-        ambiguity,
-    })
-    .map_err(|e| corrupt(&e.to_string()))
+    view.to_session().map_err(ApiError::internal)
 }

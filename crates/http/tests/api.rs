@@ -747,8 +747,23 @@ async fn creating_sessions_checks_every_field() {
         (Value::Null, json!("Europe/Rome"))
     );
     assert_eq!(online["id"], "she-means-business-2019-06-04-1000");
-    // The same again: its id exists.
+    // Two rooms at the same time: a generated id never collides, it takes a suffix.
+    for expected in [
+        "she-means-business-2019-06-04-1000-2",
+        "she-means-business-2019-06-04-1000-3",
+    ] {
+        let reply = post(json!({
+            "program_id": "she-means-business", "title": "Marketing digitale, aula 2",
+            "starts_at": "2019-06-04T08:00:00Z", "ends_at": "2019-06-04T10:00:00Z",
+            "capacity": 100, "mode": "online",
+        }))
+        .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        assert_eq!(reply.json()["id"], expected);
+    }
+    // An id the client gives is theirs: taken, it is a conflict.
     let body = post(json!({
+        "id": "she-means-business-2019-06-04-1000",
         "program_id": "she-means-business", "title": "Marketing digitale",
         "starts_at": "2019-06-04T08:00:00Z", "ends_at": "2019-06-04T10:00:00Z",
         "capacity": 100, "mode": "online",
@@ -756,6 +771,29 @@ async fn creating_sessions_checks_every_field() {
     .await
     .problem(409);
     assert!(body["detail"].as_str().unwrap().contains("exists already"));
+    // An evening event across local midnight, and one across the autumn clock change (02:30
+    // summer time to 02:10 winter time in Rome), judged on their instants.
+    for (id, starts_at, ends_at) in [
+        ("serata", "2030-03-08T20:00:00Z", "2030-03-09T00:00:00Z"),
+        ("cambio-ora", "2019-10-27T00:30:00Z", "2019-10-27T01:10:00Z"),
+    ] {
+        let reply = post(json!({
+            "id": id, "program_id": "binario-f", "hub_id": "binario-f-roma-termini",
+            "title": "Notte digitale", "starts_at": starts_at, "ends_at": ends_at,
+            "capacity": 10, "mode": "in_person",
+        }))
+        .await;
+        assert_eq!(reply.status, 201, "{id}: {}", reply.text);
+        let session = reply.json();
+        assert_eq!(
+            (session["starts_at"].as_str(), session["ends_at"].as_str()),
+            (Some(starts_at), Some(ends_at))
+        );
+        assert_eq!(
+            get(&api.app, &format!("/v1/sessions/{id}")).await.json(),
+            session
+        );
+    }
 
     // Everything wrong at once: every problem with its pointer.
     let body = post(json!({

@@ -8,7 +8,7 @@ use skillhub_core::fixture::{Catalog, parse_program};
 use skillhub_core::ids::IdError;
 use skillhub_core::program::Program;
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
-use skillhub_core::tz::{LocalTime, Zone};
+use skillhub_core::tz::Zone;
 
 use crate::{Error, Result, Store, read, write_tx};
 
@@ -436,17 +436,6 @@ impl SessionView {
             message: format!("{}: {message}", self.id),
         };
         let zone = Zone::parse(&self.zone).map_err(|e| corrupt(e.to_string()))?;
-        let start = zone
-            .to_local(self.starts_at)
-            .map_err(|e| corrupt(e.to_string()))?;
-        let end = zone
-            .to_local(self.ends_at)
-            .map_err(|e| corrupt(e.to_string()))?;
-        // The local start may happen twice (clocks going back): take the occurrence stored.
-        let ambiguity = match zone.resolve(start).map_err(|e| corrupt(e.to_string()))? {
-            LocalTime::Ambiguous { later, .. } if later == self.starts_at => Ambiguity::Later,
-            _ => Ambiguity::Earlier,
-        };
         let mode = match self.mode.as_str() {
             "in_person" => Mode::InPerson,
             "online" => Mode::Online,
@@ -462,7 +451,8 @@ impl SessionView {
             _ => None,
         };
         let parse_id = |text: &str| text.parse().map_err(|e: IdError| corrupt(e.to_string()));
-        Session::new(SessionSpec {
+        // The stored instants are the session; its local times follow from them.
+        let spec = SessionSpec {
             id: parse_id(&self.id)?,
             program: self
                 .program_id
@@ -481,13 +471,13 @@ impl SessionView {
             seats: Seats::new(self.seats_in_person, self.seats_online)
                 .map_err(|e| corrupt(e.to_string()))?,
             trainers: Vec::new(),
-            date: start.date(),
-            start: start.time(),
-            end: end.time(),
+            date: chrono::NaiveDate::MIN,
+            start: chrono::NaiveTime::MIN,
+            end: chrono::NaiveTime::MIN,
             zone,
-            ambiguity,
-        })
-        .map_err(|e| corrupt(e.to_string()))
+            ambiguity: Ambiguity::Refuse,
+        };
+        Session::between(spec, self.starts_at, self.ends_at).map_err(|e| corrupt(e.to_string()))
     }
 }
 
