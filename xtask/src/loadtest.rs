@@ -189,7 +189,7 @@ async fn run_config(label: &str, db: &str, processes: usize) -> Result<Figures, 
         .await
         .map_err(|e| e.to_string())?;
     let body = format!(
-        r#"{{"program_id":"binario-f","hub_id":"binario-f-roma-termini","title":"Prova di carico","starts_at":"2019-06-11T07:30:00Z","ends_at":"2019-06-11T11:30:00Z","capacity":{SEATS},"mode":"in_person"}}"#
+        r#"{{"program_id":"binario-f","hub_id":"binario-f-roma-termini","title":"Prova di carico","starts_at":"2030-06-11T07:30:00Z","ends_at":"2030-06-11T11:30:00Z","capacity":{SEATS},"mode":"in_person"}}"#
     );
     let (status, created) = admin
         .send("POST", "/v1/sessions", Some(&body), Some(ADMIN))

@@ -229,10 +229,7 @@ mod tests {
         store
             .create_session(
                 "test",
-                &skillhub_store::NewSession {
-                    session,
-                    policy: skillhub_store::Policy::FirstCome,
-                },
+                &skillhub_store::NewSession::open_until_start(session),
             )
             .await
             .unwrap();
@@ -246,6 +243,7 @@ mod tests {
             kind: None,
             tier: Tier::FIRST,
             actor: "test".into(),
+            timing: skillhub_store::Timing::Late,
         };
         let now = chrono::Utc::now();
         let replay = |_: &skillhub_store::RegistrationView, _: &str| Replay {

@@ -28,3 +28,4 @@ pub mod progress;
 pub mod roster;
 pub mod session;
 pub mod tz;
+pub mod window;

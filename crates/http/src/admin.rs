@@ -19,7 +19,8 @@ use skillhub_core::ids::{HubId, ProgramId, SessionId};
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionError, SessionSpec};
 use skillhub_core::tz::supported_date;
 
-use skillhub_core::allocation::lottery::{self, LotterySeed};
+use skillhub_core::allocation::lottery::Commitment;
+use skillhub_core::window::{RegistrationWindow, WindowError};
 
 use crate::auth::{Credential, identify};
 use crate::catalog::wire_session;
@@ -57,9 +58,17 @@ pub(crate) async fn create_session(
         Some(wire::Policy::Batch) => skillhub_store::Policy::Batch,
         Some(wire::Policy::FirstCome) | None => skillhub_store::Policy::FirstCome,
     };
+    if built.commitment.is_some() && policy != skillhub_store::Policy::Batch {
+        return Err(ApiError::invalid(
+            "/draw_commitment",
+            "only a batch session has a draw to commit to",
+        ));
+    }
     let mut new = skillhub_store::NewSession {
         session: built.session,
         policy,
+        window: built.window,
+        commitment: built.commitment,
     };
     // A generated id names the hub and the start, so two rooms of one hub at the same time
     // would share it: the second becomes `…-2`, and so on. A given id is the client's choice.
@@ -103,6 +112,8 @@ const MAX_ID_SUFFIX: u32 = 99;
 struct Built {
     session: Session,
     policy: Option<wire::Policy>,
+    window: RegistrationWindow,
+    commitment: Option<Commitment>,
     /// Whether the id was made up here (and may take a suffix) rather than given.
     generated_id: bool,
     /// The id before any suffix.
@@ -122,6 +133,9 @@ struct Draft {
     id: Option<SessionId>,
     level: Option<LevelRange>,
     policy: Option<wire::Policy>,
+    opens_at: Option<DateTime<Utc>>,
+    closes_at: Option<DateTime<Utc>>,
+    commitment: Option<Commitment>,
 }
 
 fn id_field<T: std::str::FromStr<Err = skillhub_core::ids::IdError>>(
@@ -149,6 +163,12 @@ fn instant_field(
     }
 }
 
+/// A draw commitment member, as core parses it.
+fn commitment_field(value: Value) -> Result<Commitment, wire::FieldProblem> {
+    let text = string("draw_commitment", value)?;
+    Commitment::parse(&text).map_err(|err| at("draw_commitment", err))
+}
+
 impl Draft {
     fn read(fields: &mut Fields) -> Draft {
         Draft {
@@ -163,6 +183,15 @@ impl Draft {
             id: fields.optional_with("id", id_field("id")),
             level: fields.optional("level"),
             policy: fields.optional("policy"),
+            opens_at: fields.optional_with(
+                "registration_opens_at",
+                instant_field("registration_opens_at"),
+            ),
+            closes_at: fields.optional_with(
+                "registration_closes_at",
+                instant_field("registration_closes_at"),
+            ),
+            commitment: fields.optional_with("draw_commitment", commitment_field),
         }
     }
 }
@@ -309,9 +338,19 @@ async fn build_session(
     };
     let session =
         Session::between(spec, starts_at, ends_at).map_err(|err| session_problem(&err))?;
+    let window =
+        RegistrationWindow::new(draft.opens_at, draft.closes_at, starts_at).map_err(|err| {
+            let pointer = match err {
+                WindowError::OpensAfterClose { .. } => "/registration_opens_at",
+                _ => "/registration_closes_at",
+            };
+            ApiError::invalid(pointer, err.to_string())
+        })?;
     Ok(Built {
         session,
         policy,
+        window,
+        commitment: draft.commitment,
         generated_id,
         base_id,
     })
@@ -324,12 +363,15 @@ async fn build_session(
     request_body(content = wire::AllocationRequest, content_type = "application/json"),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The draw's outcome and seed", body = wire::AllocationResult),
+        (status = 200, description = "The draw's outcome, its public value, seed and lottery order", body = wire::AllocationResult),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Not a batch session, or the draw already ran", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A seed that is not 64 hex digits", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a batch session, registration still open, no commitment recorded before it closed, or the draw already ran", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No public value, or one that is not what the commitment promised", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn allocate(
     State(state): State<AppState>,
@@ -350,47 +392,72 @@ pub(crate) async fn allocate(
         return Err(ApiError::Forbidden);
     }
     let mut fields = body?.fields;
-    let seed: Option<String> = fields.optional("seed");
-    let public_value: Option<String> = fields.optional("public_value");
+    let public_value: Option<String> = fields.required("public_value");
     fields.finish()?;
-    let seed = match (seed, public_value) {
-        (Some(hex), _) => {
-            LotterySeed::parse(&hex).map_err(|err| ApiError::invalid("/seed", err.to_string()))?
-        }
-        (None, Some(value)) => {
-            let ids: Vec<String> = state
-                .store()
-                .session_registrations(&id)
-                .await?
-                .iter()
-                .filter(|r| r.status == "waitlisted")
-                .map(|r| r.id.to_string())
-                .collect();
-            let canonical = lottery::canonical_list(&ids).map_err(ApiError::internal)?;
-            LotterySeed::from_public_value(&canonical, &value)
-        }
-        // No seed given: 256 bits from the operating system, recorded with the draw.
-        (None, None) => {
-            LotterySeed::parse(&skillhub_store::new_token()).map_err(ApiError::internal)?
-        }
-    };
-    let now = chrono::Utc::now();
+    let public_value =
+        public_value.ok_or_else(|| ApiError::internal("a required field passed unread"))?;
     let done = state
         .store()
-        .allocate(&credential.actor(), &id, seed, now)
-        .await
-        .map_err(|err| match err {
-            skillhub_store::Error::NotBatch(_) | skillhub_store::Error::AlreadyAllocated { .. } => {
-                ApiError::Conflict(err.to_string())
-            }
-            other => ApiError::from(other),
-        })?;
+        .allocate(&credential.actor(), &id, &public_value, chrono::Utc::now())
+        .await?;
     Ok(Json(wire::AllocationResult {
         session_id: id,
         seed: done.seed,
+        public_value: done.public_value,
+        lottery_order: done.lottery_order,
         confirmed: done.confirmed,
         waitlisted: done.waitlisted,
     }))
+}
+
+/// Records a batch session's draw commitment (admin, or an operator of its program), before
+/// its registration closes; once.
+#[utoipa::path(post, path = "/v1/sessions/{id}/draw-commitment", tag = "admin",
+    params(("id" = String, Path, description = "Session id")),
+    request_body(content = wire::DrawCommitment, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The session, with its commitment", body = wire::Session),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a batch session, a commitment already recorded, or registration already closed", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A commitment that is neither `sha256:HEX` nor a description", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn commit_draw(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Result<JsonObject, ApiError>,
+) -> ApiResult<Json<wire::Session>> {
+    let credential = identify(&state, &bearer).await?;
+    if matches!(credential, Credential::Other(_)) {
+        return Err(ApiError::Forbidden);
+    }
+    let session = state
+        .store()
+        .session(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no session has id {id:?}")))?;
+    if !credential.manages(&session.program_id) {
+        return Err(ApiError::Forbidden);
+    }
+    let mut fields = body?.fields;
+    let commitment = fields.required_with("commitment", |value| {
+        let text = string("commitment", value)?;
+        Commitment::parse(&text).map_err(|err| at("commitment", err))
+    });
+    fields.finish()?;
+    let commitment =
+        commitment.ok_or_else(|| ApiError::internal("a required field passed unread"))?;
+    let view = state
+        .store()
+        .commit_draw(&credential.actor(), &id, &commitment, chrono::Utc::now())
+        .await?;
+    Ok(Json(wire_session(&view)?))
 }
 
 /// Every registration of a session (admin, or an operator of its program).

@@ -41,6 +41,7 @@ use crate::{admin, calendar, catalog, grants, progress, registrations, roster, w
         admin::create_session,
         admin::session_registrations,
         admin::allocate,
+        admin::commit_draw,
         registrations::register,
         registrations::get_registration,
         registrations::cancel_registration,

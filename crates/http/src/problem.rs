@@ -73,6 +73,10 @@ pub(crate) enum ApiError {
     /// The request conflicts with the current state (409).
     #[error("{0}")]
     Conflict(String),
+    /// The session does not take registrations now: before its window, after it, or once it
+    /// has started (409, `registration-closed`).
+    #[error("{0}")]
+    RegistrationClosed(String),
     /// Over the rate limit (429).
     #[error("too many requests from this address: retry after {retry_after} s")]
     RateLimited {
@@ -138,7 +142,7 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden | ApiError::ConflictOfInterest => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::RegistrationClosed(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -161,6 +165,7 @@ impl ApiError {
             ApiError::ConflictOfInterest => ("conflict-of-interest", "Conflict of interest"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::RegistrationClosed(_) => ("registration-closed", "Registration closed"),
             ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
@@ -204,10 +209,18 @@ impl From<skillhub_store::Error> for ApiError {
             | E::UnknownProgram(_)
             | E::UnknownHub(_)
             | E::UnknownRegistration(_) => ApiError::NotFound(err.to_string()),
-            E::DuplicateSession(_) | E::AlreadyRegistered { .. } | E::Transition { .. } => {
-                ApiError::Conflict(err.to_string())
-            }
-            E::NoSuchSeats { .. } => ApiError::invalid("", err.to_string()),
+            E::DuplicateSession(_)
+            | E::AlreadyRegistered { .. }
+            | E::Transition { .. }
+            | E::NotBatch(_)
+            | E::AlreadyAllocated { .. } => ApiError::Conflict(err.to_string()),
+            E::RegistrationClosed { .. } => ApiError::RegistrationClosed(err.to_string()),
+            E::Draw {
+                refusal: skillhub_store::DrawRefusal::ValueRefused,
+                ..
+            } => ApiError::invalid("/public_value", err.to_string()),
+            E::Draw { .. } => ApiError::Conflict(err.to_string()),
+            E::NoSuchSeats { .. } => ApiError::invalid("/seat", err.to_string()),
             E::IdempotencyMismatch(key) => ApiError::IdempotencyMismatch(key),
             other => ApiError::internal(other),
         }

@@ -15,11 +15,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::Utc;
 use serde_json::Value;
+use skillhub_core::capacity::SeatKind;
 use skillhub_core::eligibility::{Context, Eligibility, Reason};
 use skillhub_core::person::{Attributes, Email, Person, PersonName};
 use skillhub_core::tz::Zone;
 use skillhub_store::{
-    Idempotency, RegisterOutcome, RegisterRequest, RegistrationView, Replay, SessionView,
+    Idempotency, RegisterOutcome, RegisterRequest, RegistrationView, Replay, SessionView, Timing,
 };
 
 use crate::auth::{Credential, identify};
@@ -67,7 +68,10 @@ pub(crate) async fn register(
         .ok_or_else(|| ApiError::NotFound(format!("no session has id {session_id:?}")))?;
     let key = idempotency_key(&headers)?;
     let body = body?;
-    let person = read_person(body.fields)?;
+    let asked = read_registration(body.fields)?;
+    if asked.timing == Timing::Late && identify(&state, &bearer).await? != Credential::Admin {
+        return Err(ApiError::Forbidden);
+    }
     let idem = idempotency(
         format!("POST /v1/sessions/{session_id}/registrations"),
         key,
@@ -75,7 +79,7 @@ pub(crate) async fn register(
         ip,
         &body.canonical,
     );
-    let enrolment = enrol(&state, &session, person, idem.as_ref(), |view, token| {
+    let enrolment = enrol(&state, &session, asked, idem.as_ref(), |view, token| {
         Replay {
             status: StatusCode::CREATED.as_u16(),
             body: created_body(view, token),
@@ -113,13 +117,36 @@ pub(crate) enum Enrolment {
     Registered(RegisterOutcome),
 }
 
-/// Registers `person` for `session` as the public does, through the API or the web pages: the
+/// What a registration asks for: who, which seat, and whether outside the window.
+#[derive(Debug)]
+pub(crate) struct Asked {
+    /// Who.
+    pub(crate) person: Person,
+    /// The kind of seat; `None` for the session's default.
+    pub(crate) seat: Option<SeatKind>,
+    /// [`Timing::Late`] only for the admin's `"late": true`.
+    pub(crate) timing: Timing,
+}
+
+impl Asked {
+    /// A person asking for the session's default seat, inside the window (the web form).
+    pub(crate) fn public(person: Person) -> Asked {
+        Asked {
+            person,
+            seat: None,
+            timing: Timing::InWindow,
+        }
+    }
+}
+
+/// Registers a person for `session` as the public does, through the API or the web pages: the
 /// program's eligibility rules and priority tier are judged by core on the session's local day,
-/// then the store decides the seat in one transaction.
+/// then the store decides the seat in one transaction (inside the registration window unless
+/// the admin asked for a late one).
 pub(crate) async fn enrol(
     state: &AppState,
     session: &SessionView,
-    person: Person,
+    asked: Asked,
     idempotency: Option<&Idempotency>,
     respond: impl FnOnce(&RegistrationView, &str) -> Replay,
 ) -> ApiResult<Enrolment> {
@@ -128,16 +155,22 @@ pub(crate) async fn enrol(
         .await?
         .ok_or_else(|| ApiError::internal(format!("session {} has no program", session.id)))?;
     let context = Context::new(session_day(session)?);
-    if let Eligibility::Ineligible(reasons) = program.eligibility_of(&person.attributes, &context) {
+    let attributes = &asked.person.attributes;
+    if let Eligibility::Ineligible(reasons) = program.eligibility_of(attributes, &context) {
         return Ok(Enrolment::Ineligible(reasons));
     }
-    let tier = program.tier_of(&person.attributes, &context);
+    let tier = program.tier_of(attributes, &context);
+    let actor = match asked.timing {
+        Timing::InWindow => "public",
+        Timing::Late => "admin",
+    };
     let request = RegisterRequest {
         session_id: session.id.clone(),
-        person,
-        kind: None,
+        person: asked.person,
+        kind: asked.seat,
         tier,
-        actor: "public".to_owned(),
+        actor: actor.to_owned(),
+        timing: asked.timing,
     };
     let outcome = state
         .store()
@@ -173,8 +206,8 @@ fn replay_response(replay: Replay) -> Response {
     json_response(replay, location)
 }
 
-/// The person of a registration body, or every problem with it.
-fn read_person(mut fields: crate::extract::Fields) -> ApiResult<Person> {
+/// What a registration body asks for, or every problem with it.
+fn read_registration(mut fields: crate::extract::Fields) -> ApiResult<Asked> {
     let email = fields.required_with("email", |v| {
         Email::parse(&string("email", v)?).map_err(|err| at("email", err))
     });
@@ -182,12 +215,25 @@ fn read_person(mut fields: crate::extract::Fields) -> ApiResult<Person> {
         PersonName::parse(&string("name", v)?).map_err(|err| at("name", err))
     });
     let attributes = fields.optional_with("attributes", read_attributes);
+    let seat: Option<wire::SeatKind> = fields.optional("seat");
+    let late: Option<bool> = fields.optional("late");
     fields.finish()?;
     match (email, name) {
-        (Some(email), Some(name)) => Ok(Person {
-            name,
-            email,
-            attributes: attributes.unwrap_or_default(),
+        (Some(email), Some(name)) => Ok(Asked {
+            person: Person {
+                name,
+                email,
+                attributes: attributes.unwrap_or_default(),
+            },
+            seat: seat.map(|seat| match seat {
+                wire::SeatKind::InPerson => SeatKind::InPerson,
+                wire::SeatKind::Online => SeatKind::Online,
+            }),
+            timing: if late == Some(true) {
+                Timing::Late
+            } else {
+                Timing::InWindow
+            },
         }),
         _ => Err(ApiError::internal(
             "a required field passed the checks unread",

@@ -44,6 +44,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/sessions/{id}/allocation", post(admin::allocate))
         .route(
+            "/v1/sessions/{id}/draw-commitment",
+            post(admin::commit_draw),
+        )
+        .route(
             "/v1/registrations/{id}",
             get(registrations::get_registration).delete(registrations::cancel_registration),
         )

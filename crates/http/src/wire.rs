@@ -16,6 +16,14 @@ fn utc<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Err
     serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
 }
 
+/// An optional instant as RFC 3339 UTC, or null.
+fn utc_opt<S: Serializer>(at: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => utc(at, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// A count from the store (never negative there) as an unsigned number.
 fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
@@ -97,6 +105,19 @@ pub struct Session {
     pub waitlisted: u32,
     /// Seats still free.
     pub seats_left: u32,
+    /// When registration opens; null when it has been open since the session was created.
+    #[schema(required = true)]
+    #[serde(serialize_with = "utc_opt")]
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    /// When registration closes (at the start unless set earlier).
+    #[serde(serialize_with = "utc")]
+    pub registration_closes_at: DateTime<Utc>,
+    /// A batch session's draw commitment, once recorded; null otherwise.
+    #[schema(required = true)]
+    pub draw_commitment: Option<String>,
+    /// The public value its draw used, once it ran; null before.
+    #[schema(required = true)]
+    pub draw_public_value: Option<String>,
 }
 
 impl Session {
@@ -124,6 +145,10 @@ impl Session {
             confirmed: count(view.confirmed()),
             waitlisted: count(view.waitlisted()),
             seats_left: count(view.seats_left()),
+            registration_opens_at: view.registration_opens_at,
+            registration_closes_at: view.registration_closes_at.unwrap_or(view.starts_at),
+            draw_commitment: view.draw_commitment.clone(),
+            draw_public_value: view.draw_public_value.clone(),
         })
     }
 }
@@ -190,6 +215,30 @@ pub struct NewSession {
     /// draw run with `POST /v1/sessions/{id}/allocation`).
     #[serde(default)]
     pub policy: Option<Policy>,
+    /// When registration opens, RFC 3339 (default: at once).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub registration_opens_at: Option<String>,
+    /// When registration closes, RFC 3339, at or before the start (default: the start).
+    #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub registration_closes_at: Option<String>,
+    /// A batch session's draw commitment (see `DrawCommitment`), fixed now rather than later.
+    #[serde(default)]
+    pub draw_commitment: Option<String>,
+}
+
+/// The body of `POST /v1/sessions/{id}/draw-commitment`: what will fix a batch session's draw,
+/// recorded before registration closes, so nobody can pick a seed after seeing who applied.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DrawCommitment {
+    /// `sha256:` and the 64 hex digits of the SHA-256 of a secret to be revealed at the draw
+    /// (a hash commitment), or the description of a public value nobody knows yet, e.g.
+    /// `Lotto, estrazione del 2019-03-02, ruota di Roma, i cinque numeri separati da spazi`.
+    #[schema(
+        example = "Lotto, estrazione del 2019-03-02, ruota di Roma, i cinque numeri separati da spazi"
+    )]
+    pub commitment: String,
 }
 
 /// How a session gives its seats.
@@ -202,17 +251,14 @@ pub enum Policy {
     Batch,
 }
 
-/// The body of `POST /v1/sessions/{id}/allocation`: the seed of the draw, given as 64 hex
-/// digits, or derived from a public random value published later (SHA-256 of the sorted
-/// registration ids, one per line, then the value). Without either, the server draws a seed.
+/// The body of `POST /v1/sessions/{id}/allocation`: the public value the session's draw
+/// commitment promised (the secret whose hash was committed, or the public value described).
+/// The seed is SHA-256 of the pool's registration ids, sorted as text, one per line, then the
+/// value; no other seed is accepted.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct AllocationRequest {
-    /// 64 hex digits.
-    #[serde(default)]
-    pub seed: Option<String>,
-    /// A public random value (e.g. a lotto draw), exactly as published.
-    #[serde(default)]
-    pub public_value: Option<String>,
+    /// The public value, exactly as published (e.g. a lotto draw's numbers).
+    pub public_value: String,
 }
 
 /// What a draw did.
@@ -220,8 +266,13 @@ pub struct AllocationRequest {
 pub struct AllocationResult {
     /// The session.
     pub session_id: String,
-    /// The seed used (64 hex digits): with it anyone recomputes the order.
+    /// The seed used (64 hex digits): SHA-256 of the pool's canonical list and the public value.
     pub seed: String,
+    /// The public value the commitment promised.
+    pub public_value: String,
+    /// Every registration of the pool (both seat kinds) in the lottery's order, before tiers:
+    /// `skillhub lottery verify --ids POOL --public-value VALUE --order THIS` checks it.
+    pub lottery_order: Vec<i64>,
     /// Registrations given a seat, in draw order.
     pub confirmed: Vec<i64>,
     /// Registrations left waiting, in list order.
@@ -265,6 +316,14 @@ pub struct NewRegistration {
     /// What the program's eligibility and priority rules read.
     #[serde(default)]
     pub attributes: Option<Attributes>,
+    /// The kind of seat: a hybrid session offers both (default: in the room, unless the
+    /// session has online seats only).
+    #[serde(default)]
+    pub seat: Option<SeatKind>,
+    /// Admin only: add the person outside the registration window on purpose (audited as
+    /// `registration.late`). Anyone else gets 403 for it.
+    #[serde(default)]
+    pub late: Option<bool>,
 }
 
 /// Where a registration stands.

@@ -196,6 +196,18 @@ async fn register(app: &Router, session: &str, body: &Value) -> Reply {
         .await
 }
 
+/// Registers `body` outside the session's window, on purpose, with the admin token (sessions in
+/// the past: a record of who came).
+async fn register_late(app: &Router, session: &str, body: &Value) -> Reply {
+    let mut body = body.clone();
+    body["late"] = json!(true);
+    Call::new("POST", &format!("/v1/sessions/{session}/registrations"))
+        .token(ADMIN)
+        .json(&body)
+        .send(app)
+        .await
+}
+
 /// A snapshot of a body, with the ids, tokens and times of registrations redacted.
 macro_rules! snapshot {
     ($name:expr, $value:expr) => {
@@ -330,6 +342,10 @@ async fn programs_hubs_and_sessions() {
         "confirmed",
         "waitlisted",
         "seats_left",
+        "registration_opens_at",
+        "registration_closes_at",
+        "draw_commitment",
+        "draw_public_value",
     ];
     expected.sort_unstable();
     let mut keys: Vec<&str> = keys.iter().map(|k| k.as_str()).collect();
@@ -903,12 +919,14 @@ async fn ineligible_people_get_the_reasons_in_italian_and_english() {
 
     let mario = json!({"email": "mario@example.it", "name": "Mario Rossi",
         "attributes": {"gender": "male", "country": "IT"}});
-    let body = register(&api.app, "smb-roma", &mario).await.problem(422);
+    let body = register_late(&api.app, "smb-roma", &mario)
+        .await
+        .problem(422);
     assert_eq!(body["type"], "/problems/ineligible");
     snapshot!("ineligible", body);
 
     // Not saying is not the same as not meeting: the reasons ask.
-    let body = register(&api.app, "smb-roma", &person(1))
+    let body = register_late(&api.app, "smb-roma", &person(1))
         .await
         .problem(422);
     snapshot!("ineligible_missing_attributes", body);
@@ -916,7 +934,7 @@ async fn ineligible_people_get_the_reasons_in_italian_and_english() {
     // Ireland opened on 1 January 2018; the session's local date decides.
     let aoife = json!({"email": "aoife@example.ie", "name": "Aoife",
         "attributes": {"gender": "female", "country": "IE"}});
-    let reply = register(&api.app, "smb-roma", &aoife).await;
+    let reply = register_late(&api.app, "smb-roma", &aoife).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(reply.json()["status"], "confirmed");
 }
@@ -1180,10 +1198,36 @@ async fn a_real_socket_serves_health_and_registrations() {
     let server = start(store).await;
     let (status, body) = http(server.addr, "GET", "/healthz", None, None).await;
     assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    // A session that is over takes no registration (this was the README's example).
     let (status, body) = http(
         server.addr,
         "POST",
         "/v1/sessions/binario-f-2019-02-12/registrations",
+        None,
+        Some(&person(1)),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    let problem: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(problem["type"], "/problems/registration-closed");
+    let session = json!({
+        "id": "futura", "program_id": "binario-f", "hub_id": "binario-f-roma-termini",
+        "title": "Facebook per la PA", "starts_at": "2030-02-12T09:30:00+01:00",
+        "ends_at": "2030-02-12T13:30:00+01:00", "capacity": 5, "mode": "in_person",
+    });
+    let (status, body) = http(
+        server.addr,
+        "POST",
+        "/v1/sessions",
+        Some(ADMIN),
+        Some(&session),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = http(
+        server.addr,
+        "POST",
+        "/v1/sessions/futura/registrations",
         None,
         Some(&person(1)),
     )
@@ -1354,11 +1398,13 @@ fn database_url(url: &str, name: &str) -> String {
 
 #[tokio::test]
 async fn a_batch_session_is_drawn_by_tier_then_lottery() {
+    use sha2::Digest;
     let api = api().await;
-    let reply = Call::new("POST", "/v1/sessions")
-        .token(ADMIN)
-        .json(&json!({
-            "id": "sorteggio",
+    let secret = "frase segreta pubblicata dopo la chiusura";
+    let commitment = format!("sha256:{}", hex::encode(sha2::Sha256::digest(secret)));
+    let batch = |id: &str, closes_at: &str, commitment: Option<&str>| {
+        let mut body = json!({
+            "id": id,
             "program_id": "binario-f",
             "hub_id": "binario-f-roma-termini",
             "title": "Instagram per la PA",
@@ -1367,40 +1413,94 @@ async fn a_batch_session_is_drawn_by_tier_then_lottery() {
             "capacity": 1,
             "mode": "in_person",
             "policy": "batch",
-        }))
+            "registration_closes_at": closes_at,
+        });
+        if let Some(commitment) = commitment {
+            body["draw_commitment"] = json!(commitment);
+        }
+        Call::new("POST", "/v1/sessions").token(ADMIN).json(&body)
+    };
+    // Registration for this one is open until 2030: the draw waits for its close.
+    let reply = batch("aperta", "2030-02-01T00:00:00Z", None)
         .send(&api.app)
         .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
-    // Before the draw nobody gets a seat, however early.
+    let reply = register(&api.app, "aperta", &person(9)).await;
+    assert_eq!(
+        reply.json()["status"],
+        "waitlisted",
+        "nobody gets a seat before the draw"
+    );
+    let commit = Call::new("POST", "/v1/sessions/aperta/draw-commitment")
+        .token(ADMIN)
+        .json(&json!({"commitment": "Lotto, estrazione del 2030-02-02, ruota di Roma"}))
+        .send(&api.app)
+        .await;
+    assert_eq!(commit.status, 200, "{}", commit.text);
+    assert_eq!(
+        commit.json()["draw_commitment"],
+        "Lotto, estrazione del 2030-02-02, ruota di Roma"
+    );
+    let early = Call::new("POST", "/v1/sessions/aperta/allocation")
+        .token(ADMIN)
+        .json(&json!({"public_value": "17 42 5 88 3"}))
+        .send(&api.app)
+        .await
+        .problem(409);
+    assert!(
+        early["detail"].as_str().unwrap().contains("still open"),
+        "{early}"
+    );
+
+    // This one closed in 2020, committed when it was created; the admin entered its
+    // applicants late, on purpose.
+    let reply = batch("sorteggio", "2020-01-01T00:00:00Z", Some(&commitment))
+        .send(&api.app)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let closed = register(&api.app, "sorteggio", &person(7))
+        .await
+        .problem(409);
+    assert_eq!(closed["type"], "/problems/registration-closed");
+    let mut late = person(7);
+    late["late"] = json!(true);
+    register(&api.app, "sorteggio", &late).await.problem(401);
     let mut ids = Vec::new();
     for n in 0..3 {
-        let reply = register(&api.app, "sorteggio", &person(n)).await;
+        let reply = register_late(&api.app, "sorteggio", &person(n)).await;
         assert_eq!(reply.status, 201, "{}", reply.text);
         assert_eq!(reply.json()["status"], "waitlisted");
         ids.push(reply.json()["id"].as_i64().unwrap());
     }
     let path = "/v1/sessions/sorteggio/allocation";
     Call::new("POST", path)
-        .json(&json!({}))
+        .json(&json!({"public_value": secret}))
         .send(&api.app)
         .await
         .problem(401);
+    // Only the committed secret is accepted: no seed of the operator's choosing.
     let bad = Call::new("POST", path)
         .token(ADMIN)
-        .json(&json!({"seed": "xyz"}))
+        .json(&json!({"seed": "07".repeat(32)}))
         .send(&api.app)
-        .await;
-    let problem = bad.problem(422);
-    assert_eq!(problem["errors"][0]["pointer"], "/seed", "{problem}");
-    let seed = "07".repeat(32);
+        .await
+        .problem(422);
+    assert_eq!(bad["errors"][1]["pointer"], "/seed", "{bad}");
+    let wrong = Call::new("POST", path)
+        .token(ADMIN)
+        .json(&json!({"public_value": "un altro valore"}))
+        .send(&api.app)
+        .await
+        .problem(422);
+    assert_eq!(wrong["errors"][0]["pointer"], "/public_value", "{wrong}");
     let drawn = Call::new("POST", path)
         .token(ADMIN)
-        .json(&json!({"seed": seed}))
+        .json(&json!({"public_value": secret}))
         .send(&api.app)
         .await;
     assert_eq!(drawn.status, 200, "{}", drawn.text);
     let body = drawn.json();
-    assert_eq!(body["seed"], seed);
+    assert_eq!(body["public_value"], secret);
     assert_eq!(body["confirmed"].as_array().unwrap().len(), 1);
     assert_eq!(body["waitlisted"].as_array().unwrap().len(), 2);
     let mut all: Vec<i64> = body["confirmed"]
@@ -1412,24 +1512,128 @@ async fn a_batch_session_is_drawn_by_tier_then_lottery() {
         .collect();
     all.sort_unstable();
     assert_eq!(all, ids, "everyone is in the draw once");
+    // Anyone can recompute it from the pool's ids and the public value.
+    let order: Vec<String> = body["lottery_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.to_string())
+        .collect();
+    let pool: Vec<String> = ids.iter().map(i64::to_string).collect();
+    assert!(skillhub_core::allocation::lottery::verify(
+        &pool, secret, &order
+    ));
+    let session = get(&api.app, "/v1/sessions/sorteggio").await.json();
+    assert_eq!(session["draw_public_value"], secret);
+    assert_eq!(session["draw_commitment"], commitment.as_str());
     // Once only; and a first-come session has no draw.
     Call::new("POST", path)
         .token(ADMIN)
-        .json(&json!({}))
+        .json(&json!({"public_value": secret}))
         .send(&api.app)
         .await
         .problem(409);
     binario_session(&api.app, "ordinaria", 5).await;
     Call::new("POST", "/v1/sessions/ordinaria/allocation")
         .token(ADMIN)
-        .json(&json!({}))
+        .json(&json!({"public_value": "x"}))
         .send(&api.app)
         .await
         .problem(409);
     Call::new("POST", "/v1/sessions/nessuna/allocation")
         .token(ADMIN)
-        .json(&json!({}))
+        .json(&json!({"public_value": "x"}))
         .send(&api.app)
         .await
         .problem(404);
+}
+
+/// Outside its window a session takes no registration: the problem says when it opens or
+/// that it closed, and a hybrid session's online seats are booked with `seat`.
+#[tokio::test]
+async fn registration_keeps_to_the_window_and_seats_are_chosen() {
+    let api = api().await;
+    let reply = Call::new("POST", "/v1/sessions")
+        .token(ADMIN)
+        .json(&json!({
+            "id": "ibrida", "program_id": "binario-f", "hub_id": "binario-f-roma-termini",
+            "title": "Facebook per la PA", "starts_at": "2030-02-12T09:30:00+01:00",
+            "ends_at": "2030-02-12T13:30:00+01:00", "seats": {"in_person": 1, "online": 1},
+            "mode": "hybrid", "registration_opens_at": "2029-12-01T09:00:00+01:00",
+        }))
+        .send(&api.app)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(
+        reply.json()["registration_opens_at"],
+        "2029-12-01T08:00:00Z"
+    );
+    assert_eq!(
+        reply.json()["registration_closes_at"],
+        "2030-02-12T08:30:00Z"
+    );
+    let early = register(&api.app, "ibrida", &person(1)).await.problem(409);
+    assert_eq!(early["type"], "/problems/registration-closed");
+    assert!(
+        early["detail"]
+            .as_str()
+            .unwrap()
+            .contains("opens at 2029-12-01"),
+        "{early}"
+    );
+    // The admin may still add someone on purpose; the seat asked for is the one given.
+    let mut online = person(1);
+    online["seat"] = json!("online");
+    let reply = register_late(&api.app, "ibrida", &online).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let id = reply.json()["id"].clone();
+    let got = Call::new("GET", &format!("/v1/registrations/{id}"))
+        .token(ADMIN)
+        .send(&api.app)
+        .await
+        .json();
+    assert_eq!(got["seat"], "online");
+    let session = get(&api.app, "/v1/sessions/ibrida").await.json();
+    assert_eq!(session["confirmed"], 1);
+    // A seat kind the session does not offer names the field; a wrong window too.
+    binario_session(&api.app, "solo-aula", 5).await;
+    let mut body = person(2);
+    body["seat"] = json!("online");
+    body["late"] = json!(true);
+    let problem = Call::new("POST", "/v1/sessions/solo-aula/registrations")
+        .token(ADMIN)
+        .json(&body)
+        .send(&api.app)
+        .await
+        .problem(422);
+    assert_eq!(problem["errors"][0]["pointer"], "/seat", "{problem}");
+    let problem = Call::new("POST", "/v1/sessions")
+        .token(ADMIN)
+        .json(&json!({
+            "program_id": "binario-f", "hub_id": "binario-f-roma-termini",
+            "title": "T", "starts_at": "2030-02-12T09:30:00+01:00",
+            "ends_at": "2030-02-12T13:30:00+01:00", "capacity": 5, "mode": "in_person",
+            "registration_closes_at": "2030-02-13T00:00:00Z",
+        }))
+        .send(&api.app)
+        .await
+        .problem(422);
+    assert_eq!(
+        problem["errors"][0]["pointer"], "/registration_closes_at",
+        "{problem}"
+    );
+    // Late registrations are for the admin only.
+    let token = api
+        .store
+        .create_operator_token("binario-f", "op")
+        .await
+        .unwrap();
+    let mut body = person(3);
+    body["late"] = json!(true);
+    Call::new("POST", "/v1/sessions/ibrida/registrations")
+        .token(&token)
+        .json(&body)
+        .send(&api.app)
+        .await
+        .problem(403);
 }

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
+use skillhub_core::allocation::lottery::Commitment;
 use skillhub_core::capacity::{SeatKind, Seats};
 use skillhub_core::digcomp::{Level, LevelRange};
 use skillhub_core::fixture::{Catalog, parse_program};
@@ -9,6 +10,7 @@ use skillhub_core::ids::IdError;
 use skillhub_core::program::Program;
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
+use skillhub_core::window::RegistrationWindow;
 
 use crate::{Error, Result, Store, read, write_tx};
 
@@ -51,6 +53,15 @@ pub struct SessionView {
     pub policy: String,
     /// The seed of the batch draw, once it ran (64 hex digits).
     pub lottery_seed: Option<String>,
+    /// When registration opens (none: since the session was created).
+    pub registration_opens_at: Option<DateTime<Utc>>,
+    /// When registration closes (none: at the start).
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    /// A batch session's draw commitment, recorded while registration is open
+    /// ([`Commitment`]'s text).
+    pub draw_commitment: Option<String>,
+    /// The public value the draw used, once it ran.
+    pub draw_public_value: Option<String>,
 }
 
 impl SessionView {
@@ -71,6 +82,31 @@ impl SessionView {
         (self.seats_in_person - self.seated_in_person).max(0)
             + (self.seats_online - self.seated_online).max(0)
     }
+    /// When the session takes registrations (validated when it was created).
+    pub fn window(&self) -> Result<RegistrationWindow> {
+        RegistrationWindow::new(
+            self.registration_opens_at,
+            self.registration_closes_at,
+            self.starts_at,
+        )
+        .map_err(|err| Error::Corrupt {
+            table: "sessions",
+            message: format!("{}: {err}", self.id),
+        })
+    }
+
+    /// The batch draw's commitment, if one was recorded.
+    pub fn commitment(&self) -> Result<Option<Commitment>> {
+        self.draw_commitment
+            .as_deref()
+            .map(Commitment::parse)
+            .transpose()
+            .map_err(|err| Error::Corrupt {
+                table: "sessions",
+                message: format!("{}: {err}", self.id),
+            })
+    }
+
     /// The seat kind a registration gets when it does not say: in person unless the session only
     /// has online seats.
     pub fn default_kind(&self) -> SeatKind {
@@ -134,6 +170,25 @@ pub struct NewSession {
     pub session: Session,
     /// How it gives its seats.
     pub policy: Policy,
+    /// When it takes registrations (`RegistrationWindow::new(None, None, start)`: from now
+    /// until the start).
+    pub window: RegistrationWindow,
+    /// For a batch session, what fixes its draw (it may also be recorded later, while
+    /// registration is open: [`Store::commit_draw`]).
+    pub commitment: Option<Commitment>,
+}
+
+impl NewSession {
+    /// A first-come session open from now until its start.
+    pub fn open_until_start(session: Session) -> NewSession {
+        let window = RegistrationWindow::until_start(session.starts_at());
+        NewSession {
+            session,
+            policy: Policy::FirstCome,
+            window,
+            commitment: None,
+        }
+    }
 }
 
 fn far_past() -> DateTime<Utc> {
@@ -150,12 +205,14 @@ fn far_future() -> DateTime<Utc> {
 }
 
 const INSERT_SESSION: &str = "INSERT INTO sessions (id, program_id, hub_id, title, starts_at, ends_at, zone, mode, \
-     level_min, level_max, seats_in_person, seats_online, policy) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+     level_min, level_max, seats_in_person, seats_online, policy, registration_opens_at, \
+     registration_closes_at, draw_commitment) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
 
 const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
      seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online, \
-     policy, lottery_seed FROM sessions \
+     policy, lottery_seed, registration_opens_at, registration_closes_at, draw_commitment, \
+     draw_public_value FROM sessions \
      WHERE (CAST($1 AS TEXT) IS NULL OR program_id = $1) \
        AND (CAST($2 AS TEXT) IS NULL OR hub_id = $2) \
        AND starts_at >= $3 AND starts_at < $4 \
@@ -164,7 +221,8 @@ const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, en
 
 const GET_SESSION: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
      seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online, \
-     policy, lottery_seed FROM sessions WHERE id = $1";
+     policy, lottery_seed, registration_opens_at, registration_closes_at, draw_commitment, \
+     draw_public_value FROM sessions WHERE id = $1";
 
 impl Store {
     /// Stores programs with their hubs and sessions, in one transaction. `texts[i]` is the TOML
@@ -231,6 +289,9 @@ impl Store {
                         .bind(row.seats_in_person)
                         .bind(row.seats_online)
                         .bind(Policy::FirstCome.as_str())
+                        .bind(None::<DateTime<Utc>>)
+                        .bind(None::<DateTime<Utc>>)
+                        .bind(None::<String>)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -307,34 +368,41 @@ impl Store {
     /// Creates a session (admin), recorded in the audit log.
     pub async fn create_session(&self, actor: &str, new: &NewSession) -> Result<SessionView> {
         let mut created = self
-            .create_sessions_with(actor, std::slice::from_ref(&new.session), new.policy)
+            .create_sessions_with(actor, std::slice::from_ref(new))
             .await?;
         created
             .pop()
             .ok_or_else(|| Error::UnknownSession(new.session.id().to_string()))
     }
 
-    /// Creates sessions in one transaction: all of them or, on the first problem, none.
+    /// Creates sessions (first come, open until their start) in one transaction: all of them
+    /// or, on the first problem, none.
     pub async fn create_sessions(
         &self,
         actor: &str,
         sessions: &[Session],
     ) -> Result<Vec<SessionView>> {
-        self.create_sessions_with(actor, sessions, Policy::FirstCome)
-            .await
+        let news: Vec<NewSession> = sessions
+            .iter()
+            .cloned()
+            .map(NewSession::open_until_start)
+            .collect();
+        self.create_sessions_with(actor, &news).await
     }
 
     async fn create_sessions_with(
         &self,
         actor: &str,
-        sessions: &[Session],
-        policy: Policy,
+        news: &[NewSession],
     ) -> Result<Vec<SessionView>> {
-        let rows: Vec<SessionInsert> = sessions.iter().map(SessionInsert::new).collect();
+        let rows: Vec<(SessionInsert, &NewSession)> = news
+            .iter()
+            .map(|new| (SessionInsert::new(&new.session), new))
+            .collect();
         let now = loaded_at();
         write_tx!(self, |tx, _lock| {
             let mut views = Vec::with_capacity(rows.len());
-            for row in &rows {
+            for (row, new) in &rows {
                 let program: Option<String> =
                     sqlx::query_scalar("SELECT id FROM programs WHERE id = $1")
                         .bind(&row.program_id)
@@ -375,7 +443,10 @@ impl Store {
                     .bind(row.level_max)
                     .bind(row.seats_in_person)
                     .bind(row.seats_online)
-                    .bind(policy.as_str())
+                    .bind(new.policy.as_str())
+                    .bind(new.window.opens_at())
+                    .bind(new.window.closes_at())
+                    .bind(new.commitment.as_ref().map(ToString::to_string))
                     .execute(&mut *tx)
                     .await?;
                 let view: SessionView = sqlx::query_as(GET_SESSION)

@@ -36,6 +36,8 @@ mod tokens;
 
 use std::fmt;
 
+use skillhub_core::window::WindowState;
+
 pub use audit::AuditEntry;
 pub use catalog::{NewSession, Policy, SessionFilter, SessionView};
 pub use grants::{
@@ -51,7 +53,7 @@ pub use people::{
 };
 pub use registrations::{
     Allocation, Cancellation, Idempotency, RegisterOutcome, RegisterRequest, RegistrationView,
-    Replay,
+    Replay, Timing,
 };
 
 /// Errors of the store.
@@ -131,12 +133,61 @@ pub enum Error {
         /// The seed it used.
         seed: String,
     },
+    /// The session does not take registrations now (before its window opens, after it
+    /// closes, or once it has started).
+    #[error("registration for session {session} is closed: {}", closed_text(.state))]
+    RegistrationClosed {
+        /// The session.
+        session: String,
+        /// Where its window stands.
+        state: WindowState,
+    },
+    /// A batch session's draw cannot be committed to or run now (see [`DrawRefusal`]).
+    #[error("session {session}: {refusal}")]
+    Draw {
+        /// The session.
+        session: String,
+        /// Why.
+        refusal: DrawRefusal,
+    },
     /// The idempotency key was used before with a different request.
     #[error("the Idempotency-Key {0:?} was already used with a different request")]
     IdempotencyMismatch(String),
     /// A grant call refused an operation (see [`GrantError`]).
     #[error(transparent)]
     Grants(GrantError),
+}
+
+fn closed_text(state: &WindowState) -> String {
+    match state {
+        WindowState::NotYetOpen { opens_at } => format!("it opens at {}", opens_at.to_rfc3339()),
+        WindowState::Closed { closed_at } => format!("it closed at {}", closed_at.to_rfc3339()),
+        WindowState::Open => "it is open".to_owned(),
+    }
+}
+
+/// Why a batch session's draw is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DrawRefusal {
+    /// No commitment was recorded while registration was open, so any seed could have been
+    /// chosen after seeing the applicants.
+    #[error(
+        "no draw commitment was recorded before registration closed: the draw cannot be verified"
+    )]
+    NotCommitted,
+    /// The commitment is recorded once.
+    #[error("the draw commitment is already recorded ({0})")]
+    AlreadyCommitted(String),
+    /// A commitment recorded after the close would come after the applicants are known.
+    #[error("registration has closed: a commitment now would come after the applicants are known")]
+    TooLateToCommit,
+    /// The pool is final only when registration closes.
+    #[error("registration is still open until {}: the draw runs after it closes", .0.to_rfc3339())]
+    StillOpen(chrono::DateTime<chrono::Utc>),
+    /// The public value is not what the commitment promised.
+    #[error("the public value does not match the recorded commitment")]
+    ValueRefused,
 }
 
 /// A `Result` whose error is the store's [`Error`].

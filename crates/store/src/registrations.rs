@@ -7,12 +7,16 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use skillhub_core::allocation::batch::{self, Applicant};
-use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_core::allocation::lottery::{self, Commitment};
 use skillhub_core::capacity::{Occupancy, SeatKind, Status, Tier, after_cancel, promotions};
 use skillhub_core::person::Person;
 
-use crate::catalog::SessionView;
-use crate::{Error, Result, Store, audit::audit, hash_token, new_token, read, write_tx};
+use skillhub_core::window::WindowState;
+
+use crate::catalog::{Policy, SessionView};
+use crate::{
+    DrawRefusal, Error, Result, Store, audit::audit, hash_token, new_token, read, write_tx,
+};
 
 /// How long an idempotency key is remembered.
 pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
@@ -30,6 +34,21 @@ pub struct RegisterRequest {
     pub tier: Tier,
     /// Who asks, for the audit log.
     pub actor: String,
+    /// Whether the session's registration window applies.
+    pub timing: Timing,
+}
+
+/// Whether a registration must fall inside the session's registration window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Timing {
+    /// The public's registrations: refused outside the window
+    /// ([`Error::RegistrationClosed`]).
+    #[default]
+    InWindow,
+    /// Staff adding someone on purpose outside the window (the admin's `"late": true`, a
+    /// spreadsheet of registrations): taken, and audited as `registration.late` when the
+    /// window was not open.
+    Late,
 }
 
 /// An idempotency key, scoped to a route and a caller, with a hash of the request body.
@@ -160,8 +179,15 @@ pub enum RegisterOutcome {
 /// What [`Store::allocate`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Allocation {
-    /// The seed of the draw (64 hex digits).
+    /// The seed of the draw (64 hex digits): SHA-256 of the pool's canonical list followed by
+    /// the public value.
     pub seed: String,
+    /// The public value the commitment promised.
+    pub public_value: String,
+    /// The whole pool (every waiting registration, both seat kinds) in the order the lottery
+    /// drew it, before tiers: what `skillhub lottery verify` recomputes from the ids and the
+    /// public value.
+    pub lottery_order: Vec<i64>,
     /// Registrations given a seat, in draw order.
     pub confirmed: Vec<i64>,
     /// Registrations left waiting, in list order.
@@ -487,6 +513,14 @@ macro_rules! seat {
                     kind: $crate::registrations::kind_name(kind),
                 });
             }
+            let window_state = locked.view.window()?.state_at(now);
+            let late = window_state != skillhub_core::window::WindowState::Open;
+            if late && $request.timing == $crate::Timing::InWindow {
+                return Err($crate::Error::RegistrationClosed {
+                    session: $request.session_id.clone(),
+                    state: window_state,
+                });
+            }
             let occupancy = locked.occupancy(kind);
             let tier = i64::from($request.tier.get());
             let ahead: i64 = if occupancy.free() == 0 || occupancy.waiting > 0 {
@@ -529,7 +563,7 @@ macro_rules! seat {
                 created_at: now,
                 updated_at: now,
             };
-            $crate::registrations::WriteSeat::write_seat(
+            let written = $crate::registrations::WriteSeat::write_seat(
                 &mut *$tx,
                 $crate::registrations::SeatWrite {
                     view,
@@ -541,7 +575,20 @@ macro_rules! seat {
                     reserved_id: locked.reserved_id,
                 },
             )
-            .await
+            .await?;
+            if late {
+                $crate::audit::audit!(
+                    $tx,
+                    now,
+                    &$request.actor,
+                    "registration.late",
+                    "registration",
+                    &written.id.to_string(),
+                    None::<String>,
+                    serde_json::to_string(&window_state).ok()
+                )?;
+            }
+            Ok::<$crate::RegistrationView, $crate::Error>(written)
         }
         .await
     };
@@ -616,7 +663,14 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            let promote = i64::from(promotions(&after));
+            // Before a batch session's draw nobody holds a seat: a cancellation only leaves
+            // the pool, and the draw (never a promotion) gives the seats.
+            let before_draw = locked.view.policy == "batch" && locked.view.lottery_seed.is_none();
+            let promote = if before_draw {
+                0
+            } else {
+                i64::from(promotions(&after))
+            };
             let promoted: Vec<i64> = if promote > 0 {
                 sqlx::query_scalar(
                     "SELECT id FROM registrations WHERE session_id = $1 AND kind = $2 \
@@ -683,18 +737,19 @@ impl Store {
         })
     }
 
-    /// Runs the draw of a batch session once its registration has closed: per seat kind, the
-    /// waiting registrations are ordered by tier, then by the lottery with `seed`
-    /// (`skillhub_core::allocation::batch`), the first ones get the free seats and the rest keep
-    /// that order on the waiting list. The seed is stored with the session and in the audit log,
-    /// so anyone can recompute the order. Runs once.
-    pub async fn allocate(
+    /// Records what will fix a batch session's draw ([`Commitment`]), while its registration
+    /// is not yet closed, so the seed cannot be chosen after the applicants are known. Once.
+    pub async fn commit_draw(
         &self,
         actor: &str,
         session_id: &str,
-        seed: LotterySeed,
+        commitment: &Commitment,
         now: DateTime<Utc>,
-    ) -> Result<Allocation> {
+    ) -> Result<SessionView> {
+        let refused = |refusal| Error::Draw {
+            session: session_id.to_owned(),
+            refusal,
+        };
         write_tx!(self, |tx, lock| {
             let locked: Option<Locked> = sqlx::query_as(lock)
                 .bind(session_id)
@@ -703,7 +758,70 @@ impl Store {
             let Some(locked) = locked else {
                 return Err(Error::UnknownSession(session_id.to_owned()));
             };
-            if locked.view.policy != "batch" {
+            if locked.view.policy != Policy::Batch.as_str() {
+                return Err(Error::NotBatch(session_id.to_owned()));
+            }
+            if let Some(recorded) = &locked.view.draw_commitment {
+                return Err(refused(DrawRefusal::AlreadyCommitted(recorded.clone())));
+            }
+            if matches!(
+                locked.view.window()?.state_at(now),
+                WindowState::Closed { .. }
+            ) {
+                return Err(refused(DrawRefusal::TooLateToCommit));
+            }
+            let text = commitment.to_string();
+            sqlx::query("UPDATE sessions SET draw_commitment = $2 WHERE id = $1")
+                .bind(session_id)
+                .bind(&text)
+                .execute(&mut *tx)
+                .await?;
+            audit!(
+                tx,
+                now,
+                actor,
+                "session.commit_draw",
+                "session",
+                session_id,
+                None::<String>,
+                Some(serde_json::json!({ "draw_commitment": text }).to_string())
+            )?;
+            let mut view = locked.view;
+            view.draw_commitment = Some(text);
+            Ok(view)
+        })
+    }
+
+    /// Runs the draw of a batch session once its registration has closed, with the public
+    /// value its recorded commitment promised. Inside the transaction that holds the session's
+    /// lock, the pool is read (every waiting registration), the verifiable draw is made over
+    /// the pool's ids (`skillhub_core::allocation::lottery::verifiable_draw`: seed = SHA-256 of
+    /// the canonical list followed by the public value), and per seat kind the waiting
+    /// registrations are ordered by tier, then by their place in that draw
+    /// (`batch::allocate_placed`): the first ones get the free seats and the rest keep that
+    /// order on the waiting list. The public value and the seed are stored with the session and
+    /// in the audit log, so anyone can recompute the order (`skillhub lottery verify`). Runs
+    /// once.
+    pub async fn allocate(
+        &self,
+        actor: &str,
+        session_id: &str,
+        public_value: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Allocation> {
+        let refused = |refusal| Error::Draw {
+            session: session_id.to_owned(),
+            refusal,
+        };
+        write_tx!(self, |tx, lock| {
+            let locked: Option<Locked> = sqlx::query_as(lock)
+                .bind(session_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(locked) = locked else {
+                return Err(Error::UnknownSession(session_id.to_owned()));
+            };
+            if locked.view.policy != Policy::Batch.as_str() {
                 return Err(Error::NotBatch(session_id.to_owned()));
             }
             if let Some(done) = &locked.view.lottery_seed {
@@ -712,25 +830,59 @@ impl Store {
                     seed: done.clone(),
                 });
             }
+            let window = locked.view.window()?;
+            if !matches!(window.state_at(now), WindowState::Closed { .. }) {
+                return Err(refused(DrawRefusal::StillOpen(window.closes_at())));
+            }
+            let Some(commitment) = locked.view.commitment()? else {
+                return Err(refused(DrawRefusal::NotCommitted));
+            };
+            if !commitment.admits(public_value) {
+                return Err(refused(DrawRefusal::ValueRefused));
+            }
+            let pool: Vec<(i64, i64, String)> = sqlx::query_as(
+                "SELECT id, tier, kind FROM registrations WHERE session_id = $1 \
+                 AND status = 'waitlisted' ORDER BY id",
+            )
+            .bind(session_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let ids: Vec<String> = pool.iter().map(|(id, ..)| id.to_string()).collect();
+            let draw =
+                lottery::verifiable_draw(&ids, public_value).map_err(|err| Error::Corrupt {
+                    table: "registrations",
+                    message: format!("the pool of {session_id} cannot be drawn: {err}"),
+                })?;
+            let places: std::collections::HashMap<&str, u32> = draw
+                .order
+                .iter()
+                .zip(0u32..)
+                .map(|(id, place)| (*id, place))
+                .collect();
             let mut result = Allocation {
-                seed: seed.to_string(),
+                seed: draw.seed.to_string(),
+                public_value: public_value.to_owned(),
+                lottery_order: draw.order.iter().filter_map(|id| id.parse().ok()).collect(),
                 confirmed: Vec::new(),
                 waitlisted: Vec::new(),
             };
             for kind in SeatKind::ALL {
-                let waiting: Vec<(i64, i64)> = sqlx::query_as(
-                    "SELECT id, tier FROM registrations WHERE session_id = $1 AND kind = $2 \
-                     AND status = 'waitlisted' ORDER BY id",
-                )
-                .bind(session_id)
-                .bind(kind_name(kind))
-                .fetch_all(&mut *tx)
-                .await?;
-                let applicants = waiting.iter().map(|&(id, tier)| Applicant {
-                    id,
-                    tier: Tier::new(u8::try_from(tier).unwrap_or(u8::MAX)),
-                });
-                let drawn = batch::allocate(applicants, locked.occupancy(kind).free(), seed);
+                let applicants = pool
+                    .iter()
+                    .zip(&ids)
+                    .filter(|((_, _, k), _)| k == kind_name(kind))
+                    .map(|(&(id, tier, _), text)| {
+                        let applicant = Applicant {
+                            id,
+                            tier: Tier::new(u8::try_from(tier).unwrap_or(u8::MAX)),
+                        };
+                        (
+                            applicant,
+                            places.get(text.as_str()).copied().unwrap_or(u32::MAX),
+                        )
+                    });
+                let drawn =
+                    batch::allocate_placed(applicants, locked.occupancy(kind).free(), draw.seed);
                 for (sequence, placed) in drawn.order().iter().enumerate() {
                     let confirmed = matches!(placed.outcome, batch::Outcome::Confirmed);
                     sqlx::query(
@@ -760,13 +912,19 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            sqlx::query("UPDATE sessions SET lottery_seed = $2 WHERE id = $1")
-                .bind(session_id)
-                .bind(&result.seed)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE sessions SET lottery_seed = $2, draw_public_value = $3 WHERE id = $1",
+            )
+            .bind(session_id)
+            .bind(&result.seed)
+            .bind(public_value)
+            .execute(&mut *tx)
+            .await?;
             let after = serde_json::json!({
                 "seed": result.seed,
+                "public_value": result.public_value,
+                "pool": ids,
+                "lottery_order": result.lottery_order,
                 "confirmed": result.confirmed,
                 "waitlisted": result.waitlisted,
             });

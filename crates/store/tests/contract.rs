@@ -52,8 +52,8 @@ use skillhub_core::person::Person;
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
 use skillhub_store::{
-    Error, Idempotency, NewSession, OpenOptions, Policy, RegisterOutcome, RegisterRequest, Replay,
-    Seed, SessionFilter, Store,
+    DrawRefusal, Error, Idempotency, NewSession, OpenOptions, Policy, RegisterOutcome,
+    RegisterRequest, Replay, Seed, SessionFilter, Store, Timing,
 };
 
 /// A fresh SQLite database in a temporary directory.
@@ -141,6 +141,8 @@ contract!(
     sessions_are_created_all_or_nothing,
     reopening_never_seeds_twice,
     a_batch_session_waits_for_its_draw,
+    a_cancellation_before_the_draw_only_leaves_the_pool,
+    registration_keeps_to_its_window,
 );
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
@@ -169,10 +171,25 @@ async fn session_with_policy(
     policy: Policy,
 ) -> String {
     let session = test_session(id, seats, online);
-    store
-        .create_session("admin", &NewSession { session, policy })
-        .await
-        .unwrap();
+    let mut new = NewSession::open_until_start(session);
+    new.policy = policy;
+    store.create_session("admin", &new).await.unwrap();
+    id.to_owned()
+}
+
+/// A batch session of `seats` in-person seats whose registration closes at `closes_at`.
+async fn batch_session(store: &Store, id: &str, seats: i64, closes_at: DateTime<Utc>) -> String {
+    let session = test_session(id, seats, 0);
+    let window =
+        skillhub_core::window::RegistrationWindow::new(None, Some(closes_at), session.starts_at())
+            .unwrap();
+    let new = NewSession {
+        session,
+        policy: Policy::Batch,
+        window,
+        commitment: None,
+    };
+    store.create_session("admin", &new).await.unwrap();
     id.to_owned()
 }
 
@@ -209,6 +226,7 @@ fn request(session: &str, n: usize, tier: u8) -> RegisterRequest {
         kind: None,
         tier: Tier::new(tier),
         actor: "public".into(),
+        timing: Timing::InWindow,
     }
 }
 
@@ -757,19 +775,78 @@ async fn reopening_never_seeds_twice(store: Store, url: String) {
 }
 
 async fn a_batch_session_waits_for_its_draw(store: Store, _url: String) {
-    use skillhub_core::allocation::lottery::LotterySeed;
-    let id = session_with_policy(&store, "t-batch-draw", 2, 0, Policy::Batch).await;
+    use sha2::Digest;
+    use skillhub_core::allocation::lottery::{self, Commitment};
+    let id = batch_session(&store, "t-batch-draw", 2, at(11, 0)).await;
+    // The organiser commits to a secret while registration is open (a hash published now).
+    let secret = "frase segreta del sorteggio 2019";
+    let hash = hex::encode(sha2::Sha256::digest(secret));
+    let commitment = Commitment::parse(&format!("sha256:{hash}")).unwrap();
+    let view = store
+        .commit_draw("admin", &id, &commitment, at(8, 0))
+        .await
+        .unwrap();
+    assert_eq!(view.draw_commitment, Some(format!("sha256:{hash}")));
+    let again = store
+        .commit_draw("admin", &id, &commitment, at(8, 1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            again,
+            Error::Draw {
+                refusal: DrawRefusal::AlreadyCommitted(_),
+                ..
+            }
+        ),
+        "{again}"
+    );
     // Everyone waits for the draw, in tier order; professionals (tier 0) first.
     for (n, tier) in [(1, 1), (2, 1), (3, 0), (4, 1), (5, 0)] {
         assert_eq!(register(&store, &id, n, tier).await.1, "waitlisted");
     }
+    // Not before registration closes (the pool is not final), not with another value.
+    let early = store
+        .allocate("admin", &id, secret, at(10, 59))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            early,
+            Error::Draw {
+                refusal: DrawRefusal::StillOpen(_),
+                ..
+            }
+        ),
+        "{early}"
+    );
+    let wrong = store
+        .allocate("admin", &id, "un altro segreto", at(12, 0))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            wrong,
+            Error::Draw {
+                refusal: DrawRefusal::ValueRefused,
+                ..
+            }
+        ),
+        "{wrong}"
+    );
     let first = store
-        .allocate("admin", &id, LotterySeed::from_u64(7), at(12, 0))
+        .allocate("admin", &id, secret, at(12, 0))
         .await
         .unwrap();
     assert_eq!(first.confirmed.len(), 2);
     assert_eq!(first.waitlisted.len(), 3);
-    // The two tier-0 applicants win the two seats whatever the lottery says.
+    // Anyone holding the pool's ids and the public value recomputes the lottery's order.
+    let mut pool: Vec<String> = first.lottery_order.iter().map(i64::to_string).collect();
+    let order = pool.clone();
+    pool.sort();
+    assert!(lottery::verify(&pool, secret, &order), "{first:?}");
+    // The two tier-0 applicants win the two seats whatever the lottery says; within a tier the
+    // lottery's order holds.
     let rows = statuses(&store, &id).await;
     let confirmed: Vec<&str> = rows
         .iter()
@@ -781,6 +858,14 @@ async fn a_batch_session_waits_for_its_draw(store: Store, _url: String) {
         confirmed.contains(&"persona3") && confirmed.contains(&"persona5"),
         "{rows:?}"
     );
+    let place = |id: i64| first.lottery_order.iter().position(|&x| x == id).unwrap();
+    assert!(
+        first
+            .waitlisted
+            .windows(2)
+            .all(|w| place(w[0]) < place(w[1])),
+        "{first:?}"
+    );
     let positions: Vec<Option<i64>> = rows
         .iter()
         .filter(|r| r.1 == "waitlisted")
@@ -788,30 +873,138 @@ async fn a_batch_session_waits_for_its_draw(store: Store, _url: String) {
         .collect();
     assert_eq!(positions, [Some(1), Some(2), Some(3)]);
     let again = store
-        .allocate("admin", &id, LotterySeed::from_u64(7), at(12, 1))
+        .allocate("admin", &id, secret, at(12, 1))
         .await
         .unwrap_err();
     assert!(matches!(again, Error::AlreadyAllocated { .. }), "{again}");
-    // The seed is in the audit log, so the draw can be recomputed.
+    // The seed and the public value are in the session and the audit log.
+    let session = store.session(&id).await.unwrap().unwrap();
+    assert_eq!(session.lottery_seed.as_deref(), Some(first.seed.as_str()));
+    assert_eq!(session.draw_public_value.as_deref(), Some(secret));
     let log = store.audit_log("session", &id).await.unwrap();
-    assert_eq!(log.last().unwrap().action, "session.allocate");
+    let last = log.last().unwrap();
+    assert_eq!(last.action, "session.allocate");
+    assert!(last.after.as_deref().unwrap().contains(&first.seed));
+    // After the close only staff add someone, late on purpose: behind the list, and audited.
+    let mut request = request(&id, 9, 1);
+    let closed = store
+        .register(&request, None, at(12, 2), no_replay)
+        .await
+        .unwrap_err();
     assert!(
-        log.last()
-            .unwrap()
-            .after
-            .as_deref()
-            .unwrap()
-            .contains(&first.seed)
+        matches!(closed, Error::RegistrationClosed { .. }),
+        "{closed}"
     );
-    // After the draw the session fills first come: a newcomer queues behind the list.
-    let late = register(&store, &id, 9, 1).await;
-    assert_eq!((late.1.as_str(), late.2), ("waitlisted", Some(4)));
+    request.timing = Timing::Late;
+    let RegisterOutcome::Created { registration, .. } = store
+        .register(&request, None, at(12, 2), no_replay)
+        .await
+        .unwrap()
+    else {
+        panic!("no idempotency key was given");
+    };
+    assert_eq!(
+        (registration.status.as_str(), registration.position),
+        ("waitlisted", Some(4))
+    );
+    let log = store
+        .audit_log("registration", &registration.id.to_string())
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log.iter().map(|l| l.action.as_str()).collect();
+    assert_eq!(actions, ["registration.create", "registration.late"]);
+
+    // Without a commitment recorded before the close, the draw never runs.
+    let uncommitted = batch_session(&store, "t-batch-none", 1, at(11, 0)).await;
+    register(&store, &uncommitted, 1, 1).await;
+    let late = store
+        .commit_draw("admin", &uncommitted, &commitment, at(11, 0))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            late,
+            Error::Draw {
+                refusal: DrawRefusal::TooLateToCommit,
+                ..
+            }
+        ),
+        "{late}"
+    );
+    let none = store
+        .allocate("admin", &uncommitted, "17 42 5", at(12, 0))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            none,
+            Error::Draw {
+                refusal: DrawRefusal::NotCommitted,
+                ..
+            }
+        ),
+        "{none}"
+    );
     // A first-come session has no draw.
     let plain = session_with(&store, "t-plain", 1, 0).await;
     assert!(matches!(
-        store
-            .allocate("admin", &plain, LotterySeed::from_u64(1), at(12, 0))
-            .await,
+        store.allocate("admin", &plain, "x", at(12, 0)).await,
         Err(Error::NotBatch(_))
     ));
+}
+
+/// Before the draw nobody holds a seat, so a cancellation only leaves the pool: nobody is
+/// promoted past the lottery.
+async fn a_cancellation_before_the_draw_only_leaves_the_pool(store: Store, _url: String) {
+    let id = batch_session(&store, "t-batch-cancel", 1, at(11, 0)).await;
+    let (first, ..) = register(&store, &id, 1, 1).await;
+    register(&store, &id, 2, 1).await;
+    register(&store, &id, 3, 1).await;
+    let cancelled = store.cancel("registrant", first, at(9, 30)).await.unwrap();
+    assert!(cancelled.promoted.is_empty(), "{:?}", cancelled.promoted);
+    assert_eq!(
+        statuses(&store, &id).await,
+        [
+            s("persona2", "waitlisted", Some(1)),
+            s("persona3", "waitlisted", Some(2)),
+            s("persona1", "cancelled", None),
+        ]
+    );
+    let session = store.session(&id).await.unwrap().unwrap();
+    assert_eq!((session.confirmed(), session.waitlisted()), (0, 2));
+}
+
+/// Registration has a window: not before it opens, not after it closes, never once the session
+/// has started.
+async fn registration_keeps_to_its_window(store: Store, _url: String) {
+    let session = test_session("t-window", 5, 0);
+    let starts_at = session.starts_at();
+    let window =
+        skillhub_core::window::RegistrationWindow::new(Some(at(9, 0)), Some(at(18, 0)), starts_at)
+            .unwrap();
+    let mut new = NewSession::open_until_start(session);
+    new.window = window;
+    store.create_session("admin", &new).await.unwrap();
+    let view = store.session("t-window").await.unwrap().unwrap();
+    assert_eq!(view.window().unwrap(), window);
+    let try_at = |when: DateTime<Utc>| {
+        let store = store.clone();
+        async move {
+            store
+                .register(&request("t-window", 1, 1), None, when, no_replay)
+                .await
+        }
+    };
+    let early = try_at(at(8, 59)).await.unwrap_err();
+    assert!(matches!(early, Error::RegistrationClosed { .. }), "{early}");
+    let late = try_at(at(18, 0)).await.unwrap_err();
+    assert!(matches!(late, Error::RegistrationClosed { .. }), "{late}");
+    assert!(try_at(at(9, 0)).await.is_ok());
+    // A session open until its start takes nobody at or after the start.
+    let open = session_with(&store, "t-started", 5, 0).await;
+    let err = store
+        .register(&request(&open, 2, 1), None, starts_at, no_replay)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::RegistrationClosed { .. }), "{err}");
 }

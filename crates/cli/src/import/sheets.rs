@@ -20,7 +20,7 @@ use skillhub_import::csv::{
 use skillhub_import::{Problem, Report};
 use skillhub_store::{
     GrantBatchError, GrantError, ImportError, NewGrantApplication, RegisterRequest, SessionView,
-    Store,
+    Store, Timing,
 };
 
 use super::{display, open, progress_bar, show_progress};
@@ -240,6 +240,9 @@ async fn judge(
             kind: row.kind,
             tier: program.tier_of(attributes, &context),
             actor: "cli".to_owned(),
+            // Staff enter a spreadsheet of registrations on purpose, often after the fact:
+            // the window does not refuse them, and rows outside it are audited as late.
+            timing: Timing::Late,
         });
     }
     report.into_result(requests).map_err(CliError::from)

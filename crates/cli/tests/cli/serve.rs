@@ -145,7 +145,7 @@ fn register(addr: &str, session: &str, n: usize) -> serde_json::Value {
 
 fn create_session(addr: &str, capacity: u32) -> String {
     let body = format!(
-        r#"{{"program_id":"binario-f","hub_id":"binario-f-roma-termini","title":"Prova","starts_at":"2019-06-11T07:30:00Z","ends_at":"2019-06-11T11:30:00Z","capacity":{capacity},"mode":"in_person"}}"#
+        r#"{{"program_id":"binario-f","hub_id":"binario-f-roma-termini","title":"Prova","starts_at":"2030-06-11T07:30:00Z","ends_at":"2030-06-11T11:30:00Z","capacity":{capacity},"mode":"in_person"}}"#
     );
     let (status, value) = http(addr, "POST", "/v1/sessions", Some(&body), Some(ADMIN));
     assert_eq!(status, 201, "{value}");

@@ -119,10 +119,34 @@ pub fn allocate<T>(
 ) -> BatchAllocation<T> {
     let applicants: Vec<Applicant<T>> = applicants.into_iter().collect();
     let places = lottery::places(applicants.len(), &seed);
+    allocate_placed(applicants.into_iter().zip(places), seats, seed)
+}
+
+/// Like [`allocate`], with each applicant's lottery place given: the places of a draw made
+/// over a larger pool (a verifiable draw over every applicant of a session, whose seats of
+/// each kind are then given by tier and place among that kind's applicants). Places must be
+/// distinct; `seed` is the draw's, recorded in the outcome.
+///
+/// ```
+/// use skillhub_core::allocation::batch::{Applicant, allocate_placed};
+/// use skillhub_core::allocation::lottery::LotterySeed;
+/// use skillhub_core::capacity::Tier;
+///
+/// let placed = vec![
+///     (Applicant { id: "anna", tier: Tier::FIRST }, 7),
+///     (Applicant { id: "bruno", tier: Tier::FIRST }, 2),
+/// ];
+/// let allocation = allocate_placed(placed, 1, LotterySeed::from_u64(5));
+/// assert_eq!(allocation.confirmed().collect::<Vec<_>>(), [&"bruno"]);
+/// ```
+pub fn allocate_placed<T>(
+    applicants: impl IntoIterator<Item = (Applicant<T>, u32)>,
+    seats: u32,
+    seed: LotterySeed,
+) -> BatchAllocation<T> {
     let mut keyed: Vec<(Tier, u32, Applicant<T>)> = applicants
         .into_iter()
-        .zip(&places)
-        .map(|(applicant, &place)| (applicant.tier, place, applicant))
+        .map(|(applicant, place)| (applicant.tier, place, applicant))
         .collect();
     // Places are distinct, so the key is a total order and any sort gives the same result.
     keyed.sort_unstable_by_key(|&(tier, place, _)| (tier, place));

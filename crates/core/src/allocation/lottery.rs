@@ -89,6 +89,81 @@ pub enum LotteryError {
     /// The same id twice in the list.
     #[error("id {0:?} appears twice in the list")]
     Duplicate(String),
+    /// A draw commitment that is neither `sha256:` and 64 hexadecimal digits nor a
+    /// description of a public value.
+    #[error(
+        "a draw commitment is `sha256:` followed by 64 hexadecimal digits, or the description of \
+         a public value to come (1–500 characters), not {0:?}"
+    )]
+    Commitment(String),
+}
+
+/// What fixes a draw before anyone knows who applied ("impegno sul sorteggio"), recorded on
+/// the session while registration is open, so the organiser cannot pick a seed after seeing the
+/// applicants:
+/// - `sha256:HEX`: the SHA-256 of a secret published now and revealed after the close (a hash
+///   commitment): only that secret is accepted as the public value;
+/// - any other text: the description of a public value that nobody knows yet, e.g. `Lotto,
+///   estrazione del 2019-03-02, ruota di Roma, i cinque numeri separati da spazi`, which anyone
+///   can check against its source once it exists.
+///
+/// The seed is then `SHA-256(canonical list ‖ public value)` as in [`verifiable_draw`].
+///
+/// ```
+/// use skillhub_core::allocation::lottery::{Commitment, LotterySeed};
+/// use sha2::{Digest, Sha256};
+/// let secret = "la nostra frase segreta 2019";
+/// let hash = LotterySeed::from_bytes(Sha256::digest(secret).into()); // its 64 hex digits
+/// let commitment = Commitment::parse(&format!("sha256:{hash}"))?;
+/// assert!(commitment.admits(secret));
+/// assert!(!commitment.admits("un'altra frase"));
+/// let lotto = Commitment::parse("Lotto 2019-03-02, ruota di Roma")?;
+/// assert!(lotto.admits("17 42 5 88 3"));
+/// assert!(!lotto.admits("  "));
+/// # Ok::<(), skillhub_core::allocation::lottery::LotteryError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Commitment {
+    /// The SHA-256 of the secret to be revealed.
+    Hash([u8; 32]),
+    /// The description of a public value to come.
+    PublicValue(String),
+}
+
+impl Commitment {
+    /// Parses the recorded form (see the type's docs).
+    pub fn parse(text: &str) -> Result<Self, LotteryError> {
+        let text = text.trim();
+        let bad = || LotteryError::Commitment(text.chars().take(80).collect());
+        if let Some(hash) = text.strip_prefix("sha256:") {
+            let seed = LotterySeed::parse(hash).map_err(|_| bad())?;
+            return Ok(Commitment::Hash(*seed.as_bytes()));
+        }
+        let length = text.chars().count();
+        if length == 0 || length > 500 || text.chars().any(char::is_control) {
+            return Err(bad());
+        }
+        Ok(Commitment::PublicValue(text.to_owned()))
+    }
+
+    /// Whether `public_value` is what this commitment promised: the secret whose hash was
+    /// committed, or (for a described value) any non-blank text, to be checked by anyone
+    /// against the source the description names.
+    pub fn admits(&self, public_value: &str) -> bool {
+        match self {
+            Commitment::Hash(hash) => Sha256::digest(public_value.as_bytes()).as_slice() == hash,
+            Commitment::PublicValue(_) => !public_value.trim().is_empty(),
+        }
+    }
+}
+
+impl fmt::Display for Commitment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Commitment::Hash(hash) => write!(f, "sha256:{}", LotterySeed::from_bytes(*hash)),
+            Commitment::PublicValue(text) => f.write_str(text),
+        }
+    }
 }
 
 /// The seed of a lottery: 32 bytes, recorded with every draw so that it can be recomputed

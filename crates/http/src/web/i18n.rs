@@ -139,6 +139,23 @@ impl Lang {
         }
     }
 
+    /// When registration opens, as a notice: `Iscrizioni aperte dal martedì 12 febbraio 2030,
+    /// ore 9:30`.
+    pub(crate) fn opens_from(self, at: NaiveDateTime) -> String {
+        match self {
+            Lang::It => format!(
+                "Iscrizioni aperte dal {}, ore {}",
+                italian::long_date(at.date()),
+                italian::clock(at)
+            ),
+            Lang::En => format!(
+                "Registration opens on {}, at {}",
+                at.format("%A %-d %B %Y"),
+                at.format("%-H:%M")
+            ),
+        }
+    }
+
     /// How many registrations an erasure anonymised.
     pub(crate) fn erased(self, n: usize) -> String {
         match (self, n) {
@@ -251,6 +268,9 @@ pub(crate) enum T {
     YourDataText,
     DownloadData,
     EraseHeading,
+    RegistrationClosed,
+    RegistrationClosedText,
+    RegistrationNotYetText,
     EraseText,
     EraseButton,
     EraseConfirm,
@@ -431,6 +451,15 @@ impl T {
             ),
             T::DownloadData => ("Scarica i miei dati (JSON)", "Download my data (JSON)"),
             T::EraseHeading => ("Cancella i miei dati", "Erase my data"),
+            T::RegistrationClosed => ("Iscrizioni chiuse", "Registration closed"),
+            T::RegistrationClosedText => (
+                "Questo incontro non accetta più iscrizioni. Guarda gli altri incontri in programma.",
+                "This session no longer takes registrations. See the other upcoming sessions.",
+            ),
+            T::RegistrationNotYetText => (
+                "Il modulo di iscrizione comparirà qui quando le iscrizioni saranno aperte.",
+                "The registration form will appear here when registration opens.",
+            ),
             T::EraseText => (
                 "Cancelliamo nome, e-mail e dati dichiarati da questa iscrizione; se è ancora attiva la annulliamo prima, così il posto passa alla persona successiva. Questo link smette di funzionare.",
                 "We erase name, e-mail and declared data from this registration; if it is still live we cancel it first, so the seat goes to the next person. This link stops working.",

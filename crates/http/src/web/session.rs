@@ -10,7 +10,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use maud::{Markup, html};
 use skillhub_core::eligibility::{Needs, Reason, italian_regions, region_words, tag_words};
 use skillhub_core::ids::Tag;
@@ -19,6 +19,7 @@ use skillhub_core::person::{
 };
 use skillhub_core::program::Program;
 use skillhub_core::tz::Zone;
+use skillhub_core::window::WindowState;
 use skillhub_store::{RegisterOutcome, RegistrationView, Replay, SessionView};
 
 use super::csrf::{self, Csrf};
@@ -27,7 +28,7 @@ use super::layout::{page, switch_link, with_lang};
 use super::{WebError, WebResult, html_response, mode_text};
 use crate::extract::RateLimited;
 use crate::problem::ApiError;
-use crate::registrations::{Enrolment, enrol};
+use crate::registrations::{Asked, Enrolment, enrol};
 use crate::state::AppState;
 
 /// The form's fields in the order it shows them (and lists their problems).
@@ -99,7 +100,7 @@ pub(crate) async fn session_page(
         (status = 200, description = "Registered: confirmed, or waitlisted with the position, and the manage link (HTML)", body = String, content_type = "text/html"),
         (status = 403, description = "The CSRF field does not match the cookie (HTML)", body = String, content_type = "text/html"),
         (status = 404, description = "No such session (HTML)", body = String, content_type = "text/html"),
-        (status = 409, description = "This e-mail is already registered: the form again, with the message (HTML)", body = String, content_type = "text/html"),
+        (status = 409, description = "This e-mail is already registered (the form again, with the message), or registration is closed (the page says so) (HTML)", body = String, content_type = "text/html"),
         (status = 422, description = "Invalid fields, or not eligible with the reasons: the form again (HTML)", body = String, content_type = "text/html"),
         (status = 429, description = "Too many writes from this address (HTML)", body = String, content_type = "text/html"),
     ))]
@@ -163,7 +164,7 @@ async fn submit(
         status: 201,
         body: String::new(),
     };
-    match enrol(state, &ctx.view, person, None, no_replay).await {
+    match enrol(state, &ctx.view, Asked::public(person), None, no_replay).await {
         Ok(Enrolment::Registered(RegisterOutcome::Created {
             registration,
             manage_token,
@@ -179,6 +180,12 @@ async fn submit(
             let notice = ineligible_notice(lang, &reasons);
             let body = ctx.page_body(lang, csrf, &values, &Errors::new(), Some(notice));
             Ok(ctx.respond(lang, StatusCode::UNPROCESSABLE_ENTITY, body, csrf))
+        }
+        Err(ApiError::RegistrationClosed(_)) => {
+            // The window closed while the form was open: the page shows it instead of the form.
+            let ctx = SessionCtx::load(state, &ctx.view.id).await?;
+            let body = ctx.page_body(lang, csrf, &values, &Errors::new(), None);
+            Ok(ctx.respond(lang, StatusCode::CONFLICT, body, csrf))
         }
         Err(ApiError::Conflict(_)) => {
             let notice = html! {
@@ -354,8 +361,48 @@ impl SessionCtx {
                 None => p { (lang.t(T::EveryoneMayTakePart)) }
             }
             h2 #iscrizione { (lang.t(T::RegisterHeading)) }
-            @if let Some(notice) = notice { (notice) }
-            (self.form(lang, csrf, values, errors))
+            @match self.window_now() {
+                WindowState::Open => {
+                    @if let Some(notice) = notice { (notice) }
+                    (self.form(lang, csrf, values, errors))
+                }
+                state => (self.closed_notice(lang, state)),
+            }
+        }
+    }
+
+    /// Where the session's registration window stands now (a window that no longer reads is
+    /// treated as closed: no form is better than one that cannot be answered).
+    fn window_now(&self) -> WindowState {
+        self.view.window().map_or(
+            WindowState::Closed {
+                closed_at: self.view.starts_at,
+            },
+            |window| window.state_at(Utc::now()),
+        )
+    }
+
+    /// "Iscrizioni chiuse", or when they open, instead of the form.
+    fn closed_notice(&self, lang: Lang, state: WindowState) -> Markup {
+        let opens = match state {
+            WindowState::NotYetOpen { opens_at } => Zone::parse(&self.view.zone)
+                .ok()
+                .and_then(|zone| zone.to_local(opens_at).ok()),
+            _ => None,
+        };
+        html! {
+            div.notice.wait #registration-closed role="status" {
+                @match opens {
+                    Some(at) => {
+                        p { strong { (lang.opens_from(at)) } }
+                        p { (lang.t(T::RegistrationNotYetText)) }
+                    }
+                    None => {
+                        p { strong { (lang.t(T::RegistrationClosed)) } }
+                        p { (lang.t(T::RegistrationClosedText)) " " a href=(with_lang("/", lang)) { (lang.t(T::BackToCatalog)) } }
+                    }
+                }
+            }
         }
     }
 

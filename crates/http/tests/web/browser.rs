@@ -21,7 +21,7 @@ use skillhub_core::ids::{ProgramId, SessionId};
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
 use skillhub_http::Server;
-use skillhub_store::{NewSession, Policy, Store};
+use skillhub_store::{NewSession, Store};
 
 /// `chromedriver` on `PATH`, or Debian's place for it.
 fn chromedriver() -> Option<PathBuf> {
@@ -245,13 +245,7 @@ async fn two_people_one_seat_in_a_real_browser() {
     };
     let (store, _dir) = super::sqlite().await;
     store
-        .create_session(
-            "admin",
-            &NewSession {
-                session: one_seat_session(),
-                policy: Policy::FirstCome,
-            },
-        )
+        .create_session("admin", &NewSession::open_until_start(one_seat_session()))
         .await
         .unwrap();
     let (addr, stop) = start_server(store.clone()).await;

@@ -901,6 +901,50 @@ async fn wrong_manage_links_are_one_invalid_link_page() {
 }
 
 #[tokio::test]
+async fn outside_its_window_a_session_shows_why_instead_of_the_form() {
+    let web = Web::new().await;
+    web.session(json!({"id": "presto", "registration_opens_at": "2029-12-01T09:00:00+01:00"}))
+        .await;
+    web.session(json!({"id": "chiusa", "registration_closes_at": "2020-01-01T00:00:00Z"}))
+        .await;
+    let (reply, html) = Visitor::new().open(&web, "/incontri/presto").await;
+    assert_eq!(reply.status, 200);
+    assert!(html.select(&select("form")).next().is_none(), "no form");
+    assert_eq!(
+        one(&html, "#registration-closed strong"),
+        "Iscrizioni aperte dal sabato 1 dicembre 2029, ore 9:00"
+    );
+    assert_headings_in_order(&html);
+    assert_self_contained(&reply, &html);
+    let (_, html) = Visitor::new().open(&web, "/incontri/presto?lang=en").await;
+    assert_eq!(
+        one(&html, "#registration-closed strong"),
+        "Registration opens on Saturday 1 December 2029, at 9:00"
+    );
+    let page = "/incontri/chiusa";
+    let (_, html) = Visitor::new().open(&web, page).await;
+    assert_eq!(
+        one(&html, "#registration-closed strong"),
+        "Iscrizioni chiuse"
+    );
+    // A form sent anyway (a page left open) is refused with the same notice.
+    let mut visitor = Visitor::new();
+    visitor.open(&web, "/incontri/presto").await;
+    let cookie = visitor.cookie.clone().unwrap();
+    let csrf = cookie.split_once('=').unwrap().1.to_owned();
+    let mut fields = person("Anna Rossi", "anna@example.it");
+    fields.push(("csrf", &csrf));
+    let (reply, html) = visitor.post(&web, page, &fields).await;
+    assert_eq!(reply.status, 409, "{}", reply.text);
+    assert_eq!(
+        one(&html, "#registration-closed strong"),
+        "Iscrizioni chiuse"
+    );
+    let view = web.store.session("chiusa").await.unwrap().unwrap();
+    assert_eq!(view.confirmed() + view.waitlisted(), 0);
+}
+
+#[tokio::test]
 async fn a_batch_session_says_everyone_waits_for_the_draw() {
     let web = Web::new().await;
     web.session(json!({"id": "sorteggio", "capacity": 5, "policy": "batch"}))

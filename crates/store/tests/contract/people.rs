@@ -448,7 +448,7 @@ async fn assert_collisions_reported(store: &Store) {
     let mut again = super::request("s", 0, 1);
     again.person = anna("aNNa@Example.it");
     let err = store
-        .register(&again, None, at(9, 0), no_replay)
+        .register(&again, None, at(8, 0), no_replay)
         .await
         .unwrap_err();
     assert!(
