@@ -24,6 +24,11 @@ impl Context {
         }
     }
 
+    /// Whether `--empty` was given (a new database gets no seed programs).
+    pub fn is_empty(&self) -> bool {
+        self.empty
+    }
+
     /// The store, opened (created, migrated, seeded) on first use.
     pub async fn store(&self) -> Result<&Store> {
         self.store

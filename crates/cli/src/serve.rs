@@ -18,6 +18,11 @@ pub struct ServeArgs {
     /// once; those recorded by another process within this time. Default: 60.
     #[arg(long, value_name = "SECONDS")]
     progress_max_age: Option<u64>,
+    /// Run on a throwaway database (deleted when the server stops) holding the seed programs
+    /// and an example season of upcoming sessions: a first look, nothing kept. Without it, a
+    /// database this server creates gets the example season too.
+    #[arg(long)]
+    demo: bool,
 }
 
 /// The server's settings from the flags and the environment: `SKILLHUB_ADMIN_TOKEN` (none: no
@@ -43,6 +48,69 @@ fn config(args: &ServeArgs) -> Result<skillhub_http::ServerConfig> {
             .map_or(defaults.progress_max_age, std::time::Duration::from_secs),
         ..defaults
     })
+}
+
+/// Lays the example season (`fixtures/seasons/`) over the weeks after today in a database this
+/// server just created, so that its catalog has something to register for. A failure is
+/// logged, not fatal: the season is a courtesy.
+async fn example_season(store: &skillhub_store::Store) {
+    use skillhub_core::season::{EXAMPLE_SEASON, Season};
+    let today = chrono::Utc::now().date_naive();
+    let sessions = async {
+        let season = Season::parse(EXAMPLE_SEASON).map_err(|err| err.to_string())?;
+        let program = store
+            .program(season.program().as_str())
+            .await
+            .map_err(|err| err.to_string())?
+            .ok_or_else(|| format!("no program {}", season.program()))?;
+        season
+            .sessions(&program, today)
+            .map_err(|err| err.to_string())
+    };
+    let result = match sessions.await {
+        Ok(sessions) => store
+            .create_sessions("example-season", &sessions)
+            .await
+            .map(|created| created.len())
+            .map_err(|err| err.to_string()),
+        Err(err) => Err(err),
+    };
+    match result {
+        Ok(n) => tracing::info!(
+            sessions = n,
+            "added the example season of upcoming sessions"
+        ),
+        Err(err) => tracing::warn!(%err, "could not add the example season"),
+    }
+}
+
+/// A throwaway SQLite database for `--demo`, deleted when dropped.
+#[derive(Debug)]
+struct DemoDatabase {
+    dir: std::path::PathBuf,
+}
+
+impl DemoDatabase {
+    fn new() -> Result<DemoDatabase> {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir =
+            std::env::temp_dir().join(format!("skillhub-demo-{}-{stamp}", std::process::id()));
+        std::fs::create_dir_all(&dir)
+            .map_err(|err| CliError::Input(format!("cannot create {}: {err}", dir.display())))?;
+        Ok(DemoDatabase { dir })
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.dir.join("demo.db").display())
+    }
+}
+
+impl Drop for DemoDatabase {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -76,7 +144,13 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
+    let demo = args.demo.then(DemoDatabase::new).transpose()?;
+    let demo_ctx = demo.as_ref().map(|d| Context::new(d.url(), false));
+    let ctx = demo_ctx.as_ref().unwrap_or(ctx);
     let store = ctx.store().await?.clone();
+    if store.was_created() && !ctx.is_empty() {
+        example_season(&store).await;
+    }
     match store.email_collisions().await {
         Ok(found) if !found.is_empty() => tracing::warn!(
             count = found.len(),

@@ -26,6 +26,7 @@ pub mod person;
 pub mod program;
 pub mod progress;
 pub mod roster;
+pub mod season;
 pub mod session;
 pub mod tz;
 pub mod window;

@@ -218,6 +218,8 @@ enum Backend {
 #[derive(Clone)]
 pub struct Store {
     backend: Backend,
+    /// Whether opening it created the database (no migration had run before).
+    created: bool,
 }
 
 impl fmt::Debug for Store {
@@ -233,6 +235,12 @@ impl Store {
             Backend::Sqlite { .. } => BackendKind::Sqlite,
             Backend::Postgres(_) => BackendKind::Postgres,
         }
+    }
+
+    /// Whether [`Store::open`] created this database (it had no schema before): what an
+    /// adapter checks before adding example data a new database starts with.
+    pub fn was_created(&self) -> bool {
+        self.created
     }
 
     /// Closes every connection (waits for them to be returned).

@@ -49,7 +49,7 @@ impl Store {
     /// Opens `url` (`sqlite://FILE`, `sqlite::memory:`, `postgres://…`), creating the SQLite file
     /// if missing, runs the migrations, and loads the seed programs when the database is new.
     pub async fn open(url: &str, options: &OpenOptions) -> Result<Store> {
-        let store = if url.starts_with("sqlite:") {
+        let mut store = if url.starts_with("sqlite:") {
             open_sqlite(url, options).await?
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             open_postgres(url, options).await?
@@ -57,6 +57,7 @@ impl Store {
             return Err(Error::Url(url.to_owned()));
         };
         let fresh = store.migrate().await?;
+        store.created = fresh;
         if fresh && options.seed == Seed::Programs {
             let catalog = Catalog::parse(SEED_PROGRAMS)?;
             let texts: Vec<&str> = SEED_PROGRAMS.iter().map(|(_, text)| *text).collect();
@@ -128,6 +129,7 @@ async fn open_sqlite(url: &str, options: &OpenOptions) -> Result<Store> {
     };
     Ok(Store {
         backend: Backend::Sqlite { write, read },
+        created: false,
     })
 }
 
@@ -139,5 +141,6 @@ async fn open_postgres(url: &str, options: &OpenOptions) -> Result<Store> {
         .await?;
     Ok(Store {
         backend: Backend::Postgres(pool),
+        created: false,
     })
 }

@@ -20,8 +20,16 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, db: &str) -> Server {
+        Server::start_with(dir, &["--db", db])
+    }
+
+    /// `skillhub serve ARGS --addr 127.0.0.1:0` in `dir` (also its temporary directory).
+    fn start_with(dir: &Path, args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_skillhub"))
-            .args(["serve", "--db", db, "--addr", "127.0.0.1:0"])
+            .arg("serve")
+            .args(args)
+            .args(["--addr", "127.0.0.1:0"])
+            .env("TMPDIR", dir)
             .env("SKILLHUB_ADMIN_TOKEN", ADMIN)
             .env("SKILLHUB_RATE_LIMIT", "0")
             // The URL is printed on stdout whatever the log level.
@@ -248,4 +256,76 @@ fn two_processes_on_one_postgresql_never_overbook() {
     first.terminate();
     second.terminate();
     psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}
+
+/// The upcoming sessions of `program` the server lists.
+fn upcoming(addr: &str, program: &str) -> Vec<serde_json::Value> {
+    let (status, body) = http(
+        addr,
+        "GET",
+        &format!("/v1/sessions?program={program}&limit=200"),
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    body["items"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_new_server_has_upcoming_sessions_to_register_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("nuovo.db").display());
+    let server = Server::start(dir.path(), &db);
+    let season = upcoming(&server.addr, "milano-digitale");
+    assert_eq!(season.len(), 32, "eight weeks of four weekly labs");
+    let now = chrono::Utc::now();
+    let first = &season[0];
+    let starts: chrono::DateTime<chrono::Utc> =
+        first["starts_at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        starts > now && starts < now + chrono::Duration::days(8),
+        "{first}"
+    );
+    assert!(first["title"].as_str().unwrap().contains("(esempio)"));
+    let person = r#"{"email": "anna@example.it", "name": "Anna Rossi", "attributes": {}}"#;
+    let path = format!(
+        "/v1/sessions/{}/registrations",
+        first["id"].as_str().unwrap()
+    );
+    let (status, body) = http(&server.addr, "POST", &path, Some(person), None);
+    assert_eq!(status, 201, "{body}");
+    server.terminate();
+    // Only a database the server creates gets the season, once.
+    let server = Server::start(dir.path(), &db);
+    assert_eq!(upcoming(&server.addr, "milano-digitale").len(), 32);
+    server.terminate();
+}
+
+#[test]
+fn demo_runs_on_a_throwaway_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(dir.path(), &["--demo"]);
+    assert_eq!(upcoming(&server.addr, "milano-digitale").len(), 32);
+    let (status, body) = http(&server.addr, "GET", "/v1/programs", None, None);
+    assert_eq!(status, 200);
+    assert_eq!(body["items"].as_array().map_or(0, Vec::len), 6, "{body}");
+    let leftovers = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("skillhub-demo-")
+            })
+            .count()
+    };
+    assert_eq!(
+        leftovers(),
+        1,
+        "the demo database lives in the temporary directory"
+    );
+    server.terminate();
+    assert_eq!(leftovers(), 0, "and is deleted when the server stops");
+    assert!(!dir.path().join("skillhub.db").exists(), "nothing is kept");
 }
