@@ -23,6 +23,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
+use skillhub_core::window::WindowState;
 
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -175,4 +176,16 @@ pub(crate) fn mode_text(lang: Lang, mode: &str) -> &'static str {
         "hybrid" => lang.t(T::Hybrid),
         _ => lang.t(T::InPerson),
     }
+}
+
+/// Where a session's registration window stands now: the page shows the form only when it is
+/// open (a window that no longer reads counts as closed: no form is better than one that
+/// cannot be answered). The store decides again under the session's lock.
+pub(crate) fn window_now(view: &skillhub_store::SessionView) -> WindowState {
+    view.window().map_or(
+        WindowState::Closed {
+            closed_at: view.starts_at,
+        },
+        |window| window.state_at(chrono::Utc::now()),
+    )
 }

@@ -10,7 +10,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use maud::{Markup, html};
 use skillhub_core::eligibility::{Needs, Reason, italian_regions, region_words, tag_words};
 use skillhub_core::ids::Tag;
@@ -25,7 +25,7 @@ use skillhub_store::{RegisterOutcome, RegistrationView, Replay, SessionView};
 use super::csrf::{self, Csrf};
 use super::i18n::{Lang, T};
 use super::layout::{page, switch_link, with_lang};
-use super::{WebError, WebResult, html_response, mode_text};
+use super::{WebError, WebResult, html_response, mode_text, window_now};
 use crate::extract::RateLimited;
 use crate::problem::ApiError;
 use crate::registrations::{Asked, Enrolment, enrol};
@@ -361,7 +361,7 @@ impl SessionCtx {
                 None => p { (lang.t(T::EveryoneMayTakePart)) }
             }
             h2 #iscrizione { (lang.t(T::RegisterHeading)) }
-            @match self.window_now() {
+            @match window_now(&self.view) {
                 WindowState::Open => {
                     @if let Some(notice) = notice { (notice) }
                     (self.form(lang, csrf, values, errors))
@@ -369,17 +369,6 @@ impl SessionCtx {
                 state => (self.closed_notice(lang, state)),
             }
         }
-    }
-
-    /// Where the session's registration window stands now (a window that no longer reads is
-    /// treated as closed: no form is better than one that cannot be answered).
-    fn window_now(&self) -> WindowState {
-        self.view.window().map_or(
-            WindowState::Closed {
-                closed_at: self.view.starts_at,
-            },
-            |window| window.state_at(Utc::now()),
-        )
     }
 
     /// "Iscrizioni chiuse", or when they open, instead of the form.

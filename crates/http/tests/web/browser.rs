@@ -2,10 +2,13 @@
 //! (`chromedriver`) registers two people into a one-seat session, sees "confermato" and
 //! "lista d'attesa, posizione 1", cancels the first through its manage link and sees the second
 //! confirmed; it checks that no page scrolls sideways at 320 px and saves screenshots of the
-//! catalog, session and manage pages at 390 and 1280 px under `target/screenshots/`.
+//! catalog, session and manage pages at 390 and 1280 px under `target/screenshots/`; and
+//! axe-core finds no WCAG 2.1 A/AA violation on every kind of page (catalog, session with its
+//! form, with errors, closed and not yet open, manage, invalid link; Italian and
+//! English).
 //!
-//! Without `chromedriver` the test says it was skipped and why; under CI (`CI` set) it fails
-//! instead, because `.ci/run` installs Chromium.
+//! Without `chromedriver` (or axe-core) the test says it was skipped and why; under CI (`CI`
+//! set) it fails instead, because `.ci/run` installs Chromium and axe-core.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -20,6 +23,7 @@ use skillhub_core::capacity::Seats;
 use skillhub_core::ids::{ProgramId, SessionId};
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
+use skillhub_core::window::RegistrationWindow;
 use skillhub_http::Server;
 use skillhub_store::{NewSession, Store};
 
@@ -34,6 +38,41 @@ fn chromedriver() -> Option<PathBuf> {
         let debian = PathBuf::from("/usr/bin/chromedriver");
         debian.is_file().then_some(debian)
     })
+}
+
+/// axe-core's script (`npm install --prefix target/axe axe-core@4.14.1`, as `.ci/run` does; or
+/// the file `AXE_CORE_JS` names).
+fn axe_core() -> Option<String> {
+    let path = std::env::var_os("AXE_CORE_JS").map_or_else(
+        || {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/axe/node_modules/axe-core/axe.min.js")
+        },
+        PathBuf::from,
+    );
+    std::fs::read_to_string(path).ok()
+}
+
+/// The WCAG 2.1 A and AA violations axe-core finds on the page open in `client`, as
+/// `rule: target …` lines (empty when there is none).
+async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
+    client.execute(axe, vec![]).await.unwrap();
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                .then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 /// Where screenshots go: `$CARGO_TARGET_DIR/screenshots`, else the workspace's `target/`.
@@ -88,8 +127,24 @@ async fn start_driver(path: &Path) -> (Driver, String) {
 
 /// A one-seat Binario F session on Tuesday 12 February 2030, 9:30–13:30 in Rome.
 fn one_seat_session() -> Session {
+    session_named("browser-posto-unico")
+}
+
+/// A one-seat Binario F session on 12 February 2030 whose registration opens at `opens` and
+/// closes at `closes` (`None`: the defaults).
+fn with_window(id: &str, opens: Option<&str>, closes: Option<&str>) -> NewSession {
+    let session = session_named(id);
+    let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+    let window =
+        RegistrationWindow::new(opens.map(at), closes.map(at), session.starts_at()).unwrap();
+    let mut new = NewSession::open_until_start(session);
+    new.window = window;
+    new
+}
+
+fn session_named(id: &str) -> Session {
     Session::new(SessionSpec {
-        id: SessionId::parse("browser-posto-unico").unwrap(),
+        id: SessionId::parse(id).unwrap(),
         program: ProgramId::parse("binario-f").unwrap(),
         hub: Some("binario-f-roma-termini".parse().unwrap()),
         room: None,
@@ -244,10 +299,13 @@ async fn two_people_one_seat_in_a_real_browser() {
         return;
     };
     let (store, _dir) = super::sqlite().await;
-    store
-        .create_session("admin", &NewSession::open_until_start(one_seat_session()))
-        .await
-        .unwrap();
+    for new in [
+        NewSession::open_until_start(one_seat_session()),
+        with_window("browser-chiusa", None, Some("2020-01-01T00:00:00Z")),
+        with_window("browser-presto", Some("2029-12-01T09:00:00+01:00"), None),
+    ] {
+        store.create_session("admin", &new).await.unwrap();
+    }
     let (addr, stop) = start_server(store.clone()).await;
     let base = format!("http://{addr}");
     let (_driver, driver_url) = start_driver(&path).await;
@@ -303,4 +361,49 @@ async fn drive(client: Client, base: String) {
     }
 
     screenshots(client, base, &bruno, &screenshot_dir()).await;
+
+    // axe-core finds no WCAG 2.1 A/AA violation on any page a person meets.
+    let Some(axe) = axe_core() else {
+        let why = "axe-core was not found at target/axe/node_modules/axe-core/axe.min.js nor in \
+                   AXE_CORE_JS (npm install --prefix target/axe axe-core@4.14.1)";
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the accessibility check must run in CI: {why}"
+        );
+        eprintln!("skipped the accessibility check: {why}");
+        return;
+    };
+    client.set_window_size(1280, 1000).await.unwrap();
+    for page in [
+        "/",
+        "/?lang=en",
+        "/incontri/browser-posto-unico",
+        "/incontri/browser-posto-unico?lang=en",
+        "/incontri/browser-chiusa",
+        "/incontri/browser-presto",
+        bruno.as_str(),
+        anna.as_str(),
+        "/iscrizioni/1/sbagliato",
+    ] {
+        client.goto(&format!("{base}{page}")).await.unwrap();
+        let violations = axe_violations(client, &axe).await;
+        assert!(violations.is_empty(), "{page}: {violations:#?}");
+    }
+    // The form with its messages, after an empty submission.
+    client
+        .goto(&format!("{base}/incontri/browser-posto-unico"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[method=post] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let violations = axe_violations(client, &axe).await;
+    assert!(
+        violations.is_empty(),
+        "the form with errors: {violations:#?}"
+    );
 }

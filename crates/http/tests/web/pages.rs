@@ -942,6 +942,14 @@ async fn outside_its_window_a_session_shows_why_instead_of_the_form() {
     );
     let view = web.store.session("chiusa").await.unwrap().unwrap();
     assert_eq!(view.confirmed() + view.waitlisted(), 0);
+    // The catalog says so too, where it would show the seats left.
+    let (_, html) = Visitor::new().open(&web, "/").await;
+    let seats = texts(&html, "ul.sessions .seats");
+    assert!(seats.contains(&"Iscrizioni chiuse".to_owned()), "{seats:?}");
+    assert!(
+        seats.contains(&"Iscrizioni aperte dal sabato 1 dicembre 2029, ore 9:00".to_owned()),
+        "{seats:?}"
+    );
 }
 
 #[tokio::test]
