@@ -76,7 +76,7 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
-    let store = ctx.store().await?.clone();
+    let store = ctx.server_store().await?.clone();
     let server = skillhub_http::Server::bind(store, args.addr, config)
         .await
         .map_err(CliError::Serve)?;

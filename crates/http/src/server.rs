@@ -27,6 +27,7 @@ pub fn app(state: AppState) -> Router {
         .merge(web::routes())
         .merge(grants::routes())
         .route("/healthz", get(catalog::healthz))
+        .route("/readyz", get(catalog::readyz))
         .route("/openapi.json", get(openapi::openapi_document))
         .route("/v1/programs", get(catalog::list_programs))
         .route("/v1/programs/{id}", get(catalog::get_program))
