@@ -1,13 +1,16 @@
 //! `skillhub serve`: the HTTP server on the store, until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Args;
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
 
-/// `skillhub serve [--addr HOST:PORT] [--progress-max-age SECONDS]` (the database comes from the global `--db`).
+/// `skillhub serve [--addr HOST:PORT] [--progress-max-age SECONDS] [--header-timeout SECS]
+/// [--keep-alive-timeout SECS] [--max-connections N]` (the database comes from the global
+/// `--db`).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Where to listen; port 0 picks a free port (the URL is logged).
@@ -18,6 +21,17 @@ pub struct ServeArgs {
     /// once; those recorded by another process within this time. Default: 60.
     #[arg(long, value_name = "SECONDS")]
     progress_max_age: Option<u64>,
+    /// Seconds a client has to send a request's headers; a connection that sends half a request
+    /// and stops is closed after this (0: no limit). Default: 10.
+    #[arg(long, value_name = "SECS")]
+    header_timeout: Option<u64>,
+    /// Seconds an idle connection is kept open for a next request (0: one request per
+    /// connection). Default: 5.
+    #[arg(long, value_name = "SECS")]
+    keep_alive_timeout: Option<u64>,
+    /// Most connections open at once; more wait until one closes. Default: 512.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
 }
 
 /// The server's settings from the flags and the environment: `SKILLHUB_ADMIN_TOKEN` (none: no
@@ -40,7 +54,14 @@ fn config(args: &ServeArgs) -> Result<skillhub_http::ServerConfig> {
         rate_limit_per_minute,
         progress_max_age: args
             .progress_max_age
-            .map_or(defaults.progress_max_age, std::time::Duration::from_secs),
+            .map_or(defaults.progress_max_age, Duration::from_secs),
+        header_timeout: args
+            .header_timeout
+            .map_or(defaults.header_timeout, Duration::from_secs),
+        keep_alive_timeout: args
+            .keep_alive_timeout
+            .map_or(defaults.keep_alive_timeout, Duration::from_secs),
+        max_connections: args.max_connections.unwrap_or(defaults.max_connections),
         ..defaults
     })
 }
@@ -96,8 +117,6 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     fn args(extra: &[&str]) -> ServeArgs {
@@ -120,5 +139,25 @@ mod tests {
         assert_eq!(fresh.progress_max_age, Duration::ZERO);
         let minutes = config(&args(&["--progress-max-age", "300"])).unwrap();
         assert_eq!(minutes.progress_max_age, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn connection_limits_have_defaults_and_flags() {
+        let default = config(&args(&[])).unwrap();
+        assert_eq!(default.header_timeout, Duration::from_secs(10));
+        assert_eq!(default.keep_alive_timeout, Duration::from_secs(5));
+        assert_eq!(default.max_connections, 512);
+        let set = config(&args(&[
+            "--header-timeout",
+            "3",
+            "--keep-alive-timeout",
+            "0",
+            "--max-connections",
+            "64",
+        ]))
+        .unwrap();
+        assert_eq!(set.header_timeout, Duration::from_secs(3));
+        assert_eq!(set.keep_alive_timeout, Duration::ZERO);
+        assert_eq!(set.max_connections, 64);
     }
 }

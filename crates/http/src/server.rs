@@ -1,5 +1,5 @@
-//! The router and the server: routes, layers, binding, graceful shutdown, and the hourly purge
-//! of idempotency keys.
+//! The router and the server: routes, layers, binding, serving connections (timeouts, a cap,
+//! graceful shutdown: see `connections`), and the hourly purge of idempotency keys.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -17,6 +17,8 @@ use tower_http::trace::TraceLayer;
 use crate::problem::{no_route, problem_for_bare_errors};
 use crate::state::{AppState, ServerConfig};
 use crate::{admin, calendar, catalog, grants, openapi, progress, registrations, roster, web};
+
+mod connections;
 
 /// The router with every route of the HTTP contract and its layers: a body limit (413), a
 /// timeout (503), problem bodies for errors axum or tower write on their own, and tracing.
@@ -127,7 +129,9 @@ impl Server {
     }
 
     /// Serves until `shutdown` resolves, then stops accepting connections and waits for the
-    /// requests in flight to finish. Purges old idempotency keys every
+    /// requests in flight to finish. Connections are held to [`ServerConfig::header_timeout`],
+    /// [`ServerConfig::keep_alive_timeout`] and [`ServerConfig::max_connections`]; handlers see
+    /// the peer as `ConnectInfo<SocketAddr>`. Purges old idempotency keys every
     /// [`ServerConfig::purge_every`] meanwhile.
     pub async fn run(
         self,
@@ -135,13 +139,11 @@ impl Server {
     ) -> Result<(), ServeError> {
         tracing::info!("skillhub listening on http://{}", self.addr);
         let purge = tokio::spawn(purge_idempotency_keys(self.state.clone()));
-        let service = app(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let config = self.state.config().clone();
+        connections::serve_connections(self.listener, app(self.state), &config, shutdown).await;
         purge.abort();
         tracing::info!("skillhub stopped");
-        result.map_err(ServeError::Io)
+        Ok(())
     }
 }
 

@@ -31,6 +31,17 @@ pub struct ServerConfig {
     /// 60 s; zero reads the store on every request). Presences recorded through this server
     /// show at once whatever the age.
     pub progress_max_age: Duration,
+    /// A connection whose request head (request line and headers) is not complete this long
+    /// after the server started waiting for it is closed (default 10 s; zero: no limit). Stops
+    /// clients that send half a request and hold the connection ("slowloris").
+    pub header_timeout: Duration,
+    /// A connection with no byte in either direction and no request being answered this long
+    /// is closed (default 5 s; zero: one request per connection). An idle connection also
+    /// closes after `header_timeout`, whichever comes first.
+    pub keep_alive_timeout: Duration,
+    /// Most connections open at once (default 512); past it the server accepts no more until
+    /// one closes (new ones wait in the kernel's backlog).
+    pub max_connections: u32,
 }
 
 impl Default for ServerConfig {
@@ -42,6 +53,9 @@ impl Default for ServerConfig {
             body_limit: 64 * 1024,
             purge_every: Duration::from_secs(3600),
             progress_max_age: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(5),
+            max_connections: 512,
         }
     }
 }
@@ -59,6 +73,9 @@ impl fmt::Debug for ServerConfig {
             .field("body_limit", &self.body_limit)
             .field("purge_every", &self.purge_every)
             .field("progress_max_age", &self.progress_max_age)
+            .field("header_timeout", &self.header_timeout)
+            .field("keep_alive_timeout", &self.keep_alive_timeout)
+            .field("max_connections", &self.max_connections)
             .finish()
     }
 }

@@ -135,3 +135,154 @@ async fn readyz_is_200_on_a_good_database_and_503_on_a_locked_one() {
     drop(lock);
     assert_eq!(send(&app, "GET", "/readyz", None).await.status, 200);
 }
+
+/// A server on port 0 with `config`, over a fresh empty SQLite file, and its stop switch.
+struct Running {
+    addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), skillhub_http::ServeError>>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(config: ServerConfig) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("x.db").display());
+    let options = OpenOptions {
+        seed: skillhub_store::Seed::Empty,
+        ..OpenOptions::default()
+    };
+    let store = Store::open(&url, &options).await.unwrap();
+    let server = skillhub_http::Server::bind(store, "127.0.0.1:0".parse().unwrap(), config)
+        .await
+        .unwrap();
+    let addr = server.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async {
+        let _ = stopped.await;
+    }));
+    Running {
+        addr,
+        stop,
+        task,
+        _dir: dir,
+    }
+}
+
+impl Running {
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), self.task)
+            .await
+            .expect("the server stops within 10 s")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+/// Everything the server sends until it closes the connection, or `None` if it keeps it open
+/// longer than `within`.
+async fn until_closed(stream: &mut tokio::net::TcpStream, within: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt as _;
+    let mut received = Vec::new();
+    match tokio::time::timeout(within, stream.read_to_end(&mut received)).await {
+        Ok(Ok(_)) | Ok(Err(_)) => Some(String::from_utf8_lossy(&received).into_owned()),
+        Err(_) => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_a_request_is_closed_after_the_header_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    let server = start(ServerConfig {
+        header_timeout: Duration::from_millis(300),
+        keep_alive_timeout: Duration::from_secs(60),
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut slow = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let answer = until_closed(&mut slow, Duration::from_secs(5))
+        .await
+        .expect("the server closes a connection that stops mid-headers");
+    assert!(!answer.contains("200 OK"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(3));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_keep_alive_connection_is_closed() {
+    use tokio::io::AsyncWriteExt as _;
+    let server = start(ServerConfig {
+        header_timeout: Duration::from_secs(60),
+        keep_alive_timeout: Duration::from_millis(400),
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut client = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    client
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let answer = until_closed(&mut client, Duration::from_secs(5))
+        .await
+        .expect("the server closes an idle connection");
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    let idle = started.elapsed();
+    assert!(idle >= Duration::from_millis(300), "{idle:?}");
+    assert!(idle < Duration::from_secs(3), "{idle:?}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_past_the_cap_wait_for_one_to_close() {
+    use tokio::io::AsyncWriteExt as _;
+    let server = start(ServerConfig {
+        header_timeout: Duration::from_secs(60),
+        keep_alive_timeout: Duration::from_secs(60),
+        max_connections: 1,
+        ..ServerConfig::default()
+    })
+    .await;
+    // The first connection takes the only place and sits idle.
+    let first = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The second is not served while the first is open…
+    let mut second = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    second
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    assert_eq!(
+        until_closed(&mut second, Duration::from_millis(500)).await,
+        None
+    );
+    // …and is once it closes.
+    drop(first);
+    let answer = until_closed(&mut second, Duration::from_secs(5))
+        .await
+        .expect("served once a place is free");
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_closes_idle_connections_and_returns() {
+    let server = start(ServerConfig {
+        header_timeout: Duration::from_secs(60),
+        keep_alive_timeout: Duration::from_secs(60),
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut idle = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    server.stop().await;
+    assert!(
+        until_closed(&mut idle, Duration::from_secs(2))
+            .await
+            .is_some()
+    );
+}
