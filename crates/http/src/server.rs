@@ -6,15 +6,18 @@ use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
 use skillhub_store::Store;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::problem::{no_route, problem_for_bare_errors};
+use crate::problem::{ApiError, no_route, problem_for_bare_errors};
 use crate::state::{AppState, ServerConfig};
 use crate::{admin, calendar, catalog, grants, openapi, progress, registrations, roster, web};
 
@@ -60,17 +63,33 @@ pub fn app(state: AppState) -> Router {
     with_layers(router, &config)
 }
 
-/// The layers around the routes, outermost last: a body limit (413), a timeout (503), problem
-/// bodies for errors axum or tower write on their own, and tracing.
+/// The layers around the routes, outermost last: a body limit (413), a panic in a handler as a
+/// 500 problem (the process goes on), a timeout (503), problem bodies for errors axum or tower
+/// write on their own, `X-Content-Type-Options: nosniff` on every response, and tracing.
 fn with_layers(router: Router, config: &ServerConfig) -> Router {
     router
         .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(CatchPanicLayer::custom(panic_problem))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
         ))
         .layer(axum::middleware::from_fn(problem_for_bare_errors))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// A handler's panic as a 500 problem; the message is logged, never shown.
+fn panic_problem(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    ApiError::internal(format!("a handler panicked: {message}")).into_response()
 }
 
 /// Why the server could not start or stopped with an error.
@@ -208,5 +227,49 @@ mod tests {
         let problem: crate::wire::Problem = serde_json::from_slice(&body).unwrap();
         assert_eq!(problem.kind, "/problems/timeout");
         assert_eq!(problem.status, 503);
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_problem_and_the_server_goes_on() {
+        async fn buggy() -> &'static str {
+            panic!("a bug in a handler")
+        }
+        let router = Router::new()
+            .route("/panic", get(buggy))
+            .route("/fine", get(|| async { "fine" }));
+        let app = with_layers(router, &ServerConfig::default());
+        let request = Request::get("/panic").body(Body::empty()).unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        assert_eq!(
+            response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let problem: crate::wire::Problem = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem.kind, "/problems/internal");
+        assert!(!problem.detail.contains("a bug"), "{}", problem.detail);
+        // The same service answers the next request.
+        let request = Request::get("/fine").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn every_response_says_nosniff() {
+        let app = with_layers(Router::new(), &ServerConfig::default());
+        let request = Request::get("/nowhere").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
     }
 }

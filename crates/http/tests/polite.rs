@@ -231,6 +231,12 @@ async fn an_idle_keep_alive_connection_is_closed() {
         .await
         .expect("the server closes an idle connection");
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("x-content-type-options: nosniff"),
+        "{answer}"
+    );
     let idle = started.elapsed();
     assert!(idle >= Duration::from_millis(300), "{idle:?}");
     assert!(idle < Duration::from_secs(3), "{idle:?}");
