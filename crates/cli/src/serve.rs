@@ -9,8 +9,8 @@ use crate::context::Context;
 use crate::error::{CliError, Result};
 
 /// `skillhub serve [--addr HOST:PORT] [--progress-max-age SECONDS] [--header-timeout SECS]
-/// [--keep-alive-timeout SECS] [--max-connections N]` (the database comes from the global
-/// `--db`).
+/// [--keep-alive-timeout SECS] [--max-connections N] [--public-url URL]` (the database comes
+/// from the global `--db`).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Where to listen; port 0 picks a free port (the URL is logged).
@@ -32,6 +32,11 @@ pub struct ServeArgs {
     /// Most connections open at once; more wait until one closes. Default: 512.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: Option<u32>,
+    /// The URL browsers reach this server at, e.g. `https://corsi.example.it`: the manage link
+    /// shown after registering is a full URL on it, and with https the CSRF cookie is `Secure`
+    /// and `__Host-` prefixed. Without it links are paths and the cookie works over plain http.
+    #[arg(long, value_name = "URL", env = "SKILLHUB_PUBLIC_URL")]
+    public_url: Option<skillhub_http::PublicUrl>,
 }
 
 /// The server's settings from the flags and the environment: `SKILLHUB_ADMIN_TOKEN` (none: no
@@ -62,6 +67,7 @@ fn config(args: &ServeArgs) -> Result<skillhub_http::ServerConfig> {
             .keep_alive_timeout
             .map_or(defaults.keep_alive_timeout, Duration::from_secs),
         max_connections: args.max_connections.unwrap_or(defaults.max_connections),
+        public_url: args.public_url.clone(),
         ..defaults
     })
 }
@@ -159,5 +165,18 @@ mod tests {
         assert_eq!(set.header_timeout, Duration::from_secs(3));
         assert_eq!(set.keep_alive_timeout, Duration::ZERO);
         assert_eq!(set.max_connections, 64);
+    }
+
+    #[test]
+    fn the_public_url_is_parsed() {
+        let set = config(&args(&["--public-url", "https://corsi.example.it"])).unwrap();
+        assert!(set.public_url.unwrap().is_https());
+        use clap::Parser;
+        #[derive(Debug, clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        assert!(Cli::try_parse_from(["serve", "--public-url", "corsi.example.it"]).is_err());
     }
 }

@@ -41,4 +41,4 @@ pub mod wire;
 
 pub use openapi::{ApiDoc, openapi_json};
 pub use server::{ServeError, Server, app, serve};
-pub use state::{AppState, ServerConfig};
+pub use state::{AppState, PublicUrl, PublicUrlError, ServerConfig};
