@@ -9,8 +9,8 @@ use crate::context::Context;
 use crate::error::{CliError, Result};
 
 /// `skillhub serve [--addr HOST:PORT] [--progress-max-age SECONDS] [--header-timeout SECS]
-/// [--keep-alive-timeout SECS] [--max-connections N] [--public-url URL]` (the database comes
-/// from the global `--db`).
+/// [--keep-alive-timeout SECS] [--max-connections N] [--public-url URL] [--trusted-proxy CIDR]…`
+/// (the database comes from the global `--db`).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Where to listen; port 0 picks a free port (the URL is logged).
@@ -37,6 +37,16 @@ pub struct ServeArgs {
     /// and `__Host-` prefixed. Without it links are paths and the cookie works over plain http.
     #[arg(long, value_name = "URL", env = "SKILLHUB_PUBLIC_URL")]
     public_url: Option<skillhub_http::PublicUrl>,
+    /// A proxy (or network of proxies, `10.0.0.0/8`) whose X-Forwarded-For is believed; repeat
+    /// for more (environment: comma-separated). Without any, the client is the TCP peer and
+    /// X-Forwarded-For is ignored, since anyone can send it.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "SKILLHUB_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<skillhub_http::Cidr>,
 }
 
 /// The server's settings from the flags and the environment: `SKILLHUB_ADMIN_TOKEN` (none: no
@@ -68,6 +78,7 @@ fn config(args: &ServeArgs) -> Result<skillhub_http::ServerConfig> {
             .map_or(defaults.keep_alive_timeout, Duration::from_secs),
         max_connections: args.max_connections.unwrap_or(defaults.max_connections),
         public_url: args.public_url.clone(),
+        trusted_proxies: args.trusted_proxies.clone(),
         ..defaults
     })
 }
@@ -165,6 +176,21 @@ mod tests {
         assert_eq!(set.header_timeout, Duration::from_secs(3));
         assert_eq!(set.keep_alive_timeout, Duration::ZERO);
         assert_eq!(set.max_connections, 64);
+    }
+
+    #[test]
+    fn trusted_proxies_repeat() {
+        let none = config(&args(&[])).unwrap();
+        assert!(none.trusted_proxies.is_empty());
+        let two = config(&args(&[
+            "--trusted-proxy",
+            "10.0.0.0/8",
+            "--trusted-proxy",
+            "2001:db8::1",
+        ]))
+        .unwrap();
+        assert_eq!(two.trusted_proxies.len(), 2);
+        assert!(two.trusted_proxies[0].contains("10.1.2.3".parse().unwrap()));
     }
 
     #[test]

@@ -19,7 +19,9 @@ use tower_http::trace::TraceLayer;
 
 use crate::problem::{ApiError, no_route, problem_for_bare_errors};
 use crate::state::{AppState, ServerConfig};
-use crate::{admin, calendar, catalog, grants, openapi, progress, registrations, roster, web};
+use crate::{
+    admin, calendar, catalog, grants, limiter, openapi, progress, registrations, roster, web,
+};
 
 mod connections;
 
@@ -158,9 +160,11 @@ impl Server {
     ) -> Result<(), ServeError> {
         tracing::info!("skillhub listening on http://{}", self.addr);
         let purge = tokio::spawn(purge_idempotency_keys(self.state.clone()));
+        let prune = tokio::spawn(prune_rate_limiter(self.state.clone()));
         let config = self.state.config().clone();
         connections::serve_connections(self.listener, app(self.state), &config, shutdown).await;
         purge.abort();
+        prune.abort();
         tracing::info!("skillhub stopped");
         Ok(())
     }
@@ -175,6 +179,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     Server::bind(store, addr, config).await?.run(shutdown).await
+}
+
+/// Drops the rate limiter's entries of quiet clients every [`limiter::PRUNE_EVERY`].
+async fn prune_rate_limiter(state: AppState) {
+    let mut every = tokio::time::interval(limiter::PRUNE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let left = state.limiter().prune(std::time::Instant::now());
+        tracing::trace!(left, "pruned the rate limiter");
+    }
 }
 
 /// Forgets idempotency keys older than 24 hours, now and then every `purge_every`.

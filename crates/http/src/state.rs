@@ -9,6 +9,7 @@ use std::time::Duration;
 use skillhub_core::program::Program;
 use skillhub_store::{SessionView, Store};
 
+use crate::forwarded::Cidr;
 use crate::limiter::RateLimiter;
 use crate::problem::{ApiError, ApiResult};
 use crate::progress::ProgressCache;
@@ -47,6 +48,10 @@ pub struct ServerConfig {
     /// cookie is `Secure` with the `__Host-` prefix. `None` (the default): links are paths and
     /// the cookie works over plain http.
     pub public_url: Option<PublicUrl>,
+    /// Proxies whose `X-Forwarded-For` is believed (default none): for a request from one of
+    /// them, the client (for the rate limit and the records) is the right-most forwarded
+    /// address that is not itself a trusted proxy.
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 /// The URL browsers reach the server at: `http` or `https`, a host, maybe a port and a path
@@ -124,6 +129,7 @@ impl Default for ServerConfig {
             keep_alive_timeout: Duration::from_secs(5),
             max_connections: 512,
             public_url: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -145,6 +151,7 @@ impl fmt::Debug for ServerConfig {
             .field("keep_alive_timeout", &self.keep_alive_timeout)
             .field("max_connections", &self.max_connections)
             .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
