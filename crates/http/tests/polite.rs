@@ -292,3 +292,56 @@ async fn stopping_closes_idle_connections_and_returns() {
             .is_some()
     );
 }
+
+/// The status of a registration to a session that does not exist (404 once past the rate
+/// limit, 429 when limited), sent over a real socket with `X-Forwarded-For: xff`.
+async fn limited_status(addr: std::net::SocketAddr, xff: Option<&str>) -> u16 {
+    use tokio::io::AsyncWriteExt as _;
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = r#"{"email":"a@example.it","name":"A"}"#;
+    let forwarded = xff.map_or(String::new(), |x| format!("X-Forwarded-For: {x}\r\n"));
+    let request = format!(
+        "POST /v1/sessions/nessuna/registrations HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+         Content-Type: application/json\r\n{forwarded}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let answer = until_closed(&mut stream, Duration::from_secs(5))
+        .await
+        .unwrap();
+    answer.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_counts_forwarded_clients_only_behind_a_trusted_proxy() {
+    // The test client is the proxy, at 127.0.0.1.
+    let trusting = start(ServerConfig {
+        rate_limit_per_minute: 1,
+        trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
+        ..ServerConfig::default()
+    })
+    .await;
+    assert_eq!(
+        limited_status(trusting.addr, Some("203.0.113.7")).await,
+        404
+    );
+    assert_eq!(
+        limited_status(trusting.addr, Some("203.0.113.8")).await,
+        404
+    );
+    assert_eq!(
+        limited_status(trusting.addr, Some("203.0.113.7")).await,
+        429
+    );
+    trusting.stop().await;
+
+    // Not a trusted proxy: X-Forwarded-For is ignored, the peer is the client.
+    let wary = start(ServerConfig {
+        rate_limit_per_minute: 1,
+        ..ServerConfig::default()
+    })
+    .await;
+    assert_eq!(limited_status(wary.addr, Some("203.0.113.7")).await, 404);
+    assert_eq!(limited_status(wary.addr, Some("203.0.113.8")).await, 429);
+    wary.stop().await;
+}
