@@ -345,3 +345,84 @@ async fn the_rate_limit_counts_forwarded_clients_only_behind_a_trusted_proxy() {
     assert_eq!(limited_status(wary.addr, Some("203.0.113.8")).await, 429);
     wary.stop().await;
 }
+
+/// A TCP forwarder to `target` on a port of its own; aborting the task it returns cuts it: the
+/// port refuses connections and the open ones are dropped, as when a database server goes away.
+async fn forwarder(
+    target: std::net::SocketAddr,
+) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let task = tokio::spawn(async move {
+        // Dropped with the task, which aborts every forwarded connection.
+        let mut connections = tokio::task::JoinSet::new();
+        loop {
+            let Ok((mut inbound, _)) = listener.accept().await else {
+                continue;
+            };
+            connections.spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (addr, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_database_that_goes_away_after_start_answers_503() {
+    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
+        eprintln!("skipped: TEST_PG_URL is not set, so the PostgreSQL case did not run");
+        return;
+    };
+    let admin = url::Url::parse(&admin_url).unwrap();
+    let target = std::net::SocketAddr::new(
+        admin.host_str().unwrap().parse().unwrap(),
+        admin.port().unwrap_or(5432),
+    );
+    let name = format!("skillhub_polite_{}", &skillhub_store::new_token()[..12]);
+    let pool = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let (proxy, cut) = forwarder(target).await;
+    let mut through = admin.clone();
+    through.set_port(Some(proxy.port())).unwrap();
+    through.set_path(&format!("/{name}"));
+    let options = OpenOptions {
+        timeouts: Timeouts::server(),
+        ..OpenOptions::default()
+    };
+    let store = Store::open(through.as_str(), &options).await.unwrap();
+    let state = AppState::new(store, ServerConfig::default()).await.unwrap();
+    let app = app(state);
+    assert_eq!(send(&app, "GET", "/readyz", None).await.status, 200);
+
+    // The database goes away.
+    cut.abort();
+    let _ = cut.await;
+    for (method, uri, body) in [
+        (
+            "POST",
+            "/v1/sessions/binario-f-2019-02-12/registrations",
+            Some(json!({"email": "persona1@example.it", "name": "Persona 1"})),
+        ),
+        ("GET", "/v1/programs", None),
+        ("GET", "/readyz", None),
+    ] {
+        let started = Instant::now();
+        send(&app, method, uri, body).await.assert_unavailable();
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(3), "{method} {uri}: {took:?}");
+    }
+
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
+}
