@@ -244,7 +244,12 @@ async fn run_config(label: &str, db: &str, processes: usize) -> Result<Figures, 
     }
     let elapsed = started.elapsed();
     latencies.sort_unstable();
-    // Check through the API: counts, positions, every 201 present.
+    // Check through the API: counts, positions, every 201 present. On a new connection: the
+    // server closes one idle longer than its keep-alive timeout, as the admin's was during the
+    // run.
+    let mut admin = Client::connect(&addrs[0])
+        .await
+        .map_err(|e| e.to_string())?;
     let (status, list) = admin
         .send(
             "GET",

@@ -1,7 +1,7 @@
 //! What every command may need: the database, opened on first use (so commands that only read
 //! files never create one).
 
-use skillhub_store::{OpenOptions, Seed, Store};
+use skillhub_store::{OpenOptions, Seed, Store, Timeouts};
 use tokio::sync::OnceCell;
 
 use crate::error::{CliError, Result};
@@ -29,8 +29,19 @@ impl Context {
         self.empty
     }
 
-    /// The store, opened (created, migrated, seeded) on first use.
+    /// The store, opened (created, migrated, seeded) on first use, with the long waits of
+    /// [`Timeouts::batch`]: an import may wait for a server's writes.
     pub async fn store(&self) -> Result<&Store> {
+        self.store_with(Timeouts::batch()).await
+    }
+
+    /// The store for `skillhub serve`, with the short waits of [`Timeouts::server`], so that
+    /// database trouble is answered with a 503 within about 2 s instead of holding requests.
+    pub async fn server_store(&self) -> Result<&Store> {
+        self.store_with(Timeouts::server()).await
+    }
+
+    async fn store_with(&self, timeouts: Timeouts) -> Result<&Store> {
         self.store
             .get_or_try_init(|| async {
                 let options = OpenOptions {
@@ -39,6 +50,7 @@ impl Context {
                     } else {
                         Seed::Programs
                     },
+                    timeouts,
                     ..OpenOptions::default()
                 };
                 Store::open(&self.db, &options)

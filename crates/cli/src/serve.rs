@@ -1,13 +1,16 @@
 //! `skillhub serve`: the HTTP server on the store, until Ctrl-C or SIGTERM.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Args;
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
 
-/// `skillhub serve [--addr HOST:PORT] [--progress-max-age SECONDS]` (the database comes from the global `--db`).
+/// `skillhub serve [--addr HOST:PORT] [--progress-max-age SECONDS] [--header-timeout SECS]
+/// [--keep-alive-timeout SECS] [--max-connections N] [--public-url URL] [--trusted-proxy CIDR]…`
+/// (the database comes from the global `--db`).
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Where to listen; port 0 picks a free port (the URL is logged).
@@ -23,6 +26,32 @@ pub struct ServeArgs {
     /// database this server creates gets the example season too.
     #[arg(long)]
     demo: bool,
+    /// Seconds a client has to send a request's headers; a connection that sends half a request
+    /// and stops is closed after this (0: no limit). Default: 10.
+    #[arg(long, value_name = "SECS")]
+    header_timeout: Option<u64>,
+    /// Seconds an idle connection is kept open for a next request (0: one request per
+    /// connection). Default: 5.
+    #[arg(long, value_name = "SECS")]
+    keep_alive_timeout: Option<u64>,
+    /// Most connections open at once; more wait until one closes. Default: 512.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: Option<u32>,
+    /// The URL browsers reach this server at, e.g. `https://corsi.example.it`: the manage link
+    /// shown after registering is a full URL on it, and with https the CSRF cookie is `Secure`
+    /// and `__Host-` prefixed. Without it links are paths and the cookie works over plain http.
+    #[arg(long, value_name = "URL", env = "SKILLHUB_PUBLIC_URL")]
+    public_url: Option<skillhub_http::PublicUrl>,
+    /// A proxy (or network of proxies, `10.0.0.0/8`) whose X-Forwarded-For is believed; repeat
+    /// for more (environment: comma-separated). Without any, the client is the TCP peer and
+    /// X-Forwarded-For is ignored, since anyone can send it.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "SKILLHUB_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<skillhub_http::Cidr>,
 }
 
 /// The server's settings from the flags and the environment: `SKILLHUB_ADMIN_TOKEN` (none: no
@@ -45,7 +74,16 @@ fn config(args: &ServeArgs) -> Result<skillhub_http::ServerConfig> {
         rate_limit_per_minute,
         progress_max_age: args
             .progress_max_age
-            .map_or(defaults.progress_max_age, std::time::Duration::from_secs),
+            .map_or(defaults.progress_max_age, Duration::from_secs),
+        header_timeout: args
+            .header_timeout
+            .map_or(defaults.header_timeout, Duration::from_secs),
+        keep_alive_timeout: args
+            .keep_alive_timeout
+            .map_or(defaults.keep_alive_timeout, Duration::from_secs),
+        max_connections: args.max_connections.unwrap_or(defaults.max_connections),
+        public_url: args.public_url.clone(),
+        trusted_proxies: args.trusted_proxies.clone(),
         ..defaults
     })
 }
@@ -147,7 +185,7 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
     let demo = args.demo.then(DemoDatabase::new).transpose()?;
     let demo_ctx = demo.as_ref().map(|d| Context::new(d.url(), false));
     let ctx = demo_ctx.as_ref().unwrap_or(ctx);
-    let store = ctx.store().await?.clone();
+    let store = ctx.server_store().await?.clone();
     if store.was_created() && !ctx.is_empty() {
         example_season(&store).await;
     }
@@ -179,8 +217,6 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     fn args(extra: &[&str]) -> ServeArgs {
@@ -203,5 +239,53 @@ mod tests {
         assert_eq!(fresh.progress_max_age, Duration::ZERO);
         let minutes = config(&args(&["--progress-max-age", "300"])).unwrap();
         assert_eq!(minutes.progress_max_age, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn connection_limits_have_defaults_and_flags() {
+        let default = config(&args(&[])).unwrap();
+        assert_eq!(default.header_timeout, Duration::from_secs(10));
+        assert_eq!(default.keep_alive_timeout, Duration::from_secs(5));
+        assert_eq!(default.max_connections, 512);
+        let set = config(&args(&[
+            "--header-timeout",
+            "3",
+            "--keep-alive-timeout",
+            "0",
+            "--max-connections",
+            "64",
+        ]))
+        .unwrap();
+        assert_eq!(set.header_timeout, Duration::from_secs(3));
+        assert_eq!(set.keep_alive_timeout, Duration::ZERO);
+        assert_eq!(set.max_connections, 64);
+    }
+
+    #[test]
+    fn trusted_proxies_repeat() {
+        let none = config(&args(&[])).unwrap();
+        assert!(none.trusted_proxies.is_empty());
+        let two = config(&args(&[
+            "--trusted-proxy",
+            "10.0.0.0/8",
+            "--trusted-proxy",
+            "2001:db8::1",
+        ]))
+        .unwrap();
+        assert_eq!(two.trusted_proxies.len(), 2);
+        assert!(two.trusted_proxies[0].contains("10.1.2.3".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_public_url_is_parsed() {
+        let set = config(&args(&["--public-url", "https://corsi.example.it"])).unwrap();
+        assert!(set.public_url.unwrap().is_https());
+        use clap::Parser;
+        #[derive(Debug, clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        assert!(Cli::try_parse_from(["serve", "--public-url", "corsi.example.it"]).is_err());
     }
 }

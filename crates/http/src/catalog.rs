@@ -1,4 +1,6 @@
-//! Public reads of the catalog: health, programs, hubs, sessions and their pages.
+//! Public reads of the catalog: health and readiness, programs, hubs, sessions and their pages.
+
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -9,7 +11,9 @@ use skillhub_store::{SessionFilter, SessionView};
 
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::wire::{Health, Hub, HubList, Problem, Program, ProgramList, Session, SessionPage};
+use crate::wire::{
+    Health, Hub, HubList, Problem, Program, ProgramList, Readiness, Session, SessionPage,
+};
 
 /// The default number of sessions per page.
 pub(crate) const DEFAULT_PAGE: u32 = 100;
@@ -23,6 +27,33 @@ pub(crate) async fn healthz() -> Json<Health> {
     Json(Health {
         status: "ok".to_owned(),
     })
+}
+
+/// How long `/readyz` waits for the database: a little more than the store's own waits
+/// ([`skillhub_store::Timeouts::server`]), which usually answer first.
+const READY_WITHIN: Duration = Duration::from_secs(2);
+
+/// Whether the server can serve now: the database answers and takes writes (on SQLite, its write
+/// lock is free) within 2 s. For a load balancer's or an orchestrator's readiness probe;
+/// `/healthz` only says that the process answers.
+#[utoipa::path(get, path = "/readyz", tag = "meta",
+    responses(
+        (status = 200, description = "The database answers", body = Readiness),
+        (status = 503, description = "The database is busy, locked or unreachable", body = Problem,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
+    ))]
+pub(crate) async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
+    match tokio::time::timeout(READY_WITHIN, state.store().ping()).await {
+        Ok(Ok(())) => Ok(Json(Readiness {
+            status: "ready".to_owned(),
+        })),
+        // Whatever the failure, the server cannot serve now: not ready.
+        Ok(Err(err)) => Err(ApiError::Unavailable(err.to_string())),
+        Err(_) => Err(ApiError::Unavailable(format!(
+            "the database did not answer within {READY_WITHIN:?}"
+        ))),
+    }
 }
 
 /// Every program, in id order.

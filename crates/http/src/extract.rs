@@ -16,6 +16,7 @@ use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::forwarded::client_address;
 use crate::limiter::Verdict;
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -248,20 +249,25 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     }
 }
 
-/// The client's address: the peer of the TCP connection. Without connection info (a router
-/// called directly, as tests do) every request counts as one client, `0.0.0.0`.
+/// The client's address: the peer of the TCP connection, or what a trusted proxy forwarded
+/// (see `crate::forwarded`). Without connection info (a router called directly, as tests do)
+/// the peer counts as `0.0.0.0`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ClientIp(pub(crate) IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-        Ok(ClientIp(ip))
+        let trusted = &state.config().trusted_proxies;
+        Ok(ClientIp(client_address(peer, &parts.headers, trusted)))
     }
 }
 

@@ -26,6 +26,7 @@ mod auth;
 mod calendar;
 mod catalog;
 mod extract;
+mod forwarded;
 mod grants;
 mod idempotency;
 mod limiter;
@@ -39,6 +40,7 @@ mod state;
 mod web;
 pub mod wire;
 
+pub use forwarded::{Cidr, CidrError};
 pub use openapi::{ApiDoc, openapi_json};
 pub use server::{ServeError, Server, app, serve};
-pub use state::{AppState, ServerConfig};
+pub use state::{AppState, PublicUrl, PublicUrlError, ServerConfig};

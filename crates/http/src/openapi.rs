@@ -22,6 +22,7 @@ use crate::{admin, calendar, catalog, grants, progress, registrations, roster, w
     ),
     paths(
         catalog::healthz,
+        catalog::readyz,
         openapi_document,
         web::catalog::home,
         web::session::session_page,
@@ -72,7 +73,7 @@ use crate::{admin, calendar, catalog, grants, progress, registrations, roster, w
         (name = "catalog", description = "Public reads: programs, hubs, sessions, the calendar feed"),
         (name = "registrations", description = "Registering, and seeing or cancelling a registration with its manage token"),
         (name = "admin", description = "The admin token, or an operator token of one program"),
-        (name = "meta", description = "Health and this document"),
+        (name = "meta", description = "Health, readiness and this document"),
         (name = "grants", description = "Grant calls: applicants submit and follow their application with its token, evaluators score the applications assigned to them, the admin ranks, awards and monitors"),
         (name = "pages", description = "The public web pages (HTML, Italian; English with `lang=en`): catalog, registration form, manage link"),
     ),

@@ -2,8 +2,10 @@
 //!
 //! Handlers return [`ApiError`]; its [`IntoResponse`] writes an RFC 9457 problem with `type`,
 //! `title`, `status` and `detail` (plus `errors` with JSON pointers for invalid bodies and
-//! `reasons` for ineligible people). A store failure that is not the client's doing is logged
-//! with its cause and answered with a 500 that says nothing about the database.
+//! `reasons` for ineligible people). A database that is busy, locked or unreachable is answered
+//! with a 503 and `Retry-After` ([`RETRY_UNAVAILABLE`]), since the same request may well succeed
+//! shortly; any other store failure that is not the client's doing is logged with its cause and
+//! answered with a 500 that says nothing about the database.
 //! [`problem_for_bare_errors`] rewrites the error responses that axum and tower produce on their
 //! own (405, timeouts) into the same shape.
 
@@ -18,6 +20,11 @@ use crate::wire::{FieldProblem, Problem, Text};
 
 /// The media type of every error body.
 pub(crate) const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Seconds a client is asked to wait (`Retry-After`) when the database is unavailable: about the
+/// store's own wait ([`skillhub_store::Timeouts::server`]), so a retry finds a lock given back or
+/// a restarted database.
+pub(crate) const RETRY_UNAVAILABLE: u64 = 2;
 
 /// A `Result` whose error is an [`ApiError`].
 pub(crate) type ApiResult<T, E = ApiError> = std::result::Result<T, E>;
@@ -83,6 +90,9 @@ pub(crate) enum ApiError {
         /// Seconds until a request fits again.
         retry_after: u64,
     },
+    /// The database is busy, locked or unreachable (503, `Retry-After`); the cause is logged.
+    #[error("the database is busy or unreachable: retry after {RETRY_UNAVAILABLE} s")]
+    Unavailable(String),
     /// A failure that is not the client's doing (500); the cause is logged, not shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -144,6 +154,7 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::RegistrationClosed(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -167,6 +178,7 @@ impl ApiError {
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::RegistrationClosed(_) => ("registration-closed", "Registration closed"),
             ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
+            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -176,6 +188,9 @@ impl ApiError {
         let (slug, title) = self.kind();
         let detail = match self {
             ApiError::Internal(_) => "the server failed to answer; the error is logged".to_owned(),
+            ApiError::Unavailable(_) => {
+                format!("the database is busy or unreachable; retry after {RETRY_UNAVAILABLE} s")
+            }
             other => other.to_string(),
         };
         Problem {
@@ -222,6 +237,7 @@ impl From<skillhub_store::Error> for ApiError {
             E::Draw { .. } => ApiError::Conflict(err.to_string()),
             E::NoSuchSeats { .. } => ApiError::invalid("/seat", err.to_string()),
             E::IdempotencyMismatch(key) => ApiError::IdempotencyMismatch(key),
+            other if other.is_unavailable() => ApiError::Unavailable(other.to_string()),
             other => ApiError::internal(other),
         }
     }
@@ -240,8 +256,10 @@ pub(crate) fn problem_response(problem: &Problem) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(cause) = &self {
-            tracing::error!(%cause, "request failed");
+        match &self {
+            ApiError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            ApiError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
         }
         let mut response = problem_response(&self.problem());
         let headers = response.headers_mut();
@@ -251,6 +269,9 @@ impl IntoResponse for ApiError {
             }
             ApiError::RateLimited { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            ApiError::Unavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(RETRY_UNAVAILABLE));
             }
             _ => {}
         }
@@ -313,4 +334,40 @@ pub(crate) async fn problem_for_bare_errors(request: Request, next: Next) -> Res
 /// The fallback for unknown routes.
 pub(crate) async fn no_route() -> Response {
     problem_response(&bare(StatusCode::NOT_FOUND))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_a_503_with_retry_after() {
+        // PostgreSQL on a port where nothing listens: the store gives up within its short wait.
+        let options = skillhub_store::OpenOptions {
+            timeouts: skillhub_store::Timeouts::server(),
+            ..skillhub_store::OpenOptions::default()
+        };
+        let err = skillhub_store::Store::open("postgres://postgres@127.0.0.1:1/test", &options)
+            .await
+            .unwrap_err();
+        let response = ApiError::from(err).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        assert_eq!(response.headers()[header::CONTENT_TYPE], PROBLEM_JSON);
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let problem: Problem = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem.kind, "/problems/unavailable");
+        assert!(!problem.detail.contains("127.0.0.1"), "{}", problem.detail);
+    }
+
+    #[test]
+    fn other_store_failures_stay_500() {
+        let err = skillhub_store::Error::Database(sqlx::Error::RowNotFound);
+        assert_eq!(
+            ApiError::from(err).status(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
 }

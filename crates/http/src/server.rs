@@ -1,22 +1,29 @@
-//! The router and the server: routes, layers, binding, graceful shutdown, and the hourly purge
-//! of idempotency keys.
+//! The router and the server: routes, layers, binding, serving connections (timeouts, a cap,
+//! graceful shutdown: see `connections`), and the hourly purge of idempotency keys.
 
 use std::future::Future;
 use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
 use skillhub_store::Store;
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::problem::{no_route, problem_for_bare_errors};
+use crate::problem::{ApiError, no_route, problem_for_bare_errors};
 use crate::state::{AppState, ServerConfig};
-use crate::{admin, calendar, catalog, grants, openapi, progress, registrations, roster, web};
+use crate::{
+    admin, calendar, catalog, grants, limiter, openapi, progress, registrations, roster, web,
+};
+
+mod connections;
 
 /// The router with every route of the HTTP contract and its layers: a body limit (413), a
 /// timeout (503), problem bodies for errors axum or tower write on their own, and tracing.
@@ -27,6 +34,7 @@ pub fn app(state: AppState) -> Router {
         .merge(web::routes())
         .merge(grants::routes())
         .route("/healthz", get(catalog::healthz))
+        .route("/readyz", get(catalog::readyz))
         .route("/openapi.json", get(openapi::openapi_document))
         .route("/v1/programs", get(catalog::list_programs))
         .route("/v1/programs/{id}", get(catalog::get_program))
@@ -61,17 +69,33 @@ pub fn app(state: AppState) -> Router {
     with_layers(router, &config)
 }
 
-/// The layers around the routes, outermost last: a body limit (413), a timeout (503), problem
-/// bodies for errors axum or tower write on their own, and tracing.
+/// The layers around the routes, outermost last: a body limit (413), a panic in a handler as a
+/// 500 problem (the process goes on), a timeout (503), problem bodies for errors axum or tower
+/// write on their own, `X-Content-Type-Options: nosniff` on every response, and tracing.
 fn with_layers(router: Router, config: &ServerConfig) -> Router {
     router
         .layer(DefaultBodyLimit::max(config.body_limit))
+        .layer(CatchPanicLayer::custom(panic_problem))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
         ))
         .layer(axum::middleware::from_fn(problem_for_bare_errors))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(TraceLayer::new_for_http())
+}
+
+/// A handler's panic as a 500 problem; the message is logged, never shown.
+fn panic_problem(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    ApiError::internal(format!("a handler panicked: {message}")).into_response()
 }
 
 /// Why the server could not start or stopped with an error.
@@ -130,7 +154,9 @@ impl Server {
     }
 
     /// Serves until `shutdown` resolves, then stops accepting connections and waits for the
-    /// requests in flight to finish. Purges old idempotency keys every
+    /// requests in flight to finish. Connections are held to [`ServerConfig::header_timeout`],
+    /// [`ServerConfig::keep_alive_timeout`] and [`ServerConfig::max_connections`]; handlers see
+    /// the peer as `ConnectInfo<SocketAddr>`. Purges old idempotency keys every
     /// [`ServerConfig::purge_every`] meanwhile.
     pub async fn run(
         self,
@@ -138,13 +164,13 @@ impl Server {
     ) -> Result<(), ServeError> {
         tracing::info!("skillhub listening on http://{}", self.addr);
         let purge = tokio::spawn(purge_idempotency_keys(self.state.clone()));
-        let service = app(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let prune = tokio::spawn(prune_rate_limiter(self.state.clone()));
+        let config = self.state.config().clone();
+        connections::serve_connections(self.listener, app(self.state), &config, shutdown).await;
         purge.abort();
+        prune.abort();
         tracing::info!("skillhub stopped");
-        result.map_err(ServeError::Io)
+        Ok(())
     }
 }
 
@@ -157,6 +183,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     Server::bind(store, addr, config).await?.run(shutdown).await
+}
+
+/// Drops the rate limiter's entries of quiet clients every [`limiter::PRUNE_EVERY`].
+async fn prune_rate_limiter(state: AppState) {
+    let mut every = tokio::time::interval(limiter::PRUNE_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let left = state.limiter().prune(std::time::Instant::now());
+        tracing::trace!(left, "pruned the rate limiter");
+    }
 }
 
 /// Forgets idempotency keys older than 24 hours, now and then every `purge_every`.
@@ -209,5 +246,49 @@ mod tests {
         let problem: crate::wire::Problem = serde_json::from_slice(&body).unwrap();
         assert_eq!(problem.kind, "/problems/timeout");
         assert_eq!(problem.status, 503);
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_a_problem_and_the_server_goes_on() {
+        async fn buggy() -> &'static str {
+            panic!("a bug in a handler")
+        }
+        let router = Router::new()
+            .route("/panic", get(buggy))
+            .route("/fine", get(|| async { "fine" }));
+        let app = with_layers(router, &ServerConfig::default());
+        let request = Request::get("/panic").body(Body::empty()).unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        assert_eq!(
+            response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let problem: crate::wire::Problem = serde_json::from_slice(&body).unwrap();
+        assert_eq!(problem.kind, "/problems/internal");
+        assert!(!problem.detail.contains("a bug"), "{}", problem.detail);
+        // The same service answers the next request.
+        let request = Request::get("/fine").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn every_response_says_nosniff() {
+        let app = with_layers(Router::new(), &ServerConfig::default());
+        let request = Request::get("/nowhere").body(Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use skillhub_core::program::Program;
 use skillhub_store::{SessionView, Store};
 
+use crate::forwarded::Cidr;
 use crate::limiter::RateLimiter;
 use crate::problem::{ApiError, ApiResult};
 use crate::progress::ProgressCache;
@@ -31,6 +32,88 @@ pub struct ServerConfig {
     /// 60 s; zero reads the store on every request). Presences recorded through this server
     /// show at once whatever the age.
     pub progress_max_age: Duration,
+    /// A connection whose request head (request line and headers) is not complete this long
+    /// after the server started waiting for it is closed (default 10 s; zero: no limit). Stops
+    /// clients that send half a request and hold the connection ("slowloris").
+    pub header_timeout: Duration,
+    /// A connection with no byte in either direction and no request being answered this long
+    /// is closed (default 5 s; zero: one request per connection). An idle connection also
+    /// closes after `header_timeout`, whichever comes first.
+    pub keep_alive_timeout: Duration,
+    /// Most connections open at once (default 512); past it the server accepts no more until
+    /// one closes (new ones wait in the kernel's backlog).
+    pub max_connections: u32,
+    /// Where browsers reach this server (`--public-url`), when known: links shown to be kept
+    /// (the manage link after registering) are full URLs on it, and when it is `https` the CSRF
+    /// cookie is `Secure` with the `__Host-` prefix. `None` (the default): links are paths and
+    /// the cookie works over plain http.
+    pub public_url: Option<PublicUrl>,
+    /// Proxies whose `X-Forwarded-For` is believed (default none): for a request from one of
+    /// them, the client (for the rate limit and the records) is the right-most forwarded
+    /// address that is not itself a trusted proxy.
+    pub trusted_proxies: Vec<Cidr>,
+}
+
+/// The URL browsers reach the server at: `http` or `https`, a host, maybe a port and a path
+/// prefix; no query, fragment or credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(url::Url);
+
+/// Why a public URL was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublicUrlError {
+    /// Not a URL at all.
+    #[error("{text:?} is not a URL: {source}")]
+    Syntax {
+        /// What was given.
+        text: String,
+        /// What the parser said.
+        #[source]
+        source: url::ParseError,
+    },
+    /// A URL, but not one a browser can be sent to as the server's address.
+    #[error("{0:?} must be http:// or https:// with a host, and no query, fragment or password")]
+    Shape(String),
+}
+
+impl std::str::FromStr for PublicUrl {
+    type Err = PublicUrlError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let url = url::Url::parse(text.trim()).map_err(|source| PublicUrlError::Syntax {
+            text: text.to_owned(),
+            source,
+        })?;
+        let good = matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some_and(|h| !h.is_empty())
+            && url.query().is_none()
+            && url.fragment().is_none()
+            && url.username().is_empty()
+            && url.password().is_none();
+        if !good {
+            return Err(PublicUrlError::Shape(text.to_owned()));
+        }
+        Ok(PublicUrl(url))
+    }
+}
+
+impl PublicUrl {
+    /// Whether browsers reach the server over https.
+    pub fn is_https(&self) -> bool {
+        self.0.scheme() == "https"
+    }
+
+    /// The full URL of a path of this server (`path` starts with `/`).
+    pub fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.0.as_str().trim_end_matches('/'))
+    }
+}
+
+impl fmt::Display for PublicUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
 }
 
 impl Default for ServerConfig {
@@ -42,6 +125,11 @@ impl Default for ServerConfig {
             body_limit: 64 * 1024,
             purge_every: Duration::from_secs(3600),
             progress_max_age: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(5),
+            max_connections: 512,
+            public_url: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -59,6 +147,11 @@ impl fmt::Debug for ServerConfig {
             .field("body_limit", &self.body_limit)
             .field("purge_every", &self.purge_every)
             .field("progress_max_age", &self.progress_max_age)
+            .field("header_timeout", &self.header_timeout)
+            .field("keep_alive_timeout", &self.keep_alive_timeout)
+            .field("max_connections", &self.max_connections)
+            .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -195,4 +288,31 @@ fn cached<T>(cache: &RwLock<BTreeMap<String, Arc<T>>>, id: &str) -> Option<Arc<T
         .unwrap_or_else(PoisonError::into_inner)
         .get(id)
         .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_urls_are_http_or_https_with_a_host() {
+        let url: PublicUrl = "https://corsi.example.it/".parse().unwrap();
+        assert!(url.is_https());
+        assert_eq!(
+            url.join("/iscrizioni/1/t"),
+            "https://corsi.example.it/iscrizioni/1/t"
+        );
+        let prefixed: PublicUrl = "http://localhost:8080/skillhub".parse().unwrap();
+        assert!(!prefixed.is_https());
+        assert_eq!(prefixed.join("/x"), "http://localhost:8080/skillhub/x");
+        for bad in [
+            "corsi.example.it",
+            "ftp://corsi.example.it",
+            "https://corsi.example.it/?a=1",
+            "https://corsi.example.it/#top",
+            "https://user:pw@corsi.example.it",
+        ] {
+            assert!(bad.parse::<PublicUrl>().is_err(), "{bad}");
+        }
+    }
 }

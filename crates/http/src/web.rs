@@ -78,6 +78,9 @@ pub(crate) enum WebError {
     /// Over the rate limit (429).
     #[error("too many requests: retry after {0} s")]
     RateLimited(u64),
+    /// The database is busy or unreachable (503, `Retry-After`); the cause is logged.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// Not the visitor's doing (500); the cause is logged.
     #[error("internal error: {0}")]
     Internal(String),
@@ -88,6 +91,7 @@ impl From<ApiError> for WebError {
         match err {
             ApiError::NotFound(_) => WebError::NotFound,
             ApiError::RateLimited { retry_after } => WebError::RateLimited(retry_after),
+            ApiError::Unavailable(cause) => WebError::Unavailable(cause),
             other => WebError::Internal(other.to_string()),
         }
     }
@@ -115,6 +119,14 @@ impl WebError {
                 T::TooManyHeading,
                 T::TooManyText,
             ),
+            WebError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    T::ErrorHeading,
+                    T::ErrorText,
+                )
+            }
             WebError::Internal(cause) => {
                 tracing::error!(%cause, "page failed");
                 (
@@ -133,10 +145,15 @@ impl WebError {
             status,
             page(lang, lang.t(heading), &switch_link("/", lang), body),
         );
-        if let WebError::RateLimited(seconds) = self
-            && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+        let retry_after = match self {
+            WebError::RateLimited(seconds) => Some(seconds),
+            WebError::Unavailable(_) => Some(crate::problem::RETRY_UNAVAILABLE),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

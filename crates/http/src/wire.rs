@@ -37,6 +37,14 @@ pub struct Health {
     pub status: String,
 }
 
+/// `GET /readyz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Readiness {
+    /// Always `ready` when the answer is 200.
+    #[schema(example = "ready")]
+    pub status: String,
+}
+
 /// How people attend a session ("modalità").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

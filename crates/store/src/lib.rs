@@ -47,7 +47,7 @@ pub use grants::{
     SubmittedApplication, stage_name,
 };
 pub use imports::{ImportError, ImportedRegistration};
-pub use open::{OpenOptions, Seed, SqliteSync};
+pub use open::{OpenOptions, Seed, SqliteSync, Timeouts};
 pub use people::{
     ERASED_DOMAIN, EmailCollision, Erasure, HeldRegistration, PersonData, RegistrationData,
 };
@@ -188,6 +188,52 @@ pub enum DrawRefusal {
     /// The public value is not what the commitment promised.
     #[error("the public value does not match the recorded commitment")]
     ValueRefused,
+}
+
+impl Error {
+    /// Whether the database is unavailable rather than refusing this request: unreachable
+    /// (connection refused or lost, TLS), shutting down, out of connections, or locked by
+    /// someone else past the wait of [`Timeouts`]. Such a request may well succeed if sent
+    /// again shortly, so a server answers it with 503 and `Retry-After`, not 500.
+    pub fn is_unavailable(&self) -> bool {
+        use sqlx::migrate::MigrateError;
+        match self {
+            Error::Database(err)
+            | Error::Migrate(MigrateError::Execute(err) | MigrateError::ExecuteMigration(err, _)) => {
+                unavailable(err)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// See [`Error::is_unavailable`].
+fn unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => {
+            use sqlx::error::DatabaseError as _;
+            if let Some(sqlite) = db.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                // The extended result code; its low byte is the primary code:
+                // SQLITE_BUSY (5) and SQLITE_LOCKED (6).
+                let code = sqlite.code().and_then(|code| code.parse::<i32>().ok());
+                return code.is_some_and(|code| matches!(code & 0xff, 5 | 6));
+            }
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                // Class 08: connection exceptions; 57P01–57P03: the server is shutting down or
+                // not yet accepting connections; 53300: no connection slot left.
+                let code = pg.code();
+                return code.starts_with("08")
+                    || matches!(code, "57P01" | "57P02" | "57P03" | "53300");
+            }
+            false
+        }
+        _ => false,
+    }
 }
 
 /// A `Result` whose error is the store's [`Error`].

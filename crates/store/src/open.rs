@@ -43,6 +43,59 @@ pub struct OpenOptions {
     /// Most connections to PostgreSQL per process (default 8: registrations for one session
     /// queue on its row lock, and waiting in the pool is cheaper than waiting on the lock).
     pub max_connections: Option<u32>,
+    /// How long to wait for the database before calling it unavailable
+    /// ([`Error::is_unavailable`]). The default is [`Timeouts::batch`], for the CLI's imports;
+    /// a server passes [`Timeouts::server`].
+    pub timeouts: Timeouts,
+}
+
+/// How long the store waits for the database before it gives up with an error that
+/// [`Error::is_unavailable`] recognises.
+///
+/// A batch (the CLI importing a spreadsheet while a server runs) may wait long: nobody is at the
+/// other end of a socket. A server must not: a person's browser waits, and a wait longer than a
+/// couple of seconds is better answered "try again shortly" (503, `Retry-After`). Queueing for
+/// SQLite's one writer connection is not trouble but the normal way writes take turns (a load
+/// of 64 clients queues there for tens of milliseconds), so it has its own, longer, bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How long SQLite waits for a write lock another process holds (its `busy_timeout`)
+    /// before `SQLITE_BUSY`.
+    pub sqlite_busy: Duration,
+    /// How long a query waits for a connection of the pool: PostgreSQL's pool (connecting
+    /// included, so a database that does not answer is given up on after this) and SQLite's
+    /// readers.
+    pub acquire: Duration,
+    /// How long a write waits in the queue for SQLite's one writer connection.
+    pub sqlite_write_queue: Duration,
+}
+
+impl Timeouts {
+    /// For batches (the default): 10 s for SQLite's lock, 30 s for a connection or the writer.
+    pub const fn batch() -> Timeouts {
+        Timeouts {
+            sqlite_busy: Duration::from_secs(10),
+            acquire: Duration::from_secs(30),
+            sqlite_write_queue: Duration::from_secs(30),
+        }
+    }
+
+    /// For a server: 1.5 s for SQLite's lock or a connection, so that database trouble is
+    /// answered within 2 s; 5 s in the queue for SQLite's writer, a hundred times what a heavy
+    /// load queues there, and well within a request's timeout.
+    pub const fn server() -> Timeouts {
+        Timeouts {
+            sqlite_busy: Duration::from_millis(1500),
+            acquire: Duration::from_millis(1500),
+            sqlite_write_queue: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts::batch()
+    }
 }
 
 impl Store {
@@ -64,6 +117,22 @@ impl Store {
             store.load_programs_if_empty(&catalog, &texts).await?;
         }
         Ok(store)
+    }
+
+    /// Whether the database answers and takes writes now: a write lock taken and given back at
+    /// once on SQLite (so another process holding it makes this fail after
+    /// [`Timeouts::sqlite_busy`]), `SELECT 1` on PostgreSQL. For a readiness check.
+    pub async fn ping(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite { write, .. } => {
+                let tx = write.begin_with("BEGIN IMMEDIATE").await?;
+                tx.rollback().await?;
+            }
+            Backend::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Runs pending migrations; true when the database had none applied before (it is new).
@@ -107,12 +176,12 @@ async fn open_sqlite(url: &str, options: &OpenOptions) -> Result<Store> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(synchronous)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(options.timeouts.sqlite_busy);
     let memory = url.contains(":memory:");
     let write = SqlitePoolOptions::new()
         .max_connections(1)
         .min_connections(1)
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(options.timeouts.sqlite_write_queue)
         .idle_timeout(None)
         .max_lifetime(None)
         .connect_with(connect.clone())
@@ -123,7 +192,7 @@ async fn open_sqlite(url: &str, options: &OpenOptions) -> Result<Store> {
     } else {
         SqlitePoolOptions::new()
             .max_connections(4)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(options.timeouts.acquire)
             .connect_with(connect.read_only(false))
             .await?
     };
@@ -136,7 +205,7 @@ async fn open_sqlite(url: &str, options: &OpenOptions) -> Result<Store> {
 async fn open_postgres(url: &str, options: &OpenOptions) -> Result<Store> {
     let pool = PgPoolOptions::new()
         .max_connections(options.max_connections.unwrap_or(8))
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(options.timeouts.acquire)
         .connect(url)
         .await?;
     Ok(Store {

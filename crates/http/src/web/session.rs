@@ -171,7 +171,8 @@ async fn submit(
         })) => {
             // The seats shown are the ones after this registration.
             let ctx = SessionCtx::load(state, &ctx.view.id).await?;
-            Ok(ctx.registered(lang, csrf, &registration, &manage_token))
+            let public_url = state.config().public_url.as_ref();
+            Ok(ctx.registered(lang, csrf, &registration, &manage_token, public_url))
         }
         Ok(Enrolment::Registered(RegisterOutcome::Replayed(_))) => Err(WebError::Internal(
             "a registration without idempotency key was replayed".to_owned(),
@@ -263,8 +264,14 @@ impl SessionCtx {
         csrf: &Csrf,
         registration: &RegistrationView,
         token: &str,
+        public_url: Option<&crate::state::PublicUrl>,
     ) -> Response {
-        let link = with_lang(&format!("/iscrizioni/{}/{token}", registration.id), lang);
+        // A full URL when the server knows where it is reached: the link is meant to be kept.
+        let path = with_lang(&format!("/iscrizioni/{}/{token}", registration.id), lang);
+        let link = match public_url {
+            Some(url) => url.join(&path),
+            None => path,
+        };
         let body = html! {
             h1 { (lang.t(T::ManageHeading)) ": " (self.view.title) }
             (self.status_notice(lang, registration))

@@ -997,3 +997,29 @@ async fn too_many_forms_from_one_address_get_a_page_that_says_wait() {
     assert!(reply.header("content-type").starts_with("text/html"));
     assert_eq!(one(&html, "h1"), "Troppe richieste");
 }
+
+#[tokio::test]
+async fn behind_an_https_public_url_the_link_is_full_and_the_cookie_secure() {
+    let web = Web::with(skillhub_http::ServerConfig {
+        public_url: Some("https://corsi.example.it".parse().unwrap()),
+        ..super::config()
+    })
+    .await;
+    web.session(json!({"id": "pubblico"})).await;
+    let page = "/incontri/pubblico";
+    let mut anna = Visitor::new();
+    let (first, _) = anna.open(&web, page).await;
+    let set = first.header("set-cookie");
+    assert!(set.starts_with("__Host-skillhub_csrf="), "{set}");
+    assert!(set.contains("; Secure"), "{set}");
+    let (reply, html) = anna
+        .submit(&web, page, page, &person("Anna Rossi", "anna@example.it"))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let link = attr(&html, "#manage-link", "href");
+    assert!(
+        link.starts_with("https://corsi.example.it/iscrizioni/"),
+        "{link}"
+    );
+    assert_eq!(one(&html, "#manage-link"), link);
+}
