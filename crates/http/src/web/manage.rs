@@ -20,6 +20,7 @@ use super::session::SessionCtx;
 use super::{WebError, WebResult, html_response};
 use crate::calendar::{calendar_text, core_session};
 use crate::extract::RateLimited;
+use crate::openapi::FormRefusals;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -206,10 +207,11 @@ pub(crate) async fn data(
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
         description = "`csrf` (equal to the `skillhub_csrf` cookie) and `lang`"),
     responses(
-        (status = 303, description = "Cancelled (or already not live): back to the manage page"),
+        (status = 303, description = "Cancelled (or already not live): back to the manage page",
+            headers(("Location" = String, description = "The manage page"))),
         (status = 403, description = "The CSRF field does not match the cookie (HTML)", body = String, content_type = "text/html"),
         (status = 404, description = "A wrong id or token (HTML)", body = String, content_type = "text/html"),
-        (status = 429, description = "Too many writes from this address (HTML)", body = String, content_type = "text/html"),
+        FormRefusals,
     ))]
 pub(crate) async fn cancel(
     limited: Result<RateLimited, ApiError>,
@@ -252,7 +254,7 @@ pub(crate) async fn cancel(
         (status = 403, description = "The CSRF field does not match the cookie (HTML)", body = String, content_type = "text/html"),
         (status = 404, description = "A wrong id or token (HTML)", body = String, content_type = "text/html"),
         (status = 422, description = "Not confirmed: the manage page again, with the message (HTML)", body = String, content_type = "text/html"),
-        (status = 429, description = "Too many writes from this address (HTML)", body = String, content_type = "text/html"),
+        FormRefusals,
     ))]
 pub(crate) async fn erase(
     limited: Result<RateLimited, ApiError>,

@@ -27,6 +27,7 @@ use super::i18n::{Lang, T};
 use super::layout::{page, switch_link, with_lang};
 use super::{WebError, WebResult, html_response, mode_text};
 use crate::extract::RateLimited;
+use crate::openapi::FormRefusals;
 use crate::problem::ApiError;
 use crate::registrations::{Asked, Enrolment, enrol};
 use crate::state::AppState;
@@ -102,7 +103,7 @@ pub(crate) async fn session_page(
         (status = 404, description = "No such session (HTML)", body = String, content_type = "text/html"),
         (status = 409, description = "This e-mail is already registered (the form again, with the message), or registration is closed (the page says so) (HTML)", body = String, content_type = "text/html"),
         (status = 422, description = "Invalid fields, or not eligible with the reasons: the form again (HTML)", body = String, content_type = "text/html"),
-        (status = 429, description = "Too many writes from this address (HTML)", body = String, content_type = "text/html"),
+        FormRefusals,
     ))]
 pub(crate) async fn register(
     limited: Result<RateLimited, ApiError>,
