@@ -10,16 +10,16 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ADMIN: &str = "serve-test-admin";
+pub(crate) const ADMIN: &str = "serve-test-admin";
 
 /// A running server and the address it printed.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Server {
-    fn start(dir: &Path, db: &str) -> Server {
+    pub(crate) fn start(dir: &Path, db: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_skillhub"))
             .args(["serve", "--db", db, "--addr", "127.0.0.1:0"])
             .env("SKILLHUB_ADMIN_TOKEN", ADMIN)
@@ -58,7 +58,7 @@ impl Server {
         self.child.wait().unwrap();
     }
 
-    fn terminate(mut self) {
+    pub(crate) fn terminate(mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
