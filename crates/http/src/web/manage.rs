@@ -204,7 +204,7 @@ pub(crate) async fn data(
         ("id" = i64, Path, description = "Registration id"),
         ("token" = String, Path, description = "The registration's manage token"),
     ),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+    request_body(content = ManageForm, content_type = "application/x-www-form-urlencoded",
         description = "`csrf` (equal to the `skillhub_csrf` cookie) and `lang`"),
     responses(
         (status = 303, description = "Cancelled (or already not live): back to the manage page",
@@ -247,7 +247,7 @@ pub(crate) async fn cancel(
         ("id" = i64, Path, description = "Registration id"),
         ("token" = String, Path, description = "The registration's manage token"),
     ),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+    request_body(content = ManageForm, content_type = "application/x-www-form-urlencoded",
         description = "`confirm=yes`, `csrf` (equal to the `skillhub_csrf` cookie) and `lang`"),
     responses(
         (status = 200, description = "Erased: this registration anonymised (cancelled first when live, so its seat goes on); the link stops working (HTML)", body = String, content_type = "text/html"),
@@ -297,6 +297,19 @@ pub(crate) async fn erase(
         ))
     };
     result.await.unwrap_or_else(|err| err.render(lang))
+}
+
+/// The fields of the manage page's forms (cancel, erase) as the OpenAPI document describes
+/// them.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Only its schema is used, by the OpenAPI document.
+pub(crate) struct ManageForm {
+    /// Equal to the `skillhub_csrf` cookie.
+    csrf: Option<String>,
+    /// `it` or `en`: the language of the answer.
+    lang: Option<String>,
+    /// `yes`: erasing was confirmed (the erase form only).
+    confirm: Option<String>,
 }
 
 /// The form's fields and its language (the hidden `lang` wins over the request's).
