@@ -25,6 +25,7 @@ use skillhub_core::window::{RegistrationWindow, WindowError};
 use crate::auth::{Credential, identify};
 use crate::catalog::wire_session;
 use crate::extract::{Bearer, Fields, JsonObject, at, string};
+use crate::openapi::{JsonBodyRefusals, NeedsToken};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::{self, Problem, Registration, RegistrationList};
@@ -37,11 +38,10 @@ use crate::wire::{self, Problem, Registration, RegistrationList};
         (status = 201, description = "The new session", body = wire::Session,
             headers(("Location" = String, description = "The session's URL"))),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A session with this id exists", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefusals,
         (status = 422, description = "An invalid field, named by its JSON pointer", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn create_session(
@@ -365,12 +365,11 @@ async fn build_session(
     responses(
         (status = 200, description = "The draw's outcome, its public value, seed and lottery order", body = wire::AllocationResult),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a batch session, registration still open, no commitment recorded before it closed, or the draw already ran", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefusals,
         (status = 422, description = "No public value, or one that is not what the commitment promised", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn allocate(
@@ -419,12 +418,11 @@ pub(crate) async fn allocate(
     responses(
         (status = 200, description = "The session, with its commitment", body = wire::Session),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a batch session, a commitment already recorded, or registration already closed", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefusals,
         (status = 422, description = "A commitment that is neither `sha256:HEX` nor a description", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn commit_draw(
@@ -466,7 +464,7 @@ pub(crate) async fn commit_draw(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Waiting ones in list order, then the others", body = RegistrationList),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
     ))]

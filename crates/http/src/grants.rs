@@ -37,6 +37,7 @@ use crate::extract::{Bearer, ClientIp, Fields, JsonObject, RateLimited, json_kin
 use crate::idempotency::{
     IdempotencyKeyHeader, answer, idempotency, idempotency_key, json_response,
 };
+use crate::openapi::{JsonBodyRefusals, NeedsToken, TooManyWrites, refusal};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::{FieldProblem, Problem};
@@ -46,28 +47,6 @@ use wire::{
     OverdueList,
 };
 
-/// Declares `$name`, one refusal of grant routes as the OpenAPI document describes it, to
-/// list in `responses(…)` instead of repeating it.
-macro_rules! refusal {
-    ($(#[$doc:meta])* $name:ident = $status:literal, $description:literal) => {
-        $(#[$doc])*
-        #[derive(utoipa::IntoResponses)]
-        #[allow(dead_code)] // Only the description is used, by the OpenAPI document.
-        enum $name {
-            #[response(
-                status = $status,
-                description = $description,
-                content_type = "application/problem+json"
-            )]
-            Refused(Problem),
-        }
-    };
-}
-
-refusal!(
-    /// No bearer token.
-    NeedsToken = 401, "No bearer token"
-);
 refusal!(
     /// A token that is not the admin's.
     NotAdmin = 403, "Not the admin token"
@@ -332,6 +311,7 @@ fn rome_today() -> NaiveDate {
             headers(("Location" = String, description = "The call's URL"))),
         (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         NeedsToken,
+        JsonBodyRefusals,
         NotAdmin,
         (status = 409, description = "A call with this id exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid value, named by its JSON pointer, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
@@ -405,10 +385,10 @@ pub(crate) async fn get_call(
             headers(("Location" = String, description = "The application's URL"))),
         (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         NoCall,
+        JsonBodyRefusals,
         (status = 409, description = "The call was ranked and takes no more applications, or the cooperative (by partita IVA) already has a live application in it (its id is named to the admin only)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid field, named by its JSON pointer, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many writes from this address", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        TooManyWrites,
     ))]
 pub(crate) async fn submit_application(
     _limited: RateLimited,
@@ -516,8 +496,7 @@ pub(crate) async fn get_application(
         NoApplication,
         (status = 409, description = "Already withdrawn or closed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An Idempotency-Key reused with another request", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many writes from this address", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        TooManyWrites,
     ))]
 pub(crate) async fn withdraw_application(
     _limited: RateLimited,
@@ -555,11 +534,13 @@ pub(crate) async fn withdraw_application(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "The evaluator and its token", body = EvaluatorCreated),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         NeedsToken,
         NotAdmin,
         NoCall,
+        JsonBodyRefusals,
         (status = 409, description = "The call was ranked, or an application's evaluation is over", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An invalid field, named by its JSON pointer", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid field, named by its JSON pointer, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn create_evaluator(
     State(state): State<AppState>,
@@ -656,9 +637,11 @@ pub(crate) async fn evaluations(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The application after the sheet", body = GrantApplication),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         NeedsToken,
         (status = 403, description = "Not an evaluator's token, an evaluator not assigned to this application, or one who declared a conflict of interest with it", body = Problem, content_type = "application/problem+json"),
         NoApplication,
+        JsonBodyRefusals,
         (status = 409, description = "The application is not under evaluation", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A missing or invalid mark, named by its JSON pointer", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -692,11 +675,12 @@ pub(crate) async fn score_application(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The awarded ranking", body = GrantRankingBody),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         NeedsToken,
         NotAdmin,
         NoCall,
+        JsonBodyRefusals,
         (status = 409, description = "Applications still under evaluation, a full tie without a lottery seed (give one in the body), or a seed other than the one the call recorded", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "A body that is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid seed, named by its JSON pointer", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn rank_call(
@@ -798,6 +782,7 @@ pub(crate) async fn get_ranking(
         NeedsToken,
         NotAdmin,
         NoApplication,
+        JsonBodyRefusals,
         (status = 409, description = "Not funded, the report was already recorded, or the final report came in already", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid field, a report the project does not owe, or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 use crate::auth::{Credential, identify};
 use crate::catalog::Params;
 use crate::extract::{Bearer, JsonObject, serde_value};
+use crate::openapi::{JsonBodyRefusals, NeedsToken};
 use crate::problem::{ApiError, ApiResult};
 use crate::registrations::{registration_id, wire_registration};
 use crate::state::AppState;
@@ -40,9 +41,11 @@ pub(crate) use cache::ProgressCache;
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The registration, now attended or no_show", body = Registration),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefusals,
         (status = 409, description = "Not confirmed (waiting, cancelled, or already marked)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A presence that is neither attended nor no_show", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -28,6 +28,7 @@ use crate::extract::{
     Bearer, ClientIp, JsonObject, RateLimited, at, json_kind, pointer_token, string,
 };
 use crate::idempotency::{IdempotencyKeyHeader, idempotency, idempotency_key, json_response};
+use crate::openapi::{JsonBodyRefusals, NeedsToken, TooManyWrites};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::{self, FieldProblem, Problem, Registration, RegistrationCreated};
@@ -43,13 +44,13 @@ use crate::wire::{self, FieldProblem, Problem, Registration, RegistrationCreated
         (status = 201, description = "Confirmed or waitlisted", body = RegistrationCreated,
             headers(("Location" = String, description = "The registration's URL"))),
         (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A late registration (`\"late\": true`) without a bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A late registration (`\"late\": true`) with a token that is not the admin's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "This e-mail is already registered for the session", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "This e-mail is already registered for the session, or the session does not take registrations now (`registration-closed`)", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefusals,
         (status = 422, description = "An invalid field (with its JSON pointer), a person who is not eligible (with `reasons`), or an Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many writes from this address", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        TooManyWrites,
     ))]
 pub(crate) async fn register(
     _limited: RateLimited,
@@ -322,7 +323,7 @@ pub(crate) fn wire_registration(view: &RegistrationView) -> ApiResult<Registrati
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The registration", body = Registration),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "A token that is not this registration's, an operator's of its program, nor the admin's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -349,12 +350,11 @@ pub(crate) async fn get_registration(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The cancelled registration", body = Registration),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "A token that is neither this registration's nor the admin's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such registration", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already cancelled (or attended)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many writes from this address", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        TooManyWrites,
     ))]
 pub(crate) async fn cancel_registration(
     _limited: RateLimited,

@@ -12,6 +12,7 @@ use skillhub_core::roster::report::{RosterReport, RosterRequest, RosterRequestEr
 use crate::auth::identify;
 use crate::catalog::Params;
 use crate::extract::Bearer;
+use crate::openapi::NeedsToken;
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::Problem;
@@ -32,7 +33,7 @@ const MAX_DAYS: i64 = 366;
     responses(
         (status = 200, description = "The roster: summary (slots filled and proven bounds, largest load), sessions with their trainers, uncovered sessions with the reason in Italian and English, loads per trainer", body = Object),
         (status = 400, description = "A malformed or unknown parameter, or a range over a year", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No bearer token", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
         (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such program", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The program has no trainers", body = Problem, content_type = "application/problem+json"),

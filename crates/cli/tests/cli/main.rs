@@ -1,5 +1,7 @@
 //! The `skillhub` binary, run as a user runs it: commands in a fresh temporary directory, and
-//! the server as a real process. One test binary for the crate.
+//! the server as a real process, and schemathesis against its OpenAPI document. One test
+//! binary for the crate.
 
 mod commands;
+mod schemathesis;
 mod serve;

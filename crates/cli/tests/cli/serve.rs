@@ -10,16 +10,16 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const ADMIN: &str = "serve-test-admin";
+pub(crate) const ADMIN: &str = "serve-test-admin";
 
 /// A running server and the address it printed.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Server {
-    fn start(dir: &Path, db: &str) -> Server {
+    pub(crate) fn start(dir: &Path, db: &str) -> Server {
         Server::start_with(dir, &["--db", db])
     }
 
@@ -66,7 +66,7 @@ impl Server {
         self.child.wait().unwrap();
     }
 
-    fn terminate(mut self) {
+    pub(crate) fn terminate(mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();

@@ -20,6 +20,7 @@ use super::session::SessionCtx;
 use super::{WebError, WebResult, html_response};
 use crate::calendar::{calendar_text, core_session};
 use crate::extract::RateLimited;
+use crate::openapi::FormRefusals;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -203,13 +204,14 @@ pub(crate) async fn data(
         ("id" = i64, Path, description = "Registration id"),
         ("token" = String, Path, description = "The registration's manage token"),
     ),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+    request_body(content = ManageForm, content_type = "application/x-www-form-urlencoded",
         description = "`csrf` (equal to the `skillhub_csrf` cookie) and `lang`"),
     responses(
-        (status = 303, description = "Cancelled (or already not live): back to the manage page"),
+        (status = 303, description = "Cancelled (or already not live): back to the manage page",
+            headers(("Location" = String, description = "The manage page"))),
         (status = 403, description = "The CSRF field does not match the cookie (HTML)", body = String, content_type = "text/html"),
         (status = 404, description = "A wrong id or token (HTML)", body = String, content_type = "text/html"),
-        (status = 429, description = "Too many writes from this address (HTML)", body = String, content_type = "text/html"),
+        FormRefusals,
     ))]
 pub(crate) async fn cancel(
     limited: Result<RateLimited, ApiError>,
@@ -245,14 +247,14 @@ pub(crate) async fn cancel(
         ("id" = i64, Path, description = "Registration id"),
         ("token" = String, Path, description = "The registration's manage token"),
     ),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+    request_body(content = ManageForm, content_type = "application/x-www-form-urlencoded",
         description = "`confirm=yes`, `csrf` (equal to the `skillhub_csrf` cookie) and `lang`"),
     responses(
         (status = 200, description = "Erased: this registration anonymised (cancelled first when live, so its seat goes on); the link stops working (HTML)", body = String, content_type = "text/html"),
         (status = 403, description = "The CSRF field does not match the cookie (HTML)", body = String, content_type = "text/html"),
         (status = 404, description = "A wrong id or token (HTML)", body = String, content_type = "text/html"),
         (status = 422, description = "Not confirmed: the manage page again, with the message (HTML)", body = String, content_type = "text/html"),
-        (status = 429, description = "Too many writes from this address (HTML)", body = String, content_type = "text/html"),
+        FormRefusals,
     ))]
 pub(crate) async fn erase(
     limited: Result<RateLimited, ApiError>,
@@ -295,6 +297,19 @@ pub(crate) async fn erase(
         ))
     };
     result.await.unwrap_or_else(|err| err.render(lang))
+}
+
+/// The fields of the manage page's forms (cancel, erase) as the OpenAPI document describes
+/// them.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Only its schema is used, by the OpenAPI document.
+pub(crate) struct ManageForm {
+    /// Equal to the `skillhub_csrf` cookie.
+    csrf: Option<String>,
+    /// `it` or `en`: the language of the answer.
+    lang: Option<String>,
+    /// `yes`: erasing was confirmed (the erase form only).
+    confirm: Option<String>,
 }
 
 /// The form's fields and its language (the hidden `lang` wins over the request's).

@@ -27,6 +27,7 @@ use super::i18n::{Lang, T};
 use super::layout::{page, switch_link, with_lang};
 use super::{WebError, WebResult, html_response, mode_text, window_now};
 use crate::extract::RateLimited;
+use crate::openapi::FormRefusals;
 use crate::problem::ApiError;
 use crate::registrations::{Asked, Enrolment, enrol};
 use crate::state::AppState;
@@ -94,7 +95,7 @@ pub(crate) async fn session_page(
 /// Registers the person the form describes.
 #[utoipa::path(post, path = "/incontri/{id}", tag = "pages",
     params(("id" = String, Path, description = "Session id")),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+    request_body(content = RegistrationForm, content_type = "application/x-www-form-urlencoded",
         description = "`name`, `email`, `consent=yes`, `csrf` (equal to the `skillhub_csrf` cookie), `lang`, and the attributes the program asks for: `gender`, `country`, `region`, `birth_date`, `organisation_type`, `roles`, `memberships` (repeated)"),
     responses(
         (status = 200, description = "Registered: confirmed, or waitlisted with the position, and the manage link (HTML)", body = String, content_type = "text/html"),
@@ -102,7 +103,7 @@ pub(crate) async fn session_page(
         (status = 404, description = "No such session (HTML)", body = String, content_type = "text/html"),
         (status = 409, description = "This e-mail is already registered (the form again, with the message), or registration is closed (the page says so) (HTML)", body = String, content_type = "text/html"),
         (status = 422, description = "Invalid fields, or not eligible with the reasons: the form again (HTML)", body = String, content_type = "text/html"),
-        (status = 429, description = "Too many writes from this address (HTML)", body = String, content_type = "text/html"),
+        FormRefusals,
     ))]
 pub(crate) async fn register(
     limited: Result<RateLimited, ApiError>,
@@ -127,6 +128,37 @@ pub(crate) async fn register(
         submit(&state, &ctx, lang, &csrf, &fields).await
     };
     result.await.unwrap_or_else(|err| err.render(lang))
+}
+
+/// The registration form's fields as the OpenAPI document describes them; the handler reads
+/// the form as pairs, so that fields the program does not ask for are ignored.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Only its schema is used, by the OpenAPI document.
+pub(crate) struct RegistrationForm {
+    /// Name and surname.
+    name: Option<String>,
+    /// E-mail address.
+    email: Option<String>,
+    /// `yes`: the person agrees to the privacy notice.
+    consent: Option<String>,
+    /// Equal to the `skillhub_csrf` cookie.
+    csrf: Option<String>,
+    /// `it` or `en`: the language of the answer.
+    lang: Option<String>,
+    /// `female`, `male` or `non_binary`.
+    gender: Option<String>,
+    /// Two letters, e.g. `IT`.
+    country: Option<String>,
+    /// An Italian region, e.g. `puglia`.
+    region: Option<String>,
+    /// YYYY-MM-DD.
+    birth_date: Option<String>,
+    /// e.g. `cooperative`.
+    organisation_type: Option<String>,
+    /// Repeated: one field per role.
+    roles: Option<Vec<String>>,
+    /// Repeated: one field per membership.
+    memberships: Option<Vec<String>>,
 }
 
 /// The language a form was filled in (its hidden `lang` field).
