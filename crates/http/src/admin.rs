@@ -378,18 +378,7 @@ pub(crate) async fn allocate(
     Path(id): Path<String>,
     body: Result<JsonObject, ApiError>,
 ) -> ApiResult<Json<wire::AllocationResult>> {
-    let credential = identify(&state, &bearer).await?;
-    if matches!(credential, Credential::Other(_)) {
-        return Err(ApiError::Forbidden);
-    }
-    let session = state
-        .store()
-        .session(&id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no session has id {id:?}")))?;
-    if !credential.manages(&session.program_id) {
-        return Err(ApiError::Forbidden);
-    }
+    let credential = session_manager(&state, &bearer, &id).await?;
     let mut fields = body?.fields;
     let public_value: Option<String> = fields.required("public_value");
     fields.finish()?;
@@ -431,18 +420,7 @@ pub(crate) async fn commit_draw(
     Path(id): Path<String>,
     body: Result<JsonObject, ApiError>,
 ) -> ApiResult<Json<wire::Session>> {
-    let credential = identify(&state, &bearer).await?;
-    if matches!(credential, Credential::Other(_)) {
-        return Err(ApiError::Forbidden);
-    }
-    let session = state
-        .store()
-        .session(&id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no session has id {id:?}")))?;
-    if !credential.manages(&session.program_id) {
-        return Err(ApiError::Forbidden);
-    }
+    let credential = session_manager(&state, &bearer, &id).await?;
     let mut fields = body?.fields;
     let commitment = fields.required_with("commitment", |value| {
         let text = string("commitment", value)?;
@@ -456,6 +434,24 @@ pub(crate) async fn commit_draw(
         .commit_draw(&credential.actor(), &id, &commitment, chrono::Utc::now())
         .await?;
     Ok(Json(wire_session(&view)?))
+}
+
+/// The credential, if it manages session `id`: the admin, or an operator of its program (401
+/// without a token, 403 with another, 404 for no such session).
+async fn session_manager(state: &AppState, bearer: &Bearer, id: &str) -> ApiResult<Credential> {
+    let credential = identify(state, bearer).await?;
+    if matches!(credential, Credential::Other(_)) {
+        return Err(ApiError::Forbidden);
+    }
+    let session = state
+        .store()
+        .session(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no session has id {id:?}")))?;
+    if !credential.manages(&session.program_id) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(credential)
 }
 
 /// Every registration of a session (admin, or an operator of its program).
@@ -473,18 +469,7 @@ pub(crate) async fn session_registrations(
     bearer: Bearer,
     Path(id): Path<String>,
 ) -> ApiResult<Json<RegistrationList>> {
-    let credential = identify(&state, &bearer).await?;
-    if matches!(credential, Credential::Other(_)) {
-        return Err(ApiError::Forbidden);
-    }
-    let session = state
-        .store()
-        .session(&id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no session has id {id:?}")))?;
-    if !credential.manages(&session.program_id) {
-        return Err(ApiError::Forbidden);
-    }
+    session_manager(&state, &bearer, &id).await?;
     let views = state.store().session_registrations(&id).await?;
     let items = views
         .iter()

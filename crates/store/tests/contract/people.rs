@@ -196,15 +196,47 @@ fn migrations(backend: &str) -> std::path::PathBuf {
         .join(backend)
 }
 
-#[tokio::test]
-async fn migration_0003_scrubs_old_audit_lines_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+/// A new SQLite database in `dir` migrated up to `version` only: its URL and a pool on it.
+async fn sqlite_migrated_to(dir: &std::path::Path, version: i64) -> (String, sqlx::SqlitePool) {
+    let url = format!("sqlite://{}?mode=rwc", dir.join("old.db").display());
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     let migrator = sqlx::migrate::Migrator::new(migrations("sqlite"))
         .await
         .unwrap();
-    migrator.run_to(2, &pool).await.unwrap();
+    migrator.run_to(version, &pool).await.unwrap();
+    (url, pool)
+}
+
+/// A new PostgreSQL database migrated up to `version` only (its URL, a pool on it, and the
+/// database to drop), or `None` (skipped) without `TEST_PG_URL`.
+async fn postgres_migrated_to(version: i64) -> Option<(String, sqlx::PgPool, PgDatabase)> {
+    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
+        eprintln!("skipped: TEST_PG_URL is not set, so the PostgreSQL migration test did not run");
+        return None;
+    };
+    let name = format!(
+        "skillhub_test_{}",
+        skillhub_store::new_token().get(..16).unwrap()
+    );
+    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let url = database_url(&admin_url, &name);
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let migrator = sqlx::migrate::Migrator::new(migrations("postgres"))
+        .await
+        .unwrap();
+    migrator.run_to(version, &pool).await.unwrap();
+    Some((url, pool, PgDatabase { admin_url, name }))
+}
+
+#[tokio::test]
+async fn migration_0003_scrubs_old_audit_lines_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, pool) = sqlite_migrated_to(dir.path(), 2).await;
     for before in [None, Some(LEGACY_AFTER)] {
         sqlx::query(INSERT_LEGACY)
             .bind(at(9, 0))
@@ -235,26 +267,9 @@ async fn migration_0003_scrubs_old_audit_lines_on_sqlite() {
 
 #[tokio::test]
 async fn migration_0003_scrubs_old_audit_lines_on_postgres() {
-    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
-        eprintln!("skipped: TEST_PG_URL is not set, so the PostgreSQL migration test did not run");
+    let Some((url, pool, db)) = postgres_migrated_to(2).await else {
         return;
     };
-    let name = format!(
-        "skillhub_test_{}",
-        skillhub_store::new_token().get(..16).unwrap()
-    );
-    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let url = database_url(&admin_url, &name);
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    let migrator = sqlx::migrate::Migrator::new(migrations("postgres"))
-        .await
-        .unwrap();
-    migrator.run_to(2, &pool).await.unwrap();
     for before in [None, Some(LEGACY_AFTER)] {
         sqlx::query(INSERT_LEGACY)
             .bind(at(9, 0))
@@ -277,7 +292,7 @@ async fn migration_0003_scrubs_old_audit_lines_on_postgres() {
         "UPDATE audit_log must be refused after the migration"
     );
     pool.close().await;
-    PgDatabase { admin_url, name }.drop(store).await;
+    db.drop(store).await;
 }
 
 async fn erasure_forgets_stored_responses_that_quote_the_address(store: Store, _url: String) {
@@ -460,12 +475,7 @@ async fn assert_collisions_reported(store: &Store) {
 #[tokio::test]
 async fn migration_0006_keeps_and_reports_addresses_that_now_collide_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let migrator = sqlx::migrate::Migrator::new(migrations("sqlite"))
-        .await
-        .unwrap();
-    migrator.run_to(5, &pool).await.unwrap();
+    let (url, pool) = sqlite_migrated_to(dir.path(), 5).await;
     for sql in LEGACY_REGISTRATIONS {
         sqlx::query(sql)
             .bind(at(9, 0))
@@ -483,26 +493,9 @@ async fn migration_0006_keeps_and_reports_addresses_that_now_collide_on_sqlite()
 
 #[tokio::test]
 async fn migration_0006_keeps_and_reports_addresses_that_now_collide_on_postgres() {
-    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
-        eprintln!("skipped: TEST_PG_URL is not set, so the PostgreSQL migration test did not run");
+    let Some((url, pool, db)) = postgres_migrated_to(5).await else {
         return;
     };
-    let name = format!(
-        "skillhub_test_{}",
-        skillhub_store::new_token().get(..16).unwrap()
-    );
-    let admin = sqlx::PgPool::connect(&admin_url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let url = database_url(&admin_url, &name);
-    let pool = sqlx::PgPool::connect(&url).await.unwrap();
-    let migrator = sqlx::migrate::Migrator::new(migrations("postgres"))
-        .await
-        .unwrap();
-    migrator.run_to(5, &pool).await.unwrap();
     for sql in LEGACY_REGISTRATIONS {
         sqlx::query(sql)
             .bind(at(9, 0))
@@ -515,5 +508,5 @@ async fn migration_0006_keeps_and_reports_addresses_that_now_collide_on_postgres
         .await
         .unwrap();
     assert_collisions_reported(&store).await;
-    PgDatabase { admin_url, name }.drop(store).await;
+    db.drop(store).await;
 }
