@@ -751,16 +751,13 @@ impl Store {
             refusal,
         };
         write_tx!(self, |tx, lock| {
-            let locked: Option<Locked> = sqlx::query_as(lock)
-                .bind(session_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(locked) = locked else {
-                return Err(Error::UnknownSession(session_id.to_owned()));
-            };
-            if locked.view.policy != Policy::Batch.as_str() {
-                return Err(Error::NotBatch(session_id.to_owned()));
-            }
+            let locked = batch_session(
+                sqlx::query_as(lock)
+                    .bind(session_id)
+                    .fetch_optional(&mut *tx)
+                    .await?,
+                session_id,
+            )?;
             if let Some(recorded) = &locked.view.draw_commitment {
                 return Err(refused(DrawRefusal::AlreadyCommitted(recorded.clone())));
             }
@@ -814,16 +811,13 @@ impl Store {
             refusal,
         };
         write_tx!(self, |tx, lock| {
-            let locked: Option<Locked> = sqlx::query_as(lock)
-                .bind(session_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(locked) = locked else {
-                return Err(Error::UnknownSession(session_id.to_owned()));
-            };
-            if locked.view.policy != Policy::Batch.as_str() {
-                return Err(Error::NotBatch(session_id.to_owned()));
-            }
+            let locked = batch_session(
+                sqlx::query_as(lock)
+                    .bind(session_id)
+                    .fetch_optional(&mut *tx)
+                    .await?,
+                session_id,
+            )?;
             if let Some(done) = &locked.view.lottery_seed {
                 return Err(Error::AlreadyAllocated {
                     session: session_id.to_owned(),
@@ -1010,6 +1004,17 @@ impl Store {
             Ok::<u64, Error>(done.rows_affected())
         })
     }
+}
+
+/// The locked row of a batch session (what its draw and commitment need), or why there is none.
+fn batch_session(locked: Option<Locked>, session_id: &str) -> Result<Locked> {
+    let Some(locked) = locked else {
+        return Err(Error::UnknownSession(session_id.to_owned()));
+    };
+    if locked.view.policy != Policy::Batch.as_str() {
+        return Err(Error::NotBatch(session_id.to_owned()));
+    }
+    Ok(locked)
 }
 
 pub(crate) fn core_status(view: &RegistrationView) -> Result<Status> {
