@@ -94,8 +94,8 @@ mod tests;
 
 pub use book::{Registration, SessionBook};
 pub use rules::{
-    Admission, Occupancy, Presence, QueueKey, Request, admit, after_attendance, after_cancel,
-    promotions,
+    Admission, Occupancy, Phase, Presence, QueueKey, Request, admit, after_attendance,
+    after_cancel, promotions,
 };
 
 /// Why a seat operation is refused.
@@ -261,6 +261,27 @@ impl Seats {
             },
             SeatKind::Online => Seats { online: n, ..self },
         })
+    }
+
+    /// The seats `capacity` gives a session of `mode`: all in the room for an in-person one, all
+    /// online for an online one, and for a hybrid one half and half with the odd seat in the
+    /// room.
+    ///
+    /// ```
+    /// use skillhub_core::capacity::{SeatKind, Seats};
+    /// use skillhub_core::session::Mode;
+    /// let hybrid = Seats::for_mode(Mode::Hybrid, 31)?;
+    /// assert_eq!((hybrid.get(SeatKind::InPerson), hybrid.get(SeatKind::Online)), (16, 15));
+    /// # Ok::<(), skillhub_core::capacity::CapacityError>(())
+    /// ```
+    pub fn for_mode(mode: crate::session::Mode, capacity: u32) -> Result<Self, CapacityError> {
+        use crate::session::Mode;
+        let n = i64::from(capacity);
+        match mode {
+            Mode::InPerson => Seats::new(n, 0),
+            Mode::Online => Seats::new(0, n),
+            Mode::Hybrid => Seats::new(n - n / 2, n / 2),
+        }
     }
 
     /// Seats of both kinds together.

@@ -194,12 +194,12 @@ impl Series {
         };
         let start = time("start", &file.start)?;
         let end = time("end", &file.end)?;
-        let seats = match file.mode {
-            Mode::Online => Seats::new(0, file.seats),
-            Mode::InPerson => Seats::new(file.seats, 0),
-            Mode::Hybrid => Seats::new(file.seats - file.seats / 2, file.seats / 2),
-        }
-        .map_err(|err| invalid(format!("{pointer}/seats"), err.to_string()))?;
+        let seats = u32::try_from(file.seats)
+            .map_err(|_| invalid(format!("{pointer}/seats"), "seats cannot be negative"))
+            .and_then(|n| {
+                Seats::for_mode(file.mode, n)
+                    .map_err(|err| invalid(format!("{pointer}/seats"), err.to_string()))
+            })?;
         let hubs = file
             .hubs
             .iter()

@@ -196,18 +196,6 @@ impl Draft {
     }
 }
 
-/// The seats `capacity` gives a session of `mode`: a hybrid one is split half and half, the odd
-/// seat in the room.
-fn seats_for(mode: Mode, capacity: u32) -> Result<Seats, String> {
-    let n = i64::from(capacity);
-    let seats = match mode {
-        Mode::InPerson => Seats::new(n, 0),
-        Mode::Online => Seats::new(0, n),
-        Mode::Hybrid => Seats::new(n - n / 2, n / 2),
-    };
-    seats.map_err(|err| err.to_string())
-}
-
 /// `HUB-YYYY-MM-DD-HHMM` (`PROGRAM-…` without a hub); a hash-based id when that is too long.
 fn default_id(
     program: &ProgramId,
@@ -286,9 +274,8 @@ async fn build_session(
         }
     };
     let seats = match (draft.capacity, draft.seats) {
-        (Some(capacity), None) => {
-            seats_for(mode, capacity).map_err(|e| ApiError::invalid("/capacity", e))?
-        }
+        (Some(capacity), None) => Seats::for_mode(mode, capacity)
+            .map_err(|e| ApiError::invalid("/capacity", e.to_string()))?,
         (capacity, Some(seats)) => {
             if capacity.is_some_and(|c| c != seats.total()) {
                 return Err(ApiError::invalid(
@@ -485,25 +472,6 @@ pub(crate) async fn session_registrations(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use skillhub_core::capacity::SeatKind;
-
-    #[test]
-    fn capacity_goes_to_the_mode_and_hybrid_splits() {
-        let check = |mode, capacity, in_person, online| {
-            let seats = seats_for(mode, capacity).unwrap();
-            assert_eq!(
-                (seats.get(SeatKind::InPerson), seats.get(SeatKind::Online)),
-                (in_person, online),
-                "{mode:?} {capacity}"
-            );
-        };
-        check(Mode::InPerson, 30, 30, 0);
-        check(Mode::Online, 30, 0, 30);
-        check(Mode::Hybrid, 30, 15, 15);
-        check(Mode::Hybrid, 31, 16, 15);
-        check(Mode::Hybrid, 1, 1, 0);
-        assert!(seats_for(Mode::InPerson, 100_001).is_err());
-    }
 
     #[test]
     fn default_ids_follow_the_seeds_and_stay_slugs() {

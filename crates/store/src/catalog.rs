@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use skillhub_core::allocation::lottery::Commitment;
-use skillhub_core::capacity::{SeatKind, Seats};
+use skillhub_core::capacity::{Phase, SeatKind, Seats};
 use skillhub_core::digcomp::{Level, LevelRange};
 use skillhub_core::fixture::{Catalog, parse_program};
 use skillhub_core::ids::IdError;
@@ -93,6 +93,14 @@ impl SessionView {
             table: "sessions",
             message: format!("{}: {err}", self.id),
         })
+    }
+
+    /// How the session gives its seats now: a batch session waits for its draw.
+    pub fn phase(&self) -> Phase {
+        Phase::of(
+            self.policy == Policy::Batch.as_str(),
+            self.lottery_seed.is_some(),
+        )
     }
 
     /// The batch draw's commitment, if one was recorded.

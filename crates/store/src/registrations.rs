@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use skillhub_core::allocation::batch::{self, Applicant};
 use skillhub_core::allocation::lottery::{self, Commitment};
-use skillhub_core::capacity::{Occupancy, SeatKind, Status, Tier, after_cancel, promotions};
+use skillhub_core::capacity::{Occupancy, SeatKind, Status, Tier, after_cancel};
 use skillhub_core::person::Person;
 
 use skillhub_core::window::WindowState;
@@ -503,7 +503,7 @@ impl WriteSeat for sqlx::PgConnection {
 macro_rules! seat {
     ($tx:ident, $locked:expr, $request:expr, $token_hash:expr, $now:expr) => {
         async {
-            use skillhub_core::capacity::{Admission, Request, admit};
+            use skillhub_core::capacity::{Admission, Request};
             let locked: &$crate::registrations::Locked = $locked;
             let now = $crate::registrations::micros($now);
             let kind = $request.kind.unwrap_or_else(|| locked.view.default_kind());
@@ -538,14 +538,10 @@ macro_rules! seat {
             };
             let ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
             // A batch session gives no seat before its draw: everyone waits for it.
-            let before_draw = locked.view.policy == "batch" && locked.view.lottery_seed.is_none();
-            let admission = if before_draw {
-                Admission::Waitlist {
-                    position: ahead.saturating_add(1),
-                }
-            } else {
-                admit(&occupancy, ahead, Request::Confirm)
-            };
+            let admission = locked
+                .view
+                .phase()
+                .admit(&occupancy, ahead, Request::Confirm);
             let (status, position, seated, waiting) = match admission {
                 Admission::Confirm | Admission::Hold { .. } => ("confirmed", None, 1, 0),
                 Admission::Waitlist { position } => ("waitlisted", Some(i64::from(position)), 0, 1),
@@ -663,14 +659,8 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            // Before a batch session's draw nobody holds a seat: a cancellation only leaves
-            // the pool, and the draw (never a promotion) gives the seats.
-            let before_draw = locked.view.policy == "batch" && locked.view.lottery_seed.is_none();
-            let promote = if before_draw {
-                0
-            } else {
-                i64::from(promotions(&after))
-            };
+            // Before a batch session's draw a cancellation only leaves the pool.
+            let promote = i64::from(locked.view.phase().promotions(&after));
             let promoted: Vec<i64> = if promote > 0 {
                 sqlx::query_scalar(
                     "SELECT id FROM registrations WHERE session_id = $1 AND kind = $2 \

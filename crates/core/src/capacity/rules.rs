@@ -133,6 +133,58 @@ pub fn after_cancel(occupancy: &Occupancy, from: &super::Status) -> Option<Occup
     Some(after)
 }
 
+/// How a session gives its seats at a moment: the rules a store runs under the session's lock.
+///
+/// ```
+/// use skillhub_core::capacity::{Admission, Occupancy, Phase, Request};
+/// let empty = Occupancy { seats: 2, seated: 0, held: 0, waiting: 0 };
+/// assert_eq!(Phase::Open.admit(&empty, 0, Request::Confirm), Admission::Confirm);
+/// // Before a batch session's draw everyone waits, however early, and a freed place
+/// // promotes nobody: only the draw gives seats.
+/// assert_eq!(Phase::AwaitingDraw.admit(&empty, 0, Request::Confirm), Admission::Waitlist { position: 1 });
+/// let after_a_cancellation = Occupancy { seats: 2, seated: 0, held: 0, waiting: 3 };
+/// assert_eq!(Phase::AwaitingDraw.promotions(&after_a_cancellation), 0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Seats in order of arrival (by tier once a list forms): a first-come session, and a batch
+    /// session after its draw.
+    Open,
+    /// A batch session before its draw: nobody holds a seat; everyone waits for the draw in
+    /// tier order, and a cancellation only leaves the pool.
+    AwaitingDraw,
+}
+
+impl Phase {
+    /// The phase of a session with `batch` seats whose draw has or has not run.
+    pub fn of(batch: bool, drawn: bool) -> Phase {
+        if batch && !drawn {
+            Phase::AwaitingDraw
+        } else {
+            Phase::Open
+        }
+    }
+
+    /// [`admit`] in this phase: before the draw, the waiting list at `1 + ahead` whatever is
+    /// free.
+    pub fn admit(self, occupancy: &Occupancy, ahead: u32, request: Request) -> Admission {
+        match self {
+            Phase::Open => admit(occupancy, ahead, request),
+            Phase::AwaitingDraw => Admission::Waitlist {
+                position: ahead.saturating_add(1),
+            },
+        }
+    }
+
+    /// [`promotions`] in this phase: none before the draw.
+    pub fn promotions(self, occupancy: &Occupancy) -> u32 {
+        match self {
+            Phase::Open => promotions(occupancy),
+            Phase::AwaitingDraw => 0,
+        }
+    }
+}
+
 /// Whether a person with a seat came to the session ("presente") or not ("assente").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1037,6 +1037,25 @@ fn ops_strategy() -> impl Strategy<Value = Vec<Op>> {
         })
 }
 
+#[test]
+fn capacity_goes_to_the_mode_and_hybrid_splits() {
+    use crate::session::Mode;
+    let check = |mode, capacity, in_person, online| {
+        let seats = Seats::for_mode(mode, capacity).unwrap();
+        assert_eq!(
+            (seats.get(SeatKind::InPerson), seats.get(SeatKind::Online)),
+            (in_person, online),
+            "{mode:?} {capacity}"
+        );
+    };
+    check(Mode::InPerson, 30, 30, 0);
+    check(Mode::Online, 30, 0, 30);
+    check(Mode::Hybrid, 30, 15, 15);
+    check(Mode::Hybrid, 31, 16, 15);
+    check(Mode::Hybrid, 1, 1, 0);
+    assert!(Seats::for_mode(Mode::InPerson, 100_001).is_err());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -1071,6 +1090,44 @@ proptest! {
                 book.registrations().into_iter().map(|r| (r.id.get(), r.status)).collect();
             prop_assert_eq!(statuses, model.statuses(), "after {:?}", op);
         }
+    }
+
+    /// What a store runs for a batch session before its draw ([`Phase::AwaitingDraw`]): whatever
+    /// arrives and leaves, nobody is seated, every live registration waits at the position its
+    /// tier gives, and a cancellation promotes nobody; once the draw has run ([`Phase::Open`])
+    /// the same counts promote into the free seats as first come does.
+    #[test]
+    fn before_the_draw_nobody_is_seated(
+        seats in 0u32..5,
+        ops in prop::collection::vec((any::<bool>(), 0u8..3, any::<prop::sample::Index>()), 1..40),
+    ) {
+        let mut tiers: Vec<u8> = Vec::new();
+        let mut occupancy = Occupancy { seats, seated: 0, held: 0, waiting: 0 };
+        for (arrives, tier, which) in ops {
+            if arrives || tiers.is_empty() {
+                let ahead = u32::try_from(tiers.iter().filter(|t| **t <= tier).count()).unwrap();
+                let admission = Phase::AwaitingDraw.admit(&occupancy, ahead, Request::Confirm);
+                prop_assert_eq!(admission, Admission::Waitlist { position: ahead + 1 });
+                tiers.push(tier);
+                occupancy.waiting += 1;
+            } else {
+                tiers.remove(which.index(tiers.len()));
+                let position = 1;
+                let after = after_cancel(&occupancy, &Status::Waitlisted { position }).unwrap();
+                prop_assert_eq!(Phase::AwaitingDraw.promotions(&after), 0);
+                occupancy = after;
+            }
+            prop_assert_eq!(occupancy.seated, 0);
+            prop_assert_eq!(occupancy.waiting as usize, tiers.len());
+        }
+        prop_assert_eq!(
+            Phase::Open.promotions(&occupancy),
+            promotions(&occupancy),
+            "after the draw, first come's rules"
+        );
+        prop_assert_eq!(Phase::of(true, false), Phase::AwaitingDraw);
+        prop_assert_eq!(Phase::of(true, true), Phase::Open);
+        prop_assert_eq!(Phase::of(false, false), Phase::Open);
     }
 
     /// Seats accept exactly 0..=MAX_SEATS per kind and survive a JSON round trip.

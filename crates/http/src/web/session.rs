@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
 use maud::{Markup, html};
+use skillhub_core::capacity::Phase;
 use skillhub_core::eligibility::{Needs, Reason, italian_regions, region_words, tag_words};
 use skillhub_core::ids::Tag;
 use skillhub_core::person::{
@@ -319,7 +320,7 @@ impl SessionCtx {
     /// The status of a registration as a notice: "confermato", or the waiting position (or,
     /// before a batch session's draw, that everyone waits for it).
     pub(crate) fn status_notice(&self, lang: Lang, registration: &RegistrationView) -> Markup {
-        let draw_pending = self.view.policy == "batch" && self.view.lottery_seed.is_none();
+        let draw_pending = self.view.phase() == Phase::AwaitingDraw;
         html! {
             @match registration.status.as_str() {
                 "confirmed" => div.notice.ok role="status" {
