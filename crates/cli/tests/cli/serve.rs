@@ -83,6 +83,16 @@ impl Server {
     }
 }
 
+/// A server left running by a failed test is killed with it.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// One HTTP/1.1 request on a fresh connection (`Connection: close`).
 fn http(
     addr: &str,
