@@ -37,6 +37,10 @@ macro_rules! contract {
 mod attendance;
 #[path = "contract/grants.rs"]
 mod grants;
+#[path = "contract/grants_applications.rs"]
+mod grants_applications;
+#[path = "contract/grants_reports.rs"]
+mod grants_reports;
 #[path = "contract/imports.rs"]
 mod imports;
 #[path = "contract/people.rs"]
