@@ -1,7 +1,8 @@
 //! Registrations: the seat decision, cancellation with promotion, idempotent replays.
 //!
 //! Every operation here runs in one write transaction that first locks the session row, then asks
-//! `skillhub-core`'s capacity rules ([`admit`], [`after_cancel`], [`promotions`]) with the
+//! `skillhub-core`'s capacity rules ([`Phase::admit`](skillhub_core::capacity::Phase::admit),
+//! [`after_cancel`], [`Phase::promotions`](skillhub_core::capacity::Phase::promotions)) with the
 //! counts the row carries, then writes the registration, the new counts and the audit lines.
 
 use chrono::{DateTime, Duration, Utc};
