@@ -118,14 +118,14 @@ const REGISTRATION_DATA: &str = "SELECT r.id, r.session_id, r.email, r.name, r.a
      WHERE r.id = $1 ORDER BY a.id";
 
 /// The registrations of a person by `email_key` (`$1`), with those that collided with another
-/// of the same person in a session when migration 0006 made the key case-insensitive (their
-/// key is `KEY#ID`: between `$1 || '#'` and `$1 || '$'`, the next character).
+/// of the same person in a session when migration 0006 made the key case-insensitive (their own
+/// key became `KEY#ID`; `email_key_collisions` keeps the one they share).
 const IDS_OF: &str = "SELECT id FROM registrations WHERE email_key = $1 \
-     OR (email_key > ($1 || '#') AND email_key < ($1 || '$')) ORDER BY id";
+     OR id IN (SELECT registration_id FROM email_key_collisions WHERE email_key = $1) ORDER BY id";
 
 /// Anonymises registration `$id` inside the caller's write transaction `$tx` and audits it:
 /// the address `erased-ID@erased.invalid`, an empty name, no attributes, a manage token nobody
-/// knows; status, tier and order stay. Evaluates to `Result<()>`. A macro, like `audit!`, so it
+/// knows, no collision record; status, tier and order stay. Evaluates to `Result<()>`. A macro, like `audit!`, so it
 /// is expanded for whichever backend's transaction it is given.
 macro_rules! anonymise {
     ($tx:ident, $id:expr, $actor:expr, $now:expr) => {
@@ -141,6 +141,11 @@ macro_rules! anonymise {
             .bind($now)
             .execute(&mut *$tx)
             .await?;
+            // Its migration-0006 collision record keeps the address's key: it goes too.
+            sqlx::query("DELETE FROM email_key_collisions WHERE registration_id = $1")
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
             let view: RegistrationView = sqlx::query_as(VIEW).bind(id).fetch_one(&mut *$tx).await?;
             audit!(
                 $tx,

@@ -12,13 +12,15 @@ UPDATE registrations SET email_key = LOWER(email);
 CREATE TABLE email_key_collisions (
     registration_id  INTEGER PRIMARY KEY REFERENCES registrations(id),
     session_id       TEXT NOT NULL,
-    kept_id          INTEGER NOT NULL REFERENCES registrations(id)
+    kept_id          INTEGER NOT NULL REFERENCES registrations(id),
+    email_key        TEXT NOT NULL    -- the key both share (the person's, for their data)
 );
-INSERT INTO email_key_collisions (registration_id, session_id, kept_id)
+INSERT INTO email_key_collisions (registration_id, session_id, kept_id, email_key)
 SELECT r.id, r.session_id,
        (SELECT MIN(o.id) FROM registrations o
          WHERE o.session_id = r.session_id AND o.email_key = r.email_key
-           AND o.status IN ('confirmed', 'waitlisted', 'attended', 'no_show'))
+           AND o.status IN ('confirmed', 'waitlisted', 'attended', 'no_show')),
+       r.email_key
   FROM registrations r
  WHERE r.status IN ('confirmed', 'waitlisted', 'attended', 'no_show')
    AND EXISTS (SELECT 1 FROM registrations o
@@ -30,5 +32,6 @@ UPDATE registrations SET email_key = email_key || '#' || id
 DROP INDEX registrations_live_email;
 CREATE UNIQUE INDEX registrations_live_email ON registrations (session_id, email_key)
     WHERE status IN ('confirmed', 'waitlisted', 'attended', 'no_show');
+CREATE INDEX email_key_collisions_by_key ON email_key_collisions (email_key);
 -- A person's registrations (GDPR export and erasure by the admin).
 CREATE INDEX registrations_by_email ON registrations (email_key);

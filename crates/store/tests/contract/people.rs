@@ -470,6 +470,21 @@ async fn assert_collisions_reported(store: &Store) {
         matches!(err, skillhub_store::Error::AlreadyRegistered { .. }),
         "{err}"
     );
+    // Erasing the person erases all three, and the collision record that kept their key.
+    let erasure = store
+        .erase_person("cli", &email("anna@example.it"), at(12, 0))
+        .await
+        .unwrap();
+    assert_eq!(erasure.registrations, [1, 2, 3]);
+    assert!(store.email_collisions().await.unwrap().is_empty());
+    assert!(
+        store
+            .person_data(&email("anna@example.it"))
+            .await
+            .unwrap()
+            .registrations
+            .is_empty()
+    );
 }
 
 #[tokio::test]
