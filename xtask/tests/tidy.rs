@@ -150,3 +150,65 @@ fn versions_live_in_the_workspace() {
         }
     }
 }
+
+/// The workspace crates a manifest's `[dependencies]` name (not its dev-dependencies).
+fn workspace_dependencies(manifest: &Path) -> Vec<String> {
+    let text = fs::read_to_string(manifest).unwrap();
+    let value: toml::Table = text.parse().unwrap();
+    let mut names: Vec<String> = value
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .map(|deps| {
+            deps.keys()
+                .filter(|name| name.starts_with("skillhub-"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// ARCHITECTURE.md lists every crate arrow (`- \`A\` → \`B\`, \`C\``), and the list is exactly
+/// what the manifests say, so the map cannot drift from the code.
+#[test]
+fn crate_arrows_match_the_manifests() {
+    let map = fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let stated: std::collections::BTreeMap<String, Vec<String>> = map
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("- `")?;
+            let (from, to) = rest.split_once("` →")?;
+            let mut to: Vec<String> = to
+                .split(',')
+                .map(|name| name.trim().trim_matches('`').to_owned())
+                .filter(|name| !name.is_empty())
+                .collect();
+            to.sort();
+            Some((from.to_owned(), to))
+        })
+        .collect();
+    let mut actual = std::collections::BTreeMap::new();
+    let mut crates: Vec<PathBuf> = fs::read_dir(root().join("crates"))
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.path().join("Cargo.toml"))
+        .filter(|manifest| manifest.is_file())
+        .collect();
+    crates.push(root().join("xtask/Cargo.toml"));
+    for manifest in &crates {
+        let text = fs::read_to_string(manifest).unwrap();
+        let package: toml::Table = text.parse().unwrap();
+        let name = package["package"]["name"].as_str().unwrap().to_owned();
+        actual.insert(name, workspace_dependencies(manifest));
+    }
+    assert_eq!(
+        actual.len(),
+        6,
+        "the crates and xtask were read: {actual:?}"
+    );
+    assert_eq!(
+        stated, actual,
+        "ARCHITECTURE.md's crate arrows differ from the manifests' [dependencies]"
+    );
+}
