@@ -206,3 +206,15 @@ pub(crate) fn window_now(view: &skillhub_store::SessionView) -> WindowState {
         |window| window.state_at(chrono::Utc::now()),
     )
 }
+
+/// An instant as the civil time of the session's zone (none when the stored zone no longer
+/// reads: the page leaves the time out rather than fail).
+pub(crate) fn local_time(
+    view: &skillhub_store::SessionView,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::NaiveDateTime> {
+    skillhub_core::tz::Zone::parse(&view.zone)
+        .ok()?
+        .to_local(at)
+        .ok()
+}

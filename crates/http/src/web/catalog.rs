@@ -18,7 +18,7 @@ use skillhub_store::{SessionFilter, SessionView};
 
 use super::i18n::{Lang, T};
 use super::layout::{page, switch_link, with_lang};
-use super::{WebResult, html_response, mode_text, window_now};
+use super::{WebResult, html_response, local_time, mode_text, window_now};
 use crate::state::AppState;
 
 /// The most upcoming sessions the catalog reads.
@@ -268,17 +268,12 @@ fn session_item(lang: Lang, programs: &[Arc<Program>], item: &Item<'_>) -> Marku
             @match window_now(view) {
                 WindowState::Open => span.seats.full[left <= 0] { (lang.seats_left(left)) },
                 WindowState::NotYetOpen { opens_at } => span.seats {
-                    (opens_local(view, opens_at).map_or_else(|| lang.t(T::RegistrationClosed).to_owned(), |at| lang.opens_from(at)))
+                    (local_time(view, opens_at).map_or_else(|| lang.t(T::RegistrationClosed).to_owned(), |at| lang.opens_from(at)))
                 },
                 WindowState::Closed { .. } => span.seats.full { (lang.t(T::RegistrationClosed)) },
             }
         }
     }
-}
-
-/// When registration opens, in the session's zone.
-fn opens_local(view: &SessionView, opens_at: chrono::DateTime<Utc>) -> Option<NaiveDateTime> {
-    Zone::parse(&view.zone).ok()?.to_local(opens_at).ok()
 }
 
 fn filter_form(

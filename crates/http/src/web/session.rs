@@ -26,7 +26,7 @@ use skillhub_store::{RegisterOutcome, RegistrationView, Replay, SessionView};
 use super::csrf::{self, Csrf};
 use super::i18n::{Lang, T};
 use super::layout::{page, switch_link, with_lang};
-use super::{WebError, WebResult, html_response, mode_text, window_now};
+use super::{WebError, WebResult, html_response, local_time, mode_text, window_now};
 use crate::extract::RateLimited;
 use crate::openapi::FormRefusals;
 use crate::problem::ApiError;
@@ -414,9 +414,7 @@ impl SessionCtx {
     /// "Iscrizioni chiuse", or when they open, instead of the form.
     fn closed_notice(&self, lang: Lang, state: WindowState) -> Markup {
         let opens = match state {
-            WindowState::NotYetOpen { opens_at } => Zone::parse(&self.view.zone)
-                .ok()
-                .and_then(|zone| zone.to_local(opens_at).ok()),
+            WindowState::NotYetOpen { opens_at } => local_time(&self.view, opens_at),
             _ => None,
         };
         html! {
