@@ -217,14 +217,14 @@ async fn stored_offers(ctx: &Context, program: &str) -> Result<Vec<Offer<String>
             let session = view.to_session().map_err(|err| ctx.db_error(err))?;
             let free = (view.seats_left() - view.waitlisted()).max(0);
             offers.push(Offer {
-                session: view.id.clone(),
+                session: view.id.to_string(),
                 level: session.level(),
                 seats: u32::try_from(free).unwrap_or(u32::MAX),
             });
         }
         match page.last() {
             Some(last) if page.len() == 500 => {
-                filter.after = Some((last.starts_at, last.id.clone()));
+                filter.after = Some((last.starts_at, last.id.to_string()));
             }
             _ => break,
         }

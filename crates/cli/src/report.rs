@@ -84,11 +84,9 @@ pub async fn run(ctx: &Context, cmd: ReportCommand) -> Result<String> {
     }
 }
 
+/// Today in Italy, where the programs' targets are counted.
 fn today_in_rome() -> NaiveDate {
-    let now = chrono::Utc::now();
-    Zone::rome()
-        .to_local(now)
-        .map_or(now.date_naive(), |local| local.date())
+    Zone::rome().date_of(chrono::Utc::now())
 }
 
 fn read_attendance(path: &Path) -> Result<Vec<skillhub_core::progress::Attendance>> {
@@ -202,7 +200,7 @@ mod tests {
     #[tokio::test]
     async fn without_a_file_the_database_attendance_counts() {
         use skillhub_core::capacity::{Presence, Tier};
-        use skillhub_store::{RegisterOutcome, RegisterRequest, Replay};
+        use skillhub_store::RegisterRequest;
 
         let dir = tempfile::tempdir().unwrap();
         let ctx = context(&dir);
@@ -238,7 +236,7 @@ mod tests {
         }))
         .unwrap();
         let request = RegisterRequest {
-            session_id: "csh-madrid-1".to_owned(),
+            session_id: "csh-madrid-1".parse().unwrap(),
             person,
             kind: None,
             tier: Tier::FIRST,
@@ -246,15 +244,11 @@ mod tests {
             timing: skillhub_store::Timing::Late,
         };
         let now = chrono::Utc::now();
-        let replay = |_: &skillhub_store::RegistrationView, _: &str| Replay {
-            status: 201,
-            body: String::new(),
-        };
-        let RegisterOutcome::Created { registration, .. } =
-            store.register(&request, None, now, replay).await.unwrap()
-        else {
-            panic!("no idempotency key was given");
-        };
+        let registration = store
+            .register(&request, None, now)
+            .await
+            .unwrap()
+            .registration;
         store
             .record_presence("test", registration.id, Presence::Attended, now)
             .await

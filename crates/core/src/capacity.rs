@@ -94,7 +94,7 @@ mod tests;
 
 pub use book::{Registration, SessionBook};
 pub use rules::{
-    Admission, Occupancy, Phase, Presence, QueueKey, Request, admit, after_attendance,
+    Admission, Occupancy, Phase, Policy, Presence, QueueKey, Request, admit, after_attendance,
     after_cancel, promotions,
 };
 
@@ -178,6 +178,19 @@ pub enum SeatKind {
 impl SeatKind {
     /// Both kinds, in person first.
     pub const ALL: [SeatKind; 2] = [SeatKind::InPerson, SeatKind::Online];
+
+    /// The stored and wire name: `in_person` or `online`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeatKind::InPerson => "in_person",
+            SeatKind::Online => "online",
+        }
+    }
+
+    /// The kind named `text` ([`SeatKind::as_str`]).
+    pub fn parse(text: &str) -> Option<SeatKind> {
+        SeatKind::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
 
     /// The Italian name, as the catalog writes it.
     pub fn name_it(self) -> &'static str {
@@ -412,6 +425,39 @@ pub enum Status {
     NoShow,
     /// A hold that was neither confirmed nor cancelled before it expired ("scaduta"); final.
     Expired,
+}
+
+impl Status {
+    /// The stored and wire name: `held`, `confirmed`, `waitlisted`, `cancelled`, `attended`,
+    /// `no_show` or `expired`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Held { .. } => "held",
+            Status::Confirmed => "confirmed",
+            Status::Waitlisted { .. } => "waitlisted",
+            Status::Cancelled => "cancelled",
+            Status::Attended => "attended",
+            Status::NoShow => "no_show",
+            Status::Expired => "expired",
+        }
+    }
+
+    /// The waiting position, for a registration on the waiting list.
+    pub fn position(&self) -> Option<u32> {
+        match self {
+            Status::Waitlisted { position } => Some(*position),
+            _ => None,
+        }
+    }
+
+    /// Whether the registration is live: holding or waiting for a seat (not cancelled, expired,
+    /// attended or a no-show).
+    pub fn is_live(&self) -> bool {
+        matches!(
+            self,
+            Status::Held { .. } | Status::Confirmed | Status::Waitlisted { .. }
+        )
+    }
 }
 
 impl fmt::Display for Status {

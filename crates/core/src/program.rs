@@ -19,6 +19,15 @@ use crate::person::{Attributes, Country};
 use crate::session::{Mode, Session};
 use crate::tz::Zone;
 
+/// What a program's rules say of a person asking for one of its sessions ([`Program::judge`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// They may take part, with this priority tier.
+    Admitted(Tier),
+    /// They may not, for these reasons (at least one).
+    Refused(Vec<crate::eligibility::Reason>),
+}
+
 /// An amount of money in euro cents, never negative ("importo").
 ///
 /// ```
@@ -362,6 +371,39 @@ impl Program {
             .priority_tier_of(attributes, ctx)
             .map_or(self.priority.len(), |(rank, _)| rank);
         Tier::new(u8::try_from(rank).unwrap_or(u8::MAX))
+    }
+
+    /// Whether a person may register for a session of this program that starts at `starts_at`
+    /// in `zone`, and if so their priority tier: the rules are judged on the session's local day.
+    /// The one way every adapter (the API, the web form, a spreadsheet of registrations) judges
+    /// a registration before asking for a seat.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use skillhub_core::capacity::Tier;
+    /// use skillhub_core::fixture::Catalog;
+    /// use skillhub_core::person::{Attributes, OrganisationType};
+    /// use skillhub_core::program::Verdict;
+    /// use skillhub_core::tz::Zone;
+    /// let catalog = Catalog::seeds()?;
+    /// let binario_f = catalog.program("binario-f").unwrap();
+    /// let rome = Zone::parse("Europe/Rome")?;
+    /// let starts_at = Utc.with_ymd_and_hms(2019, 2, 12, 8, 30, 0).unwrap();
+    /// let pa = Attributes { organisation_type: Some(OrganisationType::PublicAdministration), ..Default::default() };
+    /// assert_eq!(binario_f.judge(&pa, &rome, starts_at)?, Verdict::Admitted(Tier::FIRST));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn judge(
+        &self,
+        attributes: &Attributes,
+        zone: &Zone,
+        starts_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Verdict, crate::tz::TzError> {
+        let context = Context::new(zone.to_local(starts_at)?.date());
+        Ok(match self.eligibility_of(attributes, &context) {
+            Eligibility::Ineligible(reasons) => Verdict::Refused(reasons),
+            Eligibility::Eligible => Verdict::Admitted(self.tier_of(attributes, &context)),
+        })
     }
 
     /// The same program with `sessions` in place of the ones it was defined with (a store keeps

@@ -88,6 +88,24 @@ impl Mode {
         }
     }
 
+    /// The mode named `text` ([`Mode::as_str`]).
+    pub fn parse(text: &str) -> Option<Mode> {
+        [Mode::InPerson, Mode::Online, Mode::Hybrid]
+            .into_iter()
+            .find(|mode| mode.as_str() == text)
+    }
+
+    /// Whether a session of this mode offers seats of `kind`.
+    pub fn offers(self, kind: crate::capacity::SeatKind) -> bool {
+        use crate::capacity::SeatKind;
+        matches!(
+            (self, kind),
+            (Mode::InPerson, SeatKind::InPerson)
+                | (Mode::Online, SeatKind::Online)
+                | (Mode::Hybrid, _)
+        )
+    }
+
     /// Italian label.
     pub fn it(self) -> &'static str {
         match self {

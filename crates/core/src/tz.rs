@@ -136,6 +136,20 @@ impl Zone {
         Ok(naive + chrono::Duration::seconds(i64::from(offset.whole_seconds())))
     }
 
+    /// The day it is in this zone at an instant ("today", given now): the calendar day of
+    /// [`Zone::to_local`], or the UTC day for an instant beyond the zone database's range.
+    ///
+    /// ```
+    /// use chrono::{NaiveDate, TimeZone, Utc};
+    /// use skillhub_core::tz::Zone;
+    /// let late_evening = Utc.with_ymd_and_hms(2019, 4, 1, 22, 30, 0).unwrap();
+    /// assert_eq!(Zone::rome().date_of(late_evening), NaiveDate::from_ymd_opt(2019, 4, 2).unwrap());
+    /// ```
+    pub fn date_of(&self, at: DateTime<Utc>) -> chrono::NaiveDate {
+        self.to_local(at)
+            .map_or_else(|_| at.date_naive(), |local| local.date())
+    }
+
     /// The UTC offset in seconds at an instant.
     pub fn offset_seconds(&self, at: DateTime<Utc>) -> Result<i32, TzError> {
         let naive = at.naive_utc();

@@ -55,10 +55,10 @@ pub(crate) async fn create_session(
     }
     let built = build_session(&state, &credential, body?).await?;
     let policy = match built.policy {
-        Some(wire::Policy::Batch) => skillhub_store::Policy::Batch,
-        Some(wire::Policy::FirstCome) | None => skillhub_store::Policy::FirstCome,
+        Some(wire::Policy::Batch) => skillhub_core::capacity::Policy::Batch,
+        Some(wire::Policy::FirstCome) | None => skillhub_core::capacity::Policy::FirstCome,
     };
-    if built.commitment.is_some() && policy != skillhub_store::Policy::Batch {
+    if built.commitment.is_some() && policy != skillhub_core::capacity::Policy::Batch {
         return Err(ApiError::invalid(
             "/draw_commitment",
             "only a batch session has a draw to commit to",
@@ -435,7 +435,7 @@ async fn session_manager(state: &AppState, bearer: &Bearer, id: &str) -> ApiResu
         .session(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no session has id {id:?}")))?;
-    if !credential.manages(&session.program_id) {
+    if !credential.manages(session.program_id.as_str()) {
         return Err(ApiError::Forbidden);
     }
     Ok(credential)

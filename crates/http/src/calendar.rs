@@ -122,7 +122,7 @@ async fn all_sessions(state: &AppState, mut filter: SessionFilter) -> ApiResult<
     loop {
         let page = state.store().sessions(&filter).await?;
         let full = page.len() >= BATCH as usize;
-        filter.after = page.last().map(|s| (s.starts_at, s.id.clone()));
+        filter.after = page.last().map(|s| (s.starts_at, s.id.to_string()));
         all.extend(page);
         if !full {
             return Ok(all);

@@ -248,7 +248,7 @@ pub(crate) async fn list_sessions(
     let more = views.len() > limit as usize;
     views.truncate(limit as usize);
     let next_cursor = match views.last() {
-        Some(last) if more => Some(encode_cursor(last.starts_at, &last.id)),
+        Some(last) if more => Some(encode_cursor(last.starts_at, last.id.as_str())),
         _ => None,
     };
     let items = views.iter().map(wire_session).collect::<ApiResult<_>>()?;

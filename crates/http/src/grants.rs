@@ -294,11 +294,9 @@ fn finish_or<T>(fields: Fields, value: Option<T>) -> ApiResult<T> {
     value.ok_or_else(|| ApiError::internal("a required field passed the checks unread"))
 }
 
+/// Today in Italy, where grant calls run.
 fn rome_today() -> NaiveDate {
-    let now = Utc::now();
-    Zone::rome()
-        .to_local(now)
-        .map_or_else(|_| now.date_naive(), |local| local.date())
+    Zone::rome().date_of(Utc::now())
 }
 
 /// Creates a grant call from the JSON of `skillhub grants rank CALL.json` with an `id` (admin).

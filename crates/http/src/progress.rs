@@ -67,9 +67,9 @@ pub(crate) async fn record_presence(
         .ok_or_else(|| ApiError::NotFound(format!("no registration has id {id}")))?;
     let program = state
         .store()
-        .session(&view.session_id)
+        .session(view.session_id.as_str())
         .await?
-        .map(|s| s.program_id)
+        .map(|s| s.program_id.to_string())
         .unwrap_or_default();
     if !credential.manages(&program) {
         return Err(ApiError::Forbidden);

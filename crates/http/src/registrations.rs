@@ -16,18 +16,20 @@ use axum::response::Response;
 use chrono::Utc;
 use serde_json::Value;
 use skillhub_core::capacity::SeatKind;
-use skillhub_core::eligibility::{Context, Eligibility, Reason};
+use skillhub_core::eligibility::Reason;
 use skillhub_core::person::{Attributes, Email, Person, PersonName};
-use skillhub_core::tz::Zone;
+use skillhub_core::program::Verdict;
 use skillhub_store::{
-    Idempotency, RegisterOutcome, RegisterRequest, RegistrationView, Replay, SessionView, Timing,
+    Idempotency, RegisterRequest, Registered, RegistrationView, SessionView, Timing,
 };
 
 use crate::auth::{Credential, identify};
 use crate::extract::{
     Bearer, ClientIp, JsonObject, RateLimited, at, json_kind, pointer_token, string,
 };
-use crate::idempotency::{IdempotencyKeyHeader, idempotency, idempotency_key, json_response};
+use crate::idempotency::{
+    IdempotencyKeyHeader, answer, idempotency, idempotency_key, json_response,
+};
 use crate::openapi::{JsonBodyRefusals, NeedsToken, TooManyWrites};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -80,33 +82,13 @@ pub(crate) async fn register(
         ip,
         &body.canonical,
     );
-    let enrolment = enrol(&state, &session, asked, idem.as_ref(), |view, token| {
-        Replay {
-            status: StatusCode::CREATED.as_u16(),
-            body: created_body(view, token),
-        }
-    })
-    .await?;
-    let outcome = match enrolment {
-        Enrolment::Ineligible(reasons) => {
-            return Err(ApiError::Ineligible {
-                program: session.program_id.clone(),
-                reasons,
-            });
-        }
-        Enrolment::Registered(outcome) => outcome,
-    };
-    let replay = match outcome {
-        RegisterOutcome::Created {
-            registration,
-            manage_token,
-        } => Replay {
-            status: StatusCode::CREATED.as_u16(),
-            body: created_body(&registration, &manage_token),
-        },
-        RegisterOutcome::Replayed(replay) => replay,
-    };
-    Ok(replay_response(replay))
+    match enrol(&state, &session, asked, idem.as_ref()).await? {
+        Enrolment::Ineligible(reasons) => Err(ApiError::Ineligible {
+            program: session.program_id.to_string(),
+            reasons,
+        }),
+        Enrolment::Registered(registered) => created(&registered),
+    }
 }
 
 /// What asking for a seat came to.
@@ -114,8 +96,9 @@ pub(crate) async fn register(
 pub(crate) enum Enrolment {
     /// The program's rules refuse the person, for these reasons (at least one).
     Ineligible(Vec<Reason>),
-    /// The store registered the person (confirmed or waitlisted), or replayed an earlier answer.
-    Registered(RegisterOutcome),
+    /// The store registered the person (confirmed or waitlisted), now or for an earlier
+    /// request with the same idempotency key.
+    Registered(Registered),
 }
 
 /// What a registration asks for: who, which seat, and whether outside the window.
@@ -141,26 +124,26 @@ impl Asked {
 }
 
 /// Registers a person for `session` as the public does, through the API or the web pages: the
-/// program's eligibility rules and priority tier are judged by core on the session's local day,
-/// then the store decides the seat in one transaction (inside the registration window unless
-/// the admin asked for a late one).
+/// program judges them ([`Program::judge`](skillhub_core::program::Program::judge): eligibility
+/// and priority tier on the session's local day), then the store decides the seat in one
+/// transaction (inside the registration window unless the admin asked for a late one).
 pub(crate) async fn enrol(
     state: &AppState,
     session: &SessionView,
     asked: Asked,
     idempotency: Option<&Idempotency>,
-    respond: impl FnOnce(&RegistrationView, &str) -> Replay,
 ) -> ApiResult<Enrolment> {
     let program = state
-        .program(&session.program_id)
+        .program(session.program_id.as_str())
         .await?
         .ok_or_else(|| ApiError::internal(format!("session {} has no program", session.id)))?;
-    let context = Context::new(session_day(session)?);
-    let attributes = &asked.person.attributes;
-    if let Eligibility::Ineligible(reasons) = program.eligibility_of(attributes, &context) {
-        return Ok(Enrolment::Ineligible(reasons));
-    }
-    let tier = program.tier_of(attributes, &context);
+    let verdict = program
+        .judge(&asked.person.attributes, &session.zone, session.starts_at)
+        .map_err(ApiError::internal)?;
+    let tier = match verdict {
+        Verdict::Refused(reasons) => return Ok(Enrolment::Ineligible(reasons)),
+        Verdict::Admitted(tier) => tier,
+    };
     let actor = match asked.timing {
         Timing::InWindow => "public",
         Timing::Late => "admin",
@@ -173,38 +156,23 @@ pub(crate) async fn enrol(
         actor: actor.to_owned(),
         timing: asked.timing,
     };
-    let outcome = state
+    let registered = state
         .store()
-        .register(&request, idempotency, Utc::now(), respond)
+        .register(&request, idempotency, Utc::now())
         .await?;
-    Ok(Enrolment::Registered(outcome))
+    Ok(Enrolment::Registered(registered))
 }
 
-/// The local day a session starts on in its zone: the day eligibility is judged on.
-pub(crate) fn session_day(session: &SessionView) -> ApiResult<chrono::NaiveDate> {
-    let zone = Zone::parse(&session.zone).map_err(ApiError::internal)?;
-    Ok(zone
-        .to_local(session.starts_at)
-        .map_err(ApiError::internal)?
-        .date())
-}
-
-/// The 201 body of a new registration, as stored for replays. (`from_view` only fails for a
-/// status the API does not know, and the store creates registrations confirmed or waitlisted.)
-fn created_body(view: &RegistrationView, token: &str) -> String {
-    match RegistrationCreated::from_view(view, token) {
-        // Serializing a struct of strings and numbers cannot fail.
-        Some(created) => serde_json::to_string(&created).unwrap_or_default(),
-        None => String::new(),
-    }
-}
-
-/// A stored or new answer as a response, with `Location` when it names a registration.
-fn replay_response(replay: Replay) -> Response {
-    let location = serde_json::from_str::<RegistrationCreated>(&replay.body)
-        .ok()
-        .map(|c| format!("/v1/registrations/{}", c.id));
-    json_response(replay, location)
+/// The 201 of a registration, new or replayed: the same registration gives the same bytes.
+fn created(registered: &Registered) -> ApiResult<Response> {
+    let view = &registered.registration;
+    let body = RegistrationCreated::from_view(view, &registered.manage_token).ok_or_else(|| {
+        ApiError::internal(format!("registration {} has an unknown status", view.id))
+    })?;
+    Ok(json_response(
+        answer(StatusCode::CREATED, &body),
+        Some(format!("/v1/registrations/{}", view.id)),
+    ))
 }
 
 /// What a registration body asks for, or every problem with it.
@@ -226,10 +194,7 @@ fn read_registration(mut fields: crate::extract::Fields) -> ApiResult<Asked> {
                 email,
                 attributes: attributes.unwrap_or_default(),
             },
-            seat: seat.map(|seat| match seat {
-                wire::SeatKind::InPerson => SeatKind::InPerson,
-                wire::SeatKind::Online => SeatKind::Online,
-            }),
+            seat: seat.map(SeatKind::from),
             timing: if late == Some(true) {
                 Timing::Late
             } else {
@@ -293,8 +258,8 @@ async fn authorize(
             let Some(view) = state.store().registration(id).await? else {
                 return Err(ApiError::Forbidden);
             };
-            let session = state.store().session(&view.session_id).await?;
-            if session.is_some_and(|s| &s.program_id == program) {
+            let session = state.store().session(view.session_id.as_str()).await?;
+            if session.is_some_and(|s| s.program_id.as_str() == program) {
                 Ok(())
             } else {
                 Err(ApiError::Forbidden)

@@ -23,6 +23,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
+use skillhub_core::session::Mode;
 use skillhub_core::window::WindowState;
 
 use crate::problem::ApiError;
@@ -187,11 +188,11 @@ pub(crate) fn html_response(status: StatusCode, markup: Markup) -> Response {
 }
 
 /// How people attend, in words.
-pub(crate) fn mode_text(lang: Lang, mode: &str) -> &'static str {
+pub(crate) fn mode_text(lang: Lang, mode: Mode) -> &'static str {
     match mode {
-        "online" => lang.t(T::Online),
-        "hybrid" => lang.t(T::Hybrid),
-        _ => lang.t(T::InPerson),
+        Mode::Online => lang.t(T::Online),
+        Mode::Hybrid => lang.t(T::Hybrid),
+        Mode::InPerson => lang.t(T::InPerson),
     }
 }
 
@@ -213,8 +214,5 @@ pub(crate) fn local_time(
     view: &skillhub_store::SessionView,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Option<chrono::NaiveDateTime> {
-    skillhub_core::tz::Zone::parse(&view.zone)
-        .ok()?
-        .to_local(at)
-        .ok()
+    view.local(at)
 }

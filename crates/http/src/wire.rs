@@ -6,8 +6,10 @@
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
+use skillhub_core::capacity::{SeatKind as CoreSeatKind, Status};
 use skillhub_core::hub::Hub as CoreHub;
 use skillhub_core::program::Program as CoreProgram;
+use skillhub_core::session::Mode as CoreMode;
 use skillhub_store::{RegistrationView, SessionView};
 use utoipa::ToSchema;
 
@@ -57,13 +59,12 @@ pub enum Mode {
     Hybrid,
 }
 
-impl Mode {
-    fn parse(text: &str) -> Option<Mode> {
-        match text {
-            "in_person" => Some(Mode::InPerson),
-            "online" => Some(Mode::Online),
-            "hybrid" => Some(Mode::Hybrid),
-            _ => None,
+impl From<CoreMode> for Mode {
+    fn from(mode: CoreMode) -> Mode {
+        match mode {
+            CoreMode::InPerson => Mode::InPerson,
+            CoreMode::Online => Mode::Online,
+            CoreMode::Hybrid => Mode::Hybrid,
         }
     }
 }
@@ -140,14 +141,14 @@ impl Session {
             _ => None,
         };
         Some(Session {
-            id: view.id.clone(),
-            program_id: view.program_id.clone(),
-            hub_id: view.hub_id.clone(),
+            id: view.id.to_string(),
+            program_id: view.program_id.to_string(),
+            hub_id: view.hub_id.as_ref().map(ToString::to_string),
             title: view.title.clone(),
             starts_at: view.starts_at,
             ends_at: view.ends_at,
-            zone: view.zone.clone(),
-            mode: Mode::parse(&view.mode)?,
+            zone: view.zone.name().to_owned(),
+            mode: view.mode.into(),
             level,
             capacity: count(view.capacity()),
             confirmed: count(view.confirmed()),
@@ -351,15 +352,35 @@ pub enum RegistrationStatus {
 }
 
 impl RegistrationStatus {
-    fn parse(text: &str) -> Option<RegistrationStatus> {
-        Some(match text {
-            "confirmed" => RegistrationStatus::Confirmed,
-            "waitlisted" => RegistrationStatus::Waitlisted,
-            "cancelled" => RegistrationStatus::Cancelled,
-            "attended" => RegistrationStatus::Attended,
-            "no_show" => RegistrationStatus::NoShow,
-            _ => return None,
+    /// The wire status of a stored one; `None` for a hold or an expired hold, which the store
+    /// does not keep.
+    fn of(status: &Status) -> Option<RegistrationStatus> {
+        Some(match status {
+            Status::Confirmed => RegistrationStatus::Confirmed,
+            Status::Waitlisted { .. } => RegistrationStatus::Waitlisted,
+            Status::Cancelled => RegistrationStatus::Cancelled,
+            Status::Attended => RegistrationStatus::Attended,
+            Status::NoShow => RegistrationStatus::NoShow,
+            Status::Held { .. } | Status::Expired => return None,
         })
+    }
+}
+
+impl From<CoreSeatKind> for SeatKind {
+    fn from(kind: CoreSeatKind) -> SeatKind {
+        match kind {
+            CoreSeatKind::InPerson => SeatKind::InPerson,
+            CoreSeatKind::Online => SeatKind::Online,
+        }
+    }
+}
+
+impl From<SeatKind> for CoreSeatKind {
+    fn from(kind: SeatKind) -> CoreSeatKind {
+        match kind {
+            SeatKind::InPerson => CoreSeatKind::InPerson,
+            SeatKind::Online => CoreSeatKind::Online,
+        }
     }
 }
 
@@ -395,9 +416,9 @@ impl RegistrationCreated {
     pub fn from_view(view: &RegistrationView, manage_token: &str) -> Option<RegistrationCreated> {
         Some(RegistrationCreated {
             id: view.id,
-            session_id: view.session_id.clone(),
-            status: RegistrationStatus::parse(&view.status)?,
-            waitlist_position: view.position.map(count),
+            session_id: view.session_id.to_string(),
+            status: RegistrationStatus::of(&view.status)?,
+            waitlist_position: view.position(),
             manage_token: manage_token.to_owned(),
         })
     }
@@ -436,19 +457,14 @@ impl Registration {
     /// The wire form of a stored registration; `None` for a status or seat kind the API does
     /// not know (a hand-edited database).
     pub fn from_view(view: &RegistrationView) -> Option<Registration> {
-        let seat = match view.kind.as_str() {
-            "in_person" => SeatKind::InPerson,
-            "online" => SeatKind::Online,
-            _ => return None,
-        };
         let attributes = serde_json::from_str(&view.attributes)
             .unwrap_or_else(|_| serde_json::Value::Object(serde_json::Map::new()));
         Some(Registration {
             id: view.id,
-            session_id: view.session_id.clone(),
-            status: RegistrationStatus::parse(&view.status)?,
-            waitlist_position: view.position.map(count),
-            seat,
+            session_id: view.session_id.to_string(),
+            status: RegistrationStatus::of(&view.status)?,
+            waitlist_position: view.position(),
+            seat: view.kind.into(),
             email: view.email.clone(),
             name: view.name.clone(),
             attributes,

@@ -6,7 +6,7 @@
 //! stays given) is `skillhub_core::capacity::after_attendance`.
 
 use chrono::{DateTime, Utc};
-use skillhub_core::capacity::{Presence, Status, after_attendance};
+use skillhub_core::capacity::{Presence, SeatKind, after_attendance};
 use skillhub_core::ids::HubId;
 use skillhub_core::person::Attributes;
 use skillhub_core::program::Program;
@@ -14,7 +14,7 @@ use skillhub_core::progress::{Attendance, facts_of};
 use skillhub_core::tz::Zone;
 
 use crate::audit::audit;
-use crate::registrations::{RegistrationView, VIEW, audited, core_status, parse_kind};
+use crate::registrations::{RegistrationView, VIEW, audited};
 use crate::{Error, Result, Store, hash_token, read, write_tx};
 
 /// One attended registration as read for progress.
@@ -27,13 +27,6 @@ struct AttendedRow {
     hub_id: Option<String>,
     starts_at: DateTime<Utc>,
     zone: String,
-}
-
-fn status_name(status: Status) -> &'static str {
-    match status {
-        Status::Attended => "attended",
-        _ => "no_show",
-    }
 }
 
 impl Store {
@@ -55,10 +48,10 @@ impl Store {
                 .await?;
             let before: RegistrationView =
                 sqlx::query_as(VIEW).bind(id).fetch_one(&mut *tx).await?;
-            let Some(after) = after_attendance(&core_status(&before)?, presence) else {
+            let Some(after) = after_attendance(&before.status, presence) else {
                 return Err(Error::Transition {
                     id,
-                    status: before.status.clone(),
+                    status: before.status.name().to_owned(),
                     action: match presence {
                         Presence::Attended => "marked present",
                         Presence::NoShow => "marked absent",
@@ -67,7 +60,7 @@ impl Store {
             };
             sqlx::query("UPDATE registrations SET status = $2, updated_at = $3 WHERE id = $1")
                 .bind(id)
-                .bind(status_name(after))
+                .bind(after.name())
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
@@ -110,7 +103,8 @@ impl Store {
             };
             let attributes: Attributes =
                 serde_json::from_str(&row.attributes).map_err(|e| corrupt(e.to_string()))?;
-            let kind = parse_kind(&row.kind)?;
+            let kind = SeatKind::parse(&row.kind)
+                .ok_or_else(|| corrupt(format!("unknown seat kind {:?}", row.kind)))?;
             let zone = Zone::parse(&row.zone).map_err(|e| corrupt(e.to_string()))?;
             let day = zone
                 .to_local(row.starts_at)

@@ -1,12 +1,12 @@
 //! Programs, hubs and sessions: loading the catalog, listing and creating sessions.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Serialize;
 use skillhub_core::allocation::lottery::Commitment;
-use skillhub_core::capacity::{Phase, SeatKind, Seats};
+use skillhub_core::capacity::{Phase, Policy, SeatKind, Seats};
 use skillhub_core::digcomp::{Level, LevelRange};
 use skillhub_core::fixture::{Catalog, parse_program};
-use skillhub_core::ids::IdError;
+use skillhub_core::ids::{HubId, IdError, ProgramId, SessionId};
 use skillhub_core::program::Program;
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
@@ -14,25 +14,26 @@ use skillhub_core::window::RegistrationWindow;
 
 use crate::{Error, Result, Store, read, write_tx};
 
-/// A session as the store sees it: its definition and its live counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+/// A session as the store sees it: its definition and its live counts, typed (a row that no
+/// longer parses is [`Error::Corrupt`] when read, never a string an adapter parses again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SessionView {
     /// Id.
-    pub id: String,
+    pub id: SessionId,
     /// Program.
-    pub program_id: String,
+    pub program_id: ProgramId,
     /// Hub, if any.
-    pub hub_id: Option<String>,
+    pub hub_id: Option<HubId>,
     /// Title.
     pub title: String,
     /// Start instant.
     pub starts_at: DateTime<Utc>,
     /// End instant.
     pub ends_at: DateTime<Utc>,
-    /// IANA zone of its local times.
-    pub zone: String,
-    /// `in_person`, `online` or `hybrid`.
-    pub mode: String,
+    /// The zone of its local times.
+    pub zone: Zone,
+    /// In person, online or hybrid.
+    pub mode: Mode,
     /// Lowest DigComp level, if any.
     pub level_min: Option<i64>,
     /// Highest DigComp level, if any.
@@ -49,8 +50,8 @@ pub struct SessionView {
     pub waiting_in_person: i64,
     /// Online waiting list length.
     pub waiting_online: i64,
-    /// `first_come` or `batch`.
-    pub policy: String,
+    /// How it gives its seats.
+    pub policy: Policy,
     /// The seed of the batch draw, once it ran (64 hex digits).
     pub lottery_seed: Option<String>,
     /// When registration opens (none: since the session was created).
@@ -62,6 +63,93 @@ pub struct SessionView {
     pub draw_commitment: Option<String>,
     /// The public value the draw used, once it ran.
     pub draw_public_value: Option<String>,
+}
+
+/// A `sessions` row as the database returns it; [`SessionView`] is it parsed, once.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    id: String,
+    program_id: String,
+    hub_id: Option<String>,
+    title: String,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    zone: String,
+    mode: String,
+    level_min: Option<i64>,
+    level_max: Option<i64>,
+    seats_in_person: i64,
+    seats_online: i64,
+    seated_in_person: i64,
+    seated_online: i64,
+    waiting_in_person: i64,
+    waiting_online: i64,
+    policy: String,
+    lottery_seed: Option<String>,
+    registration_opens_at: Option<DateTime<Utc>>,
+    registration_closes_at: Option<DateTime<Utc>>,
+    draw_commitment: Option<String>,
+    draw_public_value: Option<String>,
+}
+
+/// Rows decode straight into the typed view: the row struct, then [`TryFrom`] (a row that does
+/// not parse is a decode error naming the session).
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for SessionView
+where
+    SessionRow: sqlx::FromRow<'r, R>,
+{
+    fn from_row(row: &'r R) -> std::result::Result<Self, sqlx::Error> {
+        let row = SessionRow::from_row(row)?;
+        SessionView::try_from(row).map_err(|err| sqlx::Error::Decode(Box::new(err)))
+    }
+}
+
+impl TryFrom<SessionRow> for SessionView {
+    type Error = Error;
+
+    fn try_from(row: SessionRow) -> Result<SessionView> {
+        let corrupt = |message: String| Error::Corrupt {
+            table: "sessions",
+            message: format!("{}: {message}", row.id),
+        };
+        Ok(SessionView {
+            id: row
+                .id
+                .parse()
+                .map_err(|e: IdError| corrupt(e.to_string()))?,
+            program_id: row
+                .program_id
+                .parse()
+                .map_err(|e: IdError| corrupt(e.to_string()))?,
+            hub_id: row
+                .hub_id
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .map_err(|e: IdError| corrupt(e.to_string()))?,
+            zone: Zone::parse(&row.zone).map_err(|e| corrupt(e.to_string()))?,
+            mode: Mode::parse(&row.mode)
+                .ok_or_else(|| corrupt(format!("unknown mode {:?}", row.mode)))?,
+            policy: Policy::parse(&row.policy)
+                .ok_or_else(|| corrupt(format!("unknown policy {:?}", row.policy)))?,
+            title: row.title,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            level_min: row.level_min,
+            level_max: row.level_max,
+            seats_in_person: row.seats_in_person,
+            seats_online: row.seats_online,
+            seated_in_person: row.seated_in_person,
+            seated_online: row.seated_online,
+            waiting_in_person: row.waiting_in_person,
+            waiting_online: row.waiting_online,
+            lottery_seed: row.lottery_seed,
+            registration_opens_at: row.registration_opens_at,
+            registration_closes_at: row.registration_closes_at,
+            draw_commitment: row.draw_commitment,
+            draw_public_value: row.draw_public_value,
+        })
+    }
 }
 
 impl SessionView {
@@ -97,10 +185,7 @@ impl SessionView {
 
     /// How the session gives its seats now: a batch session waits for its draw.
     pub fn phase(&self) -> Phase {
-        Phase::of(
-            self.policy == Policy::Batch.as_str(),
-            self.lottery_seed.is_some(),
-        )
+        Phase::of(self.policy, self.lottery_seed.is_some())
     }
 
     /// The batch draw's commitment, if one was recorded.
@@ -113,6 +198,17 @@ impl SessionView {
                 table: "sessions",
                 message: format!("{}: {err}", self.id),
             })
+    }
+
+    /// The session's start and end as civil times of its zone (`None` only for instants
+    /// beyond what the zone database covers).
+    pub fn local_span(&self) -> Option<(NaiveDateTime, NaiveDateTime)> {
+        Some((self.local(self.starts_at)?, self.local(self.ends_at)?))
+    }
+
+    /// An instant as the civil time of the session's zone.
+    pub fn local(&self, at: DateTime<Utc>) -> Option<NaiveDateTime> {
+        self.zone.to_local(at).ok()
     }
 
     /// The seat kind a registration gets when it does not say: in person unless the session only
@@ -148,27 +244,6 @@ pub struct SessionFilter {
 enum Only {
     Always,
     IfEmpty,
-}
-
-/// How a session gives its seats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Policy {
-    /// Until seats run out, in order of arrival (by tier when the list forms).
-    #[default]
-    FirstCome,
-    /// Everyone waits until registration closes; then a draw by tier and lottery
-    /// ([`Store::allocate`]).
-    Batch,
-}
-
-impl Policy {
-    /// `first_come` or `batch`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Policy::FirstCome => "first_come",
-            Policy::Batch => "batch",
-        }
-    }
 }
 
 /// A session to create (admin).
@@ -492,7 +567,7 @@ impl Store {
         loop {
             let page = self.sessions(&filter).await?;
             let Some(last) = page.last() else { break };
-            filter.after = Some((last.starts_at, last.id.clone()));
+            filter.after = Some((last.starts_at, last.id.to_string()));
             for view in &page {
                 sessions.push(view.to_session()?);
             }
@@ -514,13 +589,6 @@ impl SessionView {
             table: "sessions",
             message: format!("{}: {message}", self.id),
         };
-        let zone = Zone::parse(&self.zone).map_err(|e| corrupt(e.to_string()))?;
-        let mode = match self.mode.as_str() {
-            "in_person" => Mode::InPerson,
-            "online" => Mode::Online,
-            "hybrid" => Mode::Hybrid,
-            other => return Err(corrupt(format!("unknown mode {other:?}"))),
-        };
         let level = match (self.level_min, self.level_max) {
             (Some(min), Some(max)) => Some(
                 Level::new(min)
@@ -529,31 +597,23 @@ impl SessionView {
             ),
             _ => None,
         };
-        let parse_id = |text: &str| text.parse().map_err(|e: IdError| corrupt(e.to_string()));
         // The stored instants are the session; its local times follow from them.
         let spec = SessionSpec {
-            id: parse_id(&self.id)?,
-            program: self
-                .program_id
-                .parse()
-                .map_err(|e: IdError| corrupt(e.to_string()))?,
-            hub: self
-                .hub_id
-                .as_deref()
-                .map(|h| h.parse().map_err(|e: IdError| corrupt(e.to_string())))
-                .transpose()?,
+            id: self.id.clone(),
+            program: self.program_id.clone(),
+            hub: self.hub_id.clone(),
             room: None,
             title: self.title.clone(),
             competences: Vec::new(),
             level,
-            mode,
+            mode: self.mode,
             seats: Seats::new(self.seats_in_person, self.seats_online)
                 .map_err(|e| corrupt(e.to_string()))?,
             trainers: Vec::new(),
             date: chrono::NaiveDate::MIN,
             start: chrono::NaiveTime::MIN,
             end: chrono::NaiveTime::MIN,
-            zone,
+            zone: self.zone,
             ambiguity: Ambiguity::Refuse,
         };
         Session::between(spec, self.starts_at, self.ends_at).map_err(|e| corrupt(e.to_string()))

@@ -95,7 +95,9 @@ impl Store {
                         .fetch_optional(&mut *tx)
                         .await?;
                     if locked.is_none() {
-                        *failed = requests.iter().position(|r| r.session_id == *session);
+                        *failed = requests
+                            .iter()
+                            .position(|r| r.session_id.as_str() == *session);
                         return Err(Error::UnknownSession((*session).to_owned()));
                     }
                 }
@@ -104,7 +106,7 @@ impl Store {
                     *failed = Some(index);
                     // Read again for every row: the previous rows moved its counters.
                     let locked: Locked = sqlx::query_as(lock)
-                        .bind(&request.session_id)
+                        .bind(request.session_id.as_str())
                         .fetch_one(&mut *tx)
                         .await?;
                     views.push(seat!(tx, &locked, request, hash, now)?);

@@ -28,6 +28,7 @@ mod attendance;
 mod audit;
 mod catalog;
 mod grants;
+mod idempotency;
 mod imports;
 mod open;
 mod people;
@@ -39,21 +40,21 @@ use std::fmt;
 use skillhub_core::window::WindowState;
 
 pub use audit::AuditEntry;
-pub use catalog::{NewSession, Policy, SessionFilter, SessionView};
+pub use catalog::{NewSession, SessionFilter, SessionView};
 pub use grants::{
     Assignment, CriterionView, EvaluatorView, GrantApplicationView, GrantBatchError, GrantCallView,
     GrantError, GrantRanking, GrantReason, GrantWithdrawal, GrantWrite, NewEvaluator,
     NewGrantApplication, NewGrantReport, OverdueReport, RankingSeed, ReportView,
     SubmittedApplication, stage_name,
 };
+pub use idempotency::{IDEMPOTENCY_TTL_HOURS, Idempotency, Replay};
 pub use imports::{ImportError, ImportedRegistration};
 pub use open::{OpenOptions, Seed, SqliteSync, Timeouts};
 pub use people::{
     ERASED_DOMAIN, EmailCollision, Erasure, HeldRegistration, PersonData, RegistrationData,
 };
 pub use registrations::{
-    Allocation, Cancellation, Idempotency, RegisterOutcome, RegisterRequest, RegistrationView,
-    Replay, Timing,
+    Allocation, Cancellation, RegisterRequest, Registered, RegistrationView, Timing,
 };
 
 /// Errors of the store.

@@ -10,6 +10,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use skillhub_core::capacity::{SeatKind, Status};
+use skillhub_core::ids::SessionId;
 use skillhub_core::person::Email;
 
 use crate::audit::{AuditEntry, audit};
@@ -36,7 +38,7 @@ pub struct HeldRegistration {
     /// Registration id.
     pub id: i64,
     /// The session.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// The session's title.
     pub session_title: String,
     /// When the session starts.
@@ -47,12 +49,14 @@ pub struct HeldRegistration {
     pub name: String,
     /// Declared attributes.
     pub attributes: serde_json::Value,
-    /// `in_person` or `online`.
-    pub kind: String,
-    /// `confirmed`, `waitlisted`, `cancelled`, `attended`, `no_show`.
-    pub status: String,
+    /// The kind of seat (`in_person` or `online` in JSON).
+    pub kind: SeatKind,
+    /// Where it stands (its name in JSON: `confirmed`, `waitlisted`, `cancelled`, `attended`,
+    /// `no_show`).
+    #[serde(serialize_with = "status_name")]
+    pub status: Status,
     /// 1-based waiting position, when waitlisted.
-    pub position: Option<i64>,
+    pub position: Option<u32>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -180,7 +184,7 @@ impl Store {
                 let view: RegistrationView = sqlx::query_as(VIEW).bind(id).fetch_one(pool).await?;
                 let title: (String, DateTime<Utc>) =
                     sqlx::query_as("SELECT title, starts_at FROM sessions WHERE id = $1")
-                        .bind(&view.session_id)
+                        .bind(view.session_id.as_str())
                         .fetch_one(pool)
                         .await?;
                 let lines: Vec<AuditEntry> = sqlx::query_as(
@@ -343,6 +347,10 @@ fn quoted_pattern(email: &str) -> String {
     pattern
 }
 
+fn status_name<S: serde::Serializer>(status: &Status, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(status.name())
+}
+
 fn held(
     view: RegistrationView,
     session_title: String,
@@ -352,6 +360,7 @@ fn held(
         table: "registrations",
         message: format!("registration {}: attributes are not JSON: {err}", view.id),
     })?;
+    let position = view.position();
     Ok(HeldRegistration {
         id: view.id,
         session_id: view.session_id,
@@ -362,7 +371,7 @@ fn held(
         attributes,
         kind: view.kind,
         status: view.status,
-        position: view.position,
+        position,
         created_at: view.created_at,
         updated_at: view.updated_at,
     })

@@ -6,27 +6,26 @@
 //! counts the row carries, then writes the registration, the new counts and the audit lines.
 
 use chrono::{DateTime, Duration, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use skillhub_core::allocation::batch::{self, Applicant};
 use skillhub_core::allocation::lottery::{self, Commitment};
-use skillhub_core::capacity::{Occupancy, SeatKind, Status, Tier, after_cancel};
+use skillhub_core::capacity::{Occupancy, Policy, SeatKind, Status, Tier, after_cancel};
+use skillhub_core::ids::{IdError, SessionId};
 use skillhub_core::person::Person;
 
 use skillhub_core::window::WindowState;
 
-use crate::catalog::{Policy, SessionView};
+use crate::catalog::SessionView;
+use crate::idempotency::{Answers, IDEMPOTENCY_TTL_HOURS, Idempotency, Replay};
 use crate::{
     DrawRefusal, Error, Result, Store, audit::audit, hash_token, new_token, read, write_tx,
 };
-
-/// How long an idempotency key is remembered.
-pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
 
 /// A registration request, after eligibility was checked and the tier chosen.
 #[derive(Debug, Clone)]
 pub struct RegisterRequest {
     /// The session.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Who.
     pub person: Person,
     /// Which seats; `None` for the session's default (in person unless online only).
@@ -52,129 +51,171 @@ pub enum Timing {
     Late,
 }
 
-/// An idempotency key, scoped to a route and a caller, with a hash of the request body.
-#[derive(Debug, Clone)]
-pub struct Idempotency {
-    /// Route and caller, e.g. `POST /v1/sessions/x/registrations 127.0.0.1`.
-    pub scope: String,
-    /// The client's key.
-    pub key: String,
-    /// A hash of the request, to tell a replay from a different request under the same key.
-    pub request_hash: String,
-}
-
-/// A stored response, replayed for a repeated idempotency key.
+/// A registration as stored, typed: its status carries its waiting position when it waits.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Replay {
-    /// HTTP status.
-    pub status: u16,
-    /// Body.
-    pub body: String,
-}
-
-/// The answer remembered for `$idem` (an `Option<&Idempotency>`) in transaction `$tx`, if it is
-/// fresh at `$now` (a stale one is forgotten); a different request under the same key fails with
-/// [`Error::IdempotencyMismatch`]. A macro, so the same SQL runs on either backend's transaction.
-macro_rules! replay_of {
-    ($tx:ident, $idem:expr, $now:expr) => {{
-        let mut found: Option<$crate::Replay> = None;
-        if let Some(idem) = $idem {
-            let stored: Option<(String, i64, String, chrono::DateTime<chrono::Utc>)> =
-                sqlx::query_as(
-                    "SELECT request_hash, status, body, created_at FROM idempotency_keys \
-                     WHERE scope = $1 AND key = $2",
-                )
-                .bind(&idem.scope)
-                .bind(&idem.key)
-                .fetch_optional(&mut *$tx)
-                .await?;
-            let fresh_after =
-                $now - chrono::Duration::hours($crate::registrations::IDEMPOTENCY_TTL_HOURS);
-            match stored {
-                Some((hash, status, body, at)) if at > fresh_after => {
-                    if hash != idem.request_hash {
-                        return Err($crate::Error::IdempotencyMismatch(idem.key.clone()));
-                    }
-                    let status = u16::try_from(status).unwrap_or(200);
-                    found = Some($crate::Replay { status, body });
-                }
-                Some(_) => {
-                    sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2")
-                        .bind(&idem.scope)
-                        .bind(&idem.key)
-                        .execute(&mut *$tx)
-                        .await?;
-                }
-                None => {}
-            }
-        }
-        found
-    }};
-}
-
-/// Remembers for `$idem` (an `Option<&Idempotency>`) the answer `$replay`, an expression
-/// evaluated only when there is a key, in transaction `$tx`.
-macro_rules! remember {
-    ($tx:ident, $idem:expr, $replay:expr, $now:expr) => {
-        if let Some(idem) = $idem {
-            let replay: $crate::Replay = $replay;
-            sqlx::query(
-                "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&idem.scope)
-            .bind(&idem.key)
-            .bind(&idem.request_hash)
-            .bind(i64::from(replay.status))
-            .bind(&replay.body)
-            .bind($now)
-            .execute(&mut *$tx)
-            .await?;
-        }
-    };
-}
-
-pub(crate) use {remember, replay_of};
-
-/// A registration as stored, with its waiting position when it waits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct RegistrationView {
     /// Id.
     pub id: i64,
     /// Session.
-    pub session_id: String,
-    /// E-mail.
+    pub session_id: SessionId,
+    /// E-mail, as typed (or the erased placeholder).
     pub email: String,
     /// Name.
     pub name: String,
     /// Declared attributes, JSON.
     pub attributes: String,
-    /// `in_person` or `online`.
-    pub kind: String,
-    /// Waiting-list tier (0 first).
-    pub tier: i64,
-    /// `confirmed`, `waitlisted`, `cancelled`, `attended`, `no_show`.
-    pub status: String,
-    /// 1-based waiting position, when waitlisted.
-    pub position: Option<i64>,
+    /// The kind of seat.
+    pub kind: SeatKind,
+    /// Waiting-list tier.
+    pub tier: Tier,
+    /// Where it stands; [`Status::Waitlisted`] with its 1-based position.
+    pub status: Status,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
 }
 
-/// What [`Store::register`] did.
-#[derive(Debug, Clone)]
-pub enum RegisterOutcome {
-    /// A new registration, with its manage token (shown once, stored hashed).
-    Created {
-        /// The registration.
-        registration: RegistrationView,
-        /// The secret that lets the person see and cancel it.
-        manage_token: String,
-    },
-    /// The same idempotency key and request were seen before: the stored response.
-    Replayed(Replay),
+impl RegistrationView {
+    /// The 1-based waiting position, when it waits.
+    pub fn position(&self) -> Option<u32> {
+        self.status.position()
+    }
+}
+
+/// A `registrations` row as [`VIEW`] returns it; [`RegistrationView`] is it parsed, once.
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, Deserialize)]
+pub(crate) struct RegistrationRow {
+    id: i64,
+    session_id: String,
+    email: String,
+    name: String,
+    attributes: String,
+    kind: String,
+    tier: i64,
+    status: String,
+    position: Option<i64>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<RegistrationRow> for RegistrationView {
+    type Error = Error;
+
+    fn try_from(row: RegistrationRow) -> Result<RegistrationView> {
+        let corrupt = |message: String| Error::Corrupt {
+            table: "registrations",
+            message: format!("registration {}: {message}", row.id),
+        };
+        let status = match row.status.as_str() {
+            "confirmed" => Status::Confirmed,
+            "waitlisted" => Status::Waitlisted {
+                position: row
+                    .position
+                    .and_then(|p| u32::try_from(p).ok())
+                    .ok_or_else(|| corrupt(format!("waiting position {:?}", row.position)))?,
+            },
+            "cancelled" => Status::Cancelled,
+            "attended" => Status::Attended,
+            "no_show" => Status::NoShow,
+            other => return Err(corrupt(format!("unknown status {other:?}"))),
+        };
+        Ok(RegistrationView {
+            id: row.id,
+            session_id: row
+                .session_id
+                .parse()
+                .map_err(|e: IdError| corrupt(e.to_string()))?,
+            kind: SeatKind::parse(&row.kind)
+                .ok_or_else(|| corrupt(format!("unknown seat kind {:?}", row.kind)))?,
+            tier: u8::try_from(row.tier)
+                .map(Tier::new)
+                .map_err(|_| corrupt(format!("tier {}", row.tier)))?,
+            status,
+            email: row.email,
+            name: row.name,
+            attributes: row.attributes,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+impl From<&RegistrationView> for RegistrationRow {
+    fn from(view: &RegistrationView) -> RegistrationRow {
+        RegistrationRow {
+            id: view.id,
+            session_id: view.session_id.to_string(),
+            email: view.email.clone(),
+            name: view.name.clone(),
+            attributes: view.attributes.clone(),
+            kind: view.kind.as_str().to_owned(),
+            tier: i64::from(view.tier.get()),
+            status: view.status.name().to_owned(),
+            position: view.position().map(i64::from),
+            created_at: view.created_at,
+            updated_at: view.updated_at,
+        }
+    }
+}
+
+/// Rows decode straight into the typed view: the row struct, then [`TryFrom`].
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for RegistrationView
+where
+    RegistrationRow: sqlx::FromRow<'r, R>,
+{
+    fn from_row(row: &'r R) -> std::result::Result<Self, sqlx::Error> {
+        let row = RegistrationRow::from_row(row)?;
+        RegistrationView::try_from(row).map_err(|err| sqlx::Error::Decode(Box::new(err)))
+    }
+}
+
+/// A registration [`Store::register`] made: now, or for an earlier request with the same
+/// idempotency key (then exactly as it was answered then).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    /// The registration as it stood when it was made.
+    pub registration: RegistrationView,
+    /// The secret that lets the person see and cancel it (shown once, stored hashed; an
+    /// idempotency record keeps it for [`IDEMPOTENCY_TTL_HOURS`] to answer a retry).
+    pub manage_token: String,
+    /// Whether this answers a repeated request instead of registering again.
+    pub replayed: bool,
+}
+
+/// What an idempotency record of a registration holds: the registration's row as it was made
+/// and its manage token, so a retry is answered with exactly the first answer.
+#[derive(Debug, Serialize, Deserialize)]
+struct Remembered {
+    registration: RegistrationRow,
+    manage_token: String,
+}
+
+impl Remembered {
+    /// The record's text, for [`Answers::remember`] (status 0: a store record, not a response).
+    fn replay(registration: &RegistrationView, manage_token: &str) -> Result<Replay> {
+        let body = serde_json::to_string(&Remembered {
+            registration: RegistrationRow::from(registration),
+            manage_token: manage_token.to_owned(),
+        })
+        .map_err(|err| Error::Corrupt {
+            table: "idempotency_keys",
+            message: err.to_string(),
+        })?;
+        Ok(Replay { status: 0, body })
+    }
+
+    /// The registration a record holds; `None` for a record this version cannot read (one
+    /// written before registrations remembered their own record): it is forgotten like a stale
+    /// one.
+    fn registered(replay: &Replay) -> Option<Registered> {
+        let remembered: Remembered = serde_json::from_str(&replay.body).ok()?;
+        Some(Registered {
+            registration: RegistrationView::try_from(remembered.registration).ok()?,
+            manage_token: remembered.manage_token,
+            replayed: true,
+        })
+    }
 }
 
 /// What [`Store::allocate`] did.
@@ -241,31 +282,6 @@ impl Locked {
             waiting: count(waiting),
         }
     }
-
-    pub(crate) fn offers(&self, kind: SeatKind) -> bool {
-        matches!(
-            (self.view.mode.as_str(), kind),
-            ("in_person", SeatKind::InPerson) | ("online", SeatKind::Online) | ("hybrid", _)
-        )
-    }
-}
-
-pub(crate) fn kind_name(kind: SeatKind) -> &'static str {
-    match kind {
-        SeatKind::InPerson => "in_person",
-        SeatKind::Online => "online",
-    }
-}
-
-pub(crate) fn parse_kind(text: &str) -> Result<SeatKind> {
-    match text {
-        "in_person" => Ok(SeatKind::InPerson),
-        "online" => Ok(SeatKind::Online),
-        other => Err(Error::Corrupt {
-            table: "registrations",
-            message: format!("unknown seat kind {other:?}"),
-        }),
-    }
 }
 
 /// The counter deltas `(seated_in_person, seated_online, waiting_in_person, waiting_online)`.
@@ -294,20 +310,20 @@ struct AuditedRegistration<'a> {
     id: i64,
     session_id: &'a str,
     kind: &'a str,
-    tier: i64,
+    tier: u8,
     status: &'a str,
-    position: Option<i64>,
+    position: Option<u32>,
 }
 
 /// The audit form of a registration, as JSON.
 pub(crate) fn audited(view: &RegistrationView) -> Option<String> {
     serde_json::to_string(&AuditedRegistration {
         id: view.id,
-        session_id: &view.session_id,
-        kind: &view.kind,
-        tier: view.tier,
-        status: &view.status,
-        position: view.position,
+        session_id: view.session_id.as_str(),
+        kind: view.kind.as_str(),
+        tier: view.tier.get(),
+        status: view.status.name(),
+        position: view.position(),
     })
     .ok()
 }
@@ -364,7 +380,7 @@ pub(crate) trait WriteSeat {
 
 fn already_registered(view: &RegistrationView) -> Error {
     Error::AlreadyRegistered {
-        session: view.session_id.clone(),
+        session: view.session_id.to_string(),
         email: view.email.clone(),
     }
 }
@@ -410,14 +426,14 @@ macro_rules! bind_seat {
         let (a, b, c, d) = $seat.deltas;
         $query
             .bind(view.id)
-            .bind(&view.session_id)
+            .bind(view.session_id.as_str())
             .bind(&view.email)
             .bind(&view.name)
             .bind(&view.attributes)
-            .bind(&view.kind)
-            .bind(view.tier)
+            .bind(view.kind.as_str())
+            .bind(i64::from(view.tier.get()))
             .bind($seat.sequence)
-            .bind(&view.status)
+            .bind(view.status.name())
             .bind($seat.token_hash)
             .bind(view.created_at)
             .bind(a)
@@ -508,30 +524,30 @@ macro_rules! seat {
             let locked: &$crate::registrations::Locked = $locked;
             let now = $crate::registrations::micros($now);
             let kind = $request.kind.unwrap_or_else(|| locked.view.default_kind());
-            if !locked.offers(kind) {
+            if !locked.view.mode.offers(kind) {
                 return Err($crate::Error::NoSuchSeats {
-                    session: $request.session_id.clone(),
-                    kind: $crate::registrations::kind_name(kind),
+                    session: $request.session_id.to_string(),
+                    kind: kind.as_str(),
                 });
             }
             let window_state = locked.view.window()?.state_at(now);
             let late = window_state != skillhub_core::window::WindowState::Open;
             if late && $request.timing == $crate::Timing::InWindow {
                 return Err($crate::Error::RegistrationClosed {
-                    session: $request.session_id.clone(),
+                    session: $request.session_id.to_string(),
                     state: window_state,
                 });
             }
             let occupancy = locked.occupancy(kind);
-            let tier = i64::from($request.tier.get());
+            let tier = $request.tier;
             let ahead: i64 = if occupancy.free() == 0 || occupancy.waiting > 0 {
                 sqlx::query_scalar(
                     "SELECT COUNT(*) FROM registrations WHERE session_id = $1 AND kind = $2 \
                      AND status = 'waitlisted' AND tier <= $3",
                 )
-                .bind(&$request.session_id)
-                .bind($crate::registrations::kind_name(kind))
-                .bind(tier)
+                .bind($request.session_id.as_str())
+                .bind(kind.as_str())
+                .bind(i64::from(tier.get()))
                 .fetch_one(&mut *$tx)
                 .await?
             } else {
@@ -543,9 +559,15 @@ macro_rules! seat {
                 .view
                 .phase()
                 .admit(&occupancy, ahead, Request::Confirm);
-            let (status, position, seated, waiting) = match admission {
-                Admission::Confirm | Admission::Hold { .. } => ("confirmed", None, 1, 0),
-                Admission::Waitlist { position } => ("waitlisted", Some(i64::from(position)), 0, 1),
+            let (status, seated, waiting) = match admission {
+                Admission::Confirm | Admission::Hold { .. } => {
+                    (skillhub_core::capacity::Status::Confirmed, 1, 0)
+                }
+                Admission::Waitlist { position } => (
+                    skillhub_core::capacity::Status::Waitlisted { position },
+                    0,
+                    1,
+                ),
             };
             let view = $crate::RegistrationView {
                 id: 0,
@@ -553,10 +575,9 @@ macro_rules! seat {
                 email: $request.person.email.as_str().to_owned(),
                 name: $request.person.name.as_str().to_owned(),
                 attributes: serde_json::to_string(&$request.person.attributes).unwrap_or_default(),
-                kind: $crate::registrations::kind_name(kind).to_owned(),
+                kind,
                 tier,
-                status: status.to_owned(),
-                position,
+                status,
                 created_at: now,
                 updated_at: now,
             };
@@ -594,17 +615,15 @@ pub(crate) use seat;
 
 impl Store {
     /// Registers a person for a session: confirmed while seats last, then waitlisted in tier
-    /// order. With `idempotency`, a repeated key with the same request replays the stored
-    /// response, and with another request fails; `respond` turns a new registration into the
-    /// response to store (called inside the transaction, so the record and the registration
-    /// commit together).
+    /// order. With `idempotency`, a repeated key with the same request answers with the
+    /// registration it made (as it stood then), and with another request fails; the record and
+    /// the registration commit together.
     pub async fn register(
         &self,
         request: &RegisterRequest,
         idempotency: Option<&Idempotency>,
         now: DateTime<Utc>,
-        respond: impl FnOnce(&RegistrationView, &str) -> Replay,
-    ) -> Result<RegisterOutcome> {
+    ) -> Result<Registered> {
         let manage_token = new_token();
         let token_hash = hash_token(&manage_token);
         let now = micros(now);
@@ -614,20 +633,31 @@ impl Store {
             LOCK_FOR_SEAT_POSTGRES,
             |tx, lock| {
                 let locked: Option<Locked> = sqlx::query_as(lock)
-                    .bind(&request.session_id)
+                    .bind(request.session_id.as_str())
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some(locked) = locked else {
-                    return Err(Error::UnknownSession(request.session_id.clone()));
+                    return Err(Error::UnknownSession(request.session_id.to_string()));
                 };
-                if let Some(replay) = replay_of!(tx, idempotency, now) {
-                    return Ok(RegisterOutcome::Replayed(replay));
-                }
+                let unreadable = match tx.recall(idempotency, now).await? {
+                    Some(replay) => match Remembered::registered(&replay) {
+                        Some(registered) => return Ok(registered),
+                        None => true,
+                    },
+                    None => false,
+                };
                 let view = seat!(tx, &locked, request, &token_hash, now)?;
-                remember!(tx, idempotency, respond(&view, &manage_token), now);
-                Ok(RegisterOutcome::Created {
+                if idempotency.is_some() {
+                    if unreadable {
+                        tx.forget(idempotency).await?;
+                    }
+                    let replay = Remembered::replay(&view, &manage_token)?;
+                    tx.remember(idempotency, &replay, now).await?;
+                }
+                Ok(Registered {
                     registration: view,
                     manage_token: manage_token.clone(),
+                    replayed: false,
                 })
             }
         )
@@ -644,12 +674,12 @@ impl Store {
                 .await?;
             let before: RegistrationView =
                 sqlx::query_as(VIEW).bind(id).fetch_one(&mut *tx).await?;
-            let kind = parse_kind(&before.kind)?;
-            let status = core_status(&before)?;
+            let kind = before.kind;
+            let status = before.status;
             let Some(after) = after_cancel(&locked.occupancy(kind), &status) else {
                 return Err(Error::Transition {
                     id,
-                    status: before.status.clone(),
+                    status: status.name().to_owned(),
                     action: "cancelled",
                 });
             };
@@ -668,7 +698,7 @@ impl Store {
                      AND status = 'waitlisted' ORDER BY tier, sequence LIMIT $3",
                 )
                 .bind(&session_id)
-                .bind(kind_name(kind))
+                .bind(kind.as_str())
                 .bind(promote)
                 .fetch_all(&mut *tx)
                 .await?
@@ -855,7 +885,7 @@ impl Store {
                 let applicants = pool
                     .iter()
                     .zip(&ids)
-                    .filter(|((_, _, k), _)| k == kind_name(kind))
+                    .filter(|((_, _, k), _)| k == kind.as_str())
                     .map(|(&(id, tier, _), text)| {
                         let applicant = Applicant {
                             id,
@@ -960,7 +990,7 @@ impl Store {
     /// Every registration of a session: waiting ones in list order with their positions, then
     /// the others by id.
     pub async fn session_registrations(&self, session_id: &str) -> Result<Vec<RegistrationView>> {
-        let mut rows: Vec<RegistrationView> = read!(self, |pool| {
+        let mut rows: Vec<RegistrationRow> = read!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, session_id, email, name, attributes, kind, tier, status, \
                  CAST(NULL AS BIGINT) AS position, created_at, updated_at FROM registrations \
@@ -981,7 +1011,7 @@ impl Store {
             position += 1;
             row.position = Some(position);
         }
-        Ok(rows)
+        rows.into_iter().map(RegistrationView::try_from).collect()
     }
 
     /// Forgets idempotency keys older than 24 hours; returns how many.
@@ -1002,26 +1032,8 @@ fn batch_session(locked: Option<Locked>, session_id: &str) -> Result<Locked> {
     let Some(locked) = locked else {
         return Err(Error::UnknownSession(session_id.to_owned()));
     };
-    if locked.view.policy != Policy::Batch.as_str() {
+    if locked.view.policy != Policy::Batch {
         return Err(Error::NotBatch(session_id.to_owned()));
     }
     Ok(locked)
-}
-
-pub(crate) fn core_status(view: &RegistrationView) -> Result<Status> {
-    Ok(match view.status.as_str() {
-        "confirmed" => Status::Confirmed,
-        "waitlisted" => Status::Waitlisted {
-            position: u32::try_from(view.position.unwrap_or(1)).unwrap_or(u32::MAX),
-        },
-        "cancelled" => Status::Cancelled,
-        "attended" => Status::Attended,
-        "no_show" => Status::NoShow,
-        other => {
-            return Err(Error::Corrupt {
-                table: "registrations",
-                message: format!("unknown status {other:?}"),
-            });
-        }
-    })
 }

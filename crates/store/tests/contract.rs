@@ -50,14 +50,15 @@ use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use skillhub_core::capacity::{SeatKind, Tier};
+use skillhub_core::capacity::{Policy, SeatKind, Status, Tier};
 use skillhub_core::ids::{ProgramId, SessionId};
 use skillhub_core::person::Person;
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
+use skillhub_store::Registered;
 use skillhub_store::{
-    DrawRefusal, Error, Idempotency, NewSession, OpenOptions, Policy, RegisterOutcome,
-    RegisterRequest, Replay, Seed, SessionFilter, Store, Timing,
+    DrawRefusal, Error, Idempotency, NewSession, OpenOptions, RegisterRequest, Seed, SessionFilter,
+    Store, Timing,
 };
 
 /// A fresh SQLite database in a temporary directory.
@@ -225,7 +226,7 @@ fn test_session(id: &str, seats: i64, online: i64) -> Session {
 
 fn request(session: &str, n: usize, tier: u8) -> RegisterRequest {
     RegisterRequest {
-        session_id: session.to_owned(),
+        session_id: session.parse().unwrap(),
         person: person(n),
         kind: None,
         tier: Tier::new(tier),
@@ -234,29 +235,21 @@ fn request(session: &str, n: usize, tier: u8) -> RegisterRequest {
     }
 }
 
-fn no_replay(_: &skillhub_store::RegistrationView, _: &str) -> Replay {
-    Replay {
-        status: 201,
-        body: String::new(),
-    }
-}
-
 /// Registers and returns `(id, status, position)`.
 async fn register(store: &Store, session: &str, n: usize, tier: u8) -> (i64, String, Option<i64>) {
-    match store
-        .register(&request(session, n, tier), None, at(9, 0), no_replay)
+    let registered = store
+        .register(&request(session, n, tier), None, at(9, 0))
         .await
-        .unwrap()
-    {
-        RegisterOutcome::Created {
-            registration: r, ..
-        } => {
-            // What register returns is what a read of it gives right after.
-            assert_eq!(store.registration(r.id).await.unwrap().as_ref(), Some(&r));
-            (r.id, r.status, r.position)
-        }
-        RegisterOutcome::Replayed(_) => panic!("no idempotency key was given"),
-    }
+        .unwrap();
+    assert!(!registered.replayed, "no idempotency key was given");
+    let r = registered.registration;
+    // What register returns is what a read of it gives right after.
+    assert_eq!(store.registration(r.id).await.unwrap().as_ref(), Some(&r));
+    (
+        r.id,
+        r.status.name().to_owned(),
+        r.position().map(i64::from),
+    )
 }
 
 async fn statuses(store: &Store, session: &str) -> Vec<(String, String, Option<i64>)> {
@@ -265,7 +258,14 @@ async fn statuses(store: &Store, session: &str) -> Vec<(String, String, Option<i
         .await
         .unwrap()
         .into_iter()
-        .map(|r| (r.email.replace("@example.it", ""), r.status, r.position))
+        .map(|r| {
+            let position = r.position().map(i64::from);
+            (
+                r.email.replace("@example.it", ""),
+                r.status.name().to_owned(),
+                position,
+            )
+        })
         .collect()
 }
 
@@ -293,7 +293,7 @@ async fn a_new_database_holds_the_seed_programs(store: Store, _url: String) {
     };
     let sessions = store.sessions(&filter).await.unwrap();
     assert_eq!(sessions.len(), 15);
-    assert_eq!(sessions[7].id, "binario-f-2019-04-02");
+    assert_eq!(sessions[7].id.as_str(), "binario-f-2019-04-02");
     assert_eq!(
         sessions[7].starts_at,
         Utc.with_ymd_and_hms(2019, 4, 2, 7, 30, 0).unwrap()
@@ -322,7 +322,7 @@ async fn a_cancellation_promotes_the_head_and_positions_move_up(store: Store, _u
     let (second, ..) = register(&store, &id, 2, 0).await;
     let (third, ..) = register(&store, &id, 3, 0).await;
     let done = store.cancel("admin", first, at(10, 0)).await.unwrap();
-    assert_eq!(done.registration.status, "cancelled");
+    assert_eq!(done.registration.status, Status::Cancelled);
     assert_eq!(done.promoted, [second]);
     assert_eq!(
         statuses(&store, &id).await,
@@ -371,14 +371,14 @@ async fn one_live_registration_per_email(store: Store, _url: String) {
     let id = session_with(&store, "t-email", 5, 0).await;
     let (first, ..) = register(&store, &id, 1, 0).await;
     let err = store
-        .register(&request(&id, 1, 0), None, at(9, 1), no_replay)
+        .register(&request(&id, 1, 0), None, at(9, 1))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::AlreadyRegistered { .. }), "{err}");
     store.cancel("registrant", first, at(9, 2)).await.unwrap();
     assert_eq!(register(&store, &id, 1, 0).await.1, "confirmed");
     let missing = store
-        .register(&request("t-none", 1, 0), None, at(9, 3), no_replay)
+        .register(&request("t-none", 1, 0), None, at(9, 3))
         .await
         .unwrap_err();
     assert!(matches!(missing, Error::UnknownSession(_)), "{missing}");
@@ -386,13 +386,10 @@ async fn one_live_registration_per_email(store: Store, _url: String) {
     // equal.
     assert_eq!(store.session(&id).await.unwrap().unwrap().confirmed(), 1);
     let fine = at(9, 4) + chrono::Duration::nanoseconds(123_456_789);
-    let RegisterOutcome::Created { registration, .. } = store
-        .register(&request(&id, 2, 0), None, fine, no_replay)
+    let Registered { registration, .. } = store
+        .register(&request(&id, 2, 0), None, fine)
         .await
-        .unwrap()
-    else {
-        panic!("no idempotency key was given");
-    };
+        .unwrap();
     assert_eq!(
         store.registration(registration.id).await.unwrap(),
         Some(registration)
@@ -408,17 +405,14 @@ async fn email_identity_ignores_case(store: Store, _url: String) {
         req.person.email = skillhub_core::person::Email::parse(email).unwrap();
         req
     };
-    let RegisterOutcome::Created { registration, .. } = store
-        .register(&as_typed("Anna@Example.it"), None, at(9, 0), no_replay)
+    let Registered { registration, .. } = store
+        .register(&as_typed("Anna@Example.it"), None, at(9, 0))
         .await
-        .unwrap()
-    else {
-        panic!("no idempotency key was given");
-    };
+        .unwrap();
     assert_eq!(registration.email, "Anna@example.it", "kept as typed");
     for variant in ["anna@example.it", "ANNA@EXAMPLE.IT", "aNNa@example.IT"] {
         let err = store
-            .register(&as_typed(variant), None, at(9, 1), no_replay)
+            .register(&as_typed(variant), None, at(9, 1))
             .await
             .unwrap_err();
         assert!(
@@ -442,44 +436,26 @@ async fn idempotency_keys_replay_or_refuse(store: Store, _url: String) {
         key: "k1".into(),
         request_hash: "h1".into(),
     };
-    let respond = |r: &skillhub_store::RegistrationView, token: &str| Replay {
-        status: 201,
-        body: format!("{{\"id\":{},\"token\":\"{token}\"}}", r.id),
-    };
     let first = store
-        .register(&request(&id, 1, 0), Some(&key), at(9, 0), respond)
+        .register(&request(&id, 1, 0), Some(&key), at(9, 0))
         .await
         .unwrap();
-    let RegisterOutcome::Created {
-        registration,
-        manage_token,
-    } = first
-    else {
-        panic!("first is new")
-    };
+    assert!(!first.replayed, "first is new");
+    // The other registrations move nothing of the first's answer.
+    register(&store, &id, 7, 0).await;
     let again = store
-        .register(&request(&id, 1, 0), Some(&key), at(9, 5), respond)
+        .register(&request(&id, 1, 0), Some(&key), at(9, 5))
         .await
         .unwrap();
-    let RegisterOutcome::Replayed(replay) = again else {
-        panic!("second is a replay")
-    };
-    assert_eq!(
-        replay,
-        Replay {
-            status: 201,
-            body: format!(
-                "{{\"id\":{},\"token\":\"{manage_token}\"}}",
-                registration.id
-            )
-        }
-    );
+    assert!(again.replayed, "second is a replay");
+    assert_eq!(again.registration, first.registration);
+    assert_eq!(again.manage_token, first.manage_token);
     let other = Idempotency {
         request_hash: "h2".into(),
         ..key.clone()
     };
     let err = store
-        .register(&request(&id, 2, 0), Some(&other), at(9, 6), respond)
+        .register(&request(&id, 2, 0), Some(&other), at(9, 6))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::IdempotencyMismatch(_)), "{err}");
@@ -489,7 +465,6 @@ async fn idempotency_keys_replay_or_refuse(store: Store, _url: String) {
             &request(&id, 1, 0),
             Some(&key),
             at(9, 0) + chrono::Duration::hours(25),
-            respond,
         )
         .await;
     assert!(
@@ -583,16 +558,14 @@ async fn the_audit_log_is_append_only(store: Store, url: String) {
 
 async fn tokens_are_checked_by_hash(store: Store, _url: String) {
     let id = session_with(&store, "t-token", 1, 0).await;
-    let RegisterOutcome::Created {
+    let Registered {
         registration,
         manage_token,
+        ..
     } = store
-        .register(&request(&id, 1, 0), None, at(9, 0), no_replay)
+        .register(&request(&id, 1, 0), None, at(9, 0))
         .await
-        .unwrap()
-    else {
-        panic!()
-    };
+        .unwrap();
     assert!(
         store
             .check_manage_token(registration.id, &manage_token)
@@ -636,7 +609,7 @@ async fn sessions_page_in_start_order(store: Store, _url: String) {
     loop {
         let page = store.sessions(&filter).await.unwrap();
         let Some(last) = page.last() else { break };
-        filter.after = Some((last.starts_at, last.id.clone()));
+        filter.after = Some((last.starts_at, last.id.to_string()));
         seen.extend(page.into_iter().map(|s| s.id));
     }
     assert_eq!(seen.len(), 15);
@@ -651,7 +624,7 @@ async fn sessions_page_in_start_order(store: Store, _url: String) {
         .await
         .unwrap()
         .into_iter()
-        .map(|s| s.id)
+        .map(|s| s.id.to_string())
         .collect();
     assert_eq!(
         ids,
@@ -672,15 +645,12 @@ async fn online_seats_only_for_sessions_that_offer_them(store: Store, _url: Stri
     let id = session_with(&store, "t-kinds", 1, 0).await;
     let mut online = request(&id, 1, 0);
     online.kind = Some(SeatKind::Online);
-    let err = store
-        .register(&online, None, at(9, 0), no_replay)
-        .await
-        .unwrap_err();
+    let err = store.register(&online, None, at(9, 0)).await.unwrap_err();
     assert!(matches!(err, Error::NoSuchSeats { .. }), "{err}");
     let hybrid = session_with(&store, "t-hybrid", 1, 1).await;
     let mut a = request(&hybrid, 1, 0);
     a.kind = Some(SeatKind::Online);
-    store.register(&a, None, at(9, 0), no_replay).await.unwrap();
+    store.register(&a, None, at(9, 0)).await.unwrap();
     assert_eq!(
         register(&store, &hybrid, 2, 0).await.1,
         "confirmed",
@@ -688,13 +658,9 @@ async fn online_seats_only_for_sessions_that_offer_them(store: Store, _url: Stri
     );
     let mut c = request(&hybrid, 3, 0);
     c.kind = Some(SeatKind::Online);
-    let RegisterOutcome::Created { registration, .. } =
-        store.register(&c, None, at(9, 0), no_replay).await.unwrap()
-    else {
-        panic!()
-    };
+    let Registered { registration, .. } = store.register(&c, None, at(9, 0)).await.unwrap();
     assert_eq!(
-        (registration.status.as_str(), registration.position),
+        (registration.status.name(), registration.position()),
         ("waitlisted", Some(1))
     );
 }
@@ -891,24 +857,15 @@ async fn a_batch_session_waits_for_its_draw(store: Store, _url: String) {
     assert!(last.after.as_deref().unwrap().contains(&first.seed));
     // After the close only staff add someone, late on purpose: behind the list, and audited.
     let mut request = request(&id, 9, 1);
-    let closed = store
-        .register(&request, None, at(12, 2), no_replay)
-        .await
-        .unwrap_err();
+    let closed = store.register(&request, None, at(12, 2)).await.unwrap_err();
     assert!(
         matches!(closed, Error::RegistrationClosed { .. }),
         "{closed}"
     );
     request.timing = Timing::Late;
-    let RegisterOutcome::Created { registration, .. } = store
-        .register(&request, None, at(12, 2), no_replay)
-        .await
-        .unwrap()
-    else {
-        panic!("no idempotency key was given");
-    };
+    let Registered { registration, .. } = store.register(&request, None, at(12, 2)).await.unwrap();
     assert_eq!(
-        (registration.status.as_str(), registration.position),
+        (registration.status.name(), registration.position()),
         ("waitlisted", Some(4))
     );
     let log = store
@@ -993,11 +950,7 @@ async fn registration_keeps_to_its_window(store: Store, _url: String) {
     assert_eq!(view.window().unwrap(), window);
     let try_at = |when: DateTime<Utc>| {
         let store = store.clone();
-        async move {
-            store
-                .register(&request("t-window", 1, 1), None, when, no_replay)
-                .await
-        }
+        async move { store.register(&request("t-window", 1, 1), None, when).await }
     };
     let early = try_at(at(8, 59)).await.unwrap_err();
     assert!(matches!(early, Error::RegistrationClosed { .. }), "{early}");
@@ -1007,7 +960,7 @@ async fn registration_keeps_to_its_window(store: Store, _url: String) {
     // A session open until its start takes nobody at or after the start.
     let open = session_with(&store, "t-started", 5, 0).await;
     let err = store
-        .register(&request(&open, 2, 1), None, starts_at, no_replay)
+        .register(&request(&open, 2, 1), None, starts_at)
         .await
         .unwrap_err();
     assert!(matches!(err, Error::RegistrationClosed { .. }), "{err}");

@@ -7,12 +7,11 @@ use std::path::Path;
 
 use chrono::Utc;
 use serde::Serialize;
-use skillhub_core::eligibility::{Context as RuleContext, Eligibility};
+use skillhub_core::capacity::Status;
 use skillhub_core::fixture::Catalog;
 use skillhub_core::grants::call::{Admission, Call};
 use skillhub_core::ids::ProgramId;
-use skillhub_core::program::Program;
-use skillhub_core::tz::Zone;
+use skillhub_core::program::{Program, Verdict};
 use skillhub_import::csv::{
     ApplicationOptions, ApplicationRow, Encoding, ReadOptions, RegistrationRow, Summary,
     read_applications, read_registrations,
@@ -56,7 +55,7 @@ struct WrittenOut<'a> {
     session_id: &'a str,
     email: &'a str,
     status: &'a str,
-    waitlist_position: Option<i64>,
+    waitlist_position: Option<u32>,
     manage_token: &'a str,
 }
 
@@ -92,7 +91,7 @@ pub async fn registrations(
                     session_id: r.session.as_str(),
                     email: r.person.email.as_str(),
                     name: r.person.name.as_str(),
-                    kind: r.kind.map(kind_name),
+                    kind: r.kind.map(skillhub_core::capacity::SeatKind::as_str),
                 })
                 .collect();
             let value = serde_json::json!({
@@ -121,10 +120,10 @@ pub async fn registrations(
             .map(|(w, row)| WrittenOut {
                 line: row.line,
                 id: w.registration.id,
-                session_id: &w.registration.session_id,
+                session_id: w.registration.session_id.as_str(),
                 email: &w.registration.email,
-                status: &w.registration.status,
-                waitlist_position: w.registration.position,
+                status: w.registration.status.name(),
+                waitlist_position: w.registration.position(),
                 manage_token: &w.manage_token,
             })
             .collect();
@@ -133,20 +132,13 @@ pub async fn registrations(
     }
     let confirmed = written
         .iter()
-        .filter(|w| w.registration.status == "confirmed")
+        .filter(|w| w.registration.status == Status::Confirmed)
         .count();
     Ok(format!(
         "{} iscrizioni scritte da {file}: {confirmed} confermate, {} in lista d'attesa\n",
         written.len(),
         written.len() - confirmed
     ))
-}
-
-fn kind_name(kind: skillhub_core::capacity::SeatKind) -> &'static str {
-    match kind {
-        skillhub_core::capacity::SeatKind::InPerson => "in_person",
-        skillhub_core::capacity::SeatKind::Online => "online",
-    }
 }
 
 /// Each row as a request: its session must exist and its program's rules admit the person on
@@ -160,7 +152,7 @@ async fn judge(
     max_problems: usize,
 ) -> Result<Vec<RegisterRequest>> {
     let mut sessions: BTreeMap<String, Option<SessionView>> = BTreeMap::new();
-    let mut programs: BTreeMap<String, Option<Program>> = BTreeMap::new();
+    let mut programs: BTreeMap<ProgramId, Option<Program>> = BTreeMap::new();
     let mut report = Report::default();
     let mut requests = Vec::with_capacity(rows.len());
     let fail = |report: &mut Report, row: &RegistrationRow, field: &str, message: String| {
@@ -191,7 +183,7 @@ async fn judge(
         };
         if !programs.contains_key(&session.program_id) {
             let found = store
-                .program(&session.program_id)
+                .program(session.program_id.as_str())
                 .await
                 .map_err(|e| ctx.db_error(e))?;
             programs.insert(session.program_id.clone(), found);
@@ -205,40 +197,34 @@ async fn judge(
             );
             continue;
         };
-        let day = Zone::parse(&session.zone)
-            .and_then(|zone| zone.to_local(session.starts_at))
-            .map(|local| local.date());
-        let Ok(day) = day else {
-            fail(
-                &mut report,
-                row,
-                "sessione",
-                format!("session {id} has an unknown zone {:?}", session.zone),
-            );
-            continue;
+        let verdict = program.judge(&row.person.attributes, &session.zone, session.starts_at);
+        let tier = match verdict {
+            Ok(Verdict::Admitted(tier)) => tier,
+            Ok(Verdict::Refused(reasons)) => {
+                let why: Vec<&str> = reasons.iter().map(|r| r.it()).collect();
+                fail(
+                    &mut report,
+                    row,
+                    "email",
+                    format!(
+                        "{} may not take part in {}: {}",
+                        row.person.email.as_str(),
+                        program.id(),
+                        why.join(" ")
+                    ),
+                );
+                continue;
+            }
+            Err(err) => {
+                fail(&mut report, row, "sessione", format!("session {id}: {err}"));
+                continue;
+            }
         };
-        let context = RuleContext::new(day);
-        let attributes = &row.person.attributes;
-        if let Eligibility::Ineligible(reasons) = program.eligibility_of(attributes, &context) {
-            let why: Vec<&str> = reasons.iter().map(|r| r.it()).collect();
-            fail(
-                &mut report,
-                row,
-                "email",
-                format!(
-                    "{} may not take part in {}: {}",
-                    row.person.email.as_str(),
-                    program.id(),
-                    why.join(" ")
-                ),
-            );
-            continue;
-        }
         requests.push(RegisterRequest {
-            session_id: id.to_owned(),
+            session_id: session.id.clone(),
             person: row.person.clone(),
             kind: row.kind,
-            tier: program.tier_of(attributes, &context),
+            tier,
             actor: "cli".to_owned(),
             // Staff enter a spreadsheet of registrations on purpose, often after the fact:
             // the window does not refuse them, and rows outside it are audited as late.

@@ -155,10 +155,38 @@ pub enum Phase {
     AwaitingDraw,
 }
 
+/// How a session gives its seats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    /// Until seats run out, in order of arrival (by tier when the list forms).
+    #[default]
+    FirstCome,
+    /// Everyone waits until registration closes; then a draw by tier and lottery.
+    Batch,
+}
+
+impl Policy {
+    /// The stored and wire name: `first_come` or `batch`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::FirstCome => "first_come",
+            Policy::Batch => "batch",
+        }
+    }
+
+    /// The policy named `text` ([`Policy::as_str`]).
+    pub fn parse(text: &str) -> Option<Policy> {
+        [Policy::FirstCome, Policy::Batch]
+            .into_iter()
+            .find(|policy| policy.as_str() == text)
+    }
+}
+
 impl Phase {
-    /// The phase of a session with `batch` seats whose draw has or has not run.
-    pub fn of(batch: bool, drawn: bool) -> Phase {
-        if batch && !drawn {
+    /// The phase of a session with this seat `policy` whose draw has or has not run.
+    pub fn of(policy: Policy, drawn: bool) -> Phase {
+        if policy == Policy::Batch && !drawn {
             Phase::AwaitingDraw
         } else {
             Phase::Open

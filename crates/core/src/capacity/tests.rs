@@ -1125,9 +1125,9 @@ proptest! {
             promotions(&occupancy),
             "after the draw, first come's rules"
         );
-        prop_assert_eq!(Phase::of(true, false), Phase::AwaitingDraw);
-        prop_assert_eq!(Phase::of(true, true), Phase::Open);
-        prop_assert_eq!(Phase::of(false, false), Phase::Open);
+        prop_assert_eq!(Phase::of(Policy::Batch, false), Phase::AwaitingDraw);
+        prop_assert_eq!(Phase::of(Policy::Batch, true), Phase::Open);
+        prop_assert_eq!(Phase::of(Policy::FirstCome, false), Phase::Open);
     }
 
     /// Seats accept exactly 0..=MAX_SEATS per kind and survive a JSON round trip.

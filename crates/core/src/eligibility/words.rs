@@ -1061,21 +1061,6 @@ fn capitalise(phrase: &str) -> String {
         .unwrap_or_default()
 }
 
-const MONTHS_IT: [&str; 12] = [
-    "gennaio",
-    "febbraio",
-    "marzo",
-    "aprile",
-    "maggio",
-    "giugno",
-    "luglio",
-    "agosto",
-    "settembre",
-    "ottobre",
-    "novembre",
-    "dicembre",
-];
-
 const MONTHS_EN: [&str; 12] = [
     "January",
     "February",
@@ -1093,7 +1078,7 @@ const MONTHS_EN: [&str; 12] = [
 
 /// "1º gennaio 2018", "12 febbraio 2019".
 fn date_it(day: NaiveDate) -> String {
-    let month = MONTHS_IT[day.month0() as usize];
+    let month = crate::italian::MONTHS[day.month0() as usize];
     match day.day() {
         1 => format!("1º {month} {}", day.year()),
         d => format!("{d} {month} {}", day.year()),

@@ -12,7 +12,6 @@ use axum::response::Response;
 use chrono::{Datelike, NaiveDateTime, Utc};
 use maud::{Markup, html};
 use skillhub_core::program::Program;
-use skillhub_core::tz::Zone;
 use skillhub_core::window::WindowState;
 use skillhub_store::{SessionFilter, SessionView};
 
@@ -190,13 +189,7 @@ async fn catalog(state: &AppState, lang: Lang, filters: &Filters) -> WebResult<R
 /// The session's local start and end in its zone; a session whose zone no longer parses is
 /// left out (and logged) rather than failing the whole page.
 fn local_times(view: &SessionView) -> Option<Item<'_>> {
-    let local = Zone::parse(&view.zone).ok().and_then(|zone| {
-        Some((
-            zone.to_local(view.starts_at).ok()?,
-            zone.to_local(view.ends_at).ok()?,
-        ))
-    });
-    match local {
+    match view.local_span() {
         Some((start, end)) => Some(Item { view, start, end }),
         None => {
             tracing::warn!(session = %view.id, zone = %view.zone, "session with an unusable zone");
@@ -208,13 +201,13 @@ fn local_times(view: &SessionView) -> Option<Item<'_>> {
 fn group_key(programs: &[Arc<Program>], view: &SessionView) -> GroupKey {
     let program_rank = programs
         .iter()
-        .position(|p| p.id().as_str() == view.program_id)
+        .position(|p| p.id() == &view.program_id)
         .unwrap_or(programs.len());
     let hub_rank = programs
         .get(program_rank)
         .and_then(|p| {
-            let hub = view.hub_id.as_deref()?;
-            p.hubs().iter().position(|h| h.id.as_str() == hub)
+            let hub = view.hub_id.as_ref()?;
+            p.hubs().iter().position(|h| &h.id == hub)
         })
         .unwrap_or(usize::MAX);
     GroupKey {
@@ -245,12 +238,10 @@ fn session_item(lang: Lang, programs: &[Arc<Program>], item: &Item<'_>) -> Marku
     let left = view.seats_left();
     let place = view
         .hub_id
-        .as_deref()
+        .as_ref()
         .and_then(|id| {
-            let program = programs
-                .iter()
-                .find(|p| p.id().as_str() == view.program_id)?;
-            program.hubs().iter().find(|h| h.id.as_str() == id)
+            let program = programs.iter().find(|p| p.id() == &view.program_id)?;
+            program.hubs().iter().find(|h| &h.id == id)
         })
         .map_or_else(|| lang.t(T::Online).to_owned(), |hub| hub.name.clone());
     html! {
@@ -260,7 +251,7 @@ fn session_item(lang: Lang, programs: &[Arc<Program>], item: &Item<'_>) -> Marku
                 (lang.span(item.start, item.end)) " — " (place)
             }
             p.meta {
-                (mode_text(lang, &view.mode))
+                (mode_text(lang, view.mode))
                 @if let (Some(min), Some(max)) = (view.level_min, view.level_max) {
                     " · " (lang.level(min, max))
                 }

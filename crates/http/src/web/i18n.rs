@@ -119,7 +119,7 @@ impl Lang {
     }
 
     /// `lista d'attesa, posizione 3`.
-    pub(crate) fn waitlisted_at(self, position: i64) -> String {
+    pub(crate) fn waitlisted_at(self, position: u32) -> String {
         match self {
             Lang::It => format!("lista d'attesa, posizione {position}"),
             Lang::En => format!("waiting list, position {position}"),

@@ -74,8 +74,8 @@ async fn manage_response(
     here: &str,
     problem: Option<T>,
 ) -> WebResult<Response> {
-    let ctx = SessionCtx::load(state, &registration.session_id).await?;
-    let live = matches!(registration.status.as_str(), "confirmed" | "waitlisted");
+    let ctx = SessionCtx::load(state, registration.session_id.as_str()).await?;
+    let live = registration.status.is_live();
     let body = html! {
         h1 { (lang.t(T::ManageHeading)) ": " (ctx.view.title) }
         (ctx.status_notice(lang, registration))
@@ -148,9 +148,9 @@ pub(crate) async fn ics(
 ) -> Response {
     let result = async {
         let registration = authorized(&state, &id, &token).await?;
-        let ctx = SessionCtx::load(&state, &registration.session_id).await?;
+        let ctx = SessionCtx::load(&state, registration.session_id.as_str()).await?;
         let session = core_session(&ctx.view)?;
-        let program = state.program(&ctx.view.program_id).await?;
+        let program = state.program(ctx.view.program_id.as_str()).await?;
         let name = program
             .as_ref()
             .map_or_else(|| "skillhub".to_owned(), |p| p.name().to_owned());

@@ -12,16 +12,15 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::NaiveDate;
 use maud::{Markup, html};
-use skillhub_core::capacity::Phase;
+use skillhub_core::capacity::{Phase, Status};
 use skillhub_core::eligibility::{Needs, Reason, italian_regions, region_words, tag_words};
 use skillhub_core::ids::Tag;
 use skillhub_core::person::{
     Attributes, Country, Email, Gender, OrganisationType, Person, PersonName,
 };
 use skillhub_core::program::Program;
-use skillhub_core::tz::Zone;
 use skillhub_core::window::WindowState;
-use skillhub_store::{RegisterOutcome, RegistrationView, Replay, SessionView};
+use skillhub_store::{Registered, RegistrationView, SessionView};
 
 use super::csrf::{self, Csrf};
 use super::i18n::{Lang, T};
@@ -193,23 +192,17 @@ async fn submit(
             return Ok(ctx.respond(lang, StatusCode::UNPROCESSABLE_ENTITY, body, csrf));
         }
     };
-    let no_replay = |_: &RegistrationView, _: &str| Replay {
-        status: 201,
-        body: String::new(),
-    };
-    match enrol(state, &ctx.view, Asked::public(person), None, no_replay).await {
-        Ok(Enrolment::Registered(RegisterOutcome::Created {
+    match enrol(state, &ctx.view, Asked::public(person), None).await {
+        Ok(Enrolment::Registered(Registered {
             registration,
             manage_token,
+            ..
         })) => {
             // The seats shown are the ones after this registration.
-            let ctx = SessionCtx::load(state, &ctx.view.id).await?;
+            let ctx = SessionCtx::load(state, ctx.view.id.as_str()).await?;
             let public_url = state.config().public_url.as_ref();
             Ok(ctx.registered(lang, csrf, &registration, &manage_token, public_url))
         }
-        Ok(Enrolment::Registered(RegisterOutcome::Replayed(_))) => Err(WebError::Internal(
-            "a registration without idempotency key was replayed".to_owned(),
-        )),
         Ok(Enrolment::Ineligible(reasons)) => {
             let notice = ineligible_notice(lang, &reasons);
             let body = ctx.page_body(lang, csrf, &values, &Errors::new(), Some(notice));
@@ -217,7 +210,7 @@ async fn submit(
         }
         Err(ApiError::RegistrationClosed(_)) => {
             // The window closed while the form was open: the page shows it instead of the form.
-            let ctx = SessionCtx::load(state, &ctx.view.id).await?;
+            let ctx = SessionCtx::load(state, ctx.view.id.as_str()).await?;
             let body = ctx.page_body(lang, csrf, &values, &Errors::new(), None);
             Ok(ctx.respond(lang, StatusCode::CONFLICT, body, csrf))
         }
@@ -258,7 +251,7 @@ impl SessionCtx {
     pub(crate) async fn load(state: &AppState, id: &str) -> WebResult<SessionCtx> {
         let view = state.store().session(id).await?.ok_or(WebError::NotFound)?;
         let program = state
-            .program(&view.program_id)
+            .program(view.program_id.as_str())
             .await?
             .ok_or_else(|| WebError::Internal(format!("session {id} has no program")))?;
         let mut needs = program.eligibility().map(|r| r.needs()).unwrap_or_default();
@@ -322,19 +315,19 @@ impl SessionCtx {
     pub(crate) fn status_notice(&self, lang: Lang, registration: &RegistrationView) -> Markup {
         let draw_pending = self.view.phase() == Phase::AwaitingDraw;
         html! {
-            @match registration.status.as_str() {
-                "confirmed" => div.notice.ok role="status" {
+            @match registration.status {
+                Status::Confirmed => div.notice.ok role="status" {
                     p { strong { (lang.t(T::Status)) ": " span #status { (lang.t(T::Confirmed)) } } }
                     p { (lang.t(T::ConfirmedText)) }
                 },
-                "waitlisted" => div.notice.wait role="status" {
-                    p { strong { (lang.t(T::Status)) ": " span #status { (lang.waitlisted_at(registration.position.unwrap_or(1))) } } }
+                Status::Waitlisted { position } => div.notice.wait role="status" {
+                    p { strong { (lang.t(T::Status)) ": " span #status { (lang.waitlisted_at(position)) } } }
                     p { (lang.t(if draw_pending { T::WaitingForDrawText } else { T::WaitlistedText })) }
                 },
                 other => div.notice role="status" {
                     p { strong { (lang.t(T::Status)) ": " span #status { (lang.t(match other {
-                        "attended" => T::Attended,
-                        "no_show" => T::NoShow,
+                        Status::Attended => T::Attended,
+                        Status::NoShow => T::NoShow,
                         _ => T::Cancelled,
                     })) } } }
                 },
@@ -345,16 +338,11 @@ impl SessionCtx {
     /// When, where, mode, level and seats.
     pub(crate) fn facts(&self, lang: Lang) -> Markup {
         let view = &self.view;
-        let when = Zone::parse(&view.zone).ok().and_then(|zone| {
-            Some(lang.span(
-                zone.to_local(view.starts_at).ok()?,
-                zone.to_local(view.ends_at).ok()?,
-            ))
-        });
+        let when = view.local_span().map(|(start, end)| lang.span(start, end));
         let hub = view
             .hub_id
-            .as_deref()
-            .and_then(|id| self.program.hubs().iter().find(|h| h.id.as_str() == id));
+            .as_ref()
+            .and_then(|id| self.program.hubs().iter().find(|h| &h.id == id));
         html! {
             dl.facts {
                 dt { (lang.t(T::Program)) }
@@ -369,7 +357,7 @@ impl SessionCtx {
                     }
                 }
                 dt { (lang.t(T::Mode)) }
-                dd { (mode_text(lang, &view.mode)) }
+                dd { (mode_text(lang, view.mode)) }
                 @if let (Some(min), Some(max)) = (view.level_min, view.level_max) {
                     dt { (lang.t(T::Level)) }
                     dd { (lang.level(min, max)) }

@@ -19,7 +19,7 @@ use super::rows::{
     APP_SELECT, AppRow, CallRow, LOCK_CALL_POSTGRES, LOCK_CALL_SQLITE, NOT_LIVE, ReportRow,
 };
 use super::{GrantError, GrantWrite, corrupt, invalid, stage_json, stage_name, step, to_i64};
-use crate::registrations::{remember, replay_of};
+use crate::idempotency::Answers;
 use crate::{Error, Idempotency, Replay, Result, Store, audit::audit, hash_token, new_token, read};
 
 /// A reason an application was not admitted, in Italian and English.
@@ -156,10 +156,9 @@ pub(super) fn view_of(
     })
 }
 
+/// The day in Italy, where grant calls run, that an application is judged on.
 fn rome_date(now: DateTime<Utc>) -> NaiveDate {
-    Zone::rome()
-        .to_local(now)
-        .map_or_else(|_| now.date_naive(), |local| local.date())
+    Zone::rome().date_of(now)
 }
 
 fn names_json(tags: &BTreeSet<Tag>) -> String {

@@ -11,7 +11,7 @@ use skillhub_core::grants::lifecycle::Stage;
 use super::definition::{check_definition, stored_call, whole_cents, with_applications};
 use super::rows::{CALL_COLUMNS, CallRow, LOCK_CALL_SQLITE};
 use super::{GrantError, GrantWrite, corrupt, stage_json, stage_name, to_i64};
-use crate::registrations::{remember, replay_of};
+use crate::idempotency::Answers;
 use crate::{Error, Idempotency, Replay, Result, Store, audit::audit, read};
 
 /// A criterion of a stored call.
@@ -109,7 +109,7 @@ impl Store {
         let call_id = checked.call.id().as_str().to_owned();
         let seed = checked.seed.map(|s| s.to_string());
         crate::write_tx!(self, |tx, _lock| {
-            if let Some(replay) = replay_of!(tx, idempotency, now) {
+            if let Some(replay) = tx.recall(idempotency, now).await? {
                 return Ok(GrantWrite::Replayed(replay));
             }
             let exists: Option<String> =
@@ -236,7 +236,7 @@ impl Store {
                 .await?;
             let count = i64::try_from(checked.applications.len()).unwrap_or(i64::MAX);
             let view = call_view(&row, &checked.call, count);
-            remember!(tx, idempotency, respond(&view), now);
+            tx.remember(idempotency, &respond(&view), now).await?;
             Ok(GrantWrite::Done(view))
         })
     }

@@ -19,7 +19,7 @@ use super::rows::{
     seed_of, stored_points,
 };
 use super::{GrantError, GrantWrite, corrupt, invalid, stage_json, stage_name, step, to_i64};
-use crate::registrations::{remember, replay_of};
+use crate::idempotency::Answers;
 use crate::{Error, Idempotency, Replay, Result, Store, audit::audit, hash_token, new_token, read};
 
 /// What an admin asks when adding an evaluator to a call.

@@ -176,14 +176,14 @@ macro_rules! token_write {
         let $token_hash = hash_token(&token);
         call_tx!($store, |$tx, lock| {
             let $row = lock_call!($tx, lock, $call_id);
-            if let Some(replay) = replay_of!($tx, $idem, $now) {
+            if let Some(replay) = $tx.recall($idem, $now).await? {
                 return Ok(GrantWrite::Replayed(replay));
             }
             if $row.ranked_at.is_some() {
                 return Err(GrantError::CallRanked($call_id.to_owned()).into());
             }
             let done = $body;
-            remember!($tx, $idem, $respond(&done, &token), $now);
+            $tx.remember($idem, &$respond(&done, &token), $now).await?;
             Ok(GrantWrite::Done((done, token.clone())))
         })
     }};
@@ -203,12 +203,12 @@ macro_rules! application_write {
         let call_id = call_of_application!($store, $id);
         call_tx!($store, |$tx, lock| {
             let $locked = lock_and_load!($tx, lock, &call_id);
-            if let Some(replay) = replay_of!($tx, $idem, $now) {
+            if let Some(replay) = $tx.recall($idem, $now).await? {
                 return Ok(GrantWrite::Replayed(replay));
             }
             let $app = $locked.data.application($id)?;
             let done = $body;
-            remember!($tx, $idem, $respond(&done), $now);
+            $tx.remember($idem, &$respond(&done), $now).await?;
             Ok(GrantWrite::Done(done))
         })
     }};

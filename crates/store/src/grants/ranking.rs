@@ -19,7 +19,7 @@ use super::rows::{
     ScoreRow, seed_of,
 };
 use super::{GrantError, GrantWrite, corrupt, stage_json, stage_name, step, to_i64};
-use crate::registrations::{remember, replay_of};
+use crate::idempotency::Answers;
 use crate::{Error, Idempotency, Replay, Result, Store, audit::audit, read};
 
 /// The ranking of a call in the shape of `skillhub grants rank --json` (serialized exactly like

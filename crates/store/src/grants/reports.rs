@@ -14,7 +14,7 @@ use super::rows::{
     seed_of,
 };
 use super::{GrantError, GrantWrite, corrupt, invalid, stage_json, stage_name, step};
-use crate::registrations::{remember, replay_of};
+use crate::idempotency::Answers;
 use crate::{Idempotency, Replay, Result, Store, audit::audit, read};
 
 /// One report a funded project owes, and whether it came in.

@@ -31,7 +31,7 @@ async fn presence_is_recorded_on_seats_only_and_keeps_them(store: Store, _url: S
         .record_presence("admin", seated, Presence::Attended, at(14, 0))
         .await
         .unwrap();
-    assert_eq!(marked.status, "attended");
+    assert_eq!(marked.status, skillhub_core::capacity::Status::Attended);
     // The seat stays given: the waiting list does not move.
     assert_eq!(
         statuses(&store, &session).await,

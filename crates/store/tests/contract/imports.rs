@@ -1,8 +1,8 @@
 //! Bulk imports of registrations: one transaction, all or nothing, each row decided exactly as a
 //! registration of its own would be.
 
-use skillhub_core::capacity::SeatKind;
-use skillhub_store::{Error, Policy, RegisterRequest, Store};
+use skillhub_core::capacity::{Policy, SeatKind};
+use skillhub_store::{Error, RegisterRequest, Store};
 
 use super::{
     PgDatabase, at, register, request, session_with, session_with_policy, sqlite, statuses,
@@ -70,7 +70,10 @@ async fn an_import_seats_exactly_as_registrations_one_by_one(store: Store) {
     // The answers of the import are the positions at the moment each row was seated.
     let positions: Vec<(String, Option<i64>)> = written
         .iter()
-        .map(|w| (w.registration.status.clone(), w.registration.position))
+        .map(|w| {
+            let position = w.registration.position().map(i64::from);
+            (w.registration.status.name().to_owned(), position)
+        })
         .collect();
     assert_eq!(
         positions,
@@ -152,7 +155,7 @@ async fn an_import_into_a_batch_session_waits_for_the_draw(store: Store) {
     assert!(
         written
             .iter()
-            .all(|w| w.registration.status == "waitlisted"),
+            .all(|w| w.registration.status.name() == "waitlisted"),
         "before the draw everyone waits"
     );
 }

@@ -1,10 +1,11 @@
 //! GDPR: everything held about an e-mail, and erasure that anonymises registrations in one
 //! transaction while seat counts, waiting order and the audit log stay (without personal data).
 
+use skillhub_core::capacity::Status;
 use skillhub_core::person::{Email, Person};
-use skillhub_store::{ERASED_DOMAIN, Idempotency, RegisterOutcome, Replay, Store};
+use skillhub_store::{ERASED_DOMAIN, Idempotency, Store};
 
-use super::{PgDatabase, at, database_url, no_replay, request, session_with, sqlite, statuses};
+use super::{PgDatabase, at, database_url, request, session_with, sqlite, statuses};
 
 contract!(
     person_data_holds_every_registration_of_the_address,
@@ -28,17 +29,15 @@ fn anna(email: &str) -> Person {
 async fn enrol(store: &Store, session: &str, person: Person) -> (i64, String, Option<i64>, String) {
     let mut req = request(session, 0, 1);
     req.person = person;
-    match store
-        .register(&req, None, at(9, 0), no_replay)
-        .await
-        .unwrap()
-    {
-        RegisterOutcome::Created {
-            registration: r,
-            manage_token,
-        } => (r.id, r.status, r.position, manage_token),
-        RegisterOutcome::Replayed(_) => panic!("no idempotency key was given"),
-    }
+    let registered = store.register(&req, None, at(9, 0)).await.unwrap();
+    assert!(!registered.replayed, "no idempotency key was given");
+    let r = registered.registration;
+    (
+        r.id,
+        r.status.name().to_owned(),
+        r.position().map(i64::from),
+        registered.manage_token,
+    )
 }
 
 fn email(text: &str) -> Email {
@@ -59,7 +58,7 @@ async fn person_data_holds_every_registration_of_the_address(store: Store, _url:
     assert_eq!(data.registrations[0].name, "Anna Rossi");
     assert_eq!(data.registrations[0].session_title, "Prova");
     assert_eq!(data.registrations[0].attributes["region"], "lazio");
-    assert_eq!(data.registrations[1].status, "cancelled");
+    assert_eq!(data.registrations[1].status, Status::Cancelled);
     let actions: Vec<&str> = data.audit.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -147,7 +146,11 @@ async fn erasure_anonymises_and_keeps_counts_order_and_audit(store: Store, _url:
     }
     // The seat logic goes on as before: a cancellation promotes the erased registration.
     let first = store.session_registrations(&id).await.unwrap();
-    let confirmed = first.iter().find(|r| r.status == "confirmed").unwrap().id;
+    let confirmed = first
+        .iter()
+        .find(|r| r.status == Status::Confirmed)
+        .unwrap()
+        .id;
     let cancelled = store.cancel("admin", confirmed, at(12, 0)).await.unwrap();
     assert_eq!(cancelled.promoted, [anna_id]);
 }
@@ -302,21 +305,14 @@ async fn erasure_forgets_stored_responses_that_quote_the_address(store: Store, _
         key: n.into(),
         request_hash: "h".into(),
     };
-    // The response the HTTP layer would store: the registration, e-mail included.
-    let respond = |view: &skillhub_store::RegistrationView, _: &str| Replay {
-        status: 201,
-        body: serde_json::json!({"id": view.id, "email": view.email}).to_string(),
-    };
+    // The store remembers the registration as it was made, e-mail included.
     let mut anna_request = request(&id, 0, 1);
     anna_request.person = anna("Anna_R@example.it");
     let mut other = request(&id, 1, 1);
     other.person = person_n(1);
     for (req, k) in [(&anna_request, "k-anna"), (&other, "k-other")] {
-        let first = store
-            .register(req, Some(&key(k)), at(9, 0), respond)
-            .await
-            .unwrap();
-        assert!(matches!(first, RegisterOutcome::Created { .. }));
+        let first = store.register(req, Some(&key(k)), at(9, 0)).await.unwrap();
+        assert!(!first.replayed);
     }
     // A look-alike address (`_` is a LIKE wildcard) must not be touched.
     store
@@ -324,13 +320,10 @@ async fn erasure_forgets_stored_responses_that_quote_the_address(store: Store, _
         .await
         .unwrap();
     let replayed = store
-        .register(&anna_request, Some(&key("k-anna")), at(10, 1), respond)
+        .register(&anna_request, Some(&key("k-anna")), at(10, 1))
         .await
         .unwrap();
-    assert!(
-        matches!(replayed, RegisterOutcome::Replayed(_)),
-        "{replayed:?}"
-    );
+    assert!(replayed.replayed, "{replayed:?}");
 
     store
         .erase_person("cli", &email("anna_r@example.it"), at(11, 0))
@@ -339,18 +332,15 @@ async fn erasure_forgets_stored_responses_that_quote_the_address(store: Store, _
     // Anna's stored response is gone (the same key now makes a new registration); the other
     // person's is kept.
     let again = store
-        .register(&anna_request, Some(&key("k-anna")), at(11, 1), respond)
+        .register(&anna_request, Some(&key("k-anna")), at(11, 1))
         .await
         .unwrap();
-    assert!(
-        matches!(again, RegisterOutcome::Created { .. }),
-        "{again:?}"
-    );
+    assert!(!again.replayed, "{again:?}");
     let kept = store
-        .register(&other, Some(&key("k-other")), at(11, 2), respond)
+        .register(&other, Some(&key("k-other")), at(11, 2))
         .await
         .unwrap();
-    assert!(matches!(kept, RegisterOutcome::Replayed(_)), "{kept:?}");
+    assert!(kept.replayed, "{kept:?}");
 }
 
 /// What a manage link reaches: one registration, never the others of the same address.
@@ -364,7 +354,7 @@ async fn a_registrations_data_and_erasure_reach_it_alone(store: Store, _url: Str
 
     let data = store.registration_data(first).await.unwrap().unwrap();
     assert_eq!(data.registration.id, first);
-    assert_eq!(data.registration.session_id, one);
+    assert_eq!(data.registration.session_id.as_str(), one);
     assert_eq!(data.registration.session_title, "Prova");
     assert_eq!(data.registration.attributes["region"], "lazio");
     let lines: Vec<(&str, &str)> = data
@@ -390,11 +380,11 @@ async fn a_registrations_data_and_erasure_reach_it_alone(store: Store, _url: Str
     assert_eq!(erasure.registrations, [first]);
     // A live registration is cancelled before it is erased, so its seat goes on.
     let view = store.registration(first).await.unwrap().unwrap();
-    assert_eq!(view.status, "cancelled");
+    assert_eq!(view.status, Status::Cancelled);
     assert_eq!(view.email, format!("erased-{first}@{ERASED_DOMAIN}"));
     assert_eq!(
         store.registration(waiting).await.unwrap().unwrap().status,
-        "confirmed"
+        Status::Confirmed
     );
     // The address's other registration, and its link, are untouched.
     let other = store.registration(second).await.unwrap().unwrap();
@@ -462,10 +452,7 @@ async fn assert_collisions_reported(store: &Store) {
     );
     let mut again = super::request("s", 0, 1);
     again.person = anna("aNNa@Example.it");
-    let err = store
-        .register(&again, None, at(8, 0), no_replay)
-        .await
-        .unwrap_err();
+    let err = store.register(&again, None, at(8, 0)).await.unwrap_err();
     assert!(
         matches!(err, skillhub_store::Error::AlreadyRegistered { .. }),
         "{err}"
