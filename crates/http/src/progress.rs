@@ -28,10 +28,6 @@ use crate::registrations::{registration_id, wire_registration};
 use crate::state::AppState;
 use crate::wire::{Problem, Registration};
 
-mod cache;
-
-pub(crate) use cache::ProgressCache;
-
 /// Records whether the person of a confirmed registration came (`{"presence": "attended"}`) or
 /// not (`"no_show"`). The seat stays given: nobody is promoted. Final: a registration is marked
 /// once.

@@ -12,7 +12,10 @@ use skillhub_store::{SessionView, Store};
 use crate::forwarded::Cidr;
 use crate::limiter::RateLimiter;
 use crate::problem::{ApiError, ApiResult};
-use crate::progress::ProgressCache;
+
+mod progress_cache;
+
+pub(crate) use progress_cache::ProgressCache;
 
 /// How the server runs. The CLI fills it from its flags and environment
 /// (`SKILLHUB_ADMIN_TOKEN`, `SKILLHUB_RATE_LIMIT`); [`Default`] gives the documented defaults.
