@@ -8,9 +8,9 @@
 use std::error::Error;
 
 use skillhub_core::capacity::{Change, RegistrationId, Request, SeatKind, SessionBook, Status};
-use skillhub_core::eligibility::{Context, Eligibility};
 use skillhub_core::fixture::{Catalog, parse_program};
 use skillhub_core::person::Person;
+use skillhub_core::program::Verdict;
 
 /// A program of one hub and one session with two seats, open to adults living in Lazio, where
 /// staff of public administrations go first on the waiting list.
@@ -96,10 +96,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         session.seats().get(SeatKind::InPerson),
     );
 
-    // Core has no clock: eligibility is judged on the session's day, seats at a given instant.
-    let on = Context {
-        on: session.local_start().date(),
-    };
+    // Core has no clock: a person is judged on the session's local day, seats at a given instant.
     let now = session.starts_at() - chrono::Duration::days(7);
     let mut book = SessionBook::new(session.seats());
     let mut registered = Vec::new();
@@ -107,15 +104,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     for (n, json) in (1..).zip(PEOPLE) {
         let person: Person = serde_json::from_str(json)?;
         let name = person.name.as_str().to_owned();
-        if let Eligibility::Ineligible(reasons) = program.eligibility_of(&person.attributes, &on) {
-            println!("{name}: non ammesso/a");
-            for reason in &reasons {
-                println!("    {}", reason.it());
+        // Eligibility, then the priority tier: the one judgement every adapter makes.
+        let tier = match program.judge(&person.attributes, &session.zone(), session.starts_at())? {
+            Verdict::Admitted(tier) => tier,
+            Verdict::Refused(reasons) => {
+                println!("{name}: non ammesso/a");
+                for reason in &reasons {
+                    println!("    {}", reason.it());
+                }
+                continue;
             }
-            continue;
-        }
+        };
         let id = RegistrationId::new(n);
-        let tier = program.tier_of(&person.attributes, &on);
         book.register(id, SeatKind::InPerson, tier, Request::Confirm, now)?;
         let status = book.status(id).ok_or("unknown registration")?;
         println!("{name}: {}", stato(status));

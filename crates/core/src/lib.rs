@@ -22,7 +22,7 @@
 //! use skillhub_core::capacity::{
 //!     Change, RegistrationId, Request, SeatKind, SessionBook, Status, Tier,
 //! };
-//! use skillhub_core::eligibility::{Context, Eligibility};
+//! use skillhub_core::program::Verdict;
 //! use skillhub_core::fixture::parse_program;
 //! use skillhub_core::person::Person;
 //!
@@ -57,15 +57,16 @@
 //! // Local times in the hub's zone; the instants are UTC (Rome is UTC+1 in March).
 //! assert_eq!(session.starts_at().to_rfc3339(), "2030-03-05T08:30:00+00:00");
 //!
-//! // Who may take part, judged on the session's day: core has no clock.
-//! let on = Context { on: session.local_start().date() };
+//! // Who may take part (and with which priority tier), judged on the session's local day:
+//! // core has no clock. `Program::judge` is what every adapter asks before seating someone.
+//! let judge = |p: &Person| program.judge(&p.attributes, &session.zone(), session.starts_at());
 //! let person = |json: &str| serde_json::from_str::<Person>(json);
 //! let anna = person(r#"{"name": "Anna Rossi", "email": "anna@example.it",
 //!     "attributes": {"birth_date": "1990-04-01", "region": "lazio"}}"#)?;
-//! assert_eq!(program.eligibility_of(&anna.attributes, &on), Eligibility::Eligible);
+//! assert_eq!(judge(&anna)?, Verdict::Admitted(Tier::FIRST));
 //! let luca = person(r#"{"name": "Luca Bianchi", "email": "luca@example.it",
 //!     "attributes": {"birth_date": "2014-09-01", "region": "lazio"}}"#)?;
-//! let Eligibility::Ineligible(reasons) = program.eligibility_of(&luca.attributes, &on) else {
+//! let Verdict::Refused(reasons) = judge(&luca)? else {
 //!     panic!("Luca is 15");
 //! };
 //! assert_eq!(reasons[0].it(), "È riservato a chi ha almeno 18 anni; in data 5 marzo 2030 ne hai 15.");
