@@ -37,7 +37,7 @@ use crate::extract::{Bearer, ClientIp, Fields, JsonObject, RateLimited, json_kin
 use crate::idempotency::{
     IdempotencyKeyHeader, answer, idempotency, idempotency_key, json_response,
 };
-use crate::openapi::{JsonBodyRefusals, NeedsToken, TooManyWrites, refusal};
+use crate::openapi::{JsonBodyRefusals, NeedsToken, TooManyWrites};
 use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::{FieldProblem, Problem};
@@ -47,18 +47,41 @@ use wire::{
     OverdueList,
 };
 
-refusal!(
-    /// A token that is not the admin's.
-    NotAdmin = 403, "Not the admin token"
-);
-refusal!(
-    /// An application id that names none.
-    NoApplication = 404, "No such application"
-);
-refusal!(
-    /// A call id that names none.
-    NoCall = 404, "No such call"
-);
+/// A token that is not the admin's.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only the description is used, by the OpenAPI document.
+enum NotAdmin {
+    #[response(
+        status = 403,
+        description = "Not the admin token",
+        content_type = "application/problem+json"
+    )]
+    Refused(Problem),
+}
+
+/// An application id that names none.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only the description is used, by the OpenAPI document.
+enum NoApplication {
+    #[response(
+        status = 404,
+        description = "No such application",
+        content_type = "application/problem+json"
+    )]
+    Refused(Problem),
+}
+
+/// A call id that names none.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only the description is used, by the OpenAPI document.
+enum NoCall {
+    #[response(
+        status = 404,
+        description = "No such call",
+        content_type = "application/problem+json"
+    )]
+    Refused(Problem),
+}
 
 /// A store failure as the API's error: grant refusals to 4xx, the rest as everywhere else.
 fn fail(err: skillhub_store::Error) -> ApiError {

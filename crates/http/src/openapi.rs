@@ -3,8 +3,9 @@
 //! `openapi.json` (a test fails when the two differ).
 //!
 //! The refusals many routes share (no token, a JSON body too large or not JSON, a public write
-//! over the rate limit, a form that is not one) are declared here once, as `IntoResponses`
-//! types that the routes list in their `responses(…)`; a test below checks that every route
+//! over the rate limit, a form that is not one) are declared once, as `IntoResponses` enums
+//! (here, or beside the routes of one module that share them, as `grants` does) that the routes
+//! list in their `responses(…)`; a refusal of one route is written in its own `responses(…)`; a test below checks that every route
 //! lists what its extractors can answer, so the document names every status a route gives.
 
 use std::sync::OnceLock;
@@ -17,29 +18,17 @@ use utoipa::{Modify, OpenApi};
 use crate::wire::Problem;
 use crate::{admin, calendar, catalog, grants, progress, registrations, roster, web, wire};
 
-/// Declares `$name`, one refusal as the OpenAPI document describes it (an
-/// `application/problem+json` body), to list in `responses(…)` instead of repeating it.
-macro_rules! refusal {
-    ($(#[$doc:meta])* $vis:vis $name:ident = $status:literal, $description:literal) => {
-        $(#[$doc])*
-        #[derive(utoipa::IntoResponses)]
-        #[allow(dead_code)] // Only the description is used, by the OpenAPI document.
-        $vis enum $name {
-            #[response(
-                status = $status,
-                description = $description,
-                content_type = "application/problem+json"
-            )]
-            Refused($crate::wire::Problem),
-        }
-    };
+/// No bearer token, on a route that needs one.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only the description is used, by the OpenAPI document.
+pub(crate) enum NeedsToken {
+    #[response(
+        status = 401,
+        description = "No bearer token",
+        content_type = "application/problem+json"
+    )]
+    Refused(Problem),
 }
-pub(crate) use refusal;
-
-refusal!(
-    /// No bearer token, on a route that needs one.
-    pub(crate) NeedsToken = 401, "No bearer token"
-);
 
 /// What every route that reads a JSON body answers besides its own 400 and 422: a body over
 /// the limit, or one not declared as JSON.
