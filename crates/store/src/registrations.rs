@@ -420,6 +420,7 @@ const SEAT_POSTGRES: &str = "WITH reg AS (INSERT INTO registrations (id, session
      + (SELECT COUNT(*) FROM logged)";
 
 /// Binds the 19 parameters of [`SEAT_SQLITE`] and [`SEAT_POSTGRES`] (the same on both).
+// A macro: the two are different sqlx query types (`query` and `query_scalar`) of two drivers.
 macro_rules! bind_seat {
     ($query:expr, $view:expr, $seat:expr) => {{
         let view: &RegistrationView = $view;
