@@ -24,7 +24,6 @@ pub mod ids;
 pub mod italian;
 pub mod person;
 pub mod program;
-pub mod progress;
 pub mod roster;
 pub mod season;
 pub mod session;

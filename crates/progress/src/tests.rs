@@ -6,8 +6,8 @@ use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 
 use super::*;
-use crate::allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
-use crate::fixture::Catalog;
+use skillhub_core::allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
+use skillhub_core::fixture::Catalog;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

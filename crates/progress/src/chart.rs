@@ -15,7 +15,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{ProgressReport, TargetProgress};
-use crate::italian;
+use skillhub_core::italian;
 
 const WIDTH: u32 = 960;
 const BAR_LEFT: i32 = 380;
@@ -44,7 +44,7 @@ impl ProgressReport {
     /// ```
     /// use chrono::NaiveDate;
     /// use skillhub_core::fixture::Catalog;
-    /// use skillhub_core::progress::progress;
+    /// use skillhub_progress::progress;
     /// let catalog = Catalog::seeds().unwrap();
     /// let program = catalog.program("community-skill-hubs").unwrap();
     /// let svg = progress(program, &[], NaiveDate::from_ymd_opt(2019, 6, 30).unwrap()).svg();

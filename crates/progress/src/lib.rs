@@ -1,6 +1,6 @@
-//! Progress against targets ("avanzamento rispetto agli obiettivi"): how many people (or SMEs,
-//! cooperatives …) each target of a program has reached, on a given day, and where the current
-//! pace leads.
+//! `skillhub-progress`: progress against targets ("avanzamento rispetto agli obiettivi"): how
+//! many people (or SMEs, cooperatives …) each target of a program has reached, on a given day,
+//! and where the current pace leads.
 //!
 //! Input is a list of attendance facts supplied by the caller ([`Attendance`]: who, in which
 //! mode, what is counted, in which country, on which day; the store will supply them, the CLI
@@ -9,10 +9,10 @@
 //! - **Once each per target.** A target counts distinct person keys: someone who attended ten
 //!   sessions counts once; an SME counts once however many of its people attended.
 //! - **Filters nest.** A fact counts for a target when it matches the target's unit, mode and
-//!   country *and those of all its ancestors* ([`crate::program::Target::parent`]). So a child
-//!   never counts more than its parent (75,000 classroom candidates ⊂ 300,000 candidates ⊂
-//!   500,000 people), and targets split by mode (100,000 SMEs in classrooms, 250,000 online)
-//!   count disjoint facts.
+//!   country *and those of all its ancestors*
+//!   ([`skillhub_core::program::Target::parent`]). So a child never counts more than its parent
+//!   (75,000 classroom candidates ⊂ 300,000 candidates ⊂ 500,000 people), and targets split by
+//!   mode (100,000 SMEs in classrooms, 250,000 online) count disjoint facts.
 //! - **Only the past counts.** Facts dated after "today", or before the program's start, are not
 //!   counted (and are reported as ignored). "Today" is a parameter: core has no clock.
 //! - **Pace.** The projection is linear from the program's start: `done × (days from start to
@@ -27,7 +27,7 @@
 //! ```
 //! use chrono::NaiveDate;
 //! use skillhub_core::fixture::Catalog;
-//! use skillhub_core::progress::{parse_attendance, progress};
+//! use skillhub_progress::{parse_attendance, progress};
 //! let catalog = Catalog::seeds().unwrap();
 //! let program = catalog.program("community-skill-hubs").unwrap();
 //! let facts = parse_attendance(r#"{"attendance": [
@@ -39,8 +39,10 @@
 //! let done: Vec<(&str, u64)> = report.targets.iter().map(|t| (t.id.as_str(), t.done)).collect();
 //! assert_eq!(done, [("people", 1), ("candidates", 1), ("candidates-classroom", 1),
 //!                   ("smes-classroom", 0), ("smes-online", 1)]);
-//! # Ok::<(), skillhub_core::progress::AttendanceError>(())
+//! # Ok::<(), skillhub_progress::AttendanceError>(())
 //! ```
+
+#![deny(missing_docs)]
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -48,12 +50,12 @@ use std::fmt::Write as _;
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::capacity::SeatKind;
-use crate::ids::{HubId, ProgramId, TargetId};
-use crate::italian;
-use crate::person::{Attributes, Country, OrganisationType};
-use crate::program::{Program, Target, Unit};
-use crate::session::Mode;
+use skillhub_core::capacity::SeatKind;
+use skillhub_core::ids::{HubId, ProgramId, TargetId};
+use skillhub_core::italian;
+use skillhub_core::person::{Attributes, Country, OrganisationType};
+use skillhub_core::program::{Program, Target, Unit};
+use skillhub_core::session::Mode;
 
 /// One person (or SME …) attending, once ("presenza").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -116,7 +118,7 @@ struct RawFile {
 /// use skillhub_core::fixture::Catalog;
 /// use skillhub_core::person::{Attributes, OrganisationType};
 /// use skillhub_core::program::Unit;
-/// use skillhub_core::progress::facts_of;
+/// use skillhub_progress::facts_of;
 /// let catalog = Catalog::seeds().unwrap();
 /// let program = catalog.program("binario-f").unwrap();
 /// let attributes = Attributes { organisation_type: Some(OrganisationType::Sme), ..Attributes::default() };

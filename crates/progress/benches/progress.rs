@@ -14,8 +14,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use skillhub_core::fixture::Catalog;
 use skillhub_core::person::Country;
 use skillhub_core::program::Unit;
-use skillhub_core::progress::{Attendance, progress};
 use skillhub_core::session::Mode;
+use skillhub_progress::{Attendance, progress};
 
 /// `n` facts in a fixed pattern; every other fact repeats an earlier person.
 fn facts(n: u64, start: NaiveDate) -> Vec<Attendance> {
