@@ -18,7 +18,6 @@ pub mod codice_fiscale;
 pub mod digcomp;
 pub mod eligibility;
 pub mod fixture;
-pub mod grants;
 pub mod hub;
 pub mod ids;
 pub mod italian;

@@ -9,10 +9,10 @@ use chrono::Utc;
 use serde::Serialize;
 use skillhub_core::eligibility::{Context as RuleContext, Eligibility};
 use skillhub_core::fixture::Catalog;
-use skillhub_core::grants::call::{Admission, Call};
 use skillhub_core::ids::ProgramId;
 use skillhub_core::program::Program;
 use skillhub_core::tz::Zone;
+use skillhub_grants::call::{Admission, Call};
 use skillhub_import::csv::{
     ApplicationOptions, ApplicationRow, Encoding, ReadOptions, RegistrationRow, Summary,
     read_applications, read_registrations,

@@ -721,7 +721,7 @@ async fn one_live_application_per_cooperative() {
 #[tokio::test]
 async fn a_full_tie_is_ranked_with_a_seed_given_at_ranking() {
     use chrono::TimeZone;
-    use skillhub_core::grants::call::Applicant;
+    use skillhub_grants::call::Applicant;
     use skillhub_store::{GrantWrite, NewGrantApplication, Replay};
 
     let api = api().await;

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::tz::Zone;
+use skillhub_core::tz::Zone;
 
 /// Why a reporting plan is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,7 +31,7 @@ pub enum MonitoringError {
 ///
 /// ```
 /// use chrono::{NaiveDate, TimeZone, Utc};
-/// use skillhub_core::grants::monitoring::{ReportKind, ReportingPlan};
+/// use skillhub_grants::monitoring::{ReportKind, ReportingPlan};
 /// let plan = ReportingPlan::new(6, 24)?;
 /// let awarded = Utc.with_ymd_and_hms(2022, 6, 30, 23, 30, 0).unwrap(); // 1 July in Rome
 /// let reports = plan.schedule(awarded)?;
@@ -39,7 +39,7 @@ pub enum MonitoringError {
 /// assert_eq!(reports[0].due, NaiveDate::from_ymd_opt(2023, 1, 1).unwrap());
 /// assert_eq!(reports[3].kind, ReportKind::Final);
 /// assert_eq!(reports[3].due, NaiveDate::from_ymd_opt(2024, 7, 1).unwrap());
-/// # Ok::<(), skillhub_core::grants::monitoring::MonitoringError>(())
+/// # Ok::<(), skillhub_grants::monitoring::MonitoringError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct ReportingPlan {
@@ -168,7 +168,7 @@ impl Overdue<'_> {
             self.id,
             self.report.kind.it(),
             self.report.number,
-            crate::italian::short_date(self.report.due),
+            skillhub_core::italian::short_date(self.report.due),
             self.days_late,
             if self.days_late == 1 {
                 "giorno"
@@ -184,7 +184,7 @@ impl Overdue<'_> {
 ///
 /// ```
 /// use chrono::{NaiveDate, TimeZone, Utc};
-/// use skillhub_core::grants::monitoring::{Monitored, ReportingPlan, overdue};
+/// use skillhub_grants::monitoring::{Monitored, ReportingPlan, overdue};
 /// let plan = ReportingPlan::new(6, 12)?;
 /// let projects = [Monitored {
 ///     id: "coop-1",
@@ -195,7 +195,7 @@ impl Overdue<'_> {
 /// let late = overdue(&projects, plan, today)?;
 /// assert_eq!(late.len(), 1);
 /// assert_eq!(late[0].it(), "coop-1: relazione intermedia n. 1, scaduta il 02/11/2022 (1 giorno di ritardo)");
-/// # Ok::<(), skillhub_core::grants::monitoring::MonitoringError>(())
+/// # Ok::<(), skillhub_grants::monitoring::MonitoringError>(())
 /// ```
 pub fn overdue<'a>(
     projects: &[Monitored<'a>],

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::call::{ApplicationId, Call, EvaluatorId};
 use super::score::{Fraction, Points, ScoreError, Tally, Weight, weighted_mean};
-use crate::ids::Tag;
+use skillhub_core::ids::Tag;
 
 /// Why a score sheet or an evaluation is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,9 +76,9 @@ pub struct ScoreSheet {
 /// ```
 /// use std::collections::BTreeMap;
 /// use skillhub_core::fixture::Catalog;
-/// use skillhub_core::grants::call::{ApplicationId, Call, EvaluatorId};
-/// use skillhub_core::grants::evaluation::{Evaluation, EvaluationError, Mark, ScoreSheet};
-/// use skillhub_core::grants::score::Points;
+/// use skillhub_grants::call::{ApplicationId, Call, EvaluatorId};
+/// use skillhub_grants::evaluation::{Evaluation, EvaluationError, Mark, ScoreSheet};
+/// use skillhub_grants::score::Points;
 /// let catalog = Catalog::seeds().unwrap();
 /// let call = Call::cooperazione_digitale(catalog.program("cooperazione-digitale").unwrap())?;
 /// let mut evaluation = Evaluation::new(&call, ApplicationId::parse("coop-1")?);
@@ -295,8 +295,8 @@ impl Assessment {
 /// score.
 ///
 /// ```
-/// use skillhub_core::grants::evaluation::{Part, assess};
-/// use skillhub_core::grants::score::{Points, Tally, Weight};
+/// use skillhub_grants::evaluation::{Part, assess};
+/// use skillhub_grants::score::{Points, Tally, Weight};
 /// let mut tally = Tally::default();
 /// tally.add(Points::whole(1)?);
 /// tally.add(Points::whole(2)?);
@@ -304,7 +304,7 @@ impl Assessment {
 /// let assessment = assess(&[part], Some(Points::whole(1)?))?;
 /// assert_eq!(assessment.misses.len(), 1);
 /// assert_eq!(assessment.misses[0].it(), "impatto 1,50 sotto il minimo di 2");
-/// # Ok::<(), skillhub_core::grants::score::ScoreError>(())
+/// # Ok::<(), skillhub_grants::score::ScoreError>(())
 /// ```
 pub fn assess(parts: &[Part<'_>], min_total: Option<Points>) -> Result<Assessment, ScoreError> {
     let weighted: Vec<(Weight, Tally)> = parts.iter().map(|p| (p.weight, p.tally)).collect();

@@ -3,7 +3,7 @@
 //!
 //! Who may apply is checked in two layers. The call's [`Rule`] (for Cooperazione Digitale the
 //! program's own: a cooperative or social cooperative in the Albo delle società cooperative) is
-//! evaluated with [`crate::eligibility`], so its reasons read like every other refusal in
+//! evaluated with [`skillhub_core::eligibility`], so its reasons read like every other refusal in
 //! skillhub; around it, the facts every Italian call checks on paper: a partita IVA with the
 //! right check digit ([`PartitaIva`]), an Albo number in the register's format (`A123456`), and
 //! the region of the registered office, one of the twenty. Being refused is an outcome
@@ -17,11 +17,11 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::monitoring::ReportingPlan;
 use super::score::{Points, Weight};
-use crate::codice_fiscale::PartitaIva;
-use crate::eligibility::{Context, Eligibility, Reason, Rule};
-use crate::ids::{IdError, Tag};
-use crate::person::{Attributes, Country, OrganisationType};
-use crate::program::{Cents, Criterion, Program};
+use skillhub_core::codice_fiscale::PartitaIva;
+use skillhub_core::eligibility::{Context, Eligibility, Reason, Rule};
+use skillhub_core::ids::{IdError, Tag};
+use skillhub_core::person::{Attributes, Country, OrganisationType};
+use skillhub_core::program::{Cents, Criterion, Program};
 
 macro_rules! grant_id {
     ($(#[$doc:meta])* $name:ident) => {
@@ -66,7 +66,7 @@ grant_id!(
     /// An application's id, e.g. `coop-0042` ("domanda").
     ///
     /// ```
-    /// use skillhub_core::grants::call::ApplicationId;
+    /// use skillhub_grants::call::ApplicationId;
     /// assert!(ApplicationId::parse("coop-0042").is_ok());
     /// assert!(ApplicationId::parse("Coop 42").is_err());
     /// ```
@@ -153,9 +153,9 @@ impl Call {
     /// Checks a call: at least one criterion, ids unique, preferences unique.
     ///
     /// ```
-    /// use skillhub_core::grants::call::{Call, CallSpec, CriterionSpec};
-    /// use skillhub_core::grants::monitoring::ReportingPlan;
-    /// use skillhub_core::grants::score::{Points, Weight};
+    /// use skillhub_grants::call::{Call, CallSpec, CriterionSpec};
+    /// use skillhub_grants::monitoring::ReportingPlan;
+    /// use skillhub_grants::score::{Points, Weight};
     /// use skillhub_core::ids::Tag;
     /// use skillhub_core::program::Cents;
     /// let call = Call::new(CallSpec {
@@ -200,12 +200,12 @@ impl Call {
     ///
     /// ```
     /// use skillhub_core::fixture::Catalog;
-    /// use skillhub_core::grants::call::Call;
+    /// use skillhub_grants::call::Call;
     /// let catalog = Catalog::seeds().unwrap();
     /// let call = Call::cooperazione_digitale(catalog.program("cooperazione-digitale").unwrap())?;
     /// assert_eq!(call.budget().get(), 350_000_000);
     /// assert_eq!(call.priority_criteria().len(), 5);
-    /// # Ok::<(), skillhub_core::grants::call::CallError>(())
+    /// # Ok::<(), skillhub_grants::call::CallError>(())
     /// ```
     pub fn cooperazione_digitale(program: &Program) -> Result<Call, CallError> {
         let not_grant = || CallError::NotAGrantProgram(program.id().to_string());
@@ -324,7 +324,7 @@ impl Call {
     /// ```
     /// use chrono::NaiveDate;
     /// use skillhub_core::fixture::Catalog;
-    /// use skillhub_core::grants::call::{Admission, Applicant, Call};
+    /// use skillhub_grants::call::{Admission, Applicant, Call};
     /// use skillhub_core::ids::Tag;
     /// use skillhub_core::person::OrganisationType;
     /// let catalog = Catalog::seeds().unwrap();

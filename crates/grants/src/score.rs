@@ -48,7 +48,7 @@ pub enum ScoreError {
 /// millionths. More than six decimal places, signs, exponents and empty parts are refused.
 ///
 /// ```
-/// use skillhub_core::grants::score::parse_micros;
+/// use skillhub_grants::score::parse_micros;
 /// assert_eq!(parse_micros("2.5"), Some(2_500_000));
 /// assert_eq!(parse_micros("0.1"), Some(100_000));
 /// assert_eq!(parse_micros("1.0000001"), None);
@@ -85,11 +85,11 @@ fn micros_text(micros: u64, sep: char) -> String {
 /// A score from 0 to 5 with at most six decimal places ("punti"), exact.
 ///
 /// ```
-/// use skillhub_core::grants::score::Points;
+/// use skillhub_grants::score::Points;
 /// assert_eq!(Points::whole(4)?.to_string(), "4");
 /// assert_eq!(Points::parse("3.5")?.micros(), 3_500_000);
 /// assert!(Points::parse("5.5").is_err());
-/// # Ok::<(), skillhub_core::grants::score::ScoreError>(())
+/// # Ok::<(), skillhub_grants::score::ScoreError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Points(u32);
@@ -159,10 +159,10 @@ impl<'de> Deserialize<'de> for Points {
 /// ("peso"). Weights are relative: only their ratios matter.
 ///
 /// ```
-/// use skillhub_core::grants::score::Weight;
+/// use skillhub_grants::score::Weight;
 /// assert_eq!(Weight::parse("2.0")?.to_string(), "2");
 /// assert!(Weight::parse("0").is_err());
-/// # Ok::<(), skillhub_core::grants::score::ScoreError>(())
+/// # Ok::<(), skillhub_grants::score::ScoreError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Weight(u64);
@@ -242,7 +242,7 @@ pub fn number_micros(number: &serde_json::Number) -> Result<u64, ScoreError> {
 /// numbers are equal as values.
 ///
 /// ```
-/// use skillhub_core::grants::score::Fraction;
+/// use skillhub_grants::score::Fraction;
 /// let a = Fraction::new(10, 3).unwrap();
 /// let b = Fraction::new(20, 6).unwrap();
 /// assert_eq!(a, b);
@@ -414,7 +414,7 @@ impl Tally {
 /// with its criterion's tally; a criterion nobody scored must not be passed.
 ///
 /// ```
-/// use skillhub_core::grants::score::{Fraction, Points, Tally, Weight, weighted_mean};
+/// use skillhub_grants::score::{Fraction, Points, Tally, Weight, weighted_mean};
 /// let mut impact = Tally::default();
 /// impact.add(Points::whole(4)?);
 /// impact.add(Points::whole(5)?);
@@ -422,7 +422,7 @@ impl Tally {
 /// quality.add(Points::whole(3)?);
 /// let total = weighted_mean(&[(Weight::whole(2)?, impact), (Weight::whole(1)?, quality)])?;
 /// assert_eq!(total, Fraction::new(4, 1).unwrap()); // (2 × 4.5 + 1 × 3) / 3
-/// # Ok::<(), skillhub_core::grants::score::ScoreError>(())
+/// # Ok::<(), skillhub_grants::score::ScoreError>(())
 /// ```
 pub fn weighted_mean(parts: &[(Weight, Tally)]) -> Result<Fraction, ScoreError> {
     let weights: u128 = parts.iter().map(|(w, _)| u128::from(w.micros())).sum();

@@ -14,7 +14,7 @@
 //! - **Enterprises** rank the cooperatives that fit them by fit, then by the cooperative's place
 //!   in the call's ranking (better first: the committee's judgement decides contested seats),
 //!   then by id.
-//! - The matching is [`crate::allocation::matching`]'s cooperative-proposing deferred acceptance:
+//! - The matching is [`skillhub_core::allocation::matching`]'s cooperative-proposing deferred acceptance:
 //!   stable (no cooperative and enterprise would both rather be together than with whom they
 //!   got) and the best stable outcome for every cooperative, since the cooperatives are the
 //!   beneficiaries of the call.
@@ -27,8 +27,8 @@ use std::collections::{BTreeSet, HashSet};
 use serde::Serialize;
 
 use super::call::EnterpriseId;
-use crate::allocation::matching::{InstanceBuilder, InstanceError, solve};
-use crate::ids::Tag;
+use skillhub_core::allocation::matching::{InstanceBuilder, InstanceError, solve};
+use skillhub_core::ids::Tag;
 
 /// Why a mentoring instance is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -158,8 +158,8 @@ impl Pairing<'_> {
 /// Matches cooperatives to enterprises (see the module docs). Pairings follow `mentees`' order.
 ///
 /// ```
-/// use skillhub_core::grants::call::EnterpriseId;
-/// use skillhub_core::grants::mentoring::{Enterprise, Fit, Mentee, match_mentors};
+/// use skillhub_grants::call::EnterpriseId;
+/// use skillhub_grants::mentoring::{Enterprise, Fit, Mentee, match_mentors};
 /// use skillhub_core::ids::Tag;
 /// let tag = |t| Tag::parse(t).unwrap();
 /// let enterprise = |id, sector, region, years, capacity| Enterprise {
@@ -179,7 +179,7 @@ impl Pairing<'_> {
 /// assert_eq!(plan[1].enterprise.map(|e| e.as_str()), Some("digi-bo"));
 /// assert_eq!(plan[1].fit, Some(Fit::SectorAndRegion));
 /// assert_eq!(plan[0].enterprise.map(|e| e.as_str()), Some("web-pg")); // same region
-/// # Ok::<(), skillhub_core::grants::mentoring::MentoringError>(())
+/// # Ok::<(), skillhub_grants::mentoring::MentoringError>(())
 /// ```
 pub fn match_mentors<'a>(
     mentees: &[Mentee<'a>],

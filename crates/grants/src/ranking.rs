@@ -5,7 +5,7 @@
 //!    criteria, and favoured project kinds in a [`super::call::Call`]), more first; then by
 //!    submission instant, earlier first; then by the recorded lottery. Totals are exact fractions,
 //!    so equal totals tie and go to the next key.
-//! 3. **The lottery** ([`crate::allocation::lottery`]): the ids of *every* application given,
+//! 3. **The lottery** ([`skillhub_core::allocation::lottery`]): the ids of *every* application given,
 //!    sorted by their UTF-8 bytes, are shuffled with the call's seed; an application drawn
 //!    earlier goes first. Sorting first makes the draw depend on the set of applications only,
 //!    never on the order of a file, and ids are unique, so no tie survives it: the ranking is a
@@ -35,10 +35,10 @@ use super::call::Call;
 use super::evaluation::Miss;
 use super::lifecycle::Application;
 use super::score::Fraction;
-use crate::allocation::lottery::{self, LotterySeed};
-use crate::italian;
-use crate::program::Cents;
-use crate::tz::Zone;
+use skillhub_core::allocation::lottery::{self, LotterySeed};
+use skillhub_core::italian;
+use skillhub_core::program::Cents;
+use skillhub_core::tz::Zone;
 
 /// Why a ranking cannot be made or changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -181,8 +181,8 @@ pub struct Placed<'a> {
 /// ```
 /// use chrono::{TimeZone, Utc};
 /// use skillhub_core::allocation::lottery::LotterySeed;
-/// use skillhub_core::grants::ranking::{Candidate, Status, rank};
-/// use skillhub_core::grants::score::Fraction;
+/// use skillhub_grants::ranking::{Candidate, Status, rank};
+/// use skillhub_grants::score::Fraction;
 /// use skillhub_core::program::Cents;
 /// let at = Utc.with_ymd_and_hms(2022, 4, 1, 9, 0, 0).unwrap();
 /// let candidate = |id, cents, total| Candidate {
@@ -197,7 +197,7 @@ pub struct Placed<'a> {
 /// let status: Vec<Status> = ranking.entries().iter().map(|e| e.status).collect();
 /// assert_eq!(status, [Status::Funded, Status::Reserve, Status::Funded]);
 /// assert_eq!(ranking.remaining(), Cents::new(100));
-/// # Ok::<(), skillhub_core::grants::ranking::RankError>(())
+/// # Ok::<(), skillhub_grants::ranking::RankError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ranking<'a> {
@@ -356,8 +356,8 @@ impl<'a> Ranking<'a> {
     /// ```
     /// use chrono::{TimeZone, Utc};
     /// use skillhub_core::allocation::lottery::LotterySeed;
-    /// use skillhub_core::grants::ranking::{Candidate, Status, rank};
-    /// use skillhub_core::grants::score::Fraction;
+    /// use skillhub_grants::ranking::{Candidate, Status, rank};
+    /// use skillhub_grants::score::Fraction;
     /// use skillhub_core::program::Cents;
     /// let at = Utc.with_ymd_and_hms(2022, 4, 1, 9, 0, 0).unwrap();
     /// let candidate = |id, cents, total| Candidate {
@@ -372,7 +372,7 @@ impl<'a> Ranking<'a> {
     /// assert_eq!(ranking.entry("c").unwrap().status, Status::Reserve); // 500 > 400 left
     /// assert_eq!(ranking.withdraw("a")?, ["b"]); // 1000 left: b (900) first, in rank order
     /// assert_eq!(ranking.entry("c").unwrap().status, Status::Reserve); // 500 > 100 left
-    /// # Ok::<(), skillhub_core::grants::ranking::RankError>(())
+    /// # Ok::<(), skillhub_grants::ranking::RankError>(())
     /// ```
     pub fn withdraw(&mut self, id: &str) -> Result<Vec<&'a str>, RankError> {
         let entry = self

@@ -1,6 +1,6 @@
-//! Grant calls ("bandi"): who may apply, evaluation, ranking under a budget with a reserve list,
-//! mentoring by transformer enterprises, and monitoring, as in Cooperazione Digitale (seed 002:
-//! €3.5M, about 500 cooperatives).
+//! `skillhub-grants`: grant calls ("bandi"): who may apply, evaluation, ranking under a budget
+//! with a reserve list, mentoring by transformer enterprises, and monitoring, as in Cooperazione
+//! Digitale (seed 002: €3.5M, about 500 cooperatives).
 //!
 //! The steps, each a pure function of its inputs:
 //!
@@ -30,7 +30,7 @@
 //! the published tie-breaks.
 //!
 //! ```
-//! use skillhub_core::grants::file::rank_call;
+//! use skillhub_grants::file::rank_call;
 //! let ranking = rank_call(r#"{"budget_cents": 700000,
 //!   "criteria": [{"id": "impact", "weight": 1}],
 //!   "applications": [
@@ -38,8 +38,10 @@
 //!     {"id": "b", "requested_cents": 700000, "submitted_at": "2022-04-01T08:00:00+02:00", "scores": {"ev1": {"impact": 4}}}
 //!   ]}"#)?;
 //! assert_eq!(ranking.ranking[0].id, "b"); // same score, handed in first
-//! # Ok::<(), skillhub_core::grants::file::CallFileError>(())
+//! # Ok::<(), skillhub_grants::file::CallFileError>(())
 //! ```
+
+#![deny(missing_docs)]
 
 pub mod call;
 pub mod evaluation;

@@ -15,13 +15,13 @@ use super::mentoring::{Enterprise, Mentee, match_mentors};
 use super::monitoring::{Monitored, overdue};
 use super::ranking::{Candidate, Status, rank};
 use super::score::Points;
-use crate::allocation::lottery::LotterySeed;
-use crate::fixture::Catalog;
-use crate::ids::Tag;
-use crate::person::OrganisationType;
+use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_core::fixture::Catalog;
+use skillhub_core::ids::Tag;
+use skillhub_core::person::OrganisationType;
 
-const EXAMPLE: &str = include_str!("../../../../fixtures/grants/call-example.json");
-const SAMPLE: &str = include_str!("../../../../fixtures/grants/cooperazione-digitale-esempio.json");
+const EXAMPLE: &str = include_str!("../../../fixtures/grants/call-example.json");
+const SAMPLE: &str = include_str!("../../../fixtures/grants/cooperazione-digitale-esempio.json");
 
 /// Ranks `input` and compares the whole output with `expected`.
 fn check(input: Value, expected: Value) {
@@ -489,7 +489,7 @@ fn pipeline() {
             Application::new(
                 ApplicationId::parse(id).unwrap(),
                 applicant(id, "01234567897", Some("A123456"), *region),
-                crate::program::Cents::new(*cents),
+                skillhub_core::program::Cents::new(*cents),
                 priorities,
                 kinds,
             )

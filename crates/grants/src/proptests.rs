@@ -13,8 +13,8 @@ use super::file::rank_call;
 use super::lifecycle::{Action, Application, Event, Stage, next};
 use super::ranking::{Candidate, Ranking, Status, rank};
 use super::score::{Fraction, Points};
-use crate::allocation::lottery::LotterySeed;
-use crate::program::Cents;
+use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_core::program::Cents;
 
 /// A candidate as generated: request, total numerator and denominator, preferences, minute of
 /// submission, below threshold.

@@ -23,8 +23,8 @@ use serde::Serialize;
 
 use super::call::{Applicant, ApplicationId, Shortfall};
 use super::evaluation::Assessment;
-use crate::ids::Tag;
-use crate::program::Cents;
+use skillhub_core::ids::Tag;
+use skillhub_core::program::Cents;
 
 /// Where an application is ("stato della domanda").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -166,7 +166,7 @@ impl Event {
 /// transition table.
 ///
 /// ```
-/// use skillhub_core::grants::lifecycle::{Event, Stage, next};
+/// use skillhub_grants::lifecycle::{Event, Stage, next};
 /// assert_eq!(next(Stage::Draft, Event::Submit), Some(Stage::Submitted));
 /// assert_eq!(next(Stage::Draft, Event::Fund), None);
 /// assert_eq!(next(Stage::Funded, Event::Withdraw), Some(Stage::Withdrawn));
@@ -287,8 +287,8 @@ pub enum ApplicationError {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use skillhub_core::grants::call::{Applicant, ApplicationId};
-/// use skillhub_core::grants::lifecycle::{Action, Application, Stage};
+/// use skillhub_grants::call::{Applicant, ApplicationId};
+/// use skillhub_grants::lifecycle::{Action, Application, Stage};
 /// use skillhub_core::program::Cents;
 /// let applicant = Applicant {
 ///     name: "Cooperativa Alfa".into(), partita_iva: "01234567897".into(),

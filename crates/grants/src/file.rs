@@ -48,8 +48,8 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use super::evaluation::{Part, assess};
 use super::ranking::{Candidate, RankError, Ranking, Status, rank};
 use super::score::{Points, Tally, Weight, number_micros};
-use crate::allocation::lottery::LotterySeed;
-use crate::program::Cents;
+use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_core::program::Cents;
 
 /// Why a call file is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -131,7 +131,7 @@ impl CallRanking {
 /// Reads a call file and ranks it.
 ///
 /// ```
-/// use skillhub_core::grants::file::rank_call;
+/// use skillhub_grants::file::rank_call;
 /// let outcome = rank_call(r#"{"budget_cents": 1000000,
 ///     "criteria": [{"id": "impact", "weight": 2.0, "min_score": 2.0}], "min_total": 3.0,
 ///     "applications": [
@@ -149,7 +149,7 @@ impl CallRanking {
 ///
 /// let err = rank_call(r#"{"budget_cents": -1, "criteria": [], "applications": []}"#).unwrap_err();
 /// assert_eq!(err.to_string(), "/budget_cents: must be a whole number of cents, 0 or more");
-/// # Ok::<(), skillhub_core::grants::file::CallFileError>(())
+/// # Ok::<(), skillhub_grants::file::CallFileError>(())
 /// ```
 pub fn rank_call(text: &str) -> Result<CallRanking, CallFileError> {
     let root: Node = serde_json::from_str(text).map_err(|err| syntax(&err))?;
