@@ -1,15 +1,15 @@
 //! `skillhub roster`: who teaches which session, and which sessions stay uncovered and why.
 //!
 //! Until the store holds trainers, this runs on the generated #milanodigitale fixture
-//! (`skillhub_core::roster::milano`): its 200 trainers and a year of labs from the pilot week in
+//! (`skillhub_roster::milano`): its 200 trainers and a year of labs from the pilot week in
 //! Milano Digital Week (11–15 March 2020, the default range) to 14 March 2021. The rules and the
-//! algorithm are in `skillhub_core::roster`; this module picks the sessions, calls it, prints.
+//! algorithm are in `skillhub_roster`; this module picks the sessions, calls it, prints.
 
 use chrono::NaiveDate;
 use skillhub_core::fixture::Catalog;
 use skillhub_core::ids::{SessionId, TrainerId};
-use skillhub_core::roster::report::{RosterReport, RosterRequest, RosterRequestError};
-use skillhub_core::roster::{file, milano};
+use skillhub_roster::report::{RosterReport, RosterRequest, RosterRequestError};
+use skillhub_roster::{file, milano};
 
 use crate::error::{CliError, Result};
 

@@ -23,7 +23,6 @@ pub mod ids;
 pub mod italian;
 pub mod person;
 pub mod program;
-pub mod roster;
 pub mod season;
 pub mod session;
 pub mod tz;

@@ -1,13 +1,13 @@
 //! `GET /v1/programs/{id}/roster` (admin, or an operator of the program): which trainer teaches
 //! which session between two days, which sessions stay short and why, in Italian and English.
-//! The roster is `skillhub_core::roster` (with the generated trainers of #milanodigitale, the
+//! The roster is `skillhub_roster` (with the generated trainers of #milanodigitale, the
 //! only program that has trainers); this module parses the query, asks and writes the answer.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
-use skillhub_core::roster::report::{RosterReport, RosterRequest, RosterRequestError};
+use skillhub_roster::report::{RosterReport, RosterRequest, RosterRequestError};
 
 use crate::auth::identify;
 use crate::catalog::Params;

@@ -14,7 +14,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use skillhub_core::roster::{RosterProblem, Rules, milano};
+use skillhub_roster::{RosterProblem, Rules, milano};
 
 fn bench(c: &mut Criterion) {
     let (trainers, sessions) = milano::milano_year(milano::SEED, 2_000);

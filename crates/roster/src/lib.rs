@@ -1,6 +1,6 @@
-//! Rostering ("turni dei formatori"): who teaches which session, when trainers are a limited
-//! resource — the 200 Bip employees lent to #milanodigitale for labs in Milan's nine Municipi,
-//! in person and online.
+//! `skillhub-roster`: rostering ("turni dei formatori"): who teaches which session, when
+//! trainers are a limited resource — the 200 Bip employees lent to #milanodigitale for labs in
+//! Milan's nine Municipi, in person and online.
 //!
 //! # The rules
 //!
@@ -83,14 +83,16 @@
 //! (see `bound`); the flow (Dinic, ~80 lines) and the search are written here, on flat arrays.
 //!
 //! ```
-//! use skillhub_core::roster::{RosterProblem, Rules, milano};
+//! use skillhub_roster::{RosterProblem, Rules, milano};
 //! let (trainers, sessions) = milano::milano_pilot(2020);
 //! let problem = RosterProblem::new(trainers, sessions, Rules::default())?;
 //! let roster = problem.solve();
 //! assert!(problem.check(&roster).is_empty());
 //! assert!(roster.summary.slots_filled <= roster.summary.slots_bound);
-//! # Ok::<(), skillhub_core::roster::RosterError>(())
+//! # Ok::<(), skillhub_roster::RosterError>(())
 //! ```
+
+#![deny(missing_docs)]
 
 mod bound;
 mod check;
@@ -116,7 +118,7 @@ pub use trainer::{DayOff, Skill, SkillScope, Trainer, TrainerError, TrainerSpec,
 
 use engine::{Busy, Index, Marking, State};
 
-use crate::ids::{SessionId, TrainerId};
+use skillhub_core::ids::{SessionId, TrainerId};
 
 /// How deep repair chains go (moves of other assignments).
 const REPAIR_DEPTH: u32 = 4;
@@ -221,7 +223,7 @@ impl Rules {
     /// use chrono::{NaiveDate, NaiveTime};
     /// use skillhub_core::digcomp::Level;
     /// use skillhub_core::ids::{HubId, SessionId};
-    /// use skillhub_core::roster::{Place, RosterSession, RosterSessionSpec, Rules};
+    /// use skillhub_roster::{Place, RosterSession, RosterSessionSpec, Rules};
     /// use skillhub_core::session::Ambiguity;
     /// use skillhub_core::tz::Zone;
     /// let at = |id: &str, place: Place, start: (u32, u32), end: (u32, u32)| {
@@ -495,7 +497,7 @@ impl RosterProblem {
     /// so with [`RosterProblem::with_exclusion`].
     ///
     /// ```
-    /// use skillhub_core::roster::{RosterProblem, Rules, milano};
+    /// use skillhub_roster::{RosterProblem, Rules, milano};
     /// let (trainers, sessions) = milano::milano_pilot(2020);
     /// let problem = RosterProblem::new(trainers, sessions, Rules::default())?;
     /// let roster = problem.solve();
@@ -503,7 +505,7 @@ impl RosterProblem {
     /// let after = problem.replace(&roster, &first.trainer, &first.session)?;
     /// assert_eq!(after.changes[0].removed.as_ref(), Some(&first.trainer));
     /// assert!(after.roster.trainers_of(&first.session).all(|t| t != &first.trainer));
-    /// # Ok::<(), skillhub_core::roster::RosterError>(())
+    /// # Ok::<(), skillhub_roster::RosterError>(())
     /// ```
     pub fn replace(
         &self,

@@ -13,9 +13,9 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::{Serialize, Serializer};
 
 use super::session::Place;
-use crate::digcomp::{Area, Competence, DigCompError, Level};
-use crate::ids::{HubId, TrainerId};
-use crate::italian;
+use skillhub_core::digcomp::{Area, Competence, DigCompError, Level};
+use skillhub_core::ids::{HubId, TrainerId};
+use skillhub_core::italian;
 
 /// Why a trainer, or one of its parts, does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,7 +52,7 @@ pub enum TrainerError {
 /// A weekly time range in which a trainer can teach, e.g. Tuesdays 9:00–13:00 ("disponibilità").
 ///
 /// ```
-/// use skillhub_core::roster::WeeklySlot;
+/// use skillhub_roster::WeeklySlot;
 /// let slot = WeeklySlot::parse("martedì 9:00–13:00").unwrap();
 /// assert_eq!(slot, WeeklySlot::parse("mar 9:00-13:00").unwrap());
 /// assert_eq!(slot.to_string(), "mar 9:00-13:00");
@@ -140,7 +140,7 @@ impl Serialize for WeeklySlot {
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use skillhub_core::roster::DayOff;
+/// use skillhub_roster::DayOff;
 /// let august = DayOff::parse("2020-08-01..2020-08-31").unwrap();
 /// assert!(august.contains(NaiveDate::from_ymd_opt(2020, 8, 15).unwrap()));
 /// assert_eq!(DayOff::parse("2020-03-13").unwrap().to_string(), "2020-03-13");
@@ -256,7 +256,7 @@ impl fmt::Display for SkillScope {
 /// A competence (or area) a trainer teaches, up to a level ("competenza").
 ///
 /// ```
-/// use skillhub_core::roster::Skill;
+/// use skillhub_roster::Skill;
 /// let skill = Skill::parse("3.4", 5).unwrap();
 /// assert_eq!(skill.up_to.get(), 5);
 /// assert!(Skill::parse("3.9", 5).is_err());
@@ -346,7 +346,7 @@ impl Trainer {
     /// ```
     /// use skillhub_core::digcomp::{Competence, Level};
     /// use skillhub_core::ids::{HubId, TrainerId};
-    /// use skillhub_core::roster::{Place, Skill, Trainer, TrainerSpec, WeeklySlot};
+    /// use skillhub_roster::{Place, Skill, Trainer, TrainerSpec, WeeklySlot};
     /// let trainer = Trainer::new(TrainerSpec {
     ///     id: TrainerId::parse("bip-001").unwrap(),
     ///     name: "Giulia Colombo".into(),

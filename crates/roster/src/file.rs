@@ -24,8 +24,8 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 
 use super::trainer::{DayOff, Skill, Trainer, TrainerSpec, WeeklySlot};
-use crate::fixture::FieldError;
-use crate::ids::{HubId, TrainerId};
+use skillhub_core::fixture::FieldError;
+use skillhub_core::ids::{HubId, TrainerId};
 
 /// Why a trainers file was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,7 +94,7 @@ impl Problems {
 /// Parses and validates a trainers file.
 ///
 /// ```
-/// use skillhub_core::roster::file::parse_trainers;
+/// use skillhub_roster::file::parse_trainers;
 /// let text = r#"
 /// [[trainers]]
 /// id = "bip-001"
@@ -231,8 +231,8 @@ fn list(items: impl IntoIterator<Item = String>) -> String {
 /// line per line of it).
 ///
 /// ```
-/// use skillhub_core::roster::file::{parse_trainers, trainers_toml};
-/// use skillhub_core::roster::milano::milano_trainers;
+/// use skillhub_roster::file::{parse_trainers, trainers_toml};
+/// use skillhub_roster::milano::milano_trainers;
 /// let trainers = milano_trainers(7);
 /// let text = trainers_toml(&trainers, "Generated.");
 /// assert_eq!(parse_trainers(&text).unwrap(), trainers);

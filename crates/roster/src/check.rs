@@ -9,7 +9,7 @@ use chrono::Datelike;
 use serde::Serialize;
 
 use super::{Assignment, RosterProblem};
-use crate::ids::{SessionId, TrainerId};
+use skillhub_core::ids::{SessionId, TrainerId};
 
 /// A broken rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

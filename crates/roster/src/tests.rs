@@ -7,10 +7,10 @@ use chrono::{Datelike, NaiveDate, NaiveTime};
 use proptest::prelude::*;
 
 use super::*;
-use crate::digcomp::{Competence, Level};
-use crate::ids::HubId;
-use crate::session::Ambiguity;
-use crate::tz::Zone;
+use skillhub_core::digcomp::{Competence, Level};
+use skillhub_core::ids::HubId;
+use skillhub_core::session::Ambiguity;
+use skillhub_core::tz::Zone;
 
 /// A trainer from short literals: skills as (scope, level), slots and days off as in the file.
 struct T<'a> {
@@ -413,7 +413,7 @@ fn readable(p: &RosterProblem, roster: &Roster) -> Vec<String> {
         let trainers: Vec<&str> = roster.trainers_of(s.id()).map(|t| t.as_str()).collect();
         out.push(format!(
             "{} {} [{}]: {}",
-            crate::italian::span(s.local_start(), s.local_end()),
+            skillhub_core::italian::span(s.local_start(), s.local_end()),
             s.place().name(),
             s.id(),
             if trainers.is_empty() {
@@ -596,7 +596,7 @@ fn trainers_file_round_trips_and_names_fields() {
     let text = file::trainers_toml(&trainers, milano::FILE_HEADER);
     assert_eq!(
         text,
-        include_str!("../../../../fixtures/trainers/milano-digitale.toml"),
+        include_str!("../../../fixtures/trainers/milano-digitale.toml"),
         "fixtures/trainers/milano-digitale.toml is not up to date: run `cargo run -p \
          skillhub-cli -- roster --program milano-digitale --trainers-toml > \
          fixtures/trainers/milano-digitale.toml`"

@@ -8,10 +8,10 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde::{Serialize, Serializer};
 
 use super::RosterError;
-use crate::digcomp::{Competence, Level};
-use crate::ids::{HubId, SessionId};
-use crate::session::{Ambiguity, Mode, Session};
-use crate::tz::Zone;
+use skillhub_core::digcomp::{Competence, Level};
+use skillhub_core::ids::{HubId, SessionId};
+use skillhub_core::session::{Ambiguity, Mode, Session};
+use skillhub_core::tz::Zone;
 
 /// The most trainers one session can ask for.
 pub const MAX_TRAINERS_PER_SESSION: u8 = 20;
@@ -143,7 +143,7 @@ impl RosterSession {
     /// use chrono::{NaiveDate, NaiveTime};
     /// use skillhub_core::digcomp::{Competence, Level};
     /// use skillhub_core::ids::{HubId, SessionId};
-    /// use skillhub_core::roster::{Place, RosterSession, RosterSessionSpec};
+    /// use skillhub_roster::{Place, RosterSession, RosterSessionSpec};
     /// use skillhub_core::session::Ambiguity;
     /// use skillhub_core::tz::Zone;
     /// let session = RosterSession::new(RosterSessionSpec {

@@ -9,9 +9,9 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::session::Place;
-use crate::digcomp::{Competence, Level};
-use crate::ids::SessionId;
-use crate::italian;
+use skillhub_core::digcomp::{Competence, Level};
+use skillhub_core::ids::SessionId;
+use skillhub_core::italian;
 
 /// Why a session has fewer trainers than it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -15,9 +15,9 @@ use super::{
     Change, Optimality, Place, Roster, RosterError, RosterProblem, RosterSession, Rules, Trainer,
     milano,
 };
-use crate::ids::{ProgramId, SessionId, TrainerId};
-use crate::italian;
-use crate::program::Program;
+use skillhub_core::ids::{ProgramId, SessionId, TrainerId};
+use skillhub_core::italian;
+use skillhub_core::program::Program;
 
 /// Sessions in the generated year of #milanodigitale (the pilot week included).
 pub const YEAR_SESSIONS: usize = 2_000;
@@ -86,7 +86,7 @@ impl<'a> RosterReport<'a> {
     ///
     /// ```
     /// use skillhub_core::fixture::Catalog;
-    /// use skillhub_core::roster::report::{RosterReport, RosterRequest};
+    /// use skillhub_roster::report::{RosterReport, RosterRequest};
     /// let catalog = Catalog::seeds().unwrap();
     /// let milano = catalog.program("milano-digitale").unwrap();
     /// let report = RosterReport::build(milano, RosterRequest::default()).unwrap();
@@ -140,7 +140,7 @@ impl<'a> RosterReport<'a> {
     ///
     /// ```
     /// use skillhub_core::fixture::Catalog;
-    /// use skillhub_core::roster::report::{RosterReport, RosterRequest};
+    /// use skillhub_roster::report::{RosterReport, RosterRequest};
     /// let catalog = Catalog::seeds().unwrap();
     /// let milano = catalog.program("milano-digitale").unwrap();
     /// let report = RosterReport::build(milano, RosterRequest::default()).unwrap();
