@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use chrono::{Duration as Span, NaiveDate, TimeZone, Utc};
-use skillhub_core::allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
+use skillhub_allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
 use skillhub_core::codice_fiscale::vat_check_digit;
 use skillhub_core::fixture::Catalog;
 use skillhub_core::ids::Tag;

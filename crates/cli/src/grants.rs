@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use clap::Subcommand;
-use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_allocation::lottery::LotterySeed;
 use skillhub_grants::file::{CallFileError, rank_call};
 use skillhub_store::{GrantError, GrantRanking, GrantWrite, RankingSeed, Replay};
 

@@ -12,7 +12,6 @@
 
 #![deny(missing_docs)]
 
-pub mod allocation;
 pub mod capacity;
 pub mod codice_fiscale;
 pub mod digcomp;

@@ -48,7 +48,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use super::evaluation::{Part, assess};
 use super::ranking::{Candidate, RankError, Ranking, Status, rank};
 use super::score::{Points, Tally, Weight, number_micros};
-use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::program::Cents;
 
 /// Why a call file is refused.

@@ -14,7 +14,7 @@
 //! - **Enterprises** rank the cooperatives that fit them by fit, then by the cooperative's place
 //!   in the call's ranking (better first: the committee's judgement decides contested seats),
 //!   then by id.
-//! - The matching is [`skillhub_core::allocation::matching`]'s cooperative-proposing deferred acceptance:
+//! - The matching is [`skillhub_allocation::matching`]'s cooperative-proposing deferred acceptance:
 //!   stable (no cooperative and enterprise would both rather be together than with whom they
 //!   got) and the best stable outcome for every cooperative, since the cooperatives are the
 //!   beneficiaries of the call.
@@ -27,7 +27,7 @@ use std::collections::{BTreeSet, HashSet};
 use serde::Serialize;
 
 use super::call::EnterpriseId;
-use skillhub_core::allocation::matching::{InstanceBuilder, InstanceError, solve};
+use skillhub_allocation::matching::{InstanceBuilder, InstanceError, solve};
 use skillhub_core::ids::Tag;
 
 /// Why a mentoring instance is refused.

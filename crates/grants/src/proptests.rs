@@ -13,7 +13,7 @@ use super::file::rank_call;
 use super::lifecycle::{Action, Application, Event, Stage, next};
 use super::ranking::{Candidate, Ranking, Status, rank};
 use super::score::{Fraction, Points};
-use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::program::Cents;
 
 /// A candidate as generated: request, total numerator and denominator, preferences, minute of

@@ -5,7 +5,7 @@
 //!    criteria, and favoured project kinds in a [`super::call::Call`]), more first; then by
 //!    submission instant, earlier first; then by the recorded lottery. Totals are exact fractions,
 //!    so equal totals tie and go to the next key.
-//! 3. **The lottery** ([`skillhub_core::allocation::lottery`]): the ids of *every* application given,
+//! 3. **The lottery** ([`skillhub_allocation::lottery`]): the ids of *every* application given,
 //!    sorted by their UTF-8 bytes, are shuffled with the call's seed; an application drawn
 //!    earlier goes first. Sorting first makes the draw depend on the set of applications only,
 //!    never on the order of a file, and ids are unique, so no tie survives it: the ranking is a
@@ -35,7 +35,7 @@ use super::call::Call;
 use super::evaluation::Miss;
 use super::lifecycle::Application;
 use super::score::Fraction;
-use skillhub_core::allocation::lottery::{self, LotterySeed};
+use skillhub_allocation::lottery::{self, LotterySeed};
 use skillhub_core::italian;
 use skillhub_core::program::Cents;
 use skillhub_core::tz::Zone;
@@ -180,7 +180,7 @@ pub struct Placed<'a> {
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use skillhub_core::allocation::lottery::LotterySeed;
+/// use skillhub_allocation::lottery::LotterySeed;
 /// use skillhub_grants::ranking::{Candidate, Status, rank};
 /// use skillhub_grants::score::Fraction;
 /// use skillhub_core::program::Cents;
@@ -355,7 +355,7 @@ impl<'a> Ranking<'a> {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use skillhub_core::allocation::lottery::LotterySeed;
+    /// use skillhub_allocation::lottery::LotterySeed;
     /// use skillhub_grants::ranking::{Candidate, Status, rank};
     /// use skillhub_grants::score::Fraction;
     /// use skillhub_core::program::Cents;

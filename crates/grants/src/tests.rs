@@ -15,7 +15,7 @@ use super::mentoring::{Enterprise, Mentee, match_mentors};
 use super::monitoring::{Monitored, overdue};
 use super::ranking::{Candidate, Status, rank};
 use super::score::Points;
-use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::fixture::Catalog;
 use skillhub_core::ids::Tag;
 use skillhub_core::person::OrganisationType;

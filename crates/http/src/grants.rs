@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use chrono::{NaiveDate, Utc};
 use serde_json::Value;
-use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::ids::Tag;
 use skillhub_core::person::OrganisationType;
 use skillhub_core::tz::Zone;

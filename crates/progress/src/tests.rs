@@ -6,7 +6,7 @@ use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 
 use super::*;
-use skillhub_core::allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
+use skillhub_allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
 use skillhub_core::fixture::Catalog;
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -19,7 +19,7 @@
 //!   14 March 2021 (no Sundays, public holidays or the mid-August closure), in a random
 //!   Municipio or online.
 //!
-//! Every number comes from the seed through [`skillhub_core::allocation::lottery`]'s ChaCha20 stream,
+//! Every number comes from the seed through [`skillhub_allocation::lottery`]'s ChaCha20 stream,
 //! with one stream for trainers and one for sessions, so the pilot is the same in both and
 //! `fixtures/trainers/milano-digitale.toml` is [`milano_trainers`]`(`[`SEED`]`)` written out.
 
@@ -27,7 +27,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
 
 use super::session::{Place, RosterSession, RosterSessionSpec};
 use super::trainer::{DayOff, Skill, Trainer, TrainerSpec, WeeklySlot};
-use skillhub_core::allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
+use skillhub_allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
 use skillhub_core::digcomp::{Competence, Level};
 use skillhub_core::ids::{HubId, SessionId, TrainerId};
 use skillhub_core::session::Ambiguity;

@@ -815,8 +815,7 @@ async fn a_full_tie_is_ranked_with_a_seed_given_at_ranking() {
     let ranked = reply.json();
     assert_eq!(ranked["awarded"], true);
     let draw =
-        skillhub_core::allocation::lottery::verifiable_draw(&["domanda-1", "domanda-2"], value)
-            .unwrap();
+        skillhub_allocation::lottery::verifiable_draw(&["domanda-1", "domanda-2"], value).unwrap();
     let call = get(app, "/v1/grants/calls/bando-pari").await.json();
     assert_eq!(call["lottery_seed"], draw.seed.to_string());
     assert_eq!(ranked["ranking"][0]["id"], draw.order[0]);

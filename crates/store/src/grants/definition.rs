@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
-use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::eligibility::Rule;
 use skillhub_core::ids::Tag;
 use skillhub_core::program::{Cents, Criterion};

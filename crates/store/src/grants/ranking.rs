@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use skillhub_core::allocation::lottery::{self, LotterySeed};
+use skillhub_allocation::lottery::{self, LotterySeed};
 use skillhub_grants::call::Call;
 use skillhub_grants::file::{CallRanking, RankRow};
 use skillhub_grants::lifecycle::{Event, Stage};

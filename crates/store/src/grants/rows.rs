@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::ids::Tag;
 use skillhub_core::program::Cents;
 use skillhub_grants::call::Call;

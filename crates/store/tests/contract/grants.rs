@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
-use skillhub_core::allocation::lottery::{self, LotterySeed};
+use skillhub_allocation::lottery::{self, LotterySeed};
 use skillhub_core::ids::Tag;
 use skillhub_core::person::OrganisationType;
 use skillhub_grants::call::Applicant;

@@ -128,7 +128,7 @@ impl std::error::Error for InputError {}
 /// the input text where possible.
 ///
 /// ```
-/// use skillhub_core::allocation::matching::{ParsedInstance, solve};
+/// use skillhub_allocation::matching::{ParsedInstance, solve};
 ///
 /// let text = r#"{"meta": {"n": 2},
 ///     "applicants": {"a1": ["p1"], "a2": ["p1"]},
@@ -139,7 +139,7 @@ impl std::error::Error for InputError {}
 ///
 /// let err = ParsedInstance::parse(r#"{"applicants": {"a1": ["p9"]}, "providers": {}}"#).unwrap_err();
 /// assert_eq!(err.to_string(), r#"/applicants/a1/0: unknown provider "p9""#);
-/// # Ok::<(), skillhub_core::allocation::matching::InputError>(())
+/// # Ok::<(), skillhub_allocation::matching::InputError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedInstance<'a> {
@@ -208,10 +208,10 @@ impl<'a> ParsedInstance<'a> {
 /// `skillhub match` in one call: reads the instance, solves it, writes the assignment.
 ///
 /// ```
-/// use skillhub_core::allocation::matching::solve_json;
+/// use skillhub_allocation::matching::solve_json;
 /// let out = solve_json(r#"{"applicants": {"a": ["p"]}, "providers": {"p": {"capacity": 0, "ranking": ["a"]}}}"#)?;
 /// assert_eq!(out, r#"{"assignment":{"a":null}}"#);
-/// # Ok::<(), skillhub_core::allocation::matching::InputError>(())
+/// # Ok::<(), skillhub_allocation::matching::InputError>(())
 /// ```
 pub fn solve_json(text: &str) -> Result<String, InputError> {
     let parsed = ParsedInstance::parse(text)?;

@@ -13,8 +13,8 @@
 //! and the public value can recompute every position.
 //!
 //! ```
-//! use skillhub_core::allocation::batch::{Applicant, Outcome, allocate};
-//! use skillhub_core::allocation::lottery::LotterySeed;
+//! use skillhub_allocation::batch::{Applicant, Outcome, allocate};
+//! use skillhub_allocation::lottery::LotterySeed;
 //! use skillhub_core::capacity::Tier;
 //!
 //! let applicants = vec![
@@ -32,7 +32,7 @@
 use serde::Serialize;
 
 use super::lottery::{self, LotterySeed};
-use crate::capacity::Tier;
+use skillhub_core::capacity::Tier;
 
 /// Someone who applied for a seat, with their priority tier.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -128,8 +128,8 @@ pub fn allocate<T>(
 /// distinct; `seed` is the draw's, recorded in the outcome.
 ///
 /// ```
-/// use skillhub_core::allocation::batch::{Applicant, allocate_placed};
-/// use skillhub_core::allocation::lottery::LotterySeed;
+/// use skillhub_allocation::batch::{Applicant, allocate_placed};
+/// use skillhub_allocation::lottery::LotterySeed;
 /// use skillhub_core::capacity::Tier;
 ///
 /// let placed = vec![

@@ -56,7 +56,7 @@
 //! [`canonical_list`], [`verifiable_draw`] and [`verify`].
 //!
 //! ```
-//! use skillhub_core::allocation::lottery::{verifiable_draw, verify};
+//! use skillhub_allocation::lottery::{verifiable_draw, verify};
 //!
 //! let applicants = ["rossi-anna", "bianchi-luca", "verdi-sara"];
 //! let draw = verifiable_draw(&applicants, "Lotto 2019-03-02 Roma 12 45 67 3 88")?;
@@ -65,7 +65,7 @@
 //! let mut tampered = draw.order.clone();
 //! tampered.swap(0, 2);
 //! assert!(!verify(&applicants, "Lotto 2019-03-02 Roma 12 45 67 3 88", &tampered));
-//! # Ok::<(), skillhub_core::allocation::lottery::LotteryError>(())
+//! # Ok::<(), skillhub_allocation::lottery::LotteryError>(())
 //! ```
 
 use std::fmt;
@@ -110,7 +110,7 @@ pub enum LotteryError {
 /// The seed is then `SHA-256(canonical list ‖ public value)` as in [`verifiable_draw`].
 ///
 /// ```
-/// use skillhub_core::allocation::lottery::{Commitment, LotterySeed};
+/// use skillhub_allocation::lottery::{Commitment, LotterySeed};
 /// use sha2::{Digest, Sha256};
 /// let secret = "la nostra frase segreta 2019";
 /// let hash = LotterySeed::from_bytes(Sha256::digest(secret).into()); // its 64 hex digits
@@ -120,7 +120,7 @@ pub enum LotteryError {
 /// let lotto = Commitment::parse("Lotto 2019-03-02, ruota di Roma")?;
 /// assert!(lotto.admits("17 42 5 88 3"));
 /// assert!(!lotto.admits("  "));
-/// # Ok::<(), skillhub_core::allocation::lottery::LotteryError>(())
+/// # Ok::<(), skillhub_allocation::lottery::LotteryError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Commitment {
@@ -170,13 +170,13 @@ impl fmt::Display for Commitment {
 /// ("seme del sorteggio"). Written as 64 lowercase hexadecimal digits.
 ///
 /// ```
-/// use skillhub_core::allocation::lottery::LotterySeed;
+/// use skillhub_allocation::lottery::LotterySeed;
 /// let seed = LotterySeed::from_u64(42);
 /// let text = seed.to_string();
 /// assert_eq!(&text[..4], "2a00");
 /// assert_eq!(text.parse::<LotterySeed>()?, seed);
 /// assert!("xyz".parse::<LotterySeed>().is_err());
-/// # Ok::<(), skillhub_core::allocation::lottery::LotteryError>(())
+/// # Ok::<(), skillhub_allocation::lottery::LotteryError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LotterySeed([u8; 32]);
@@ -292,7 +292,7 @@ impl LotteryStream {
 /// without reading the stream.
 ///
 /// ```
-/// use skillhub_core::allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
+/// use skillhub_allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
 /// let mut stream = LotteryStream::new(&LotterySeed::from_u64(7));
 /// assert!(uniform_below(&mut stream, 6) < 6);
 /// ```
@@ -314,7 +314,7 @@ pub fn uniform_below(stream: &mut LotteryStream, n: u64) -> u64 {
 /// Shuffles `items` in place with the seed (step 4 of the module docs).
 ///
 /// ```
-/// use skillhub_core::allocation::lottery::{LotterySeed, shuffle};
+/// use skillhub_allocation::lottery::{LotterySeed, shuffle};
 /// let mut names = ["anna", "bruno", "carla", "dario"];
 /// shuffle(&mut names, &LotterySeed::from_u64(1));
 /// let mut again = ["anna", "bruno", "carla", "dario"];
@@ -334,7 +334,7 @@ pub fn shuffle<T>(items: &mut [T], seed: &LotterySeed) {
 /// drawn in place `k`. The same as [`shuffle`] applied to `[0, 1, …, n − 1]`.
 ///
 /// ```
-/// use skillhub_core::allocation::lottery::{LotterySeed, draw};
+/// use skillhub_allocation::lottery::{LotterySeed, draw};
 /// let order = draw(5, &LotterySeed::from_u64(3));
 /// let mut sorted = order.clone();
 /// sorted.sort_unstable();
@@ -361,11 +361,11 @@ pub fn places(n: usize, seed: &LotterySeed) -> Vec<u32> {
 /// bytes, each followed by `\n`. This is the text to publish before the public value is known.
 ///
 /// ```
-/// use skillhub_core::allocation::lottery::canonical_list;
+/// use skillhub_allocation::lottery::canonical_list;
 /// assert_eq!(canonical_list(&["b", "a"])?, "a\nb\n");
 /// assert!(canonical_list(&["a", "a"]).is_err());
 /// assert!(canonical_list(&["a\nb"]).is_err());
-/// # Ok::<(), skillhub_core::allocation::lottery::LotteryError>(())
+/// # Ok::<(), skillhub_allocation::lottery::LotteryError>(())
 /// ```
 pub fn canonical_list<S: AsRef<str>>(ids: &[S]) -> Result<String, LotteryError> {
     let sorted = sorted_ids(ids)?;

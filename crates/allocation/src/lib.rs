@@ -1,4 +1,5 @@
-//! Fair allocation ("assegnazione"): who gets the seats when there are more people than seats.
+//! `skillhub-allocation`: fair allocation ("assegnazione"): who gets the seats when there are
+//! more people than seats.
 //!
 //! Three tools, each a pure function of its inputs and of an explicit [`lottery::LotterySeed`]:
 //!
@@ -17,7 +18,10 @@
 //!
 //! The main design decision: **a seed is a recorded value, never a hidden one**. Every outcome
 //! carries the seed it used, so an allocation can be recomputed and checked by anyone, later.
-//! Priority tiers ([`crate::capacity::Tier`], 0 first) order people; they never exclude anyone.
+//! Priority tiers ([`skillhub_core::capacity::Tier`], 0 first) order people; they never exclude
+//! anyone.
+
+#![deny(missing_docs)]
 
 pub mod batch;
 pub mod lottery;

@@ -21,7 +21,7 @@
 //! numbers back only when writing the result.
 //!
 //! ```
-//! use skillhub_core::allocation::matching::{Instance, solve};
+//! use skillhub_allocation::matching::{Instance, solve};
 //!
 //! // Applicants 0, 1, 2; providers 0 (one seat) and 1 (one seat).
 //! let instance = Instance::new(
@@ -32,7 +32,7 @@
 //! assert_eq!(matching.provider(0), Some(1));
 //! assert_eq!(matching.provider(1), Some(0));
 //! assert_eq!(matching.provider(2), None);
-//! # Ok::<(), skillhub_core::allocation::matching::InstanceError>(())
+//! # Ok::<(), skillhub_allocation::matching::InstanceError>(())
 //! ```
 
 mod json;
@@ -387,13 +387,13 @@ impl Matching {
 /// next, from where it stopped. Time O(total list length × log capacity), memory O(n + Σ cap).
 ///
 /// ```
-/// use skillhub_core::allocation::matching::{Instance, solve};
+/// use skillhub_allocation::matching::{Instance, solve};
 /// // Provider 0 has no seats; applicant 1 lists provider 1, which does not rank it.
 /// let instance = Instance::new([vec![0, 1], vec![1]], [(0, vec![0]), (3, vec![0])])?;
 /// let matching = solve(&instance);
 /// assert_eq!(matching.provider(0), Some(1));
 /// assert_eq!(matching.provider(1), None);
-/// # Ok::<(), skillhub_core::allocation::matching::InstanceError>(())
+/// # Ok::<(), skillhub_allocation::matching::InstanceError>(())
 /// ```
 pub fn solve(instance: &Instance) -> Matching {
     let n = instance.app_start.len() - 1;

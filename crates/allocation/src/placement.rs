@@ -14,8 +14,8 @@
 //!    level, or every suitable choice full (of people ahead of them in that session's order).
 //!
 //! ```
-//! use skillhub_core::allocation::lottery::LotterySeed;
-//! use skillhub_core::allocation::placement::{Offer, Person, place};
+//! use skillhub_allocation::lottery::LotterySeed;
+//! use skillhub_allocation::placement::{Offer, Person, place};
 //! use skillhub_core::capacity::Tier;
 //! use skillhub_core::digcomp::{Level, LevelRange};
 //!
@@ -43,8 +43,8 @@ use serde::Serialize;
 
 use super::lottery::{self, LotterySeed};
 use super::matching::{self, InstanceBuilder};
-use crate::capacity::Tier;
-use crate::digcomp::{Level, LevelRange};
+use skillhub_core::capacity::Tier;
+use skillhub_core::digcomp::{Level, LevelRange};
 
 /// Why placement inputs are refused. Indices are 0-based, into the slices given to [`place`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -93,7 +93,7 @@ pub struct Offer<S> {
 pub struct Person<P, S> {
     /// The person's id.
     pub person: P,
-    /// Their DigComp level (e.g. the overall level of [`crate::digcomp::SelfAssessment::place`]).
+    /// Their DigComp level (e.g. the overall level of [`skillhub_core::digcomp::SelfAssessment::place`]).
     pub level: Level,
     /// Their priority tier, 0 first.
     pub tier: Tier,

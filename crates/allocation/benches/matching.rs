@@ -13,8 +13,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use skillhub_core::allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
-use skillhub_core::allocation::matching::{ParsedInstance, solve};
+use skillhub_allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
+use skillhub_allocation::matching::{ParsedInstance, solve};
 
 const APPLICANTS: usize = 100_000;
 const PROVIDERS: usize = 1_000;
