@@ -214,7 +214,7 @@ fn crate_arrows_match_the_manifests() {
     }
     assert_eq!(
         actual.len(),
-        10,
+        11,
         "the crates and xtask were read: {actual:?}"
     );
     assert_eq!(

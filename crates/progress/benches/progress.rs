@@ -5,7 +5,7 @@
 //! - `progress/600k`: the whole report from the facts (the figure the public progress route
 //!   pays when its cache is cold).
 //!
-//! Run: `CARGO_BUILD_JOBS=2 cargo bench -p skillhub-core --bench progress`.
+//! Run: `CARGO_BUILD_JOBS=2 cargo bench -p skillhub-progress --bench progress`.
 
 use std::hint::black_box;
 

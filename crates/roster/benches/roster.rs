@@ -9,12 +9,13 @@
 //!   1 s;
 //! - `roster/replace`: one trainer dropping out of one session.
 //!
-//! Run: `CARGO_BUILD_JOBS=2 cargo bench -p skillhub-core --bench roster`.
+//! Run: `CARGO_BUILD_JOBS=2 cargo bench -p skillhub-roster --bench roster`.
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use skillhub_roster::{RosterProblem, Rules, milano};
+use skillhub_fixtures::milano;
+use skillhub_roster::{RosterProblem, Rules};
 
 fn bench(c: &mut Criterion) {
     let (trainers, sessions) = milano::milano_year(milano::SEED, 2_000);

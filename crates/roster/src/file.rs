@@ -231,8 +231,8 @@ fn list(items: impl IntoIterator<Item = String>) -> String {
 /// line per line of it).
 ///
 /// ```
+/// use skillhub_fixtures::milano::milano_trainers;
 /// use skillhub_roster::file::{parse_trainers, trainers_toml};
-/// use skillhub_roster::milano::milano_trainers;
 /// let trainers = milano_trainers(7);
 /// let text = trainers_toml(&trainers, "Generated.");
 /// assert_eq!(parse_trainers(&text).unwrap(), trainers);

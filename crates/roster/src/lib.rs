@@ -83,7 +83,8 @@
 //! (see `bound`); the flow (Dinic, ~80 lines) and the search are written here, on flat arrays.
 //!
 //! ```
-//! use skillhub_roster::{RosterProblem, Rules, milano};
+//! use skillhub_fixtures::milano;
+//! use skillhub_roster::{RosterProblem, Rules};
 //! let (trainers, sessions) = milano::milano_pilot(2020);
 //! let problem = RosterProblem::new(trainers, sessions, Rules::default())?;
 //! let roster = problem.solve();
@@ -99,7 +100,6 @@ mod check;
 mod engine;
 mod explain;
 pub mod file;
-pub mod milano;
 pub mod report;
 mod session;
 mod trainer;
@@ -497,7 +497,8 @@ impl RosterProblem {
     /// so with [`RosterProblem::with_exclusion`].
     ///
     /// ```
-    /// use skillhub_roster::{RosterProblem, Rules, milano};
+    /// use skillhub_fixtures::milano;
+    /// use skillhub_roster::{RosterProblem, Rules};
     /// let (trainers, sessions) = milano::milano_pilot(2020);
     /// let problem = RosterProblem::new(trainers, sessions, Rules::default())?;
     /// let roster = problem.solve();

@@ -2,9 +2,10 @@
 //! range of days, and the result as Italian text, spreadsheet rows and JSON. The adapters (the
 //! CLI's `skillhub roster`, the HTTP route) call [`RosterReport::build`] and print.
 //!
-//! Only #milanodigitale has trainers for now: the 200 of [`super::milano`], generated from a
-//! seed, with a year of labs from the pilot week (the program's first milestone, the default
-//! range).
+//! The program's trainers and sessions are data the caller gives: this module knows no program
+//! by name and generates nothing (the adapters take the trainers of `fixtures/trainers/` and the
+//! generated labs of `skillhub-fixtures`). The default range is the program's first milestone
+//! (for #milanodigitale, the pilot week).
 
 use std::fmt::Write as _;
 
@@ -13,17 +14,13 @@ use serde::{Serialize, Serializer};
 
 use super::{
     Change, Optimality, Place, Roster, RosterError, RosterProblem, RosterSession, Rules, Trainer,
-    milano,
 };
 use skillhub_core::ids::{ProgramId, SessionId, TrainerId};
 use skillhub_core::italian;
 use skillhub_core::program::Program;
 
-/// Sessions in the generated year of #milanodigitale (the pilot week included).
-pub const YEAR_SESSIONS: usize = 2_000;
-
-/// What to roster: a range of days (default: the pilot week), the travel buffer, the seed of the
-/// generated trainers and sessions.
+/// What to roster: a range of days (default: the program's first milestone), the travel buffer,
+/// the seed the trainers and sessions were generated from (printed with the report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RosterRequest {
     /// First day; default: the first day of the program's first milestone.
@@ -32,19 +29,8 @@ pub struct RosterRequest {
     pub to: Option<NaiveDate>,
     /// Minutes needed between in-person sessions in different Municipi.
     pub travel_minutes: u32,
-    /// The seed of the generated trainers and sessions.
+    /// The seed the trainers and sessions were generated from, printed with the report.
     pub seed: u64,
-}
-
-impl Default for RosterRequest {
-    fn default() -> Self {
-        RosterRequest {
-            from: None,
-            to: None,
-            travel_minutes: Rules::default().travel_minutes,
-            seed: milano::SEED,
-        }
-    }
 }
 
 /// Why a roster cannot be made for a request.
@@ -52,7 +38,7 @@ impl Default for RosterRequest {
 #[non_exhaustive]
 pub enum RosterRequestError {
     /// The program has no trainers.
-    #[error("{0} has no trainers to roster: only milano-digitale has them (generated) for now")]
+    #[error("{0} has no trainers to roster")]
     NoTrainers(ProgramId),
     /// No range was given and the program has no milestone to default to.
     #[error("give the first and last day")]
@@ -82,20 +68,27 @@ pub struct RosterReport<'a> {
 }
 
 impl<'a> RosterReport<'a> {
-    /// Rosters `program`'s sessions between the request's days.
+    /// Rosters `program`'s `sessions` between the request's days with its `trainers`.
     ///
     /// ```
     /// use skillhub_core::fixture::Catalog;
+    /// use skillhub_fixtures::milano::{SEED, milano_year};
     /// use skillhub_roster::report::{RosterReport, RosterRequest};
     /// let catalog = Catalog::seeds().unwrap();
     /// let milano = catalog.program("milano-digitale").unwrap();
-    /// let report = RosterReport::build(milano, RosterRequest::default()).unwrap();
+    /// let (trainers, sessions) = milano_year(SEED, 2_000);
+    /// let request = RosterRequest { from: None, to: None, travel_minutes: 45, seed: SEED };
+    /// let report = RosterReport::build(milano, trainers, sessions.clone(), request).unwrap();
     /// assert!(report.text_it().starts_with("Turni dei formatori — "));
-    /// let binario = catalog.program("binario-f").unwrap();
-    /// assert!(RosterReport::build(binario, RosterRequest::default()).is_err());
+    /// assert!(RosterReport::build(milano, vec![], sessions, request).is_err());
     /// ```
-    pub fn build(program: &'a Program, request: RosterRequest) -> Result<Self, RosterRequestError> {
-        if program.id().as_str() != "milano-digitale" {
+    pub fn build(
+        program: &'a Program,
+        trainers: Vec<Trainer>,
+        sessions: Vec<RosterSession>,
+        request: RosterRequest,
+    ) -> Result<Self, RosterRequestError> {
+        if trainers.is_empty() {
             return Err(RosterRequestError::NoTrainers(program.id().clone()));
         }
         let pilot = program.milestones().first().map(|m| m.window);
@@ -107,7 +100,6 @@ impl<'a> RosterReport<'a> {
         if to < from {
             return Err(RosterRequestError::Reversed { from, to });
         }
-        let (trainers, sessions) = milano::milano_year(request.seed, YEAR_SESSIONS);
         let sessions: Vec<RosterSession> = sessions
             .into_iter()
             .filter(|s| (from..=to).contains(&s.local_start().date()))
@@ -140,10 +132,13 @@ impl<'a> RosterReport<'a> {
     ///
     /// ```
     /// use skillhub_core::fixture::Catalog;
+    /// use skillhub_fixtures::milano::{SEED, milano_pilot};
     /// use skillhub_roster::report::{RosterReport, RosterRequest};
     /// let catalog = Catalog::seeds().unwrap();
     /// let milano = catalog.program("milano-digitale").unwrap();
-    /// let report = RosterReport::build(milano, RosterRequest::default()).unwrap();
+    /// let (trainers, sessions) = milano_pilot(SEED);
+    /// let request = RosterRequest { from: None, to: None, travel_minutes: 45, seed: SEED };
+    /// let report = RosterReport::build(milano, trainers, sessions, request).unwrap();
     /// let first = report.roster().assignments[0].clone();
     /// let (after, changes) = report.drop_out(&first.trainer, &first.session).unwrap();
     /// assert_eq!(changes[0].removed.as_ref(), Some(&first.trainer));
