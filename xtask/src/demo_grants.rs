@@ -3,7 +3,7 @@
 //! From a fixed seed (so every machine sees the same call) it generates 2,000 applications shaped
 //! like the seed's call (€3.5M, requests of €4,000–10,000, so about 500 fundable; a few with a
 //! wrong partita IVA, a missing or malformed Albo number, no region, or not a cooperative), then
-//! runs every step of `skillhub_core::grants` on them:
+//! runs every step of `skillhub_grants` on them:
 //!
 //! 1. eligibility ([`Call::check_applicant`]) and the lifecycle moves;
 //! 2. evaluation: three of twelve evaluators per application, some declaring a conflict of
@@ -21,21 +21,21 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use chrono::{Duration as Span, NaiveDate, TimeZone, Utc};
-use skillhub_core::allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
+use skillhub_allocation::lottery::{LotterySeed, LotteryStream, uniform_below};
 use skillhub_core::codice_fiscale::vat_check_digit;
 use skillhub_core::fixture::Catalog;
-use skillhub_core::grants::call::{
-    Admission, Applicant, ApplicationId, Call, EnterpriseId, EvaluatorId, REGIONS,
-};
-use skillhub_core::grants::evaluation::{Evaluation, Mark, ScoreSheet};
-use skillhub_core::grants::lifecycle::{Action, Application, Stage};
-use skillhub_core::grants::mentoring::{Enterprise, Mentee, match_mentors};
-use skillhub_core::grants::monitoring::{Monitored, overdue};
-use skillhub_core::grants::ranking::{Candidate, Status, rank};
-use skillhub_core::grants::score::Points;
 use skillhub_core::ids::Tag;
 use skillhub_core::person::OrganisationType;
 use skillhub_core::program::Cents;
+use skillhub_grants::call::{
+    Admission, Applicant, ApplicationId, Call, EnterpriseId, EvaluatorId, REGIONS,
+};
+use skillhub_grants::evaluation::{Evaluation, Mark, ScoreSheet};
+use skillhub_grants::lifecycle::{Action, Application, Stage};
+use skillhub_grants::mentoring::{Enterprise, Mentee, match_mentors};
+use skillhub_grants::monitoring::{Monitored, overdue};
+use skillhub_grants::ranking::{Candidate, Status, rank};
+use skillhub_grants::score::Points;
 
 /// Applications generated.
 pub const APPLICATIONS: u64 = 2_000;
@@ -261,7 +261,7 @@ fn demo() -> Result<(), Error> {
             }
             match evaluation.score(sheet(&call, evaluator, quality[i], &mut dice)?) {
                 Ok(()) => scored += 1,
-                Err(skillhub_core::grants::evaluation::EvaluationError::Conflict { .. }) => {
+                Err(skillhub_grants::evaluation::EvaluationError::Conflict { .. }) => {
                     conflicts += 1
                 }
                 Err(other) => return Err(other.into()),

@@ -10,6 +10,8 @@
 //!   ranking, funding) on the fixtures, timed.
 //! - `cargo xtask loadtest`: registrations per second against real servers (SQLite; PostgreSQL
 //!   with one and two processes).
+//! - `cargo xtask trainers [SEED]`: prints the generated #milanodigitale trainers as the TOML of
+//!   `fixtures/trainers/milano-digitale.toml` (seed 2020 by default: the committed file).
 
 mod bench_import;
 mod bench_match;
@@ -29,9 +31,18 @@ fn main() -> ExitCode {
         ["loadtest"] => loadtest::run(),
         ["openapi"] => openapi(),
         ["demo-grants"] => demo_grants::run(),
+        ["trainers"] => trainers(skillhub_fixtures::milano::SEED),
+        ["trainers", seed] => match seed.parse() {
+            Ok(seed) => trainers(seed),
+            Err(_) => {
+                eprintln!("xtask trainers: {seed:?} is not a seed (a whole number)");
+                ExitCode::from(2)
+            }
+        },
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | bench [match|import] | loadtest | openapi | demo-grants"
+                "usage: cargo xtask ci | bench [match|import] | loadtest | openapi | demo-grants \
+                 | trainers [SEED]"
             );
             ExitCode::from(2)
         }
@@ -104,6 +115,17 @@ fn bench_all() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Prints the generated #milanodigitale trainers for `seed` as a trainers file.
+fn trainers(seed: u64) -> ExitCode {
+    use skillhub_fixtures::milano;
+    let header = milano::FILE_HEADER.replace("(2020)", &format!("({seed})"));
+    print!(
+        "{}",
+        skillhub_roster::file::trainers_toml(&milano::milano_trainers(seed), &header)
+    );
+    ExitCode::SUCCESS
 }
 
 /// Writes `openapi.json` at the repository root.

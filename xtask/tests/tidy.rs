@@ -1,4 +1,5 @@
-//! Tidy checks that keep the tree honest: core's purity, module docs, no leftover debugging.
+//! Tidy checks that keep the tree honest: the domain crates' purity, module docs, no leftover
+//! debugging.
 
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -38,44 +39,53 @@ fn workspace_sources() -> Vec<PathBuf> {
     files
 }
 
-/// `core` names no tokio, sqlx, axum or chrono `clock`, and its sources never read the clock
-/// (sqlx's `chrono` feature turns `clock` on in a workspace build, so the manifest is not enough).
+/// The pure domain crates: they know nothing about files, the network, SQL, HTTP, the clock or
+/// tokio.
+const PURE_CRATES: [&str; 5] = ["core", "allocation", "grants", "roster", "progress"];
+
+/// The pure crates name no tokio, sqlx, axum or chrono `clock`, and their sources never read the
+/// clock (sqlx's `chrono` feature turns `clock` on in a workspace build, so the manifest is not
+/// enough).
 #[test]
-fn core_is_pure() {
-    let manifest = fs::read_to_string(root().join("crates/core/Cargo.toml")).unwrap();
-    for forbidden in [
-        "tokio",
-        "sqlx",
-        "axum",
-        "\"clock\"",
-        "reqwest",
-        "rand ",
-        "getrandom",
-    ] {
-        assert!(
-            !manifest.contains(forbidden),
-            "crates/core/Cargo.toml must not name {forbidden}: core is pure"
-        );
-    }
-    let mut files = Vec::new();
-    rust_files(&root().join("crates/core"), &mut files);
-    for file in files {
-        let text = fs::read_to_string(&file).unwrap();
+fn pure_crates_are_pure() {
+    for name in PURE_CRATES {
+        let dir = root().join("crates").join(name);
+        let manifest = fs::read_to_string(dir.join("Cargo.toml")).unwrap();
         for forbidden in [
-            "Utc::now",
-            "Local::now",
-            "SystemTime",
-            "Instant::now",
-            "std::fs",
-            "std::net",
-            "std::env",
-            "thread_rng",
+            "tokio",
+            "sqlx",
+            "axum",
+            "\"clock\"",
+            "reqwest",
+            "rand ",
+            "getrandom",
         ] {
             assert!(
-                !text.contains(forbidden),
-                "{}: core must not use {forbidden} (no clock, no IO, no hidden randomness)",
-                file.display()
+                !manifest.contains(forbidden),
+                "crates/{name}/Cargo.toml must not name {forbidden}: {name} is pure"
             );
+        }
+        let mut files = Vec::new();
+        rust_files(&dir, &mut files);
+        assert!(!files.is_empty(), "crates/{name} has Rust sources");
+        for file in files {
+            let text = fs::read_to_string(&file).unwrap();
+            for forbidden in [
+                "Utc::now",
+                "Local::now",
+                "SystemTime",
+                "Instant::now",
+                "std::fs",
+                "std::net",
+                "std::env",
+                "thread_rng",
+            ] {
+                assert!(
+                    !text.contains(forbidden),
+                    "{}: {name} must not use {forbidden} (no clock, no IO, no hidden randomness)",
+                    file.display()
+                );
+            }
         }
     }
 }
@@ -204,7 +214,7 @@ fn crate_arrows_match_the_manifests() {
     }
     assert_eq!(
         actual.len(),
-        6,
+        11,
         "the crates and xtask were read: {actual:?}"
     );
     assert_eq!(

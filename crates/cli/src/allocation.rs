@@ -1,16 +1,16 @@
 //! `skillhub match`, `skillhub lottery …` and `skillhub place`: fair allocation on files (and,
 //! for `place --program`, on the sessions in the database). The
 //! rules (deferred acceptance, the verifiable lottery, placement by level) are in
-//! `skillhub_core::allocation`; this module reads, calls and prints.
+//! `skillhub_allocation`; this module reads, calls and prints.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde::Deserialize;
-use skillhub_core::allocation::lottery::{self, LotterySeed};
-use skillhub_core::allocation::matching::{InputErrorKind, ParsedInstance, solve};
-use skillhub_core::allocation::placement::{self, Offer, Outcome};
+use skillhub_allocation::lottery::{self, LotterySeed};
+use skillhub_allocation::matching::{InputErrorKind, ParsedInstance, solve};
+use skillhub_allocation::placement::{self, Offer, Outcome};
 use skillhub_core::capacity::Tier;
 use skillhub_core::digcomp::{Level, LevelRange, SelfAssessment};
 use skillhub_store::SessionFilter;

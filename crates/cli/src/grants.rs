@@ -1,14 +1,14 @@
 //! `skillhub grants …`: grant calls held in files or in the database. The rules (thresholds,
 //! exact weighted means, the ranking, the lottery, the budget walk) are in
-//! `skillhub_core::grants`, the stored calls in `skillhub_store`; this module reads, calls and
+//! `skillhub_grants`, the stored calls in `skillhub_store`; this module reads, calls and
 //! prints.
 
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use clap::Subcommand;
-use skillhub_core::allocation::lottery::LotterySeed;
-use skillhub_core::grants::file::{CallFileError, rank_call};
+use skillhub_allocation::lottery::LotterySeed;
+use skillhub_grants::file::{CallFileError, rank_call};
 use skillhub_store::{GrantError, GrantRanking, GrantWrite, RankingSeed, Replay};
 
 use crate::context::Context;

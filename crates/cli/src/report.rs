@@ -1,6 +1,6 @@
 //! `skillhub report …`: reports on programs. The counting (once per person per target, nested
 //! targets, pace and projection) and the Italian text and SVG chart are in
-//! `skillhub_core::progress`; this module reads, calls and prints.
+//! `skillhub_progress`; this module reads, calls and prints.
 //!
 //! `report progress` counts the registrations marked attended in the database (`--db`), or the
 //! facts of an attendance file given with `--attendance FILE.json` (data from elsewhere, or
@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
-use skillhub_core::progress::{AttendanceError, ProgressReport, parse_attendance, progress};
 use skillhub_core::tz::Zone;
+use skillhub_progress::{AttendanceError, ProgressReport, parse_attendance, progress};
 
 use crate::context::Context;
 use crate::error::{CliError, Result};
@@ -89,7 +89,7 @@ fn today_in_rome() -> NaiveDate {
     Zone::rome().date_of(chrono::Utc::now())
 }
 
-fn read_attendance(path: &Path) -> Result<Vec<skillhub_core::progress::Attendance>> {
+fn read_attendance(path: &Path) -> Result<Vec<skillhub_progress::Attendance>> {
     let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
         path: path.to_owned(),
         source,

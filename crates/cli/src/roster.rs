@@ -1,24 +1,34 @@
 //! `skillhub roster`: who teaches which session, and which sessions stay uncovered and why.
 //!
-//! Until the store holds trainers, this runs on the generated #milanodigitale fixture
-//! (`skillhub_core::roster::milano`): its 200 trainers and a year of labs from the pilot week in
-//! Milano Digital Week (11–15 March 2020, the default range) to 14 March 2021. The rules and the
-//! algorithm are in `skillhub_core::roster`; this module picks the sessions, calls it, prints.
+//! Until the store holds trainers, a program's trainers are a file: `--trainers FILE`, or
+//! `fixtures/trainers/<program id>.toml` (compiled in; #milanodigitale's 200 Bip trainers); a
+//! program without one has no roster. The sessions are the generated year of labs of
+//! `skillhub_fixtures::milano`, from the pilot week in Milano Digital Week (11–15 March 2020, the
+//! default range) to 14 March 2021. The rules and the algorithm are in `skillhub_roster`; this
+//! module reads the trainers, picks the sessions, calls it, prints.
+
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use skillhub_core::fixture::Catalog;
 use skillhub_core::ids::{SessionId, TrainerId};
-use skillhub_core::roster::report::{RosterReport, RosterRequest, RosterRequestError};
-use skillhub_core::roster::{file, milano};
+use skillhub_core::program::Program;
+use skillhub_fixtures::milano;
+use skillhub_roster::Trainer;
+use skillhub_roster::file;
+use skillhub_roster::report::{RosterReport, RosterRequest, RosterRequestError};
 
 use crate::error::{CliError, Result};
 
-/// `skillhub roster --program milano-digitale [--from DATE --to DATE] [--json | --csv]`
+/// `skillhub roster --program ID [--trainers FILE] [--from DATE --to DATE] [--json | --csv]`
 #[derive(Debug, clap::Args)]
 pub struct RosterArgs {
-    /// The program's id. Only `milano-digitale` has trainers (200, generated from --seed).
+    /// The program's id; its trainers are `fixtures/trainers/<id>.toml` unless --trainers is given.
     #[arg(long)]
     pub program: String,
+    /// The program's trainers, in the format of fixtures/trainers/*.toml.
+    #[arg(long, value_name = "FILE")]
+    pub trainers: Option<PathBuf>,
     /// First day (YYYY-MM-DD or dd/mm/yyyy); default: the first day of the pilot week.
     #[arg(long, value_parser = parse_day)]
     pub from: Option<NaiveDate>,
@@ -34,16 +44,13 @@ pub struct RosterArgs {
     /// Minutes needed between in-person sessions in different Municipi.
     #[arg(long, default_value_t = 45)]
     pub travel_minutes: u32,
-    /// The seed of the generated trainers and sessions.
+    /// The seed of the generated sessions.
     #[arg(long, default_value_t = milano::SEED)]
     pub seed: u64,
     /// A trainer drops out of a session (TRAINER@SESSION): refill it with the fewest changes
     /// elsewhere, print the changes, then the new roster.
     #[arg(long, value_name = "TRAINER@SESSION", value_parser = parse_drop_out)]
     pub drop_out: Option<(TrainerId, SessionId)>,
-    /// Print the trainers as the TOML of fixtures/trainers/milano-digitale.toml instead.
-    #[arg(long, conflicts_with_all = ["json", "csv", "from", "to"])]
-    pub trainers_toml: bool,
 }
 
 fn parse_drop_out(text: &str) -> std::result::Result<(TrainerId, SessionId), String> {
@@ -71,27 +78,23 @@ pub fn run(args: RosterArgs) -> Result<String> {
     let program = catalog
         .program(&args.program)
         .ok_or_else(|| CliError::UnknownProgram(args.program.clone()))?;
-    if args.trainers_toml && program.id().as_str() == "milano-digitale" {
-        let header = milano::FILE_HEADER.replace("(2020)", &format!("({})", args.seed));
-        return Ok(file::trainers_toml(
-            &milano::milano_trainers(args.seed),
-            &header,
-        ));
-    }
+    let trainers = trainers(program, args.trainers.as_deref())?;
+    let (_, sessions) = milano::milano_year(args.seed, milano::YEAR_SESSIONS);
     let request = RosterRequest {
         from: args.from,
         to: args.to,
         travel_minutes: args.travel_minutes,
         seed: args.seed,
     };
-    let report = RosterReport::build(program, request).map_err(|err| match err {
-        RosterRequestError::NoRange => CliError::Usage("give --from and --to".to_owned()),
-        RosterRequestError::Reversed { from, to } => {
-            CliError::Usage(format!("--to {to} is before --from {from}"))
-        }
-        RosterRequestError::Problem(message) => CliError::Input(message),
-        other => CliError::Usage(other.to_string()),
-    })?;
+    let report =
+        RosterReport::build(program, trainers, sessions, request).map_err(|err| match err {
+            RosterRequestError::NoRange => CliError::Usage("give --from and --to".to_owned()),
+            RosterRequestError::Reversed { from, to } => {
+                CliError::Usage(format!("--to {to} is before --from {from}"))
+            }
+            RosterRequestError::Problem(message) => CliError::Input(message),
+            other => CliError::Usage(other.to_string()),
+        })?;
     let Some((trainer, session)) = &args.drop_out else {
         return if args.json {
             Ok(serde_json::to_string_pretty(&report)? + "\n")
@@ -116,6 +119,43 @@ pub fn run(args: RosterArgs) -> Result<String> {
             report.text_it()
         ))
     }
+}
+
+/// The program's trainers: the file given, else its file in `fixtures/trainers/`.
+fn trainers(program: &Program, path: Option<&Path>) -> Result<Vec<Trainer>> {
+    let (name, text) = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+            (path.display().to_string(), text)
+        }
+        None => {
+            let id = program.id();
+            let text = skillhub_fixtures::trainers_file(id).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "{id} has no trainers: there is no fixtures/trainers/{id}.toml; give them \
+                     with --trainers FILE"
+                ))
+            })?;
+            (format!("fixtures/trainers/{id}.toml"), text.to_owned())
+        }
+    };
+    file::parse_trainers(&text).map_err(|err| {
+        let lines: Vec<String> = err
+            .to_string()
+            .lines()
+            .map(|line| {
+                if line.starts_with(|c: char| c.is_ascii_digit()) {
+                    format!("{name}:{line}")
+                } else {
+                    format!("{name}: {line}")
+                }
+            })
+            .collect();
+        CliError::Input(lines.join("\n"))
+    })
 }
 
 /// The report as a spreadsheet for Italian Excel.
@@ -179,6 +219,34 @@ mod tests {
     }
 
     #[test]
+    fn trainers_come_from_the_program_file_or_the_one_given() {
+        let mut other = args(&[]);
+        other.program = "binario-f".to_owned();
+        let err = run(other).unwrap_err().to_string();
+        assert!(
+            err.contains("no fixtures/trainers/binario-f.toml") && err.contains("--trainers FILE"),
+            "{err}"
+        );
+        let file = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/trainers/milano-digitale.toml"
+        );
+        assert_eq!(
+            run(args(&["--trainers", file])).unwrap(),
+            run(args(&[])).unwrap()
+        );
+        let missing = run(args(&["--trainers", "nessuno.toml"]));
+        assert!(matches!(missing, Err(CliError::Read { .. })), "{missing:?}");
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("formatori.toml");
+        std::fs::write(&bad, "[[trainers]]\nid = \"Bip\"\n").unwrap();
+        let err = run(args(&["--trainers", bad.to_str().unwrap()]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with(&format!("{}", bad.display())), "{err}");
+    }
+
+    #[test]
     fn a_drop_out_prints_the_changes_then_the_roster() {
         let json = run(args(&["--json"])).unwrap();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -207,15 +275,6 @@ mod tests {
         assert!(
             matches!(not_there, Err(CliError::Input(_))),
             "{not_there:?}"
-        );
-    }
-
-    #[test]
-    fn trainers_toml_is_the_fixture() {
-        let toml = run(args(&["--trainers-toml"])).unwrap();
-        assert_eq!(
-            toml,
-            include_str!("../../../fixtures/trainers/milano-digitale.toml")
         );
     }
 }

@@ -88,20 +88,16 @@
 
 #![deny(missing_docs)]
 
-pub mod allocation;
 pub mod capacity;
 pub mod codice_fiscale;
 pub mod digcomp;
 pub mod eligibility;
 pub mod fixture;
-pub mod grants;
 pub mod hub;
 pub mod ids;
 pub mod italian;
 pub mod person;
 pub mod program;
-pub mod progress;
-pub mod roster;
 pub mod season;
 pub mod session;
 pub mod tz;

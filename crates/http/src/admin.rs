@@ -19,7 +19,7 @@ use skillhub_core::ids::{HubId, ProgramId, SessionId};
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionError, SessionSpec};
 use skillhub_core::tz::supported_date;
 
-use skillhub_core::allocation::lottery::Commitment;
+use skillhub_allocation::lottery::Commitment;
 use skillhub_core::window::{RegistrationWindow, WindowError};
 
 use crate::auth::{Credential, identify};

@@ -19,14 +19,14 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use chrono::{NaiveDate, Utc};
 use serde_json::Value;
-use skillhub_core::allocation::lottery::LotterySeed;
-use skillhub_core::grants::call::Applicant;
-use skillhub_core::grants::evaluation::Mark;
-use skillhub_core::grants::file::CallFileError;
-use skillhub_core::grants::score::Points;
+use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::ids::Tag;
 use skillhub_core::person::OrganisationType;
 use skillhub_core::tz::Zone;
+use skillhub_grants::call::Applicant;
+use skillhub_grants::evaluation::Mark;
+use skillhub_grants::file::CallFileError;
+use skillhub_grants::score::Points;
 use skillhub_store::{
     EvaluatorView, GrantApplicationView, GrantError, GrantWrite, Idempotency, NewGrantReport,
     RankingSeed, Replay,

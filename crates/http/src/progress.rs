@@ -4,8 +4,8 @@
 //! spreadsheet for Italian Excel, or an SVG bar chart.
 //!
 //! The counting (once per person per target, nested targets, the pace and its projection) is
-//! `skillhub_core::progress`; which facts an attended registration gives is
-//! `skillhub_core::progress::facts_of`, read by the store.
+//! `skillhub_progress`; which facts an attended registration gives is
+//! `skillhub_progress::facts_of`, read by the store.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use skillhub_core::capacity::Presence;
-use skillhub_core::progress::{ProgressReport, TargetProgress};
 use skillhub_import::csv::ItalianWriter;
+use skillhub_progress::{ProgressReport, TargetProgress};
 use utoipa::ToSchema;
 
 use crate::auth::{Credential, identify};

@@ -1,13 +1,17 @@
 //! `GET /v1/programs/{id}/roster` (admin, or an operator of the program): which trainer teaches
 //! which session between two days, which sessions stay short and why, in Italian and English.
-//! The roster is `skillhub_core::roster` (with the generated trainers of #milanodigitale, the
-//! only program that has trainers); this module parses the query, asks and writes the answer.
+//! The roster is `skillhub_roster`, on the program's trainers file of `fixtures/trainers/`
+//! (compiled in by `skillhub-fixtures`; a program without one has no trainers) and the generated
+//! year of labs; this module parses the query, asks and writes the answer.
 
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use chrono::NaiveDate;
-use skillhub_core::roster::report::{RosterReport, RosterRequest, RosterRequestError};
+use skillhub_fixtures::milano;
+use skillhub_roster::Rules;
+use skillhub_roster::file::parse_trainers;
+use skillhub_roster::report::{RosterReport, RosterRequest, RosterRequestError};
 
 use crate::auth::identify;
 use crate::catalog::Params;
@@ -23,11 +27,11 @@ const MAX_DAYS: i64 = 366;
 /// The roster of a program's sessions between two days (default: its pilot week).
 #[utoipa::path(get, path = "/v1/programs/{id}/roster", tag = "admin",
     params(
-        ("id" = String, Path, description = "Program id; only `milano-digitale` has trainers"),
+        ("id" = String, Path, description = "Program id; a program has trainers when it has a trainers file (`milano-digitale`)"),
         ("from" = Option<String>, Query, description = "First day, YYYY-MM-DD; default: the first day of the pilot week"),
         ("to" = Option<String>, Query, description = "Last day, included, YYYY-MM-DD; default: the last day of the pilot week"),
         ("travel_minutes" = Option<u32>, Query, description = "Minutes between in-person sessions in different Municipi; default 45"),
-        ("seed" = Option<u64>, Query, description = "Seed of the generated trainers and sessions"),
+        ("seed" = Option<u64>, Query, description = "Seed of the generated sessions"),
     ),
     security(("bearer" = [])),
     responses(
@@ -75,16 +79,15 @@ pub(crate) async fn roster(
             })
             .transpose()
     };
-    let defaults = RosterRequest::default();
     let request = RosterRequest {
         from: day("from")?,
         to: day("to")?,
         travel_minutes: match number("travel_minutes")? {
             Some(n) => u32::try_from(n)
                 .map_err(|_| ApiError::BadRequest(format!("travel_minutes: {n} is too large")))?,
-            None => defaults.travel_minutes,
+            None => Rules::default().travel_minutes,
         },
-        seed: number("seed")?.unwrap_or(defaults.seed),
+        seed: number("seed")?.unwrap_or(milano::SEED),
     };
     if let (Some(from), Some(to)) = (request.from, request.to)
         && (to - from).num_days() > MAX_DAYS
@@ -93,11 +96,22 @@ pub(crate) async fn roster(
             "from {from} to {to} is more than {MAX_DAYS} days: roster at most a year at a time"
         )));
     }
+    let Some(trainers) = skillhub_fixtures::trainers_file(program.id()) else {
+        return Err(ApiError::Conflict(format!(
+            "{id} has no trainers to roster: there is no trainers file for it"
+        )));
+    };
     // The roster takes up to a second of CPU for a year: off the async workers.
     let report = tokio::task::spawn_blocking(move || {
-        RosterReport::build(&program, request).map(|report| serde_json::to_value(&report))
+        let trainers = parse_trainers(trainers).map_err(|err| err.to_string())?;
+        let (_, sessions) = milano::milano_year(request.seed, milano::YEAR_SESSIONS);
+        Ok::<_, String>(
+            RosterReport::build(&program, trainers, sessions, request)
+                .map(|report| serde_json::to_value(&report)),
+        )
     })
     .await
+    .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
     match report {
         Ok(json) => Ok(Json(json.map_err(ApiError::internal)?)),

@@ -1520,9 +1520,7 @@ async fn a_batch_session_is_drawn_by_tier_then_lottery() {
         .map(|v| v.to_string())
         .collect();
     let pool: Vec<String> = ids.iter().map(i64::to_string).collect();
-    assert!(skillhub_core::allocation::lottery::verify(
-        &pool, secret, &order
-    ));
+    assert!(skillhub_allocation::lottery::verify(&pool, secret, &order));
     let session = get(&api.app, "/v1/sessions/sorteggio").await.json();
     assert_eq!(session["draw_public_value"], secret);
     assert_eq!(session["draw_commitment"], commitment.as_str());

@@ -10,8 +10,8 @@ use skillhub_core::capacity::{Presence, SeatKind, after_attendance};
 use skillhub_core::ids::HubId;
 use skillhub_core::person::Attributes;
 use skillhub_core::program::Program;
-use skillhub_core::progress::{Attendance, facts_of};
 use skillhub_core::tz::Zone;
+use skillhub_progress::{Attendance, facts_of};
 
 use crate::audit::audit;
 use crate::registrations::{RegistrationView, VIEW, audited};
@@ -80,8 +80,8 @@ impl Store {
         })
     }
 
-    /// The attendance facts of a program, for `skillhub_core::progress::progress`: one or more
-    /// per attended registration (see `skillhub_core::progress::facts_of`), dated by the
+    /// The attendance facts of a program, for `skillhub_progress::progress`: one or more
+    /// per attended registration (see `skillhub_progress::facts_of`), dated by the
     /// session's local day, keyed by a hash of the e-mail so that a person counts once however
     /// many sessions they attended, and no e-mail leaves the store.
     pub async fn attendance(&self, program: &Program) -> Result<Vec<Attendance>> {

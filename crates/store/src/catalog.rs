@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde::Serialize;
-use skillhub_core::allocation::lottery::Commitment;
+use skillhub_allocation::lottery::Commitment;
 use skillhub_core::capacity::{Phase, Policy, SeatKind, Seats};
 use skillhub_core::digcomp::{Level, LevelRange};
 use skillhub_core::fixture::{Catalog, parse_program};

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use skillhub_core::allocation::batch::{self, Applicant};
-use skillhub_core::allocation::lottery::{self, Commitment};
+use skillhub_allocation::batch::{self, Applicant};
+use skillhub_allocation::lottery::{self, Commitment};
 use skillhub_core::capacity::{Occupancy, Policy, SeatKind, Status, Tier, after_cancel};
 use skillhub_core::ids::{IdError, SessionId};
 use skillhub_core::person::Person;
@@ -814,7 +814,7 @@ impl Store {
     /// Runs the draw of a batch session once its registration has closed, with the public
     /// value its recorded commitment promised. Inside the transaction that holds the session's
     /// lock, the pool is read (every waiting registration), the verifiable draw is made over
-    /// the pool's ids (`skillhub_core::allocation::lottery::verifiable_draw`: seed = SHA-256 of
+    /// the pool's ids (`skillhub_allocation::lottery::verifiable_draw`: seed = SHA-256 of
     /// the canonical list followed by the public value), and per seat kind the waiting
     /// registrations are ordered by tier, then by their place in that draw
     /// (`batch::allocate_placed`): the first ones get the free seats and the rest keep that

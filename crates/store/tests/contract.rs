@@ -746,7 +746,7 @@ async fn reopening_never_seeds_twice(store: Store, url: String) {
 
 async fn a_batch_session_waits_for_its_draw(store: Store, _url: String) {
     use sha2::Digest;
-    use skillhub_core::allocation::lottery::{self, Commitment};
+    use skillhub_allocation::lottery::{self, Commitment};
     let id = batch_session(&store, "t-batch-draw", 2, at(11, 0)).await;
     // The organiser commits to a secret while registration is open (a hash published now).
     let secret = "frase segreta del sorteggio 2019";

@@ -9,9 +9,9 @@ use chrono::Utc;
 use serde::Serialize;
 use skillhub_core::capacity::Status;
 use skillhub_core::fixture::Catalog;
-use skillhub_core::grants::call::{Admission, Call};
 use skillhub_core::ids::ProgramId;
 use skillhub_core::program::{Program, Verdict};
+use skillhub_grants::call::{Admission, Call};
 use skillhub_import::csv::{
     ApplicationOptions, ApplicationRow, Encoding, ReadOptions, RegistrationRow, Summary,
     read_applications, read_registrations,

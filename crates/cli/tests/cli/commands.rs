@@ -943,11 +943,11 @@ fn applications_from_a_spreadsheet_are_handed_in_all_or_nothing() {
 
 #[test]
 fn grants_rank_award_takes_the_lottery_seed() {
-    use skillhub_core::grants::call::Applicant;
-    use skillhub_core::grants::evaluation::Mark;
-    use skillhub_core::grants::score::Points;
     use skillhub_core::ids::Tag;
     use skillhub_core::person::OrganisationType;
+    use skillhub_grants::call::Applicant;
+    use skillhub_grants::evaluation::Mark;
+    use skillhub_grants::score::Points;
     use skillhub_store::{GrantWrite, NewEvaluator, NewGrantApplication, Replay};
 
     let dir = tempfile::tempdir().unwrap();

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
-use skillhub_core::grants::lifecycle::Stage;
-use skillhub_core::grants::monitoring::ReportKind;
+use skillhub_grants::lifecycle::Stage;
+use skillhub_grants::monitoring::ReportKind;
 use skillhub_store::{
     EvaluatorView, GrantApplicationView, GrantCallView, GrantRanking, OverdueReport,
 };

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use skillhub_core::program::Program;
-use skillhub_core::progress::{Attendance, ProgressReport, progress};
+use skillhub_progress::{Attendance, ProgressReport, progress};
 use skillhub_store::Store;
 
 use crate::problem::{ApiError, ApiResult};

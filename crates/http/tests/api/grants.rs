@@ -721,7 +721,7 @@ async fn one_live_application_per_cooperative() {
 #[tokio::test]
 async fn a_full_tie_is_ranked_with_a_seed_given_at_ranking() {
     use chrono::TimeZone;
-    use skillhub_core::grants::call::Applicant;
+    use skillhub_grants::call::Applicant;
     use skillhub_store::{GrantWrite, NewGrantApplication, Replay};
 
     let api = api().await;
@@ -815,8 +815,7 @@ async fn a_full_tie_is_ranked_with_a_seed_given_at_ranking() {
     let ranked = reply.json();
     assert_eq!(ranked["awarded"], true);
     let draw =
-        skillhub_core::allocation::lottery::verifiable_draw(&["domanda-1", "domanda-2"], value)
-            .unwrap();
+        skillhub_allocation::lottery::verifiable_draw(&["domanda-1", "domanda-2"], value).unwrap();
     let call = get(app, "/v1/grants/calls/bando-pari").await.json();
     assert_eq!(call["lottery_seed"], draw.seed.to_string());
     assert_eq!(ranked["ranking"][0]["id"], draw.order[0]);

@@ -2,7 +2,7 @@
 //! such as Cooperazione Digitale collects them: who applies (partita IVA or codice fiscale of
 //! the cooperative, Albo number, region), how much it asks for, which priority criteria it meets
 //! and what kind of project it proposes. Each cell's shape and check digit is verified here;
-//! whether the cooperative may apply is the call's decision (`skillhub_core::grants::call`).
+//! whether the cooperative may apply is the call's decision (`skillhub_grants::call`).
 
 use std::collections::BTreeSet;
 use std::collections::HashMap;
@@ -10,10 +10,10 @@ use std::collections::hash_map::Entry;
 use std::io::Read;
 
 use skillhub_core::codice_fiscale::PartitaIva;
-use skillhub_core::grants::call::{Applicant, ApplicationId, is_albo_number, region_name};
 use skillhub_core::ids::Tag;
 use skillhub_core::person::OrganisationType;
 use skillhub_core::program::{Cents, Criterion};
+use skillhub_grants::call::{Applicant, ApplicationId, is_albo_number, region_name};
 
 use super::registrations::slug;
 use super::{

@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use skillhub_core::codice_fiscale::PartitaIva;
-use skillhub_core::grants::call::{Admission, Applicant, Call};
-use skillhub_core::grants::lifecycle::{Event, Stage};
-use skillhub_core::grants::monitoring::{DueReport, ReportingPlan};
 use skillhub_core::ids::Tag;
 use skillhub_core::tz::Zone;
+use skillhub_grants::call::{Admission, Applicant, Call};
+use skillhub_grants::lifecycle::{Event, Stage};
+use skillhub_grants::monitoring::{DueReport, ReportingPlan};
 
 use super::definition::stored_call;
 use super::reports::ReportView;

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use skillhub_core::grants::call::Call;
-use skillhub_core::grants::lifecycle::Stage;
+use skillhub_grants::call::Call;
+use skillhub_grants::lifecycle::Stage;
 
 use super::definition::{check_definition, stored_call, whole_cents, with_applications};
 use super::rows::{CALL_COLUMNS, CallRow, LOCK_CALL_SQLITE};

@@ -5,14 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
-use skillhub_core::allocation::lottery::LotterySeed;
+use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::eligibility::Rule;
-use skillhub_core::grants::call::{ApplicationId, Call, CallSpec, CriterionSpec, EvaluatorId};
-use skillhub_core::grants::file::rank_call;
-use skillhub_core::grants::monitoring::ReportingPlan;
-use skillhub_core::grants::score::{Points, Weight};
 use skillhub_core::ids::Tag;
 use skillhub_core::program::{Cents, Criterion};
+use skillhub_grants::call::{ApplicationId, Call, CallSpec, CriterionSpec, EvaluatorId};
+use skillhub_grants::file::rank_call;
+use skillhub_grants::monitoring::ReportingPlan;
+use skillhub_grants::score::{Points, Weight};
 
 use super::{GrantError, corrupt, invalid};
 use crate::Result;

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use skillhub_core::grants::call::{ApplicationId, EvaluatorId};
-use skillhub_core::grants::evaluation::{Evaluation, EvaluationError, Mark, ScoreSheet};
-use skillhub_core::grants::lifecycle::{Event, Stage};
 use skillhub_core::ids::Tag;
+use skillhub_grants::call::{ApplicationId, EvaluatorId};
+use skillhub_grants::evaluation::{Evaluation, EvaluationError, Mark, ScoreSheet};
+use skillhub_grants::lifecycle::{Event, Stage};
 
 use super::applications::{GrantApplicationView, view_of};
 use super::definition::stored_call;

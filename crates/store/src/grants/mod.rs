@@ -5,13 +5,13 @@
 //! to the final one, and closing a file. Writes that create or move something take an optional
 //! [`Idempotency`](crate::Idempotency) key, replayed as registrations replay theirs.
 //!
-//! Every decision is asked of `skillhub_core::grants` — the lifecycle table ([`next`]), who may
-//! apply ([`Call::check_applicant`](skillhub_core::grants::call::Call::check_applicant)), score
-//! sheets and conflicts ([`Evaluation`](skillhub_core::grants::evaluation::Evaluation)), thresholds
-//! ([`assess`](skillhub_core::grants::evaluation::assess)), the ranking and the budget walk
-//! ([`rank`](skillhub_core::grants::ranking::rank),
-//! [`Ranking::withdraw`](skillhub_core::grants::ranking::Ranking::withdraw)) and report due dates
-//! ([`overdue`](skillhub_core::grants::monitoring::overdue)) — inside one write transaction that
+//! Every decision is asked of `skillhub_grants` — the lifecycle table ([`next`]), who may
+//! apply ([`Call::check_applicant`](skillhub_grants::call::Call::check_applicant)), score
+//! sheets and conflicts ([`Evaluation`](skillhub_grants::evaluation::Evaluation)), thresholds
+//! ([`assess`](skillhub_grants::evaluation::assess)), the ranking and the budget walk
+//! ([`rank`](skillhub_grants::ranking::rank),
+//! [`Ranking::withdraw`](skillhub_grants::ranking::Ranking::withdraw)) and report due dates
+//! ([`overdue`](skillhub_grants::monitoring::overdue)) — inside one write transaction that
 //! first locks the call row (`BEGIN IMMEDIATE` on SQLite, `SELECT … FOR UPDATE` on PostgreSQL), and
 //! every change is written to the audit log in the same transaction. An illegal move is a typed
 //! [`GrantError`] and changes nothing. A batch of applications
@@ -22,7 +22,7 @@
 //! The ranking is never stored as a result: the set of applications it covers, and the order of the
 //! withdrawals after it, are. The ranking is the core's function of the stored scores, the call's
 //! budget and its recorded lottery seed, so reading it again, or withdrawing from it, runs the same
-//! [`rank`](skillhub_core::grants::ranking::rank) and replays the same withdrawals; scores are
+//! [`rank`](skillhub_grants::ranking::rank) and replays the same withdrawals; scores are
 //! frozen once evaluated, so the replay is the ranking that was awarded (checked against the stored
 //! stages on every withdrawal). A call loaded from a `skillhub grants rank` file ranks exactly as
 //! the file does.
@@ -44,8 +44,8 @@ mod ranking;
 mod reports;
 mod rows;
 
-use skillhub_core::grants::file::CallFileError;
-use skillhub_core::grants::lifecycle::{Event, Stage, next};
+use skillhub_grants::file::CallFileError;
+use skillhub_grants::lifecycle::{Event, Stage, next};
 
 use crate::{Error, Replay, Result};
 

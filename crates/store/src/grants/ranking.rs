@@ -5,11 +5,11 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use skillhub_core::allocation::lottery::{self, LotterySeed};
-use skillhub_core::grants::call::Call;
-use skillhub_core::grants::file::{CallRanking, RankRow};
-use skillhub_core::grants::lifecycle::{Event, Stage};
-use skillhub_core::grants::ranking::{Candidate, RankError, Ranking, Status, rank};
+use skillhub_allocation::lottery::{self, LotterySeed};
+use skillhub_grants::call::Call;
+use skillhub_grants::file::{CallRanking, RankRow};
+use skillhub_grants::lifecycle::{Event, Stage};
+use skillhub_grants::ranking::{Candidate, RankError, Ranking, Status, rank};
 
 use super::applications::{GrantApplicationView, view_of};
 use super::definition::stored_call;

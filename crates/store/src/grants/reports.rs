@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use skillhub_core::grants::lifecycle::{Event, Stage};
-use skillhub_core::grants::monitoring::{Monitored, ReportKind, overdue};
+use skillhub_grants::lifecycle::{Event, Stage};
+use skillhub_grants::monitoring::{Monitored, ReportKind, overdue};
 
 use super::applications::{GrantApplicationView, view_of};
 use super::definition::stored_call;

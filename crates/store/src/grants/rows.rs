@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use skillhub_core::allocation::lottery::LotterySeed;
-use skillhub_core::grants::call::Call;
-use skillhub_core::grants::evaluation::{Assessment, Part, assess};
-use skillhub_core::grants::lifecycle::Stage;
-use skillhub_core::grants::score::{Points, Tally};
+use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::ids::Tag;
 use skillhub_core::program::Cents;
+use skillhub_grants::call::Call;
+use skillhub_grants::evaluation::{Assessment, Part, assess};
+use skillhub_grants::lifecycle::Stage;
+use skillhub_grants::score::{Points, Tally};
 
 use super::{GrantError, corrupt, parse_stage, stage_name};
 use crate::Result;

@@ -10,14 +10,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
-use skillhub_core::allocation::lottery::{self, LotterySeed};
-use skillhub_core::grants::call::Applicant;
-use skillhub_core::grants::evaluation::Mark;
-use skillhub_core::grants::file::rank_call;
-use skillhub_core::grants::lifecycle::Stage;
-use skillhub_core::grants::score::Points;
+use skillhub_allocation::lottery::{self, LotterySeed};
 use skillhub_core::ids::Tag;
 use skillhub_core::person::OrganisationType;
+use skillhub_grants::call::Applicant;
+use skillhub_grants::evaluation::Mark;
+use skillhub_grants::file::rank_call;
+use skillhub_grants::lifecycle::Stage;
+use skillhub_grants::score::Points;
 use skillhub_store::{
     Error, EvaluatorView, GrantApplicationView, GrantError, GrantRanking, GrantWithdrawal,
     GrantWrite, NewEvaluator, NewGrantApplication, NewGrantReport, RankingSeed, Replay, Store,

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use skillhub_core::grants::lifecycle::Stage;
 use skillhub_core::ids::Tag;
+use skillhub_grants::lifecycle::Stage;
 use skillhub_store::{
     Error, GrantBatchError, GrantError, NewGrantApplication, Store, SubmittedApplication,
 };

@@ -3,7 +3,7 @@
 //! replay their answer for a repeated idempotency key.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use skillhub_core::grants::lifecycle::Stage;
+use skillhub_grants::lifecycle::Stage;
 use skillhub_store::{
     Error, GrantApplicationView, GrantError, GrantWrite, Idempotency, NewGrantReport, Replay, Store,
 };

@@ -1,0 +1,596 @@
+//! `skillhub-progress`: progress against targets ("avanzamento rispetto agli obiettivi"): how
+//! many people (or SMEs, cooperatives …) each target of a program has reached, on a given day,
+//! and where the current pace leads.
+//!
+//! Input is a list of attendance facts supplied by the caller ([`Attendance`]: who, in which
+//! mode, what is counted, in which country, on which day; the store will supply them, the CLI
+//! reads them from a file with [`parse_attendance`]). Rules:
+//!
+//! - **Once each per target.** A target counts distinct person keys: someone who attended ten
+//!   sessions counts once; an SME counts once however many of its people attended.
+//! - **Filters nest.** A fact counts for a target when it matches the target's unit, mode and
+//!   country *and those of all its ancestors*
+//!   ([`skillhub_core::program::Target::parent`]). So a child never counts more than its parent
+//!   (75,000 classroom candidates ⊂ 300,000 candidates ⊂ 500,000 people), and targets split by
+//!   mode (100,000 SMEs in classrooms, 250,000 online) count disjoint facts.
+//! - **Only the past counts.** Facts dated after "today", or before the program's start, are not
+//!   counted (and are reported as ignored). "Today" is a parameter: core has no clock.
+//! - **Pace.** The projection is linear from the program's start: `done × (days from start to
+//!   deadline) ÷ (days from start to today)`, both counted inclusively, in whole numbers; the
+//!   deadline is the target's, else the program's end. Past the deadline the projection is what
+//!   was done. [`TargetProgress::reaches_goal_on`] is the day the goal is reached at that pace.
+//!
+//! The facts carry no training partner, so a target that differs from its parent only by
+//! partner (Community Skill Hubs' 300,000 "candidates through Freeformers" within 500,000
+//! people) counts the same facts as its parent until the facts say through whom a person came.
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use skillhub_core::fixture::Catalog;
+//! use skillhub_progress::{parse_attendance, progress};
+//! let catalog = Catalog::seeds().unwrap();
+//! let program = catalog.program("community-skill-hubs").unwrap();
+//! let facts = parse_attendance(r#"{"attendance": [
+//!   {"person": "anna", "mode": "in_person", "unit": "people", "country": "IT", "date": "2018-03-01"},
+//!   {"person": "anna", "mode": "online", "unit": "people", "country": "IT", "date": "2018-04-01"},
+//!   {"person": "pmi-7", "mode": "online", "unit": "smes", "country": "ES", "date": "2018-05-01"}
+//! ]}"#)?;
+//! let report = progress(program, &facts, NaiveDate::from_ymd_opt(2018, 12, 31).unwrap());
+//! let done: Vec<(&str, u64)> = report.targets.iter().map(|t| (t.id.as_str(), t.done)).collect();
+//! assert_eq!(done, [("people", 1), ("candidates", 1), ("candidates-classroom", 1),
+//!                   ("smes-classroom", 0), ("smes-online", 1)]);
+//! # Ok::<(), skillhub_progress::AttendanceError>(())
+//! ```
+
+#![deny(missing_docs)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize, Serializer};
+
+use skillhub_core::capacity::SeatKind;
+use skillhub_core::ids::{HubId, ProgramId, TargetId};
+use skillhub_core::italian;
+use skillhub_core::person::{Attributes, Country, OrganisationType};
+use skillhub_core::program::{Program, Target, Unit};
+use skillhub_core::session::Mode;
+
+/// One person (or SME …) attending, once ("presenza").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attendance {
+    /// Who: a stable key (a hashed codice fiscale, a partita IVA, a store id); never empty.
+    pub person: String,
+    /// How they attended: in person or online (never hybrid: a person is in one place).
+    pub mode: Mode,
+    /// What they count as.
+    pub unit: Unit,
+    /// Where.
+    pub country: Country,
+    /// When (the session's local date).
+    pub date: NaiveDate,
+}
+
+/// Why an attendance file is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttendanceError {
+    /// Not JSON, or not the expected shape.
+    #[error("line {line} column {column}: {message}")]
+    Syntax {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A fact breaks a rule; the pointer says which.
+    #[error("{pointer}: {message}")]
+    Invalid {
+        /// JSON pointer, e.g. `/attendance/3/mode`.
+        pointer: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    attendance: Vec<RawAttendance>,
+}
+
+/// The facts one attended registration gives: the person counts among `people`; a person who
+/// declared an SME also counts that SME among `smes`, and a (social) cooperative among
+/// `cooperatives`, each keyed by `who` (a registration speaks for one organisation; the
+/// attributes carry no organisation id, so two people of one SME count twice there).
+///
+/// The country is the person's declared one, else the hub's, else the program's when it has
+/// exactly one; when none is known (an online session of a program in several countries, with
+/// no country declared) the registration gives no fact, since counting it in the wrong country
+/// would be worse than not counting it.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use skillhub_core::capacity::SeatKind;
+/// use skillhub_core::fixture::Catalog;
+/// use skillhub_core::person::{Attributes, OrganisationType};
+/// use skillhub_core::program::Unit;
+/// use skillhub_progress::facts_of;
+/// let catalog = Catalog::seeds().unwrap();
+/// let program = catalog.program("binario-f").unwrap();
+/// let attributes = Attributes { organisation_type: Some(OrganisationType::Sme), ..Attributes::default() };
+/// let day = NaiveDate::from_ymd_opt(2019, 2, 12).unwrap();
+/// let facts = facts_of(program, "r-1", &attributes, SeatKind::InPerson, None, day);
+/// let units: Vec<Unit> = facts.iter().map(|f| f.unit).collect();
+/// assert_eq!(units, [Unit::People, Unit::Smes]);
+/// assert_eq!(facts[0].country.as_str(), "IT");
+/// ```
+pub fn facts_of(
+    program: &Program,
+    who: &str,
+    attributes: &Attributes,
+    kind: SeatKind,
+    hub: Option<&HubId>,
+    date: NaiveDate,
+) -> Vec<Attendance> {
+    let country = attributes
+        .country
+        .or_else(|| hub.and_then(|h| program.hub(h)).map(|h| h.address.country))
+        .or_else(|| match program.countries() {
+            [only] => Some(*only),
+            _ => None,
+        });
+    let Some(country) = country else {
+        return Vec::new();
+    };
+    let mode = match kind {
+        SeatKind::InPerson => Mode::InPerson,
+        SeatKind::Online => Mode::Online,
+    };
+    let organisation = match attributes.organisation_type {
+        Some(OrganisationType::Sme) => Some(Unit::Smes),
+        Some(OrganisationType::Cooperative | OrganisationType::SocialCooperative) => {
+            Some(Unit::Cooperatives)
+        }
+        _ => None,
+    };
+    std::iter::once(Unit::People)
+        .chain(organisation)
+        .map(|unit| Attendance {
+            person: who.to_owned(),
+            mode,
+            unit,
+            country,
+            date,
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAttendance {
+    person: String,
+    mode: Mode,
+    unit: Unit,
+    country: Country,
+    date: NaiveDate,
+}
+
+/// Reads `{"attendance": [{"person", "mode", "unit", "country", "date"}]}`: `mode` is
+/// `in_person` or `online`, `unit` is `people`, `smes`, `cooperatives` or `circles`, `country`
+/// an ISO code (`IT`), `date` `YYYY-MM-DD`.
+pub fn parse_attendance(text: &str) -> Result<Vec<Attendance>, AttendanceError> {
+    let raw: RawFile = serde_json::from_str(text).map_err(|err| {
+        let full = err.to_string();
+        let suffix = format!(" at line {} column {}", err.line(), err.column());
+        AttendanceError::Syntax {
+            line: err.line(),
+            column: err.column(),
+            message: full.strip_suffix(&suffix).unwrap_or(&full).to_owned(),
+        }
+    })?;
+    raw.attendance
+        .into_iter()
+        .enumerate()
+        .map(|(i, fact)| {
+            let invalid = |field: &str, message: &str| AttendanceError::Invalid {
+                pointer: format!("/attendance/{i}/{field}"),
+                message: message.to_owned(),
+            };
+            if fact.person.trim().is_empty() {
+                return Err(invalid("person", "must not be empty"));
+            }
+            if fact.mode == Mode::Hybrid {
+                return Err(invalid(
+                    "mode",
+                    "say how the person attended: in_person or online",
+                ));
+            }
+            Ok(Attendance {
+                person: fact.person,
+                mode: fact.mode,
+                unit: fact.unit,
+                country: fact.country,
+                date: fact.date,
+            })
+        })
+        .collect()
+}
+
+/// How far ahead [`TargetProgress::reaches_goal_on`] looks, in years from the program's start.
+pub const HORIZON_YEARS: u32 = 100;
+
+/// One target's progress.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetProgress {
+    /// Target id.
+    pub id: TargetId,
+    /// Italian label.
+    pub label_it: String,
+    /// English label.
+    pub label_en: String,
+    /// The target it is part of.
+    pub parent: Option<TargetId>,
+    /// 0 for a top target, 1 for its children …
+    pub depth: u32,
+    /// What is counted.
+    pub unit: Unit,
+    /// Only this mode counts (with its ancestors' filters).
+    pub mode: Option<Mode>,
+    /// Only this country counts (with its ancestors' filters).
+    pub country: Option<Country>,
+    /// The goal.
+    pub goal: u64,
+    /// Distinct people counted.
+    pub done: u64,
+    /// `done / goal` in percent, rounded down to one decimal.
+    #[serde(serialize_with = "tenths")]
+    pub percent: u64,
+    /// The deadline, if any.
+    pub deadline: Option<NaiveDate>,
+    /// Days from today to the deadline (negative once past).
+    pub days_left: Option<i64>,
+    /// The count at the deadline at the current pace (the count itself once past).
+    pub projected: Option<u64>,
+    /// Whether the projection reaches the goal.
+    pub on_track: Option<bool>,
+    /// The day the goal is reached at the current pace, if not reached yet, anything was done,
+    /// and the day is within [`HORIZON_YEARS`] of the start.
+    pub reaches_goal_on: Option<NaiveDate>,
+    /// Where a steady pace from the start to the deadline would be today: `goal × days so far ÷
+    /// days in all` (the goal itself once past the deadline).
+    pub expected: Option<u64>,
+}
+
+/// Percent in tenths, written as a number with one decimal.
+fn tenths<S: Serializer>(value: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(*value as f64 / 10.0)
+}
+
+impl TargetProgress {
+    /// `24,0 %`.
+    pub fn percent_it(&self) -> String {
+        format!("{},{} %", self.percent / 10, self.percent % 10)
+    }
+}
+
+/// A program's progress on a day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgressReport {
+    /// The program.
+    pub program: ProgramId,
+    /// Its name.
+    pub name: String,
+    /// The day of the report.
+    pub today: NaiveDate,
+    /// The program's start, from which the pace is measured.
+    pub start: NaiveDate,
+    /// Targets, each parent followed by its children.
+    pub targets: Vec<TargetProgress>,
+    /// Facts read.
+    pub facts: usize,
+    /// Facts dated before the start or after today, not counted.
+    pub ignored: usize,
+}
+
+/// Computes every target's progress on `today` (see the module docs).
+pub fn progress(program: &Program, facts: &[Attendance], today: NaiveDate) -> ProgressReport {
+    let start = program.window().from;
+    let in_time: Vec<&Attendance> = facts
+        .iter()
+        .filter(|f| start <= f.date && f.date <= today)
+        .collect();
+    // Each person key is hashed once, to a dense number; every target then counts distinct
+    // numbers with a flag per person instead of hashing every fact again.
+    let mut numbers: HashMap<&str, usize> = HashMap::with_capacity(in_time.len());
+    let who: Vec<usize> = in_time
+        .iter()
+        .map(|f| {
+            let next = numbers.len();
+            *numbers.entry(f.person.as_str()).or_insert(next)
+        })
+        .collect();
+    let mut counted = vec![false; numbers.len()];
+    let by_id: BTreeMap<&TargetId, &Target> =
+        program.targets().iter().map(|t| (&t.id, t)).collect();
+    let targets = tree_order(program.targets())
+        .into_iter()
+        .map(|target| {
+            let chain = ancestry(target, &by_id);
+            counted.fill(false);
+            let mut done = 0u64;
+            for (fact, &person) in in_time.iter().zip(&who) {
+                if !counted[person] && chain.iter().all(|t| matches(t, fact)) {
+                    counted[person] = true;
+                    done += 1;
+                }
+            }
+            let end = target.deadline.or(program.window().until);
+            target_progress(target, &chain, done, start, today, end)
+        })
+        .collect();
+    ProgressReport {
+        program: program.id().clone(),
+        name: program.name().to_owned(),
+        today,
+        start,
+        targets,
+        facts: facts.len(),
+        ignored: facts.len() - in_time.len(),
+    }
+}
+
+/// Targets in depth-first order, roots and siblings in the program's order.
+fn tree_order(targets: &[Target]) -> Vec<&Target> {
+    fn visit<'a>(t: &'a Target, all: &'a [Target], out: &mut Vec<&'a Target>) {
+        if out.iter().any(|o| o.id == t.id) {
+            return;
+        }
+        out.push(t);
+        for child in all.iter().filter(|c| c.parent.as_ref() == Some(&t.id)) {
+            visit(child, all, out);
+        }
+    }
+    let mut out = Vec::with_capacity(targets.len());
+    let known = |id: &TargetId| targets.iter().any(|t| &t.id == id);
+    for root in targets
+        .iter()
+        .filter(|t| t.parent.as_ref().is_none_or(|p| !known(p)))
+    {
+        visit(root, targets, &mut out);
+    }
+    out
+}
+
+/// The target and its ancestors, itself first (a cycle, which validation forbids, stops).
+fn ancestry<'a>(target: &'a Target, by_id: &BTreeMap<&TargetId, &'a Target>) -> Vec<&'a Target> {
+    let mut chain = vec![target];
+    let mut at = target;
+    while let Some(parent) = at.parent.as_ref().and_then(|p| by_id.get(p)) {
+        if chain.iter().any(|t| t.id == parent.id) {
+            break;
+        }
+        chain.push(parent);
+        at = parent;
+    }
+    chain
+}
+
+fn matches(target: &Target, fact: &Attendance) -> bool {
+    target.unit == fact.unit
+        && target.mode.is_none_or(|m| m == fact.mode)
+        && target.country.is_none_or(|c| c == fact.country)
+}
+
+fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    (to - from).num_days()
+}
+
+fn target_progress(
+    target: &Target,
+    chain: &[&Target],
+    done: u64,
+    start: NaiveDate,
+    today: NaiveDate,
+    end: Option<NaiveDate>,
+) -> TargetProgress {
+    let goal = target.goal;
+    let percent = if goal == 0 {
+        1000
+    } else {
+        u64::try_from(u128::from(done) * 1000 / u128::from(goal)).unwrap_or(u64::MAX)
+    };
+    // Days from the start to today, both included; 0 before the start.
+    let elapsed = u64::try_from(days_between(start, today) + 1).unwrap_or(0);
+    let expected = match end {
+        _ if elapsed == 0 => None,
+        Some(end) if end < today => Some(goal),
+        Some(end) => {
+            let horizon = u64::try_from(days_between(start, end) + 1).unwrap_or(0);
+            (horizon > 0)
+                .then(|| u128::from(goal) * u128::from(elapsed) / u128::from(horizon))
+                .and_then(|e| u64::try_from(e).ok())
+        }
+        None => None,
+    };
+    let projected = match end {
+        _ if elapsed == 0 => None,
+        Some(end) if end < today => Some(done),
+        Some(end) => {
+            let horizon = u64::try_from(days_between(start, end) + 1).unwrap_or(0);
+            u64::try_from(u128::from(done) * u128::from(horizon) / u128::from(elapsed)).ok()
+        }
+        None => None,
+    };
+    let reaches_goal_on = (done > 0 && done < goal && elapsed > 0)
+        .then(|| {
+            let days = (u128::from(goal) * u128::from(elapsed)).div_ceil(u128::from(done));
+            u64::try_from(days - 1)
+                .ok()
+                .and_then(|d| start.checked_add_days(Days::new(d)))
+        })
+        .flatten()
+        // A date centuries away says "not at this pace" better as nothing.
+        .filter(|day| day.years_since(start).is_some_and(|y| y <= HORIZON_YEARS));
+    TargetProgress {
+        id: target.id.clone(),
+        label_it: target.label_it.clone(),
+        label_en: target.label_en.clone(),
+        parent: target.parent.clone(),
+        depth: u32::try_from(chain.len() - 1).unwrap_or(u32::MAX),
+        unit: target.unit,
+        mode: chain.iter().find_map(|t| t.mode),
+        country: chain.iter().find_map(|t| t.country),
+        goal,
+        done,
+        percent,
+        deadline: target.deadline,
+        days_left: target.deadline.map(|d| days_between(today, d)),
+        projected,
+        on_track: projected.map(|p| p >= goal),
+        reaches_goal_on,
+        expected,
+    }
+}
+
+impl ProgressReport {
+    /// One spreadsheet row per target, the header first: `obiettivo;descrizione;livello;unita;
+    /// modalita;paese;traguardo;fatti;percentuale;scadenza;giorni_rimasti;proiezione;in_linea;
+    /// previsto_oggi;traguardo_previsto_il`, with Italian decimals and dd/mm/yyyy dates.
+    pub fn rows_it(&self) -> Vec<[String; 15]> {
+        let header = [
+            "obiettivo",
+            "descrizione",
+            "livello",
+            "unita",
+            "modalita",
+            "paese",
+            "traguardo",
+            "fatti",
+            "percentuale",
+            "scadenza",
+            "giorni_rimasti",
+            "proiezione",
+            "in_linea",
+            "previsto_oggi",
+            "traguardo_previsto_il",
+        ]
+        .map(str::to_owned);
+        let opt = |v: Option<String>| v.unwrap_or_default();
+        let mut rows = vec![header];
+        for t in &self.targets {
+            rows.push([
+                t.id.to_string(),
+                t.label_it.clone(),
+                t.depth.to_string(),
+                unit_name(t.unit).to_owned(),
+                opt(t.mode.map(|m| m.as_str().to_owned())),
+                opt(t.country.map(|c| c.as_str().to_owned())),
+                t.goal.to_string(),
+                t.done.to_string(),
+                format!("{},{}", t.percent / 10, t.percent % 10),
+                opt(t.deadline.map(italian::short_date)),
+                opt(t.days_left.map(|d| d.to_string())),
+                opt(t.projected.map(|p| p.to_string())),
+                opt(t.on_track.map(|ok| if ok { "Sì" } else { "No" }.to_owned())),
+                opt(t.expected.map(|e| e.to_string())),
+                opt(t.reaches_goal_on.map(italian::short_date)),
+            ]);
+        }
+        rows
+    }
+
+    /// The report in Italian: one line per target, children indented under their parent.
+    pub fn text_it(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Avanzamento di {} al {} (dall'avvio del {}).",
+            self.name,
+            italian::short_date(self.today),
+            italian::short_date(self.start),
+        );
+        for t in &self.targets {
+            let indent = "  ".repeat(t.depth as usize);
+            let _ = write!(
+                out,
+                "{indent}- {}: {} su {} ({})",
+                t.label_it,
+                italian::thousands(t.done),
+                italian::thousands(t.goal),
+                t.percent_it()
+            );
+            if let (Some(deadline), Some(left)) = (t.deadline, t.days_left) {
+                let when = match left {
+                    0 => "oggi".to_owned(),
+                    1 => "tra 1 giorno".to_owned(),
+                    n if n > 1 => format!("tra {n} giorni"),
+                    -1 => "scaduta da 1 giorno".to_owned(),
+                    n => format!("scaduta da {} giorni", -n),
+                };
+                let _ = write!(out, "; scadenza {} ({when})", italian::short_date(deadline));
+            }
+            match (t.projected, t.on_track) {
+                (Some(p), Some(ok)) if t.days_left.is_some_and(|d| d < 0) => {
+                    let _ = write!(
+                        out,
+                        "; risultato finale {}: {}",
+                        italian::thousands(p),
+                        if ok { "raggiunto" } else { "non raggiunto" }
+                    );
+                }
+                (Some(p), Some(ok)) => {
+                    let _ = write!(
+                        out,
+                        "; al ritmo attuale {} alla scadenza: {}",
+                        italian::thousands(p),
+                        if ok { "in linea" } else { "in ritardo" }
+                    );
+                }
+                _ => {}
+            }
+            if t.done >= t.goal {
+                let _ = write!(out, "; obiettivo raggiunto");
+            } else if let Some(day) = t.reaches_goal_on {
+                let _ = write!(
+                    out,
+                    "; a questo ritmo l'obiettivo arriva il {}",
+                    italian::short_date(day)
+                );
+            }
+            let _ = writeln!(out, ".");
+        }
+        if self.ignored > 0 {
+            let (what, counted) = if self.ignored == 1 {
+                ("presenza", "contata")
+            } else {
+                ("presenze", "contate")
+            };
+            let _ = writeln!(
+                out,
+                "{} {what} su {} non {counted} perché prima dell'avvio o dopo il {}.",
+                italian::thousands(self.ignored as u64),
+                italian::thousands(self.facts as u64),
+                italian::short_date(self.today)
+            );
+        }
+        out
+    }
+}
+
+mod chart;
+#[cfg(test)]
+mod tests;
+
+/// The wire name of a unit (`people`, `smes`, `cooperatives`, `circles`).
+fn unit_name(unit: Unit) -> &'static str {
+    match unit {
+        Unit::People => "people",
+        Unit::Smes => "smes",
+        Unit::Cooperatives => "cooperatives",
+        Unit::Circles => "circles",
+    }
+}
