@@ -204,7 +204,7 @@ fn crate_arrows_match_the_manifests() {
     }
     assert_eq!(
         actual.len(),
-        6,
+        7,
         "the crates and xtask were read: {actual:?}"
     );
     assert_eq!(

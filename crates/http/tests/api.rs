@@ -1356,8 +1356,7 @@ async fn fifty_for_one_seat_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_for_one_seat_on_postgres() {
-    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
-        eprintln!("skipped: TEST_PG_URL not set");
+    let Some(admin_url) = skillhub_testkit::postgres_url() else {
         return;
     };
     let name = format!("skillhub_http_{}", &skillhub_store::new_token()[..16]);

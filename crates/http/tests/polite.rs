@@ -405,8 +405,7 @@ async fn forwarder(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_database_that_goes_away_after_start_answers_503() {
-    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
-        eprintln!("skipped: TEST_PG_URL is not set, so the PostgreSQL case did not run");
+    let Some(admin_url) = skillhub_testkit::postgres_url() else {
         return;
     };
     let admin = url::Url::parse(&admin_url).unwrap();

@@ -209,10 +209,7 @@ fn every_201_survives_kill_9() {
 
 #[test]
 fn two_processes_on_one_postgresql_never_overbook() {
-    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
-        eprintln!(
-            "skipped: TEST_PG_URL is not set, so the two-process PostgreSQL test did not run"
-        );
+    let Some(admin_url) = skillhub_testkit::postgres_url() else {
         return;
     };
     let name = format!("skillhub_serve_{}", std::process::id());
