@@ -1,7 +1,8 @@
 //! The HTTP contract of `DESIGN.md`, end to end: most cases call the router with `oneshot`
 //! against a fresh SQLite database per test; the concurrency cases run over a real socket, on
 //! SQLite and on PostgreSQL when `TEST_PG_URL` is set (each in its own fresh database, dropped
-//! afterwards). Response bodies people read are insta snapshots with ids, tokens and times
+//! afterwards). Only the PostgreSQL run can catch a missing lock: SQLite's one writer connection
+//! serves the racing requests one at a time whatever the store locks. Response bodies people read are insta snapshots with ids, tokens and times
 //! redacted.
 
 // In tests a failed unwrap is a failed test, with its message.
