@@ -36,7 +36,7 @@ async fn server() -> (Router, String, tempfile::TempDir) {
         mode: skillhub_core::session::Mode::InPerson,
         seats: skillhub_core::capacity::Seats::new(5, 0).unwrap(),
         trainers: Vec::new(),
-        date: chrono::NaiveDate::from_ymd_opt(2030, 2, 12).unwrap(),
+        date: chrono::NaiveDate::from_ymd_opt(skillhub_testkit::future_year(), 2, 12).unwrap(),
         start: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
         end: chrono::NaiveTime::from_hms_opt(13, 30, 0).unwrap(),
         zone: skillhub_core::tz::Zone::rome(),

@@ -1,5 +1,5 @@
-//! What skillhub's test suites share: a test that cannot run on this machine says so, and
-//! under CI it fails instead.
+//! What skillhub's test suites share: a test that cannot run on this machine says so (and
+//! under CI it fails instead), and dates that stay ahead of the clock.
 //!
 //! Some tests need what a laptop may lack: a PostgreSQL server at `TEST_PG_URL`, chromedriver,
 //! axe-core, schemathesis, or `../shared/bench` beside the repository. Such a test calls
@@ -9,6 +9,12 @@
 //! the tests prints one counted line per reason ([`summary`]), e.g. "41 PostgreSQL tests
 //! skipped: TEST_PG_URL is not set". With `CI` set nothing is skipped: the same call fails the
 //! test, since CI provides everything.
+//!
+//! Tests whose sessions must lie ahead of the real clock (a server reads it to decide whether
+//! registration is open) write their dates in 2030 and pass them through [`in_future`], which
+//! moves them to [`future_year`]: 2030 while it is at least two years away, then the next year
+//! with its calendar, so they never expire; [`as_written`] turns a page or a body back into 2030
+//! for its snapshot.
 //!
 //! This crate is for tests only (a dev-dependency of the crates whose tests skip, and read by
 //! `xtask`); no product code links it.
@@ -155,4 +161,67 @@ pub fn summary(log: &str) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// The year whose calendar the dated tests are written in (and their snapshots show).
+pub const CALENDAR_YEAR: i32 = 2030;
+
+/// The first year at least two years after today's whose calendar is [`CALENDAR_YEAR`]'s (the
+/// same weekdays, not a leap year): 2030 until the end of 2028, then 2041, and so on. Tests whose
+/// sessions must lie ahead of the real clock (a server reads it to decide whether registration
+/// is open) date them in it, so they keep their weekdays and clock changes and never reach the
+/// past.
+///
+/// ```
+/// let year = skillhub_testkit::future_year();
+/// assert!(year >= 2030 && year % 4 != 0);
+/// ```
+pub fn future_year() -> i32 {
+    use chrono::Datelike as _;
+    let from = chrono::Utc::now().year() + 2;
+    (from..)
+        .find(|&year| same_calendar(year, CALENDAR_YEAR))
+        .expect("a calendar repeats within 28 years")
+}
+
+/// Whether two years have the same calendar: 1 January on the same weekday, both leap or not.
+fn same_calendar(a: i32, b: i32) -> bool {
+    use chrono::Datelike as _;
+    let first = |year| chrono::NaiveDate::from_ymd_opt(year, 1, 1).map(|d| d.weekday());
+    let leap = |year: i32| chrono::NaiveDate::from_ymd_opt(year, 2, 29).is_some();
+    first(a) == first(b) && leap(a) == leap(b)
+}
+
+/// `text` with every `2030` turned into [`future_year`], and every `2029` into the year before
+/// it: `in_future("2030-02-12T09:30:00+01:00")` is a Tuesday morning in February that is always
+/// ahead. Dates in 2030 and in December 2029 keep their weekdays (December is a fixed number of
+/// days before 1 January).
+pub fn in_future(text: &str) -> String {
+    let year = future_year();
+    text.replace("2029", &(year - 1).to_string())
+        .replace("2030", &year.to_string())
+}
+
+/// `text` with the years of [`in_future`] written back as `2030` and `2029`, so that a snapshot
+/// or an expected text stays the same whichever year the test ran in.
+pub fn as_written(text: &str) -> String {
+    let year = future_year();
+    text.replace(&year.to_string(), "2030")
+        .replace(&(year - 1).to_string(), "2029")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_with_the_calendar_of_2030() {
+        let same: Vec<i32> = (2026..2070).filter(|&y| same_calendar(y, 2030)).collect();
+        assert_eq!(same, [2030, 2041, 2047, 2058, 2069]);
+        assert!(future_year() >= 2030);
+        assert_eq!(
+            as_written(&in_future("1/12/2029 12/02/2030")),
+            "1/12/2029 12/02/2030"
+        );
+    }
 }

@@ -27,7 +27,7 @@ use skillhub_core::tz::Zone;
 use skillhub_core::window::RegistrationWindow;
 use skillhub_http::Server;
 use skillhub_store::{NewSession, Store};
-use skillhub_testkit::Need;
+use skillhub_testkit::{Need, in_future};
 
 /// `chromedriver` on `PATH`, or Debian's place for it.
 fn chromedriver() -> Option<PathBuf> {
@@ -127,12 +127,13 @@ async fn start_driver(path: &Path) -> (Driver, String) {
     (driver, format!("http://127.0.0.1:{port}"))
 }
 
-/// A one-seat Binario F session on Tuesday 12 February 2030, 9:30–13:30 in Rome.
+/// A one-seat Binario F session on Tuesday 12 February of `skillhub_testkit::future_year` (2030
+/// or a later year with its calendar), 9:30–13:30 in Rome.
 fn one_seat_session() -> Session {
     session_named("browser-posto-unico")
 }
 
-/// A one-seat Binario F session on 12 February 2030 whose registration opens at `opens` and
+/// A one-seat Binario F session on 12 February (of the future year) whose registration opens at `opens` and
 /// closes at `closes` (`None`: the defaults).
 fn with_window(id: &str, opens: Option<&str>, closes: Option<&str>) -> NewSession {
     let session = session_named(id);
@@ -156,7 +157,7 @@ fn session_named(id: &str) -> Session {
         mode: Mode::InPerson,
         seats: Seats::new(1, 0).unwrap(),
         trainers: vec![],
-        date: chrono::NaiveDate::from_ymd_opt(2030, 2, 12).unwrap(),
+        date: chrono::NaiveDate::from_ymd_opt(skillhub_testkit::future_year(), 2, 12).unwrap(),
         start: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
         end: chrono::NaiveTime::from_hms_opt(13, 30, 0).unwrap(),
         zone: Zone::rome(),
@@ -300,7 +301,11 @@ async fn two_people_one_seat_in_a_real_browser() {
     for new in [
         NewSession::open_until_start(one_seat_session()),
         with_window("browser-chiusa", None, Some("2020-01-01T00:00:00Z")),
-        with_window("browser-presto", Some("2029-12-01T09:00:00+01:00"), None),
+        with_window(
+            "browser-presto",
+            Some(&in_future("2029-12-01T09:00:00+01:00")),
+            None,
+        ),
     ] {
         store.create_session("admin", &new).await.unwrap();
     }
