@@ -1,7 +1,9 @@
 //! `cargo xtask`: project automation.
 //!
 //! - `cargo xtask ci`: what CI runs — format check, clippy with `-D warnings`, the whole test
-//!   suite (the tidy checks of `xtask/tests/tidy.rs` included), and `cargo doc`.
+//!   suite (the tidy checks of `xtask/tests/tidy.rs` included), and `cargo doc`. After the tests
+//!   it prints how many were skipped and why (`skillhub_testkit`); with `CI` set, a missing
+//!   `TEST_PG_URL` fails it before anything runs.
 //! - `cargo xtask bench [match|import]`: the end-to-end benchmarks, printed as a table (the
 //!   criterion micro-benchmarks run with `cargo bench`).
 //! - `cargo xtask openapi`: writes the committed `openapi.json` from the server's routes (a test
@@ -76,15 +78,50 @@ pub fn cargo() -> String {
 
 /// Runs `cargo ARGS` and says whether it succeeded.
 pub fn run_cargo(args: &[&str]) -> bool {
+    run_cargo_with(args, &[])
+}
+
+/// Runs `cargo ARGS` with the environment variables `envs` added, and says whether it succeeded.
+fn run_cargo_with(args: &[&str], envs: &[(&str, &std::ffi::OsStr)]) -> bool {
     eprintln!("xtask: cargo {}", args.join(" "));
     matches!(
-        Command::new(cargo()).args(args).env("RUSTDOCFLAGS", "-D warnings").status(),
+        Command::new(cargo())
+            .args(args)
+            .env("RUSTDOCFLAGS", "-D warnings")
+            .envs(envs.iter().copied())
+            .status(),
         Ok(status) if status.success()
     )
 }
 
+/// Runs the whole test suite with a fresh skip log, then prints one counted line per reason a
+/// test was skipped (libtest counts those as passed and hides what they printed).
+fn test_and_count_skips(args: &[&str]) -> bool {
+    let log = std::env::temp_dir().join(format!("skillhub-test-skips-{}.log", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let passed = run_cargo_with(args, &[(skillhub_testkit::SKIP_LOG, log.as_os_str())]);
+    let skips = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    let summary = skillhub_testkit::summary(&skips);
+    if summary.is_empty() {
+        eprintln!("xtask ci: no test was skipped");
+    }
+    for line in summary {
+        eprintln!("xtask ci: {line}");
+    }
+    passed
+}
+
 /// Runs each step in order and stops at the first failure.
 fn ci() -> ExitCode {
+    let pg_set = std::env::var("TEST_PG_URL").is_ok_and(|url| !url.is_empty());
+    if skillhub_testkit::in_ci() && !pg_set {
+        eprintln!(
+            "xtask ci: CI is set but TEST_PG_URL is not: the PostgreSQL tests must run in CI \
+             (e.g. TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test)"
+        );
+        return ExitCode::FAILURE;
+    }
     let steps: [&[&str]; 4] = [
         &["fmt", "--all", "--check"],
         &[
@@ -99,7 +136,12 @@ fn ci() -> ExitCode {
         &["doc", "--workspace", "--no-deps"],
     ];
     for step in steps {
-        if !run_cargo(step) {
+        let passed = if step[0] == "test" {
+            test_and_count_skips(step)
+        } else {
+            run_cargo(step)
+        };
+        if !passed {
             eprintln!("xtask ci: `cargo {}` failed", step.join(" "));
             return ExitCode::FAILURE;
         }

@@ -1,7 +1,8 @@
 //! The HTTP contract of `DESIGN.md`, end to end: most cases call the router with `oneshot`
 //! against a fresh SQLite database per test; the concurrency cases run over a real socket, on
 //! SQLite and on PostgreSQL when `TEST_PG_URL` is set (each in its own fresh database, dropped
-//! afterwards). Response bodies people read are insta snapshots with ids, tokens and times
+//! afterwards). Only the PostgreSQL run can catch a missing lock: SQLite's one writer connection
+//! serves the racing requests one at a time whatever the store locks. Response bodies people read are insta snapshots with ids, tokens and times
 //! redacted.
 
 // In tests a failed unwrap is a failed test, with its message.
@@ -21,6 +22,7 @@ use axum::http::{HeaderMap, Request, header};
 use serde_json::{Value, json};
 use skillhub_http::{AppState, Server, ServerConfig, app};
 use skillhub_store::{OpenOptions, Store};
+use skillhub_testkit::in_future;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
@@ -178,8 +180,8 @@ async fn binario_session(app: &Router, id: &str, capacity: u32) -> Value {
             "program_id": "binario-f",
             "hub_id": "binario-f-roma-termini",
             "title": "Facebook per la PA",
-            "starts_at": "2030-02-12T09:30:00+01:00",
-            "ends_at": "2030-02-12T13:30:00+01:00",
+            "starts_at": in_future("2030-02-12T09:30:00+01:00"),
+            "ends_at": in_future("2030-02-12T13:30:00+01:00"),
             "capacity": capacity,
             "mode": "in_person",
         }))
@@ -266,9 +268,9 @@ async fn health_openapi_and_the_catalog_page() {
     binario_session(&api.app, "futuro", 3).await;
     let reply = get(&api.app, "/").await;
     assert!(
-        reply
-            .text
-            .contains("martedì 12 febbraio 2030, 9:30–13:30 — Binario F"),
+        reply.text.contains(&in_future(
+            "martedì 12 febbraio 2030, 9:30–13:30 — Binario F"
+        )),
         "{}",
         reply.text
     );
@@ -681,8 +683,8 @@ async fn tokens_decide_who_sees_and_cancels() {
     // Creating sessions: admin, or an operator of that program.
     let new = |id: &str| {
         json!({"id": id, "program_id": "binario-f", "hub_id": "binario-f-roma-termini",
-               "title": "WhatsApp per la PA", "starts_at": "2030-03-01T09:00:00Z",
-               "ends_at": "2030-03-01T11:00:00Z", "capacity": 10, "mode": "in_person"})
+               "title": "WhatsApp per la PA", "starts_at": in_future("2030-03-01T09:00:00Z"),
+               "ends_at": in_future("2030-03-01T11:00:00Z"), "capacity": 10, "mode": "in_person"})
     };
     Call::new("POST", "/v1/sessions")
         .json(&new("a"))
@@ -725,8 +727,8 @@ async fn creating_sessions_checks_every_field() {
         "program_id": "binario-f",
         "hub_id": "binario-f-roma-termini",
         "title": "Instagram per la cultura",
-        "starts_at": "2030-10-27T08:30:00Z",
-        "ends_at": "2030-10-27T12:30:00Z",
+        "starts_at": in_future("2030-10-27T08:30:00Z"),
+        "ends_at": in_future("2030-10-27T12:30:00Z"),
         "capacity": 31,
         "mode": "hybrid",
         "level": {"min": 2, "max": 4},
@@ -735,14 +737,17 @@ async fn creating_sessions_checks_every_field() {
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(
         reply.header("location"),
-        "/v1/sessions/binario-f-roma-termini-2030-10-27-0930"
+        &in_future("/v1/sessions/binario-f-roma-termini-2030-10-27-0930")
     );
     let created = reply.json();
-    snapshot_plain!("created_session", &created);
+    // The snapshot shows the session's dates in 2030, whichever year they fell in.
+    let as_written: Value =
+        serde_json::from_str(&skillhub_testkit::as_written(&created.to_string())).unwrap();
+    snapshot_plain!("created_session", &as_written);
     assert_eq!(
         get(
             &api.app,
-            "/v1/sessions/binario-f-roma-termini-2030-10-27-0930"
+            &in_future("/v1/sessions/binario-f-roma-termini-2030-10-27-0930")
         )
         .await
         .json(),
@@ -790,8 +795,16 @@ async fn creating_sessions_checks_every_field() {
     // An evening event across local midnight, and one across the autumn clock change (02:30
     // summer time to 02:10 winter time in Rome), judged on their instants.
     for (id, starts_at, ends_at) in [
-        ("serata", "2030-03-08T20:00:00Z", "2030-03-09T00:00:00Z"),
-        ("cambio-ora", "2019-10-27T00:30:00Z", "2019-10-27T01:10:00Z"),
+        (
+            "serata",
+            in_future("2030-03-08T20:00:00Z"),
+            in_future("2030-03-09T00:00:00Z"),
+        ),
+        (
+            "cambio-ora",
+            "2019-10-27T00:30:00Z".to_owned(),
+            "2019-10-27T01:10:00Z".to_owned(),
+        ),
     ] {
         let reply = post(json!({
             "id": id, "program_id": "binario-f", "hub_id": "binario-f-roma-termini",
@@ -803,7 +816,7 @@ async fn creating_sessions_checks_every_field() {
         let session = reply.json();
         assert_eq!(
             (session["starts_at"].as_str(), session["ends_at"].as_str()),
-            (Some(starts_at), Some(ends_at))
+            (Some(starts_at.as_str()), Some(ends_at.as_str()))
         );
         assert_eq!(
             get(&api.app, &format!("/v1/sessions/{id}")).await.json(),
@@ -829,7 +842,7 @@ async fn creating_sessions_checks_every_field() {
     };
     let base = json!({
         "program_id": "binario-f", "hub_id": "binario-f-roma-termini", "title": "T",
-        "starts_at": "2030-03-01T09:00:00Z", "ends_at": "2030-03-01T11:00:00Z",
+        "starts_at": in_future("2030-03-01T09:00:00Z"), "ends_at": in_future("2030-03-01T11:00:00Z"),
         "capacity": 10, "mode": "in_person",
     });
     let with = |key: &str, value: Value| {
@@ -844,8 +857,16 @@ async fn creating_sessions_checks_every_field() {
     check(with("program_id", json!("nessuno")), "/program_id").await;
     check(with("hub_id", json!("municipio-1")), "/hub_id").await;
     check(with("hub_id", Value::Null), "/hub_id").await;
-    check(with("ends_at", json!("2030-03-01T08:00:00Z")), "/ends_at").await;
-    check(with("ends_at", json!("2030-03-02T11:00:00Z")), "/ends_at").await;
+    check(
+        with("ends_at", json!(in_future("2030-03-01T08:00:00Z"))),
+        "/ends_at",
+    )
+    .await;
+    check(
+        with("ends_at", json!(in_future("2030-03-02T11:00:00Z"))),
+        "/ends_at",
+    )
+    .await;
     check(with("title", json!("   ")), "/title").await;
     check(with("capacity", json!(100_001)), "/capacity").await;
     check(with("capacity", json!("dieci")), "/capacity").await;
@@ -1212,8 +1233,8 @@ async fn a_real_socket_serves_health_and_registrations() {
     assert_eq!(problem["type"], "/problems/registration-closed");
     let session = json!({
         "id": "futura", "program_id": "binario-f", "hub_id": "binario-f-roma-termini",
-        "title": "Facebook per la PA", "starts_at": "2030-02-12T09:30:00+01:00",
-        "ends_at": "2030-02-12T13:30:00+01:00", "capacity": 5, "mode": "in_person",
+        "title": "Facebook per la PA", "starts_at": in_future("2030-02-12T09:30:00+01:00"),
+        "ends_at": in_future("2030-02-12T13:30:00+01:00"), "capacity": 5, "mode": "in_person",
     });
     let (status, body) = http(
         server.addr,
@@ -1262,8 +1283,8 @@ async fn fifty_for_one_seat(store: Store) {
         Some(ADMIN),
         Some(&json!({
             "id": "corsa", "program_id": "binario-f", "hub_id": "binario-f-roma-termini",
-            "title": "Un posto solo", "starts_at": "2030-05-01T09:00:00Z",
-            "ends_at": "2030-05-01T10:00:00Z", "capacity": 1, "mode": "in_person",
+            "title": "Un posto solo", "starts_at": in_future("2030-05-01T09:00:00Z"),
+            "ends_at": in_future("2030-05-01T10:00:00Z"), "capacity": 1, "mode": "in_person",
         })),
     )
     .await;
@@ -1356,8 +1377,7 @@ async fn fifty_for_one_seat_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_for_one_seat_on_postgres() {
-    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
-        eprintln!("skipped: TEST_PG_URL not set");
+    let Some(admin_url) = skillhub_testkit::postgres_url() else {
         return;
     };
     let name = format!("skillhub_http_{}", &skillhub_store::new_token()[..16]);
@@ -1408,8 +1428,8 @@ async fn a_batch_session_is_drawn_by_tier_then_lottery() {
             "program_id": "binario-f",
             "hub_id": "binario-f-roma-termini",
             "title": "Instagram per la PA",
-            "starts_at": "2030-02-19T09:30:00+01:00",
-            "ends_at": "2030-02-19T13:30:00+01:00",
+            "starts_at": in_future("2030-02-19T09:30:00+01:00"),
+            "ends_at": in_future("2030-02-19T13:30:00+01:00"),
             "capacity": 1,
             "mode": "in_person",
             "policy": "batch",
@@ -1421,7 +1441,7 @@ async fn a_batch_session_is_drawn_by_tier_then_lottery() {
         Call::new("POST", "/v1/sessions").token(ADMIN).json(&body)
     };
     // Registration for this one is open until 2030: the draw waits for its close.
-    let reply = batch("aperta", "2030-02-01T00:00:00Z", None)
+    let reply = batch("aperta", &in_future("2030-02-01T00:00:00Z"), None)
         .send(&api.app)
         .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
@@ -1555,20 +1575,20 @@ async fn registration_keeps_to_the_window_and_seats_are_chosen() {
         .token(ADMIN)
         .json(&json!({
             "id": "ibrida", "program_id": "binario-f", "hub_id": "binario-f-roma-termini",
-            "title": "Facebook per la PA", "starts_at": "2030-02-12T09:30:00+01:00",
-            "ends_at": "2030-02-12T13:30:00+01:00", "seats": {"in_person": 1, "online": 1},
-            "mode": "hybrid", "registration_opens_at": "2029-12-01T09:00:00+01:00",
+            "title": "Facebook per la PA", "starts_at": in_future("2030-02-12T09:30:00+01:00"),
+            "ends_at": in_future("2030-02-12T13:30:00+01:00"), "seats": {"in_person": 1, "online": 1},
+            "mode": "hybrid", "registration_opens_at": in_future("2029-12-01T09:00:00+01:00"),
         }))
         .send(&api.app)
         .await;
     assert_eq!(reply.status, 201, "{}", reply.text);
     assert_eq!(
         reply.json()["registration_opens_at"],
-        "2029-12-01T08:00:00Z"
+        in_future("2029-12-01T08:00:00Z")
     );
     assert_eq!(
         reply.json()["registration_closes_at"],
-        "2030-02-12T08:30:00Z"
+        in_future("2030-02-12T08:30:00Z")
     );
     let early = register(&api.app, "ibrida", &person(1)).await.problem(409);
     assert_eq!(early["type"], "/problems/registration-closed");
@@ -1576,7 +1596,7 @@ async fn registration_keeps_to_the_window_and_seats_are_chosen() {
         early["detail"]
             .as_str()
             .unwrap()
-            .contains("opens at 2029-12-01"),
+            .contains(&in_future("opens at 2029-12-01")),
         "{early}"
     );
     // The admin may still add someone on purpose; the seat asked for is the one given.
@@ -1609,9 +1629,9 @@ async fn registration_keeps_to_the_window_and_seats_are_chosen() {
         .token(ADMIN)
         .json(&json!({
             "program_id": "binario-f", "hub_id": "binario-f-roma-termini",
-            "title": "T", "starts_at": "2030-02-12T09:30:00+01:00",
-            "ends_at": "2030-02-12T13:30:00+01:00", "capacity": 5, "mode": "in_person",
-            "registration_closes_at": "2030-02-13T00:00:00Z",
+            "title": "T", "starts_at": in_future("2030-02-12T09:30:00+01:00"),
+            "ends_at": in_future("2030-02-12T13:30:00+01:00"), "capacity": 5, "mode": "in_person",
+            "registration_closes_at": in_future("2030-02-13T00:00:00Z"),
         }))
         .send(&api.app)
         .await

@@ -36,7 +36,7 @@ async fn server() -> (Router, String, tempfile::TempDir) {
         mode: skillhub_core::session::Mode::InPerson,
         seats: skillhub_core::capacity::Seats::new(5, 0).unwrap(),
         trainers: Vec::new(),
-        date: chrono::NaiveDate::from_ymd_opt(2030, 2, 12).unwrap(),
+        date: chrono::NaiveDate::from_ymd_opt(skillhub_testkit::future_year(), 2, 12).unwrap(),
         start: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
         end: chrono::NaiveTime::from_hms_opt(13, 30, 0).unwrap(),
         zone: skillhub_core::tz::Zone::rome(),
@@ -405,8 +405,7 @@ async fn forwarder(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgres_database_that_goes_away_after_start_answers_503() {
-    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
-        eprintln!("skipped: TEST_PG_URL is not set, so the PostgreSQL case did not run");
+    let Some(admin_url) = skillhub_testkit::postgres_url() else {
         return;
     };
     let admin = url::Url::parse(&admin_url).unwrap();

@@ -1,6 +1,16 @@
 //! The store's contract, run against SQLite always and against PostgreSQL when `TEST_PG_URL` is
 //! set (each test in its own fresh database, dropped afterwards). Without `TEST_PG_URL` the
-//! PostgreSQL cases print that they were skipped and why.
+//! PostgreSQL cases return at once and record why (`skillhub_testkit::postgres_url`: `cargo
+//! xtask ci` counts them; with `CI` set they fail instead).
+//!
+//! Concurrency: the parallel cases (`fifty_parallel_registrations_for_one_seat`,
+//! `eight_parallel_cancellations_promote_eight`, `contract/concurrency.rs`, and grants'
+//! `parallel_*` in `contract/grants.rs` and `contract/grants_applications.rs`) run on both
+//! backends like every case, but on SQLite they cannot catch a missing lock: the store's writer
+//! pool holds one connection, so the tasks are served one transaction at a time before any
+//! `BEGIN IMMEDIATE` is reached, and the outcome is right with or without the lock. Only the
+//! PostgreSQL run (a pool of connections, each decision behind `SELECT … FOR UPDATE`) races for
+//! real, which is why CI sets `TEST_PG_URL` and fails without it.
 
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -35,6 +45,8 @@ macro_rules! contract {
 
 #[path = "contract/attendance.rs"]
 mod attendance;
+#[path = "contract/concurrency.rs"]
+mod concurrency;
 #[path = "contract/grants.rs"]
 mod grants;
 #[path = "contract/grants_applications.rs"]
@@ -69,7 +81,8 @@ async fn sqlite() -> (Store, String, tempfile::TempDir) {
     (store, url, dir)
 }
 
-/// A fresh PostgreSQL database on the server of `TEST_PG_URL`, or `None` (skipped) without it.
+/// A fresh PostgreSQL database on the server of `TEST_PG_URL`, or `None` (skipped, and recorded)
+/// without it.
 struct PgDatabase {
     admin_url: String,
     name: String,
@@ -77,12 +90,7 @@ struct PgDatabase {
 
 impl PgDatabase {
     async fn create() -> Option<(Store, String, PgDatabase)> {
-        let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
-            eprintln!(
-                "skipped: TEST_PG_URL is not set, so the PostgreSQL contract tests did not run"
-            );
-            return None;
-        };
+        let admin_url = skillhub_testkit::postgres_url()?;
         let name = format!(
             "skillhub_test_{}",
             skillhub_store::new_token().get(..16).unwrap()

@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, Request, header};
 use serde_json::{Value, json};
 use skillhub_http::{AppState, ServerConfig, app};
 use skillhub_store::{OpenOptions, Store};
+use skillhub_testkit::in_future;
 use tower::ServiceExt;
 
 /// The admin token of the test servers.
@@ -59,14 +60,15 @@ impl Web {
     }
 
     /// Creates a session through the admin API (`body` completes the defaults: a Binario F
-    /// session on 12 February 2030, 9:30–13:30, in person).
+    /// session on 12 February 2030, 9:30–13:30, in person; 2030 as `skillhub_testkit::in_future`
+    /// reads it, a year with 2030's calendar that is always ahead).
     pub(crate) async fn session(&self, body: Value) -> Value {
         let mut full = json!({
             "program_id": "binario-f",
             "hub_id": "binario-f-roma-termini",
             "title": "Facebook per la PA",
-            "starts_at": "2030-02-12T09:30:00+01:00",
-            "ends_at": "2030-02-12T13:30:00+01:00",
+            "starts_at": in_future("2030-02-12T09:30:00+01:00"),
+            "ends_at": in_future("2030-02-12T13:30:00+01:00"),
             "capacity": 1,
             "mode": "in_person",
         });

@@ -213,10 +213,7 @@ async fn sqlite_migrated_to(dir: &std::path::Path, version: i64) -> (String, sql
 /// A new PostgreSQL database migrated up to `version` only (its URL, a pool on it, and the
 /// database to drop), or `None` (skipped) without `TEST_PG_URL`.
 async fn postgres_migrated_to(version: i64) -> Option<(String, sqlx::PgPool, PgDatabase)> {
-    let Ok(admin_url) = std::env::var("TEST_PG_URL") else {
-        eprintln!("skipped: TEST_PG_URL is not set, so the PostgreSQL migration test did not run");
-        return None;
-    };
+    let admin_url = skillhub_testkit::postgres_url()?;
     let name = format!(
         "skillhub_test_{}",
         skillhub_store::new_token().get(..16).unwrap()
