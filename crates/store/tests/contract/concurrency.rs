@@ -9,9 +9,7 @@ use std::sync::Arc;
 
 use skillhub_store::{Error, Store};
 
-use super::{
-    PgDatabase, at, batch_session, parallel, request, session_with, sqlite, statuses,
-};
+use super::{PgDatabase, at, batch_session, parallel, request, session_with, sqlite, statuses};
 
 contract!(
     cancellations_racing_registrations_never_overbook,
