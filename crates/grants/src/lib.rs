@@ -44,6 +44,7 @@
 #![deny(missing_docs)]
 
 pub mod call;
+pub mod definition;
 pub mod evaluation;
 pub mod file;
 pub mod lifecycle;
