@@ -2,8 +2,10 @@
 //! five nested targets over 600,000 attendance facts of about 300,000 distinct people and SMEs
 //! (repeat attendance, three countries, both modes, two and a half years).
 //!
-//! - `progress/600k`: the whole report from the facts (the figure the public progress route
-//!   pays when its cache is cold).
+//! - `progress/600k`: the whole report from facts already in memory: the counting part of what
+//!   the public progress route pays when its cache is cold. Reading the facts from the database
+//!   is the other part, measured by `skillhub-store`'s `progress_route` bench
+//!   (`cargo bench -p skillhub-store --bench progress_route`).
 //!
 //! Run: `CARGO_BUILD_JOBS=2 cargo bench -p skillhub-progress --bench progress`.
 
