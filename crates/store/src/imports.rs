@@ -78,17 +78,16 @@ impl Store {
         sessions.sort_unstable();
         sessions.dedup();
         let now = micros(now);
+        // The plain lock up front: reserving an id per session would only leave gaps.
+        let plain = match self.kind() {
+            crate::BackendKind::Postgres => crate::LOCK_SESSION_POSTGRES,
+            crate::BackendKind::Sqlite => crate::LOCK_SESSION_SQLITE,
+        };
         write_tx!(
             self,
             LOCK_FOR_SEAT_SQLITE,
             LOCK_FOR_SEAT_POSTGRES,
             |tx, lock| {
-                // The plain lock up front: reserving an id per session would only leave gaps.
-                let plain = if lock == LOCK_FOR_SEAT_POSTGRES {
-                    crate::LOCK_SESSION_POSTGRES
-                } else {
-                    crate::LOCK_SESSION_SQLITE
-                };
                 for session in &sessions {
                     let locked: Option<Locked> = sqlx::query_as(plain)
                         .bind(*session)
