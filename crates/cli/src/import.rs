@@ -431,16 +431,12 @@ pub(crate) async fn write_sessions(
         .map_err(|err| CliError::Usage(format!("--seats: {err}")))?;
     let mut sessions = Vec::with_capacity(planned.len());
     for listed in planned {
-        let id = format!(
-            "{hub}-{}-{}",
-            listed.date.format("%Y-%m-%d"),
-            listed.start.format("%H%M")
-        );
+        let id = SessionId::starting(hub.as_str(), listed.date.and_time(listed.start));
         let at_line = |err: &dyn std::fmt::Display| {
             CliError::Input(format!("{}:{}: {err}", display(file), listed.line))
         };
         let spec = SessionSpec {
-            id: SessionId::parse(&id).map_err(|err| at_line(&err))?,
+            id: id.map_err(|err| at_line(&err))?,
             program: program.clone(),
             hub: Some(hub.clone()),
             room: None,

@@ -107,6 +107,26 @@ slug_id!(
     /// A session's id, e.g. `binario-f-2019-02-12` ("incontro").
     SessionId
 );
+impl SessionId {
+    /// The id a session gets from where and when it starts, when nobody chose one:
+    /// `PREFIX-YYYY-MM-DD-HHMM`, the prefix being its hub's id (its program's, without a hub)
+    /// and the time local. The one rule for the API, the season pattern and the imports.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use skillhub_core::ids::SessionId;
+    /// let start = NaiveDate::from_ymd_opt(2019, 2, 12).unwrap().and_hms_opt(9, 30, 0).unwrap();
+    /// assert_eq!(SessionId::starting("municipio-4", start)?.as_str(), "municipio-4-2019-02-12-0930");
+    /// # Ok::<(), skillhub_core::ids::IdError>(())
+    /// ```
+    pub fn starting(
+        prefix: &str,
+        local_start: chrono::NaiveDateTime,
+    ) -> Result<SessionId, IdError> {
+        SessionId::parse(&format!("{prefix}-{}", local_start.format("%Y-%m-%d-%H%M")))
+    }
+}
+
 slug_id!(
     /// A room's id inside a hub ("aula").
     RoomId

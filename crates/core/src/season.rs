@@ -257,12 +257,8 @@ impl Series {
         let prefix = hub
             .as_ref()
             .map_or_else(|| program.id().as_str(), HubId::as_str);
-        let id = SessionId::parse(&format!(
-            "{prefix}-{}-{}",
-            date.format("%Y-%m-%d"),
-            self.start.format("%H%M")
-        ))
-        .map_err(|err| SeasonBuild::Invalid(err.to_string()))?;
+        let id = SessionId::starting(prefix, date.and_time(self.start))
+            .map_err(|err| SeasonBuild::Invalid(err.to_string()))?;
         Session::new(SessionSpec {
             id,
             program: program.id().clone(),

@@ -203,10 +203,10 @@ fn default_id(
     local_start: NaiveDateTime,
 ) -> ApiResult<SessionId> {
     let prefix = hub.map_or_else(|| program.as_str(), |h| h.as_str());
-    let stamp = local_start.format("%Y-%m-%d-%H%M");
-    if let Ok(id) = SessionId::parse(&format!("{prefix}-{stamp}")) {
+    if let Ok(id) = SessionId::starting(prefix, local_start) {
         return Ok(id);
     }
+    let stamp = local_start.format("%Y-%m-%d-%H%M");
     let digest = hex::encode(Sha256::digest(prefix.as_bytes()));
     SessionId::parse(&format!("s-{}-{stamp}", &digest[..12])).map_err(ApiError::internal)
 }
