@@ -9,6 +9,7 @@ use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::eligibility::Rule;
 use skillhub_core::ids::Tag;
 use skillhub_core::program::{Cents, Criterion};
+use skillhub_core::tz::Zone;
 
 use crate::call::{ApplicationId, Call, CallSpec, CriterionSpec, EvaluatorId};
 use crate::file::CallFileError;
@@ -24,7 +25,8 @@ fn invalid(pointer: &str, message: impl Into<String>) -> CallFileError {
 
 /// The JSON of a call: the file of `skillhub grants rank` (budget, criteria, thresholds,
 /// applications with their scores, lottery seed), plus optional members the file ignores:
-/// `id`, `name`, `reporting` (`{"every_months", "duration_months"}`, default 6 over 24),
+/// `id`, `name`, `zone` (default Europe/Rome), `reporting` (`{"every_months", "duration_months"}`,
+/// default 6 over 24),
 /// `priority_criteria` (`[{"id", "it", "en"}]`; default: every priority an application of the
 /// file declares), criteria `label_it`, and `rule` (who may apply; default: a cooperative in the
 /// Albo).
@@ -48,6 +50,8 @@ struct Definition {
     reporting: Option<serde_json::Value>,
     #[serde(default)]
     rule: Option<serde_json::Value>,
+    #[serde(default)]
+    zone: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -107,6 +111,9 @@ pub struct CallDefinition {
     pub seed: Option<LotterySeed>,
     /// The applications of the file.
     pub applications: Vec<DefinedApplication>,
+    /// The zone whose calendar day an applicant is judged on (`zone`, an IANA name; default
+    /// Europe/Rome: the calls are Italian).
+    pub zone: Zone,
 }
 
 /// Reads a definition whose file members [`rank_call`](crate::file::rank_call) accepts (check with it first, so a bad
@@ -225,6 +232,10 @@ fn check_parsed(def: Definition, id: Option<&str>) -> Result<CallDefinition, Cal
             })?;
         }
     }
+    let zone = match member::<String>(&def.zone, "/zone")? {
+        None => Zone::rome(),
+        Some(name) => Zone::parse(&name).map_err(|e| invalid("/zone", e.to_string()))?,
+    };
     let budget = whole_cents(&def.budget_cents)
         .ok_or_else(|| invalid("/budget_cents", "must be a whole number of cents"))?;
     let call = Call::new(CallSpec {
@@ -243,6 +254,7 @@ fn check_parsed(def: Definition, id: Option<&str>) -> Result<CallDefinition, Cal
         call,
         seed,
         applications: def.applications,
+        zone,
     })
 }
 
@@ -273,6 +285,10 @@ mod tests {
             .map(|c| c.id.as_str())
             .collect();
         assert_eq!(ids, ["sud"]);
+        assert_eq!(read.zone, Zone::rome());
+        let lisbon = CALL.replacen('{', r#"{"zone": "Europe/Lisbon","#, 1);
+        let read = parse_definition(&lisbon, Some("x")).unwrap();
+        assert_eq!(read.zone.name(), "Europe/Lisbon");
     }
 
     #[test]
@@ -286,6 +302,9 @@ mod tests {
         );
         let err = parse_definition(&bad, Some("x")).unwrap_err();
         assert!(err.to_string().starts_with("/reporting: "), "{err}");
+        let atlantis = CALL.replacen('{', r#"{"zone": "Europe/Atlantis","#, 1);
+        let err = parse_definition(&atlantis, Some("x")).unwrap_err();
+        assert!(err.to_string().starts_with("/zone: "), "{err}");
         assert_eq!(
             with_applications(r#"{"a": 1}"#).as_deref(),
             Some(r#"{"a":1,"applications":[]}"#)

@@ -8,7 +8,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use skillhub_core::codice_fiscale::PartitaIva;
 use skillhub_core::ids::Tag;
-use skillhub_core::tz::Zone;
 use skillhub_grants::call::{Admission, Applicant, Call};
 use skillhub_grants::lifecycle::{Event, Stage};
 use skillhub_grants::monitoring::{DueReport, ReportingPlan};
@@ -156,21 +155,16 @@ pub(super) fn view_of(
     })
 }
 
-/// The day in Italy, where grant calls run, that an application is judged on.
-fn rome_date(now: DateTime<Utc>) -> NaiveDate {
-    Zone::rome().date_of(now)
-}
-
 fn names_json(tags: &BTreeSet<Tag>) -> String {
     let list: Vec<&str> = tags.iter().map(Tag::as_str).collect();
     serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Hands in one application inside the caller's open write transaction `$tx`, which holds the
-/// lock of the call `$call_id` (the core [`Call`] `$call`): refuses a cooperative (by partita
+/// lock of the call `$call_id` (the [`Call`] `$call`, its dates in `$zone`): refuses a cooperative (by partita
 /// IVA, as core normalises it) with a live application in the call, takes the next free code
 /// from `*$next_number` (and moves it on, in the call row too), asks the call's rules to admit
-/// or refuse the applicant on `$now`'s Europe/Rome date, inserts the application with
+/// or refuse the applicant on `$now`'s date in the call's zone, inserts the application with
 /// `$token_hash` and writes the audit line as `$actor`. Evaluates to
 /// `Result<GrantApplicationView>`; on `Err` the caller must not commit. Shared by
 /// [`Store::submit_grant_application`] and [`Store::submit_grant_applications`], so an
@@ -179,11 +173,12 @@ fn names_json(tags: &BTreeSet<Tag>) -> String {
 // A macro: expanded for either backend's transaction type.
 macro_rules! submit_step {
     (
-        $tx:ident, $call:expr, $call_id:expr, $next_number:expr, $request:expr,
+        $tx:ident, $call:expr, $zone:expr, $call_id:expr, $next_number:expr, $request:expr,
         $token_hash:expr, $actor:expr, $now:expr
     ) => {
         async {
             let call: &Call = $call;
+            let zone: &skillhub_core::tz::Zone = $zone;
             let call_id: &str = $call_id;
             let next_number: &mut i64 = $next_number;
             let request: &NewGrantApplication = $request;
@@ -220,7 +215,8 @@ macro_rules! submit_step {
                 .execute(&mut *$tx)
                 .await?;
             let submitted = step(&code, Stage::Draft, Event::Submit)?;
-            let (stage, reasons) = match call.check_applicant(&request.applicant, rome_date(now)) {
+            let (stage, reasons) = match call.check_applicant(&request.applicant, zone.date_of(now))
+            {
                 Admission::Eligible => (step(&code, submitted, Event::Admit)?, Vec::new()),
                 Admission::Ineligible(shortfalls) => (
                     step(&code, submitted, Event::Refuse)?,
@@ -330,6 +326,7 @@ impl Store {
                 submit_step!(
                     tx,
                     &checked.call,
+                    &checked.zone,
                     call_id,
                     &mut next_number,
                     request,
@@ -400,6 +397,7 @@ impl Store {
                 views.push(submit_step!(
                     tx,
                     &checked.call,
+                    &checked.zone,
                     call_id,
                     &mut next_number,
                     request,
