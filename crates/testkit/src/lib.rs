@@ -2,7 +2,7 @@
 //! under CI it fails instead), and dates that stay ahead of the clock.
 //!
 //! Some tests need what a laptop may lack: a PostgreSQL server at `TEST_PG_URL`, chromedriver,
-//! axe-core, schemathesis, or `../shared/bench` beside the repository. Such a test calls
+//! axe-core or schemathesis. Such a test calls
 //! [`skip`] (or [`postgres_url`], which skips without `TEST_PG_URL`) and returns early. libtest
 //! counts a test that returned as passed and hides what it printed, so a skip is also appended,
 //! as one line, to the file that `SKILLHUB_TEST_SKIPS` names: `cargo xtask ci` sets it, and after
@@ -38,17 +38,14 @@ pub enum Need {
     Accessibility,
     /// schemathesis 4, for the OpenAPI fuzz test.
     Schemathesis,
-    /// `../shared/bench` beside the repository, for the tests checked by its scripts.
-    SharedBench,
 }
 
 impl Need {
-    const ALL: [Need; 5] = [
+    const ALL: [Need; 4] = [
         Need::Postgres,
         Need::Browser,
         Need::Accessibility,
         Need::Schemathesis,
-        Need::SharedBench,
     ];
 
     /// What one skipped test is called in the summary.
@@ -58,7 +55,6 @@ impl Need {
             Need::Browser => "browser test",
             Need::Accessibility => "accessibility check",
             Need::Schemathesis => "schemathesis test",
-            Need::SharedBench => "../shared/bench test",
         }
     }
 
@@ -69,7 +65,6 @@ impl Need {
             Need::Browser => "browser",
             Need::Accessibility => "accessibility",
             Need::Schemathesis => "schemathesis",
-            Need::SharedBench => "shared-bench",
         }
     }
 }
