@@ -10,7 +10,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::{Error, Result};
+use crate::{Error, Result, Store, write_tx};
 
 /// How long an idempotency key is remembered.
 pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
@@ -64,6 +64,25 @@ const FORGET: &str = "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2
 const REMEMBER: &str = "INSERT INTO idempotency_keys (scope, key, request_hash, status, body, \
      created_at) VALUES ($1, $2, $3, $4, $5, $6)";
 
+/// The newest instant at which a remembered answer is already stale at `now`.
+fn stale_from(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::hours(IDEMPOTENCY_TTL_HOURS)
+}
+
+impl Store {
+    /// Forgets the idempotency keys that are stale at `now`; returns how many.
+    pub async fn purge_idempotency(&self, now: DateTime<Utc>) -> Result<u64> {
+        let before = stale_from(now);
+        write_tx!(self, |tx, _lock| {
+            let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
+            Ok::<u64, Error>(done.rows_affected())
+        })
+    }
+}
+
 /// What [`Answers::recall`] makes of a stored row.
 fn judge(
     idem: &Idempotency,
@@ -71,7 +90,7 @@ fn judge(
     now: DateTime<Utc>,
 ) -> Result<Option<Replay>> {
     let (hash, status, body, at) = stored;
-    if at <= now - Duration::hours(IDEMPOTENCY_TTL_HOURS) {
+    if at <= stale_from(now) {
         return Ok(None);
     }
     if hash != idem.request_hash {

@@ -5,7 +5,7 @@
 //! [`after_cancel`], [`Phase::promotions`](skillhub_core::capacity::Phase::promotions)) with the
 //! counts the row carries, then writes the registration, the new counts and the audit lines.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use skillhub_allocation::batch::{self, Applicant};
 use skillhub_allocation::lottery::{self, Commitment};
@@ -16,7 +16,7 @@ use skillhub_core::person::Person;
 use skillhub_core::window::WindowState;
 
 use crate::catalog::SessionView;
-use crate::idempotency::{Answers, IDEMPOTENCY_TTL_HOURS, Idempotency, Replay};
+use crate::idempotency::{Answers, Idempotency, Replay};
 use crate::{
     DrawRefusal, Error, Result, Store, audit::audit, hash_token, new_token, read, write_tx,
 };
@@ -177,7 +177,7 @@ pub struct Registered {
     /// The registration as it stood when it was made.
     pub registration: RegistrationView,
     /// The secret that lets the person see and cancel it (shown once, stored hashed; an
-    /// idempotency record keeps it for [`IDEMPOTENCY_TTL_HOURS`] to answer a retry).
+    /// idempotency record keeps it for [`IDEMPOTENCY_TTL_HOURS`](crate::IDEMPOTENCY_TTL_HOURS) to answer a retry).
     pub manage_token: String,
     /// Whether this answers a repeated request instead of registering again.
     pub replayed: bool,
@@ -1013,18 +1013,6 @@ impl Store {
             row.position = Some(position);
         }
         rows.into_iter().map(RegistrationView::try_from).collect()
-    }
-
-    /// Forgets idempotency keys older than 24 hours; returns how many.
-    pub async fn purge_idempotency(&self, now: DateTime<Utc>) -> Result<u64> {
-        let before = now - Duration::hours(IDEMPOTENCY_TTL_HOURS);
-        write_tx!(self, |tx, _lock| {
-            let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at <= $1")
-                .bind(before)
-                .execute(&mut *tx)
-                .await?;
-            Ok::<u64, Error>(done.rows_affected())
-        })
     }
 }
 
