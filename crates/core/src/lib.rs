@@ -96,6 +96,7 @@ pub mod fixture;
 pub mod hub;
 pub mod ids;
 pub mod italian;
+pub mod lang;
 pub mod person;
 pub mod program;
 pub mod season;
