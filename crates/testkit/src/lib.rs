@@ -2,8 +2,9 @@
 //! under CI it fails instead), and dates that stay ahead of the clock.
 //!
 //! Some tests need what a laptop may lack: a PostgreSQL server at `TEST_PG_URL`, chromedriver,
-//! axe-core or schemathesis. Such a test calls
-//! [`skip`] (or [`postgres_url`], which skips without `TEST_PG_URL`) and returns early. libtest
+//! axe-core, schemathesis or aiosmtpd. Such a test calls
+//! [`skip`] (or [`postgres_url`], which skips without `TEST_PG_URL`, or [`smtp_server`], which
+//! skips without aiosmtpd) and returns early. libtest
 //! counts a test that returned as passed and hides what it printed, so a skip is also appended,
 //! as one line, to the file that `SKILLHUB_TEST_SKIPS` names: `cargo xtask ci` sets it, and after
 //! the tests prints one counted line per reason ([`summary`]), e.g. "41 PostgreSQL tests
@@ -16,10 +17,15 @@
 //! with its calendar, so they never expire; [`as_written`] turns a page or a body back into 2030
 //! for its snapshot.
 //!
+//! [`smtp::SmtpServer`] is a real SMTP server (aiosmtpd in a child process) that keeps what it
+//! accepts in a Maildir, for the tests that send mail.
+//!
 //! This crate is for tests only (a dev-dependency of the crates whose tests skip, and read by
 //! `xtask`); no product code links it.
 
 #![deny(missing_docs)]
+
+pub mod smtp;
 
 use std::io::Write;
 
@@ -38,14 +44,17 @@ pub enum Need {
     Accessibility,
     /// schemathesis 4, for the OpenAPI fuzz test.
     Schemathesis,
+    /// aiosmtpd in Debian's Python, for the tests that send mail to a real SMTP server.
+    Smtp,
 }
 
 impl Need {
-    const ALL: [Need; 4] = [
+    const ALL: [Need; 5] = [
         Need::Postgres,
         Need::Browser,
         Need::Accessibility,
         Need::Schemathesis,
+        Need::Smtp,
     ];
 
     /// What one skipped test is called in the summary.
@@ -55,6 +64,7 @@ impl Need {
             Need::Browser => "browser test",
             Need::Accessibility => "accessibility check",
             Need::Schemathesis => "schemathesis test",
+            Need::Smtp => "SMTP test",
         }
     }
 
@@ -65,6 +75,7 @@ impl Need {
             Need::Browser => "browser",
             Need::Accessibility => "accessibility",
             Need::Schemathesis => "schemathesis",
+            Need::Smtp => "smtp",
         }
     }
 }
@@ -118,6 +129,26 @@ pub fn postgres_url() -> Option<String> {
             );
             None
         }
+    }
+}
+
+/// A running [`smtp::SmtpServer`], or `None` after recording the skip of an SMTP test when
+/// Debian's Python has no aiosmtpd (see [`skip`]: under CI that fails the test).
+///
+/// # Panics
+///
+/// When aiosmtpd is there but the server does not start: that is a failure, not a skip.
+pub fn smtp_server() -> Option<smtp::SmtpServer> {
+    if !smtp::aiosmtpd_installed() {
+        skip(
+            Need::Smtp,
+            "python3-aiosmtpd is not installed (/usr/bin/python3 -c 'import aiosmtpd' fails)",
+        );
+        return None;
+    }
+    match smtp::SmtpServer::start() {
+        Ok(server) => Some(server),
+        Err(why) => panic!("{why}"),
     }
 }
 
