@@ -5,7 +5,7 @@
 //! shapes here are stable, internally tagged (`"kind": "confirmed"`), and carry the facts
 //! themselves (the session's title, time and place as they were) rather than ids to look up
 //! again. Only the links, which hold secrets the outbox must not keep, are supplied at send time
-//! (`render::Links`).
+//! ([`crate::render::Links`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -218,7 +218,7 @@ impl Notice {
     }
 
     /// The registrations whose manage link the message shows: the sender must put each in
-    /// `render::Links::manage`. Empty for messages without one (a cancellation, an
+    /// [`crate::render::Links::manage`]. Empty for messages without one (a cancellation, an
     /// address to confirm, a data link, grants).
     pub fn manage_links_needed(&self) -> Vec<i64> {
         match &self.event {
