@@ -19,7 +19,15 @@ use syn::visit::Visit;
 
 /// The crates (directories under `crates/`) that hold domain rules and must stay pure: no IO, no
 /// clock, no async, no hidden randomness. A new pure crate is one more name here.
-const PURE_CRATES: &[&str] = &["core", "allocation", "grants", "roster", "progress"];
+const PURE_CRATES: &[&str] = &[
+    "core",
+    "allocation",
+    "grants",
+    "roster",
+    "progress",
+    "import",
+    "notify",
+];
 
 /// Workspace crates made for tests and benches (made-up inputs, skips that say why): a pure
 /// crate may name them in its `[dev-dependencies]`, never in what it is built with.

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{Duration, NaiveDate, NaiveTime};
 use serde::{Deserialize, Deserializer};
 
 use crate::capacity::{SeatKind, Seats};
@@ -18,9 +18,10 @@ use crate::hub::Hub;
 use crate::ids::{HubId, ProgramId, RoomId, SessionId, Tag, TrainerId};
 use crate::person::Country;
 use crate::program::{
-    Audience, Budget, DateWindow, GrantCallInfo, Milestone, Partner, PriorityTier, Program, Target,
-    non_empty,
+    Audience, Budget, DEFAULT_HOLD_MINUTES, DateWindow, EmailConfirmation, GrantCallInfo,
+    Milestone, Partner, PriorityTier, Program, Target, non_empty,
 };
+use crate::reminder::Reminders;
 use crate::session::{Ambiguity, Mode, Session, SessionSpec};
 use crate::tz::Zone;
 
@@ -92,6 +93,11 @@ struct RawProgram {
     hubs: Vec<Hub>,
     #[serde(default)]
     sessions: Vec<RawSession>,
+    /// Hours before a session's start; absent: 48 and 2.
+    reminders: Option<Vec<i64>>,
+    #[serde(default)]
+    email_confirmation: EmailConfirmation,
+    hold_minutes: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,6 +179,20 @@ fn validate(raw: RawProgram) -> Result<Program, ProgramError> {
         problems.add("/window/until", "the program ends before it starts");
     }
     check_targets(&raw.targets, &mut problems);
+    let reminders = reminders(raw.reminders.as_deref(), &mut problems);
+    let hold_minutes = match raw.hold_minutes {
+        None => DEFAULT_HOLD_MINUTES,
+        Some(minutes) => u32::try_from(minutes)
+            .ok()
+            .filter(|m| (1..=1440).contains(m))
+            .unwrap_or_else(|| {
+                problems.add(
+                    "/hold_minutes",
+                    format!("a seat is held 1 to 1440 minutes, not {minutes}"),
+                );
+                DEFAULT_HOLD_MINUTES
+            }),
+    };
     check_unique(
         raw.hubs.iter().map(|h| h.id.as_str()),
         "/hubs",
@@ -232,6 +252,39 @@ fn validate(raw: RawProgram) -> Result<Program, ProgramError> {
         trainer_pool: raw.trainer_pool,
         hubs: raw.hubs,
         sessions,
+        reminders,
+        email_confirmation: raw.email_confirmation,
+        hold_minutes,
+    })
+}
+
+/// `reminders = [48, 2]`: hours before the start, each 1–720 (30 days), no two alike; absent,
+/// the default (48 and 2); `[]`, none.
+fn reminders(hours: Option<&[i64]>, problems: &mut Problems) -> Reminders {
+    let Some(hours) = hours else {
+        return Reminders::default();
+    };
+    let mut offsets = Vec::with_capacity(hours.len());
+    for (i, h) in hours.iter().enumerate() {
+        let pointer = format!("/reminders/{i}");
+        if !(1..=720).contains(h) {
+            problems.add(
+                pointer,
+                format!("a reminder is 1 to 720 hours before the start, not {h}"),
+            );
+        } else if hours[..i].contains(h) {
+            problems.add(
+                pointer,
+                format!("the reminder {h} hours before is given twice"),
+            );
+        } else {
+            offsets.push(Duration::hours(*h));
+        }
+    }
+    Reminders::new(offsets).unwrap_or_else(|err| {
+        // Unreachable after the checks above; reported rather than assumed.
+        problems.add("/reminders", err.to_string());
+        Reminders::default()
     })
 }
 
@@ -709,6 +762,67 @@ mod tests {
             "id = \"municipio-1\"",
             &["/hubs/1/id: hub id \"municipio-1\" is used twice"],
         );
+    }
+
+    /// binario-f with `settings` added after its top-level `zone`.
+    fn binario_f_with(settings: &str) -> Result<Program, ProgramError> {
+        let (_, text) = SEED_PROGRAMS
+            .iter()
+            .find(|(n, _)| *n == "binario-f.toml")
+            .unwrap();
+        let zone = "zone = \"Europe/Rome\"\n";
+        assert!(text.contains(zone));
+        parse_program(&text.replacen(zone, &format!("{zone}{settings}\n"), 1))
+    }
+
+    #[test]
+    fn message_settings_have_defaults_and_are_checked() {
+        use crate::program::EmailConfirmation;
+        for program in seeds().programs() {
+            assert_eq!(
+                program.reminders(),
+                &Reminders::default(),
+                "{}",
+                program.id()
+            );
+            assert_eq!(program.email_confirmation(), EmailConfirmation::None);
+            assert_eq!(program.hold_minutes(), 30);
+        }
+        let program = binario_f_with(
+            "reminders = [2, 24]\nemail_confirmation = \"required\"\nhold_minutes = 90",
+        )
+        .unwrap();
+        assert_eq!(
+            program.reminders().offsets(),
+            [Duration::hours(24), Duration::hours(2)]
+        );
+        assert_eq!(program.email_confirmation(), EmailConfirmation::Required);
+        assert_eq!(program.hold_minutes(), 90);
+        assert!(
+            binario_f_with("reminders = []")
+                .unwrap()
+                .reminders()
+                .is_empty()
+        );
+
+        let problems = |settings: &str| {
+            let err = binario_f_with(settings).unwrap_err().to_string();
+            err.lines().map(str::to_owned).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            problems("reminders = [48, 0, 721, 48]\nhold_minutes = 0"),
+            [
+                "/reminders/1: a reminder is 1 to 720 hours before the start, not 0",
+                "/reminders/2: a reminder is 1 to 720 hours before the start, not 721",
+                "/reminders/3: the reminder 48 hours before is given twice",
+                "/hold_minutes: a seat is held 1 to 1440 minutes, not 0",
+            ]
+        );
+        assert_eq!(
+            problems("hold_minutes = 1441"),
+            ["/hold_minutes: a seat is held 1 to 1440 minutes, not 1441"]
+        );
+        assert!(problems("email_confirmation = \"maybe\"")[0].contains("unknown variant"));
     }
 
     #[test]

@@ -99,6 +99,7 @@ pub mod italian;
 pub mod lang;
 pub mod person;
 pub mod program;
+pub mod reminder;
 pub mod season;
 pub mod session;
 pub mod tz;

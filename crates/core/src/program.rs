@@ -16,6 +16,7 @@ use crate::fixture::{FieldError, ProgramError};
 use crate::hub::Hub;
 use crate::ids::{HubId, ProgramId, SessionId, Tag, TargetId};
 use crate::person::{Attributes, Country};
+use crate::reminder::Reminders;
 use crate::session::{Mode, Session};
 use crate::tz::Zone;
 
@@ -27,6 +28,22 @@ pub enum Verdict {
     /// They may not, for these reasons (at least one).
     Refused(Vec<crate::eligibility::Reason>),
 }
+
+/// Whether a program asks a person to confirm their e-mail address before a seat is theirs
+/// (`email_confirmation` in the program file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailConfirmation {
+    /// The seat is given at once (the default).
+    #[default]
+    None,
+    /// The seat is held for [`Program::hold_minutes`] while the person follows the link sent to
+    /// the address; unconfirmed, it is freed for the next person.
+    Required,
+}
+
+/// How long a seat is held for an address to be confirmed, by default.
+pub const DEFAULT_HOLD_MINUTES: u32 = 30;
 
 /// An amount of money in euro cents, never negative ("importo").
 ///
@@ -239,6 +256,9 @@ pub struct Program {
     pub(crate) trainer_pool: Option<u32>,
     pub(crate) hubs: Vec<Hub>,
     pub(crate) sessions: Vec<Session>,
+    pub(crate) reminders: Reminders,
+    pub(crate) email_confirmation: EmailConfirmation,
+    pub(crate) hold_minutes: u32,
 }
 
 impl Program {
@@ -257,6 +277,18 @@ impl Program {
     /// Where the facts come from (a seed document).
     pub fn source(&self) -> &str {
         &self.source
+    }
+    /// The reminders sent before each session (by default 48 and 2 hours before; may be none).
+    pub fn reminders(&self) -> &Reminders {
+        &self.reminders
+    }
+    /// Whether a person confirms their address before the seat is theirs (by default not).
+    pub fn email_confirmation(&self) -> EmailConfirmation {
+        self.email_confirmation
+    }
+    /// How many minutes a seat is held for an address to be confirmed: 1–1440, by default 30.
+    pub fn hold_minutes(&self) -> u32 {
+        self.hold_minutes
     }
     /// Zone for sessions without a hub (online), and for the program's dates.
     pub fn zone(&self) -> Zone {

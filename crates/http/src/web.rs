@@ -33,7 +33,7 @@ use manage::{cancel, data, erase, ics, manage_page};
 use session::{register, session_page};
 
 pub(crate) use i18n::Lang;
-use i18n::T;
+use i18n::{Speak as _, T};
 use layout::{page, switch_link, with_lang};
 
 /// The HTML routes other than `/` (which `server.rs` routes with the API's).
@@ -47,7 +47,12 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/iscrizioni/{id}/{token}/cancella-dati", post(erase))
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
+/// The language a page request asks for (`?lang=`, then `Accept-Language`, else Italian), as an
+/// extractor: core's [`Lang`] cannot be one itself.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageLang(pub(crate) Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for PageLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
@@ -57,7 +62,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
                 .find(|(name, _)| *name == "lang")
                 .map(|(_, value)| value.to_owned())
         });
-        Ok(Lang::choose(query.as_deref(), &parts.headers))
+        Ok(PageLang(Lang::choose(query.as_deref(), &parts.headers)))
     }
 }
 

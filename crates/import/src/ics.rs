@@ -168,6 +168,105 @@ pub fn export_sessions(
     out.text
 }
 
+/// What an invitation asks of a calendar (iTIP, RFC 5546): add or update the event, or remove it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `METHOD:REQUEST`: add the event, or update the one with the same `UID` when the
+    /// `SEQUENCE` is higher.
+    Request,
+    /// `METHOD:CANCEL` with `STATUS:CANCELLED`: remove the event with the same `UID`.
+    Cancel,
+}
+
+impl Method {
+    /// `REQUEST` or `CANCEL`, as in the calendar and in a MIME part's `method=` parameter.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// One event sent to one person, e.g. attached to a confirmation e-mail: its `uid` stays the same
+/// for every later message about the same registration, so the person's calendar updates (a
+/// higher `sequence`) or removes (`Method::Cancel`) the entry it made the first time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// Add or update, or remove.
+    pub method: Method,
+    /// The event's `UID`, e.g. `registration-42@example.org`.
+    pub uid: String,
+    /// `SEQUENCE`: 0 first, higher for each change (a cancellation is higher than the last
+    /// request).
+    pub sequence: u32,
+    /// `DTSTAMP`: when the message was made (the caller reads the clock).
+    pub stamp: DateTime<Utc>,
+    /// `DTSTART`, written in UTC.
+    pub starts_at: DateTime<Utc>,
+    /// `DTEND`, written in UTC.
+    pub ends_at: DateTime<Utc>,
+    /// `SUMMARY`: the session's title.
+    pub summary: String,
+    /// `LOCATION`: the place, or `Online`.
+    pub location: String,
+    /// `DESCRIPTION`: free text (newlines allowed).
+    pub description: String,
+    /// `URL`: e.g. the registration's manage link.
+    pub url: Option<String>,
+}
+
+/// A whole `VCALENDAR` with one `VEVENT`: the invitation, with `METHOD` and, for a cancellation,
+/// `STATUS:CANCELLED`. Escaping and folding are this module's, as in [`export_sessions`].
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use skillhub_import::ics::{Invitation, Method, invitation};
+/// let at = |h| Utc.with_ymd_and_hms(2030, 2, 12, h, 30, 0).unwrap();
+/// let ics = invitation(&Invitation {
+///     method: Method::Request,
+///     uid: "registration-42@example.org".into(),
+///     sequence: 0,
+///     stamp: at(7),
+///     starts_at: at(8),
+///     ends_at: at(12),
+///     summary: "SPID, passo per passo".into(),
+///     location: "Biblioteca Sormani, Milano".into(),
+///     description: "Gestisci l'iscrizione: https://example.org/x".into(),
+///     url: Some("https://example.org/x".into()),
+/// });
+/// assert!(ics.contains("\r\nMETHOD:REQUEST\r\n"));
+/// assert!(ics.contains("\r\nDTSTART:20300212T083000Z\r\n"));
+/// assert!(ics.contains("\r\nSUMMARY:SPID\\, passo per passo\r\n"));
+/// ```
+pub fn invitation(invitation: &Invitation) -> String {
+    let mut out = Writer::default();
+    out.line("BEGIN:VCALENDAR");
+    out.line("VERSION:2.0");
+    out.line(&format!("PRODID:{PRODID}"));
+    out.line("CALSCALE:GREGORIAN");
+    out.line(&format!("METHOD:{}", invitation.method.as_str()));
+    out.line("BEGIN:VEVENT");
+    out.line(&format!("UID:{}", invitation.uid));
+    out.line(&format!("SEQUENCE:{}", invitation.sequence));
+    out.line(&format!("DTSTAMP:{}", utc_stamp(invitation.stamp)));
+    out.line(&format!("DTSTART:{}", utc_stamp(invitation.starts_at)));
+    out.line(&format!("DTEND:{}", utc_stamp(invitation.ends_at)));
+    out.line(&format!("SUMMARY:{}", escape(&invitation.summary)));
+    out.line(&format!("LOCATION:{}", escape(&invitation.location)));
+    out.line(&format!("DESCRIPTION:{}", escape(&invitation.description)));
+    if let Some(url) = &invitation.url {
+        out.line(&format!("URL:{url}"));
+    }
+    out.line(match invitation.method {
+        Method::Request => "STATUS:CONFIRMED",
+        Method::Cancel => "STATUS:CANCELLED",
+    });
+    out.line("END:VEVENT");
+    out.line("END:VCALENDAR");
+    out.text
+}
+
 /// One `STANDARD`/`DAYLIGHT` per offset change from 1 January of `first` to 31 December of
 /// `last`, found by scanning the zone day by day and bisecting to the second.
 fn vtimezone(out: &mut Writer, zone: Zone, first: i32, last: i32) {

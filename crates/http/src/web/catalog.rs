@@ -15,7 +15,8 @@ use skillhub_core::program::Program;
 use skillhub_core::window::WindowState;
 use skillhub_store::{SessionFilter, SessionView};
 
-use super::i18n::{Lang, T};
+use super::PageLang;
+use super::i18n::{Lang, Speak as _, T};
 use super::layout::{page, switch_link, with_lang};
 use super::{WebResult, html_response, local_time, mode_text, window_now};
 use crate::state::AppState;
@@ -108,7 +109,7 @@ struct GroupKey {
     responses((status = 200, description = "The public catalog (Italian HTML; English with `lang=en`): programs and upcoming sessions by hub and month", body = String, content_type = "text/html")))]
 pub(crate) async fn home(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     let filters = Filters::parse(&query.map(|q| q.0).unwrap_or_default());

@@ -1,44 +1,43 @@
 //! Every string of the web pages, in Italian and English, in one catalog ([`T`]), and how a
 //! request picks its language: `?lang=it|en` first, then `Accept-Language`, else Italian.
 //!
-//! Dates follow each language's habits: `martedì 12 febbraio 2019, 9:30–13:30` (from
-//! `skillhub_core::italian`) and `Tuesday 12 February 2019, 9:30–13:30`.
+//! The language is core's [`Lang`], which also says dates (`martedì 12 febbraio 2019,
+//! 9:30–13:30`, `Tuesday 12 February 2019, 9:30–13:30`) the way the messages do; the phrases only
+//! pages use are the [`Speak`] trait's.
 
 use axum::http::HeaderMap;
 use axum::http::header::ACCEPT_LANGUAGE;
 use chrono::NaiveDateTime;
-use skillhub_core::italian;
+/// The language of a page: core's, so that pages and messages say dates the same way.
+pub(crate) use skillhub_core::lang::Lang;
 
-/// The language of a page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) enum Lang {
-    /// Italiano, the default.
-    #[default]
-    It,
-    /// English.
-    En,
+/// What the pages say beyond core's dates: the catalog's texts and the page-only phrases.
+pub(crate) trait Speak: Sized {
+    /// `?lang=` when given (`it`/`en`, any case), else the best of `Accept-Language`, else Italian.
+    fn choose(query: Option<&str>, headers: &HeaderMap) -> Self;
+    /// The text of `t` in this language.
+    fn t(self, t: T) -> &'static str;
+    /// Seats still free, or the waiting list when there are none.
+    fn seats_left(self, n: i64) -> String;
+    /// `lista d'attesa, posizione 3`.
+    fn waitlisted_at(self, position: u32) -> String;
+    /// `livello DigComp 2–4` (or one level).
+    fn level(self, min: i64, max: i64) -> String;
+    /// When registration opens, as a notice: `Iscrizioni aperte dal martedì 12 febbraio 2030,
+    /// ore 9:30`.
+    fn opens_from(self, at: NaiveDateTime) -> String;
+    /// How many registrations an erasure anonymised.
+    fn erased(self, n: usize) -> String;
 }
 
-impl Lang {
-    /// `it` or `en`: the `lang` attribute and the `?lang=` value.
-    pub(crate) fn code(self) -> &'static str {
-        match self {
-            Lang::It => "it",
-            Lang::En => "en",
-        }
-    }
+/// `it` or `en` with a region or spaces around, as a query or a header gives it.
+fn parse(text: &str) -> Option<Lang> {
+    text.trim().parse().ok()
+}
 
-    /// The other language, for the switch link.
-    pub(crate) fn other(self) -> Lang {
-        match self {
-            Lang::It => Lang::En,
-            Lang::En => Lang::It,
-        }
-    }
-
-    /// `?lang=` when given (`it`/`en`, any case), else the best of `Accept-Language`, else Italian.
-    pub(crate) fn choose(query: Option<&str>, headers: &HeaderMap) -> Lang {
-        if let Some(lang) = query.and_then(Lang::parse) {
+impl Speak for Lang {
+    fn choose(query: Option<&str>, headers: &HeaderMap) -> Lang {
+        if let Some(lang) = query.and_then(parse) {
             return lang;
         }
         headers
@@ -48,67 +47,12 @@ impl Lang {
             .unwrap_or_default()
     }
 
-    fn parse(text: &str) -> Option<Lang> {
-        let primary = text.trim().split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "it" => Some(Lang::It),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The text of `t` in this language.
-    pub(crate) fn t(self, t: T) -> &'static str {
+    fn t(self, t: T) -> &'static str {
         let (it, en) = t.pair();
-        match self {
-            Lang::It => it,
-            Lang::En => en,
-        }
+        self.pick(it, en)
     }
 
-    /// One of two texts kept elsewhere (core's reasons and descriptions come in both languages).
-    pub(crate) fn pick<'a>(self, it: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::It => it,
-            Lang::En => en,
-        }
-    }
-
-    /// A session's local start and end: `martedì 12 febbraio 2019, 9:30–13:30`.
-    pub(crate) fn span(self, start: NaiveDateTime, end: NaiveDateTime) -> String {
-        match self {
-            Lang::It => italian::span(start, end),
-            Lang::En => {
-                let day = |t: NaiveDateTime| t.format("%A %-d %B %Y").to_string();
-                let clock = |t: NaiveDateTime| t.format("%-H:%M").to_string();
-                if start.date() == end.date() {
-                    format!("{}, {}–{}", day(start), clock(start), clock(end))
-                } else {
-                    format!(
-                        "{}, {} – {}, {}",
-                        day(start),
-                        clock(start),
-                        day(end),
-                        clock(end)
-                    )
-                }
-            }
-        }
-    }
-
-    /// A month heading: `febbraio 2019`, `February 2019`.
-    pub(crate) fn month(self, year: i32, month: u32) -> String {
-        match self {
-            Lang::It => format!("{} {year}", italian::month_name(month).unwrap_or("?")),
-            Lang::En => chrono::NaiveDate::from_ymd_opt(year, month, 1).map_or_else(
-                || format!("{month}/{year}"),
-                |d| d.format("%B %Y").to_string(),
-            ),
-        }
-    }
-
-    /// Seats still free, or the waiting list when there are none.
-    pub(crate) fn seats_left(self, n: i64) -> String {
+    fn seats_left(self, n: i64) -> String {
         match (self, n) {
             (_, n) if n <= 0 => self.t(T::SoldOut).to_owned(),
             (Lang::It, 1) => "1 posto libero".to_owned(),
@@ -118,16 +62,14 @@ impl Lang {
         }
     }
 
-    /// `lista d'attesa, posizione 3`.
-    pub(crate) fn waitlisted_at(self, position: u32) -> String {
+    fn waitlisted_at(self, position: u32) -> String {
         match self {
             Lang::It => format!("lista d'attesa, posizione {position}"),
             Lang::En => format!("waiting list, position {position}"),
         }
     }
 
-    /// `livello DigComp 2–4` (or one level).
-    pub(crate) fn level(self, min: i64, max: i64) -> String {
+    fn level(self, min: i64, max: i64) -> String {
         let range = if min == max {
             min.to_string()
         } else {
@@ -139,25 +81,22 @@ impl Lang {
         }
     }
 
-    /// When registration opens, as a notice: `Iscrizioni aperte dal martedì 12 febbraio 2030,
-    /// ore 9:30`.
-    pub(crate) fn opens_from(self, at: NaiveDateTime) -> String {
+    fn opens_from(self, at: NaiveDateTime) -> String {
         match self {
             Lang::It => format!(
                 "Iscrizioni aperte dal {}, ore {}",
-                italian::long_date(at.date()),
-                italian::clock(at)
+                self.date(at.date()),
+                self.clock(at)
             ),
             Lang::En => format!(
                 "Registration opens on {}, at {}",
-                at.format("%A %-d %B %Y"),
-                at.format("%-H:%M")
+                self.date(at.date()),
+                self.clock(at)
             ),
         }
     }
 
-    /// How many registrations an erasure anonymised.
-    pub(crate) fn erased(self, n: usize) -> String {
+    fn erased(self, n: usize) -> String {
         match (self, n) {
             (Lang::It, 1) => "Abbiamo cancellato i dati personali di 1 iscrizione.".to_owned(),
             (Lang::It, n) => format!("Abbiamo cancellato i dati personali di {n} iscrizioni."),
@@ -172,7 +111,7 @@ fn from_accept_language(header: &str) -> Option<Lang> {
     let mut best: Option<(f32, Lang)> = None;
     for item in header.split(',') {
         let mut parts = item.split(';');
-        let Some(lang) = parts.next().and_then(Lang::parse) else {
+        let Some(lang) = parts.next().and_then(parse) else {
             continue;
         };
         let q = parts

@@ -3,7 +3,7 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::i18n::{Lang, T};
+use super::i18n::{Lang, Speak as _, T};
 
 /// The style sheet, inline. Fluid down to 320 px (no fixed widths, long words wrap), system
 /// fonts, contrast above 4.5:1, and a thick focus ring on everything focusable.

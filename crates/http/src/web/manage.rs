@@ -13,8 +13,9 @@ use maud::html;
 
 use skillhub_store::RegistrationView;
 
+use super::PageLang;
 use super::csrf::{self, Csrf};
-use super::i18n::{Lang, T};
+use super::i18n::{Lang, Speak as _, T};
 use super::layout::{page, switch_link, with_lang};
 use super::session::SessionCtx;
 use super::{WebError, WebResult, html_response};
@@ -54,7 +55,7 @@ fn base(id: &str, token: &str) -> String {
     ))]
 pub(crate) async fn manage_page(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     csrf: Csrf,
     Path((id, token)): Path<(String, String)>,
 ) -> Response {
@@ -143,7 +144,7 @@ async fn manage_response(
     ))]
 pub(crate) async fn ics(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path((id, token)): Path<(String, String)>,
 ) -> Response {
     let result = async {
@@ -177,7 +178,7 @@ pub(crate) async fn ics(
     ))]
 pub(crate) async fn data(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     Path((id, token)): Path<(String, String)>,
 ) -> Response {
     let result = async {
@@ -216,7 +217,7 @@ pub(crate) async fn data(
 pub(crate) async fn cancel(
     limited: Result<RateLimited, ApiError>,
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     csrf: Csrf,
     Path((id, token)): Path<(String, String)>,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
@@ -259,7 +260,7 @@ pub(crate) async fn cancel(
 pub(crate) async fn erase(
     limited: Result<RateLimited, ApiError>,
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     csrf: Csrf,
     Path((id, token)): Path<(String, String)>,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,

@@ -22,8 +22,9 @@ use skillhub_core::program::Program;
 use skillhub_core::window::WindowState;
 use skillhub_store::{Registered, RegistrationView, SessionView};
 
+use super::PageLang;
 use super::csrf::{self, Csrf};
-use super::i18n::{Lang, T};
+use super::i18n::{Lang, Speak as _, T};
 use super::layout::{page, switch_link, with_lang};
 use super::{WebError, WebResult, html_response, local_time, mode_text, window_now};
 use crate::extract::RateLimited;
@@ -80,7 +81,7 @@ const GENDERS: [(&str, Gender, T); 3] = [
     ))]
 pub(crate) async fn session_page(
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     csrf: Csrf,
     Path(id): Path<String>,
 ) -> Response {
@@ -108,7 +109,7 @@ pub(crate) async fn session_page(
 pub(crate) async fn register(
     limited: Result<RateLimited, ApiError>,
     State(state): State<AppState>,
-    lang: Lang,
+    PageLang(lang): PageLang,
     csrf: Csrf,
     Path(id): Path<String>,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,

@@ -362,3 +362,54 @@ proptest! {
         let _ = parse("x.ics", &lines.join("\r\n"), &import_options());
     }
 }
+
+fn sample_invitation(method: Method) -> Invitation {
+    let at = |h, m| Utc.with_ymd_and_hms(2030, 2, 12, h, m, 0).unwrap();
+    Invitation {
+        method,
+        uid: "registration-42@example.org".into(),
+        sequence: 3,
+        stamp: at(7, 5),
+        starts_at: at(8, 30),
+        ends_at: at(12, 30),
+        summary: "Alfabetizzazione digitale; SPID, PEC e \\ altro".into(),
+        location: "Biblioteca Sormani, Corso di Porta Vittoria 6, Milano".into(),
+        description: "Il tuo link personale:\nhttps://example.org/iscrizioni/42/aVeryLongSecretTokenThatMakesThisLineLongerThanSeventyFiveOctets".into(),
+        url: Some("https://example.org/iscrizioni/42/secret".into()),
+    }
+}
+
+#[test]
+fn an_invitation_parses_back_with_its_instants_and_text() {
+    let text = invitation(&sample_invitation(Method::Request));
+    assert!(text.lines().all(|l| l.len() <= 75), "{text}");
+    assert!(text.contains("\r\nMETHOD:REQUEST\r\n"));
+    assert!(text.contains("\r\nSEQUENCE:3\r\n"));
+    assert!(text.contains("\r\nSTATUS:CONFIRMED\r\n"));
+    let events = parse("invitation.ics", &text, &import_options()).unwrap();
+    assert_eq!(events.len(), 1);
+    let event = &events[0];
+    assert_eq!(event.uid(), "registration-42@example.org");
+    assert_eq!(
+        event.starts_at(),
+        Utc.with_ymd_and_hms(2030, 2, 12, 8, 30, 0).unwrap()
+    );
+    assert_eq!(event.local_start().to_string(), "2030-02-12 09:30:00");
+    assert_eq!(
+        event.title(),
+        "Alfabetizzazione digitale; SPID, PEC e \\ altro"
+    );
+    assert_eq!(
+        event.location(),
+        Some("Biblioteca Sormani, Corso di Porta Vittoria 6, Milano")
+    );
+}
+
+#[test]
+fn a_cancelled_invitation_says_so_and_is_no_session() {
+    let text = invitation(&sample_invitation(Method::Cancel));
+    assert!(text.contains("\r\nMETHOD:CANCEL\r\n"));
+    assert!(text.contains("\r\nSTATUS:CANCELLED\r\n"));
+    // The reader skips cancelled events: nothing to add to a catalog.
+    assert_eq!(parse("cancel.ics", &text, &import_options()).unwrap(), []);
+}
