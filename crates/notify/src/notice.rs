@@ -88,6 +88,16 @@ pub enum Event {
         /// 1 is the first in line.
         position: u32,
     },
+    /// A batch session's registration: it waits for the draw, which is made after
+    /// registration closes (no place in line yet).
+    InDraw {
+        /// The registration.
+        registration: i64,
+        /// Its session.
+        session: SessionFacts,
+        /// When registration closes and the draw can be made.
+        closes_at: DateTime<Utc>,
+    },
     /// A seat came free and went to this registration from the waiting list.
     Promoted {
         /// The registration.
@@ -224,6 +234,7 @@ impl Notice {
         match &self.event {
             Event::Confirmed { registration, .. }
             | Event::Waitlisted { registration, .. }
+            | Event::InDraw { registration, .. }
             | Event::Promoted { registration, .. }
             | Event::SessionChanged { registration, .. }
             | Event::Drawn { registration, .. }
@@ -248,6 +259,7 @@ impl Event {
         match self {
             Event::Confirmed { .. } => "confirmed",
             Event::Waitlisted { .. } => "waitlisted",
+            Event::InDraw { .. } => "in_draw",
             Event::Promoted { .. } => "promoted",
             Event::Cancelled { .. } => "cancelled",
             Event::SessionChanged { .. } => "session_changed",
@@ -273,6 +285,11 @@ impl Event {
                 session,
             }
             | Event::Waitlisted {
+                registration,
+                session,
+                ..
+            }
+            | Event::InDraw {
                 registration,
                 session,
                 ..

@@ -192,6 +192,18 @@ impl Writer<'_> {
                 session,
                 &[("position", *position)],
             ),
+            Event::InDraw {
+                registration,
+                session,
+                closes_at,
+            } => {
+                let closes = self.lang.moment(local(session.zone, *closes_at)?);
+                let subject = self.lead("in-draw", session, args([("closes", closes.into())]))?;
+                self.session(session)?;
+                self.manage(*registration)?;
+                self.footer_registration(session)?;
+                Ok(subject)
+            }
             Event::Promoted {
                 registration,
                 session,

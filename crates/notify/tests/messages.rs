@@ -114,6 +114,14 @@ fn events() -> Vec<(&'static str, Event)> {
             },
         ),
         (
+            "in_draw",
+            Event::InDraw {
+                registration: 42,
+                session: session(),
+                closes_at: Utc.with_ymd_and_hms(2030, 2, 5, 22, 59, 0).unwrap(),
+            },
+        ),
+        (
             "promoted",
             Event::Promoted {
                 registration: 42,
@@ -296,7 +304,7 @@ fn read(event: &Event) -> String {
 fn every_kind_in_both_languages() {
     let events = events();
     let kinds: std::collections::BTreeSet<&str> = events.iter().map(|(_, e)| e.kind()).collect();
-    assert_eq!(kinds.len(), 16, "every kind of event is shown");
+    assert_eq!(kinds.len(), 17, "every kind of event is shown");
     for (name, event) in &events {
         insta::assert_snapshot!(*name, read(event));
     }
