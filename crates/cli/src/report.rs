@@ -242,6 +242,7 @@ mod tests {
             tier: Tier::FIRST,
             actor: "test".into(),
             timing: skillhub_store::Timing::Late,
+            lang: skillhub_core::lang::Lang::It,
         };
         let now = chrono::Utc::now();
         let registration = store

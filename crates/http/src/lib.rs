@@ -44,3 +44,14 @@ pub use forwarded::{Cidr, CidrError};
 pub use openapi::{ApiDoc, openapi_json};
 pub use server::{ServeError, Server, app, serve};
 pub use state::{AppState, PublicUrl, PublicUrlError, ServerConfig};
+
+/// The full URL of registration `id`'s manage page with the secret `token`, in `lang`, on the
+/// server's public URL: what the messages about a registration link to.
+pub fn manage_url(
+    public_url: &PublicUrl,
+    id: i64,
+    token: &str,
+    lang: skillhub_core::lang::Lang,
+) -> String {
+    public_url.join(&web::manage::path(id, token, lang))
+}

@@ -17,8 +17,10 @@ use chrono::Utc;
 use serde_json::Value;
 use skillhub_core::capacity::SeatKind;
 use skillhub_core::eligibility::Reason;
+use skillhub_core::lang::Lang;
 use skillhub_core::person::{Attributes, Email, Person, PersonName};
 use skillhub_core::program::Verdict;
+use skillhub_notify::Canceller;
 use skillhub_store::{
     Idempotency, RegisterRequest, Registered, RegistrationView, SessionView, Timing,
 };
@@ -110,15 +112,18 @@ pub(crate) struct Asked {
     pub(crate) seat: Option<SeatKind>,
     /// [`Timing::Late`] only for the admin's `"late": true`.
     pub(crate) timing: Timing,
+    /// The language of the messages about it.
+    pub(crate) lang: Lang,
 }
 
 impl Asked {
     /// A person asking for the session's default seat, inside the window (the web form).
-    pub(crate) fn public(person: Person) -> Asked {
+    pub(crate) fn public(person: Person, lang: Lang) -> Asked {
         Asked {
             person,
             seat: None,
             timing: Timing::InWindow,
+            lang,
         }
     }
 }
@@ -155,6 +160,7 @@ pub(crate) async fn enrol(
         tier,
         actor: actor.to_owned(),
         timing: asked.timing,
+        lang: asked.lang,
     };
     let registered = state
         .store()
@@ -186,6 +192,7 @@ fn read_registration(mut fields: crate::extract::Fields) -> ApiResult<Asked> {
     let attributes = fields.optional_with("attributes", read_attributes);
     let seat: Option<wire::SeatKind> = fields.optional("seat");
     let late: Option<bool> = fields.optional("late");
+    let lang: Option<wire::Language> = fields.optional("lang");
     fields.finish()?;
     match (email, name) {
         (Some(email), Some(name)) => Ok(Asked {
@@ -200,6 +207,7 @@ fn read_registration(mut fields: crate::extract::Fields) -> ApiResult<Asked> {
             } else {
                 Timing::InWindow
             },
+            lang: lang.map(Lang::from).unwrap_or_default(),
         }),
         _ => Err(ApiError::internal(
             "a required field passed the checks unread",
@@ -330,11 +338,11 @@ pub(crate) async fn cancel_registration(
     let credential = identify(&state, &bearer).await?;
     let id = registration_id(&id)?;
     authorize(&state, &credential, id, Purpose::Cancel).await?;
-    let actor = match credential {
-        Credential::Admin => "admin".to_owned(),
-        _ => format!("registrant:{id}"),
+    let (actor, by) = match credential {
+        Credential::Admin => ("admin".to_owned(), Canceller::Staff),
+        _ => (format!("registrant:{id}"), Canceller::Person),
     };
-    let cancellation = state.store().cancel(&actor, id, Utc::now()).await?;
+    let cancellation = state.store().cancel(&actor, by, id, Utc::now()).await?;
     Ok(Json(wire_registration(&cancellation.registration)?))
 }
 

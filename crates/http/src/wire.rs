@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, Serializer};
 use skillhub_core::capacity::{SeatKind as CoreSeatKind, Status};
 use skillhub_core::hub::Hub as CoreHub;
+use skillhub_core::lang::Lang;
 use skillhub_core::program::Program as CoreProgram;
 use skillhub_core::session::Mode as CoreMode;
 use skillhub_store::{RegistrationView, SessionView};
@@ -127,6 +128,33 @@ pub struct Session {
     /// The public value its draw used, once it ran; null before.
     #[schema(required = true)]
     pub draw_public_value: Option<String>,
+    /// When staff cancelled it (everyone registered was told); absent while it goes ahead.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "utc_opt"
+    )]
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+/// The body of `PATCH /v1/sessions/{id}`: a new time or place; what is absent stays.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionChange {
+    /// The new start (RFC 3339).
+    pub starts_at: Option<DateTime<Utc>>,
+    /// The new end (RFC 3339).
+    pub ends_at: Option<DateTime<Utc>>,
+    /// The new hub, one of the session's program.
+    pub hub_id: Option<String>,
+}
+
+/// What `POST /v1/sessions/{id}/cancellation` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionCancelled {
+    /// The session, with its `cancelled_at`.
+    pub session: Session,
+    /// The registrations cancelled with it (confirmed or waiting; each was told by e-mail).
+    pub cancelled: Vec<i64>,
 }
 
 impl Session {
@@ -158,6 +186,7 @@ impl Session {
             registration_closes_at: view.registration_closes_at.unwrap_or(view.starts_at),
             draw_commitment: view.draw_commitment.clone(),
             draw_public_value: view.draw_public_value.clone(),
+            cancelled_at: view.cancelled_at,
         })
     }
 }
@@ -333,6 +362,28 @@ pub struct NewRegistration {
     /// `registration.late`). Anyone else gets 403 for it.
     #[serde(default)]
     pub late: Option<bool>,
+    /// The language of the messages about this registration (default Italian).
+    #[serde(default)]
+    pub lang: Option<Language>,
+}
+
+/// A language people are written to in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// Italiano.
+    It,
+    /// English.
+    En,
+}
+
+impl From<Language> for Lang {
+    fn from(language: Language) -> Lang {
+        match language {
+            Language::It => Lang::It,
+            Language::En => Lang::En,
+        }
+    }
 }
 
 /// Where a registration stands.

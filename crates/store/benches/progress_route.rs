@@ -78,6 +78,7 @@ async fn filled(dir: &tempfile::TempDir) -> Store {
                 tier: Tier::FIRST,
                 actor: "bench".into(),
                 timing: Timing::Late,
+                lang: skillhub_core::lang::Lang::It,
             });
         }
     }

@@ -63,6 +63,10 @@ pub struct SessionView {
     pub draw_commitment: Option<String>,
     /// The public value the draw used, once it ran.
     pub draw_public_value: Option<String>,
+    /// When staff cancelled it, if they did (nobody may register any more).
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// Its iCalendar revision: one more each time staff moved it.
+    pub revision: i64,
 }
 
 /// A `sessions` row as the database returns it; [`SessionView`] is it parsed, once.
@@ -90,6 +94,8 @@ pub(crate) struct SessionRow {
     registration_closes_at: Option<DateTime<Utc>>,
     draw_commitment: Option<String>,
     draw_public_value: Option<String>,
+    cancelled_at: Option<DateTime<Utc>>,
+    revision: i64,
 }
 
 /// Rows decode straight into the typed view: the row struct, then [`TryFrom`] (a row that does
@@ -148,6 +154,8 @@ impl TryFrom<SessionRow> for SessionView {
             registration_closes_at: row.registration_closes_at,
             draw_commitment: row.draw_commitment,
             draw_public_value: row.draw_public_value,
+            cancelled_at: row.cancelled_at,
+            revision: row.revision,
         })
     }
 }
@@ -295,7 +303,7 @@ const INSERT_SESSION: &str = "INSERT INTO sessions (id, program_id, hub_id, titl
 const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
      seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online, \
      policy, lottery_seed, registration_opens_at, registration_closes_at, draw_commitment, \
-     draw_public_value FROM sessions \
+     draw_public_value, cancelled_at, revision FROM sessions \
      WHERE (CAST($1 AS TEXT) IS NULL OR program_id = $1) \
        AND (CAST($2 AS TEXT) IS NULL OR hub_id = $2) \
        AND starts_at >= $3 AND starts_at < $4 \
@@ -305,7 +313,7 @@ const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, en
 const GET_SESSION: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
      seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online, \
      policy, lottery_seed, registration_opens_at, registration_closes_at, draw_commitment, \
-     draw_public_value FROM sessions WHERE id = $1";
+     draw_public_value, cancelled_at, revision FROM sessions WHERE id = $1";
 
 impl Store {
     /// Stores programs with their hubs and sessions, in one transaction. `texts[i]` is the TOML

@@ -27,12 +27,16 @@
 mod attendance;
 mod audit;
 mod catalog;
+mod changes;
 mod grants;
 mod idempotency;
 mod imports;
+mod notices;
 mod open;
+mod outbox;
 mod people;
 mod registrations;
+mod reminders;
 mod tokens;
 
 use std::fmt;
@@ -41,6 +45,7 @@ use skillhub_core::window::WindowState;
 
 pub use audit::AuditEntry;
 pub use catalog::{NewSession, SessionFilter, SessionView};
+pub use changes::{SessionCancellation, SessionChange};
 pub use grants::{
     Assignment, CriterionView, EvaluatorView, GrantApplicationView, GrantBatchError, GrantCallView,
     GrantError, GrantRanking, GrantReason, GrantWithdrawal, GrantWrite, NewEvaluator,
@@ -50,6 +55,7 @@ pub use grants::{
 pub use idempotency::{IDEMPOTENCY_TTL_HOURS, Idempotency, Replay};
 pub use imports::{ImportError, ImportedRegistration};
 pub use open::{OpenOptions, Seed, SqliteSync, Timeouts};
+pub use outbox::{Claimed, MailFailure, MailStatus, Message, Outcome};
 pub use people::{
     ERASED_DOMAIN, EmailCollision, Erasure, HeldRegistration, PersonData, RegistrationData,
 };
@@ -154,6 +160,17 @@ pub enum Error {
     /// The idempotency key was used before with a different request.
     #[error("the Idempotency-Key {0:?} was already used with a different request")]
     IdempotencyMismatch(String),
+    /// Staff cancelled the session: it takes no registration and no change any more.
+    #[error("session {0} was cancelled")]
+    SessionCancelled(String),
+    /// A change of a session's time or place that would break what a session is.
+    #[error("session {session}: {message}")]
+    InvalidChange {
+        /// The session.
+        session: String,
+        /// What is wrong with the change.
+        message: String,
+    },
     /// A grant call refused an operation (see [`GrantError`]).
     #[error(transparent)]
     Grants(GrantError),

@@ -110,7 +110,7 @@ struct DataRow {
 /// A registration, its session and its audit lines in one indexed query (the registration by
 /// its key, the session by its key, the lines by `audit_by_entity`), one row per audit line.
 const REGISTRATION_DATA: &str = "SELECT r.id, r.session_id, r.email, r.name, r.attributes, \
-     r.kind, r.tier, r.status, \
+     r.kind, r.tier, r.status, r.lang, \
      CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w \
         WHERE w.session_id = r.session_id AND w.kind = r.kind AND w.status = 'waitlisted' \
         AND (w.tier < r.tier OR (w.tier = r.tier AND w.sequence <= r.sequence))) END AS position, \
@@ -150,6 +150,8 @@ macro_rules! anonymise {
                 .bind(id)
                 .execute(&mut *$tx)
                 .await?;
+            // Its messages: queued ones are not sent, sent ones keep no address or facts.
+            $crate::outbox::forget_registration!($tx, id)?;
             let view: RegistrationView = sqlx::query_as(VIEW).bind(id).fetch_one(&mut *$tx).await?;
             audit!(
                 $tx,
@@ -283,7 +285,10 @@ impl Store {
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<Erasure> {
-        match self.cancel(actor, id, now).await {
+        match self
+            .cancel(actor, skillhub_notify::Canceller::Person, id, now)
+            .await
+        {
             Ok(_) | Err(Error::Transition { .. }) => {}
             Err(other) => return Err(other),
         }
@@ -322,6 +327,8 @@ impl Store {
             for &id in &ids {
                 anonymise!(tx, id, actor, now)?;
             }
+            // Messages to the address about no registration (a lost link) go too.
+            crate::outbox::forget_recipient!(tx, &key)?;
             // Stored responses replayed for idempotency keys may quote the address (a
             // registration's body does): they go too, rather than live out their 24 hours.
             sqlx::query("DELETE FROM idempotency_keys WHERE LOWER(body) LIKE $1 ESCAPE '\\'")

@@ -11,12 +11,17 @@ use skillhub_allocation::batch::{self, Applicant};
 use skillhub_allocation::lottery::{self, Commitment};
 use skillhub_core::capacity::{Occupancy, Policy, SeatKind, Status, Tier, after_cancel};
 use skillhub_core::ids::{IdError, SessionId};
+use skillhub_core::lang::Lang;
 use skillhub_core::person::Person;
 
 use skillhub_core::window::WindowState;
 
+use skillhub_notify::{Canceller, DrawOutcome, Event};
+
 use crate::catalog::SessionView;
 use crate::idempotency::{Answers, Idempotency, Replay};
+use crate::notices::{ADDRESSEE, Addressee, FACTS, FactsRow};
+use crate::outbox::post;
 use crate::{
     DrawRefusal, Error, Result, Store, audit::audit, hash_token, new_token, read, write_tx,
 };
@@ -36,6 +41,8 @@ pub struct RegisterRequest {
     pub actor: String,
     /// Whether the session's registration window applies.
     pub timing: Timing,
+    /// The language the person registered in: their messages are written in it.
+    pub lang: Lang,
 }
 
 /// Whether a registration must fall inside the session's registration window.
@@ -70,6 +77,8 @@ pub struct RegistrationView {
     pub tier: Tier,
     /// Where it stands; [`Status::Waitlisted`] with its 1-based position.
     pub status: Status,
+    /// The language it was made in.
+    pub lang: Lang,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -95,8 +104,15 @@ pub(crate) struct RegistrationRow {
     tier: i64,
     status: String,
     position: Option<i64>,
+    // Records remembered before registrations had a language read as Italian.
+    #[serde(default = "italian")]
+    lang: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+}
+
+fn italian() -> String {
+    Lang::It.code().to_owned()
 }
 
 impl TryFrom<RegistrationRow> for RegistrationView {
@@ -132,6 +148,10 @@ impl TryFrom<RegistrationRow> for RegistrationView {
                 .map(Tier::new)
                 .map_err(|_| corrupt(format!("tier {}", row.tier)))?,
             status,
+            lang: row
+                .lang
+                .parse()
+                .map_err(|e: skillhub_core::lang::UnknownLang| corrupt(e.to_string()))?,
             email: row.email,
             name: row.name,
             attributes: row.attributes,
@@ -153,6 +173,7 @@ impl From<&RegistrationView> for RegistrationRow {
             tier: i64::from(view.tier.get()),
             status: view.status.name().to_owned(),
             position: view.position().map(i64::from),
+            lang: view.lang.code().to_owned(),
             created_at: view.created_at,
             updated_at: view.updated_at,
         }
@@ -296,7 +317,7 @@ pub(crate) const UPDATE_COUNTS: &str = "UPDATE sessions SET seated_in_person = s
      seated_online = seated_online + $3, waiting_in_person = waiting_in_person + $4, \
      waiting_online = waiting_online + $5, next_sequence = next_sequence + $6 WHERE id = $1";
 
-pub(crate) const VIEW: &str = "SELECT r.id, r.session_id, r.email, r.name, r.attributes, r.kind, r.tier, r.status, \
+pub(crate) const VIEW: &str = "SELECT r.id, r.session_id, r.email, r.name, r.attributes, r.kind, r.tier, r.status, r.lang, \
      CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w \
         WHERE w.session_id = r.session_id AND w.kind = r.kind AND w.status = 'waitlisted' \
         AND (w.tier < r.tier OR (w.tier = r.tier AND w.sequence <= r.sequence))) END AS position, \
@@ -396,8 +417,8 @@ fn map_insert_error(err: sqlx::Error, view: &RegistrationView) -> Error {
 /// SQLite: the registration (with the id reserved under the lock), the counters and the audit
 /// line, three statements sent in one call (`$n` parameters number the whole text).
 const SEAT_SQLITE: &str = "INSERT INTO registrations (id, session_id, email, name, attributes, \
-     kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19); \
+     kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key, lang) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19, $20); \
      UPDATE sessions SET seated_in_person = seated_in_person + $12, \
      seated_online = seated_online + $13, waiting_in_person = waiting_in_person + $14, \
      waiting_online = waiting_online + $15, next_sequence = next_sequence + 1 WHERE id = $2; \
@@ -407,8 +428,8 @@ const SEAT_SQLITE: &str = "INSERT INTO registrations (id, session_id, email, nam
 /// PostgreSQL: the registration (with the id reserved under the lock), the counters and the
 /// audit line in one statement of data-modifying CTEs.
 const SEAT_POSTGRES: &str = "WITH reg AS (INSERT INTO registrations (id, session_id, email, name, \
-     attributes, kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key) \
-     OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19) \
+     attributes, kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key, lang) \
+     OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19, $20) \
      RETURNING id), \
      counts AS (UPDATE sessions SET seated_in_person = seated_in_person + $12, \
      seated_online = seated_online + $13, waiting_in_person = waiting_in_person + $14, \
@@ -419,7 +440,7 @@ const SEAT_POSTGRES: &str = "WITH reg AS (INSERT INTO registrations (id, session
      SELECT (SELECT COUNT(*) FROM reg) + (SELECT COUNT(*) FROM counts) \
      + (SELECT COUNT(*) FROM logged)";
 
-/// Binds the 19 parameters of [`SEAT_SQLITE`] and [`SEAT_POSTGRES`] (the same on both).
+/// Binds the 20 parameters of [`SEAT_SQLITE`] and [`SEAT_POSTGRES`] (the same on both).
 // A macro: the two are different sqlx query types (`query` and `query_scalar`) of two drivers.
 macro_rules! bind_seat {
     ($query:expr, $view:expr, $seat:expr) => {{
@@ -445,6 +466,7 @@ macro_rules! bind_seat {
             .bind(view.id.to_string())
             .bind(audited(view))
             .bind(&$seat.email_key)
+            .bind(view.lang.code())
     }};
 }
 
@@ -524,6 +546,11 @@ macro_rules! seat {
             use skillhub_core::capacity::{Admission, Request};
             let locked: &$crate::registrations::Locked = $locked;
             let now = $crate::registrations::micros($now);
+            if locked.view.cancelled_at.is_some() {
+                return Err($crate::Error::SessionCancelled(
+                    $request.session_id.to_string(),
+                ));
+            }
             let kind = $request.kind.unwrap_or_else(|| locked.view.default_kind());
             if !locked.view.mode.offers(kind) {
                 return Err($crate::Error::NoSuchSeats {
@@ -579,6 +606,7 @@ macro_rules! seat {
                 kind,
                 tier,
                 status,
+                lang: $request.lang,
                 created_at: now,
                 updated_at: now,
             };
@@ -595,6 +623,46 @@ macro_rules! seat {
                 },
             )
             .await?;
+            let facts: $crate::notices::FactsRow = sqlx::query_as($crate::notices::FACTS)
+                .bind($request.session_id.as_str())
+                .fetch_one(&mut *$tx)
+                .await?;
+            let session = facts.facts(kind)?;
+            let event = match written.status {
+                // Before a batch session's draw everyone waits for the draw, not in a line.
+                skillhub_core::capacity::Status::Waitlisted { .. }
+                    if locked.view.phase() == skillhub_core::capacity::Phase::AwaitingDraw =>
+                {
+                    skillhub_notify::Event::InDraw {
+                        registration: written.id,
+                        session,
+                        closes_at: locked.view.window()?.closes_at(),
+                    }
+                }
+                skillhub_core::capacity::Status::Waitlisted { position } => {
+                    skillhub_notify::Event::Waitlisted {
+                        registration: written.id,
+                        session,
+                        position,
+                    }
+                }
+                _ => skillhub_notify::Event::Confirmed {
+                    registration: written.id,
+                    session,
+                },
+            };
+            let letter = $crate::notices::letter(
+                Some(written.id),
+                $request.person.email.as_str(),
+                &$request.person.email.key(),
+                skillhub_notify::Notice {
+                    lang: $request.lang,
+                    name: $request.person.name.as_str().to_owned(),
+                    event,
+                },
+                now,
+            )?;
+            $crate::outbox::post!($tx, [letter], now)?;
             if late {
                 $crate::audit::audit!(
                     $tx,
@@ -666,7 +734,15 @@ impl Store {
 
     /// Cancels a registration; a freed seat goes at once to the head of its waiting list, in the
     /// same transaction, and the positions behind move up.
-    pub async fn cancel(&self, actor: &str, id: i64, now: DateTime<Utc>) -> Result<Cancellation> {
+    /// The person (`by`: [`Canceller::Person`]) or staff is told, and so is everyone promoted,
+    /// by messages written with the cancellation.
+    pub async fn cancel(
+        &self,
+        actor: &str,
+        by: Canceller,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Cancellation> {
         let session_id = self.session_of_registration(id).await?;
         write_tx!(self, |tx, lock| {
             let locked: Locked = sqlx::query_as(lock)
@@ -742,6 +818,36 @@ impl Store {
                 .await?;
             let registration: RegistrationView =
                 sqlx::query_as(VIEW).bind(id).fetch_one(&mut *tx).await?;
+            let facts: FactsRow = sqlx::query_as(FACTS)
+                .bind(&session_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let session = facts.facts(kind)?;
+            let mut letters = Vec::with_capacity(1 + promoted.len());
+            for (told, event) in std::iter::once((
+                id,
+                Event::Cancelled {
+                    registration: id,
+                    session: session.clone(),
+                    by,
+                },
+            ))
+            .chain(promoted.iter().map(|&promoted_id| {
+                (
+                    promoted_id,
+                    Event::Promoted {
+                        registration: promoted_id,
+                        session: session.clone(),
+                    },
+                )
+            })) {
+                let to: Addressee = sqlx::query_as(ADDRESSEE)
+                    .bind(told)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                letters.push(to.letter(event, now)?);
+            }
+            post!(tx, letters, now)?;
             audit!(
                 tx,
                 now,
@@ -928,6 +1034,43 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
+            // Everyone in the pool hears the result: a seat, or a place in line.
+            let facts: FactsRow = sqlx::query_as(FACTS)
+                .bind(session_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let mut letters = Vec::with_capacity(pool.len());
+            let mut in_line = std::collections::HashMap::<String, u32>::new();
+            let told = result
+                .confirmed
+                .iter()
+                .map(|id| (*id, true))
+                .chain(result.waitlisted.iter().map(|id| (*id, false)));
+            for (id, seated) in told {
+                let to: Addressee = sqlx::query_as(ADDRESSEE)
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let kind = to.kind()?;
+                let outcome = if seated {
+                    DrawOutcome::Confirmed
+                } else {
+                    let position = in_line.entry(to.kind.clone()).or_insert(0);
+                    *position += 1;
+                    DrawOutcome::Waitlisted {
+                        position: *position,
+                    }
+                };
+                letters.push(to.letter(
+                    Event::Drawn {
+                        registration: id,
+                        session: facts.facts(kind)?,
+                        outcome,
+                    },
+                    now,
+                )?);
+            }
+            post!(tx, letters, now)?;
             sqlx::query(
                 "UPDATE sessions SET lottery_seed = $2, draw_public_value = $3 WHERE id = $1",
             )
@@ -979,13 +1122,23 @@ impl Store {
 
     /// Whether `token` is the registration's manage token (compared as hashes, in constant time).
     pub async fn check_manage_token(&self, id: i64, token: &str) -> Result<bool> {
-        let stored: Option<String> = read!(self, |pool| {
-            sqlx::query_scalar("SELECT manage_token_hash FROM registrations WHERE id = $1")
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
+        let hash = hash_token(token);
+        let (stored, mailed): (Option<String>, Option<i64>) = read!(self, |pool| {
+            let stored =
+                sqlx::query_scalar("SELECT manage_token_hash FROM registrations WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?;
+            // A link mailed to the person (`issue_manage_tokens`), found by its hash.
+            let mailed = sqlx::query_scalar(
+                "SELECT registration_id FROM manage_tokens WHERE token_hash = $1",
+            )
+            .bind(&hash)
+            .fetch_optional(pool)
+            .await?;
+            (stored, mailed)
         });
-        Ok(stored.is_some_and(|hash| crate::tokens::same(&hash, &hash_token(token))))
+        Ok(stored.is_some_and(|stored| crate::tokens::same(&stored, &hash)) || mailed == Some(id))
     }
 
     /// Every registration of a session: waiting ones in list order with their positions, then
@@ -994,7 +1147,7 @@ impl Store {
         let mut rows: Vec<RegistrationRow> = read!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, session_id, email, name, attributes, kind, tier, status, \
-                 CAST(NULL AS BIGINT) AS position, created_at, updated_at FROM registrations \
+                 CAST(NULL AS BIGINT) AS position, lang, created_at, updated_at FROM registrations \
                  WHERE session_id = $1 ORDER BY kind, CASE WHEN status = 'waitlisted' THEN 0 ELSE 1 END, \
                  tier, sequence, id",
             )

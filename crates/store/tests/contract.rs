@@ -55,9 +55,12 @@ mod grants_applications;
 mod grants_reports;
 #[path = "contract/imports.rs"]
 mod imports;
+#[path = "contract/outbox.rs"]
+mod outbox;
 #[path = "contract/people.rs"]
 mod people;
 
+use skillhub_notify::Canceller;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -240,6 +243,7 @@ fn request(session: &str, n: usize, tier: u8) -> RegisterRequest {
         tier: Tier::new(tier),
         actor: "public".into(),
         timing: Timing::InWindow,
+        lang: skillhub_core::lang::Lang::It,
     }
 }
 
@@ -329,7 +333,10 @@ async fn a_cancellation_promotes_the_head_and_positions_move_up(store: Store, _u
     let (first, ..) = register(&store, &id, 1, 0).await;
     let (second, ..) = register(&store, &id, 2, 0).await;
     let (third, ..) = register(&store, &id, 3, 0).await;
-    let done = store.cancel("admin", first, at(10, 0)).await.unwrap();
+    let done = store
+        .cancel("admin", Canceller::Staff, first, at(10, 0))
+        .await
+        .unwrap();
     assert_eq!(done.registration.status, Status::Cancelled);
     assert_eq!(done.promoted, [second]);
     assert_eq!(
@@ -340,10 +347,16 @@ async fn a_cancellation_promotes_the_head_and_positions_move_up(store: Store, _u
             s("persona2", "confirmed", None)
         ]
     );
-    let again = store.cancel("admin", first, at(10, 1)).await.unwrap_err();
+    let again = store
+        .cancel("admin", Canceller::Staff, first, at(10, 1))
+        .await
+        .unwrap_err();
     assert!(matches!(again, Error::Transition { .. }), "{again}");
     // A waiting person who leaves frees no seat: nobody is promoted.
-    let left = store.cancel("admin", third, at(10, 2)).await.unwrap();
+    let left = store
+        .cancel("admin", Canceller::Staff, third, at(10, 2))
+        .await
+        .unwrap();
     assert!(left.promoted.is_empty());
     let view = store.session(&id).await.unwrap().unwrap();
     assert_eq!((view.confirmed(), view.waitlisted()), (1, 0));
@@ -383,7 +396,10 @@ async fn one_live_registration_per_email(store: Store, _url: String) {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::AlreadyRegistered { .. }), "{err}");
-    store.cancel("registrant", first, at(9, 2)).await.unwrap();
+    store
+        .cancel("registrant", Canceller::Person, first, at(9, 2))
+        .await
+        .unwrap();
     assert_eq!(register(&store, &id, 1, 0).await.1, "confirmed");
     let missing = store
         .register(&request("t-none", 1, 0), None, at(9, 3))
@@ -519,7 +535,7 @@ async fn eight_parallel_cancellations_promote_eight(store: Store, _url: String) 
         let (store, confirmed) = (store.clone(), confirmed.clone());
         async move {
             store
-                .cancel("admin", confirmed[i], at(11, 0))
+                .cancel("admin", Canceller::Staff, confirmed[i], at(11, 0))
                 .await
                 .unwrap()
                 .promoted
@@ -929,7 +945,10 @@ async fn a_cancellation_before_the_draw_only_leaves_the_pool(store: Store, _url:
     let (first, ..) = register(&store, &id, 1, 1).await;
     register(&store, &id, 2, 1).await;
     register(&store, &id, 3, 1).await;
-    let cancelled = store.cancel("registrant", first, at(9, 30)).await.unwrap();
+    let cancelled = store
+        .cancel("registrant", Canceller::Person, first, at(9, 30))
+        .await
+        .unwrap();
     assert!(cancelled.promoted.is_empty(), "{:?}", cancelled.promoted);
     assert_eq!(
         statuses(&store, &id).await,

@@ -229,6 +229,7 @@ async fn judge(
             // Staff enter a spreadsheet of registrations on purpose, often after the fact:
             // the window does not refuse them, and rows outside it are audited as late.
             timing: Timing::Late,
+            lang: skillhub_core::lang::Lang::It,
         });
     }
     report.into_result(requests).map_err(CliError::from)

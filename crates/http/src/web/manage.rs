@@ -42,6 +42,12 @@ fn base(id: &str, token: &str) -> String {
     format!("/iscrizioni/{id}/{token}")
 }
 
+/// The path of registration `id`'s manage page with the secret `token`, in `lang`: the link
+/// shown after registering and the one the messages carry (on the public URL).
+pub(crate) fn path(id: i64, token: &str, lang: Lang) -> String {
+    with_lang(&format!("/iscrizioni/{id}/{token}"), lang)
+}
+
 /// A registration's manage page.
 #[utoipa::path(get, path = "/iscrizioni/{id}/{token}", tag = "pages",
     params(
@@ -230,7 +236,12 @@ pub(crate) async fn cancel(
         let actor = format!("registrant:{}", registration.id);
         match state
             .store()
-            .cancel(&actor, registration.id, Utc::now())
+            .cancel(
+                &actor,
+                skillhub_notify::Canceller::Person,
+                registration.id,
+                Utc::now(),
+            )
             .await
         {
             Ok(_) | Err(skillhub_store::Error::Transition { .. }) => {}

@@ -193,7 +193,7 @@ async fn submit(
             return Ok(ctx.respond(lang, StatusCode::UNPROCESSABLE_ENTITY, body, csrf));
         }
     };
-    match enrol(state, &ctx.view, Asked::public(person), None).await {
+    match enrol(state, &ctx.view, Asked::public(person, lang), None).await {
         Ok(Enrolment::Registered(Registered {
             registration,
             manage_token,
@@ -294,7 +294,7 @@ impl SessionCtx {
         public_url: Option<&crate::state::PublicUrl>,
     ) -> Response {
         // A full URL when the server knows where it is reached: the link is meant to be kept.
-        let path = with_lang(&format!("/iscrizioni/{}/{token}", registration.id), lang);
+        let path = super::manage::path(registration.id, token, lang);
         let link = match public_url {
             Some(url) => url.join(&path),
             None => path,

@@ -4,6 +4,7 @@
 use skillhub_core::capacity::Presence;
 use skillhub_core::program::Unit;
 use skillhub_core::session::Mode;
+use skillhub_notify::Canceller;
 use skillhub_store::{Error, Store};
 
 use super::{PgDatabase, at, register, session_with, sqlite, statuses};
@@ -51,7 +52,9 @@ async fn presence_is_recorded_on_seats_only_and_keeps_them(store: Store, _url: S
         Err(Error::Transition { .. })
     ));
     assert!(matches!(
-        store.cancel("admin", seated, at(14, 5)).await,
+        store
+            .cancel("admin", Canceller::Staff, seated, at(14, 5))
+            .await,
         Err(Error::Transition { .. })
     ));
     assert!(matches!(

@@ -5,6 +5,7 @@
 //! can catch a missing lock: on SQLite the store's writer pool has one connection, so the tasks
 //! take turns before any `BEGIN IMMEDIATE` and the outcome would be right without it.
 
+use skillhub_notify::Canceller;
 use std::sync::Arc;
 
 use skillhub_store::{Error, Store};
@@ -71,7 +72,7 @@ async fn cancellations_racing_registrations_never_overbook(store: Store, _url: S
         async move {
             if i < 5 {
                 let cancelled = store
-                    .cancel("admin", confirmed[i], at(11, 0))
+                    .cancel("admin", Canceller::Staff, confirmed[i], at(11, 0))
                     .await
                     .unwrap();
                 cancelled.promoted.len()

@@ -3,6 +3,7 @@
 
 use skillhub_core::capacity::Status;
 use skillhub_core::person::{Email, Person};
+use skillhub_notify::Canceller;
 use skillhub_store::{ERASED_DOMAIN, Idempotency, Store};
 
 use super::{PgDatabase, at, database_url, request, session_with, sqlite, statuses};
@@ -50,7 +51,10 @@ async fn person_data_holds_every_registration_of_the_address(store: Store, _url:
     let (first, ..) = enrol(&store, &one, anna("anna@example.it")).await;
     let (second, ..) = enrol(&store, &two, anna("Anna@Example.IT")).await;
     enrol(&store, &one, person_n(7)).await;
-    store.cancel("registrant", second, at(10, 0)).await.unwrap();
+    store
+        .cancel("registrant", Canceller::Person, second, at(10, 0))
+        .await
+        .unwrap();
 
     let data = store.person_data(&email("anna@example.it")).await.unwrap();
     let ids: Vec<i64> = data.registrations.iter().map(|r| r.id).collect();
@@ -151,7 +155,10 @@ async fn erasure_anonymises_and_keeps_counts_order_and_audit(store: Store, _url:
         .find(|r| r.status == Status::Confirmed)
         .unwrap()
         .id;
-    let cancelled = store.cancel("admin", confirmed, at(12, 0)).await.unwrap();
+    let cancelled = store
+        .cancel("admin", Canceller::Staff, confirmed, at(12, 0))
+        .await
+        .unwrap();
     assert_eq!(cancelled.promoted, [anna_id]);
 }
 
