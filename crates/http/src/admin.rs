@@ -423,6 +423,86 @@ pub(crate) async fn commit_draw(
     Ok(Json(wire_session(&view)?))
 }
 
+/// Moves a session to a new time or place (admin, or an operator of its program), before it
+/// starts: every confirmed or waiting registration is told by e-mail, with a calendar update.
+#[utoipa::path(patch, path = "/v1/sessions/{id}", tag = "admin",
+    params(("id" = String, Path, description = "Session id")),
+    request_body(content = wire::SessionChange, content_type = "application/json"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The session as it is now", body = wire::Session),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        NeedsToken,
+        (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The session was cancelled", body = Problem, content_type = "application/problem+json"),
+        JsonBodyRefusals,
+        (status = 422, description = "No change, an invalid field, a hub of another program, a session that would end before it starts or last over 24 hours, or one that has started", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn change_session(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+    body: Result<JsonObject, ApiError>,
+) -> ApiResult<Json<wire::Session>> {
+    let credential = session_manager(&state, &bearer, &id).await?;
+    let mut fields = body?.fields;
+    let starts_at: Option<DateTime<Utc>> = fields.optional("starts_at");
+    let ends_at: Option<DateTime<Utc>> = fields.optional("ends_at");
+    let hub_id = fields.optional_with("hub_id", |value| {
+        let text = string("hub_id", value)?;
+        HubId::parse(&text).map_err(|err| at("hub_id", err))
+    });
+    fields.finish()?;
+    if starts_at.is_none() && ends_at.is_none() && hub_id.is_none() {
+        return Err(ApiError::invalid(
+            "",
+            "nothing to change: give starts_at, ends_at or hub_id",
+        ));
+    }
+    let change = skillhub_store::SessionChange {
+        starts_at,
+        ends_at,
+        hub_id,
+    };
+    let view = state
+        .store()
+        .change_session(&credential.actor(), &id, &change, Utc::now())
+        .await?;
+    state.forget_session(&id);
+    Ok(Json(wire_session(&view)?))
+}
+
+/// Cancels a session (admin, or an operator of its program), before it starts: every confirmed
+/// or waiting registration is cancelled and told by e-mail, and nobody may register any more.
+#[utoipa::path(post, path = "/v1/sessions/{id}/cancellation", tag = "admin",
+    params(("id" = String, Path, description = "Session id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cancelled session and the registrations cancelled with it", body = wire::SessionCancelled),
+        NeedsToken,
+        (status = 403, description = "Not the admin nor an operator of the program", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The session has started", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub(crate) async fn cancel_session(
+    State(state): State<AppState>,
+    bearer: Bearer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<wire::SessionCancelled>> {
+    let credential = session_manager(&state, &bearer, &id).await?;
+    let done = state
+        .store()
+        .cancel_session(&credential.actor(), &id, Utc::now())
+        .await?;
+    state.forget_session(&id);
+    Ok(Json(wire::SessionCancelled {
+        session: wire_session(&done.session)?,
+        cancelled: done.cancelled,
+    }))
+}
+
 /// The credential, if it manages session `id`: the admin, or an operator of its program (401
 /// without a token, 403 with another, 404 for no such session).
 async fn session_manager(state: &AppState, bearer: &Bearer, id: &str) -> ApiResult<Credential> {

@@ -115,6 +115,8 @@ pub(crate) enum FormRefusals {
         admin::session_registrations,
         admin::allocate,
         admin::commit_draw,
+        admin::change_session,
+        admin::cancel_session,
         registrations::register,
         registrations::get_registration,
         registrations::cancel_registration,

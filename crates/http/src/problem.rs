@@ -228,7 +228,9 @@ impl From<skillhub_store::Error> for ApiError {
             | E::AlreadyRegistered { .. }
             | E::Transition { .. }
             | E::NotBatch(_)
-            | E::AlreadyAllocated { .. } => ApiError::Conflict(err.to_string()),
+            | E::AlreadyAllocated { .. }
+            | E::SessionCancelled(_) => ApiError::Conflict(err.to_string()),
+            E::InvalidChange { .. } => ApiError::invalid("", err.to_string()),
             E::RegistrationClosed { .. } => ApiError::RegistrationClosed(err.to_string()),
             E::Draw {
                 refusal: skillhub_store::DrawRefusal::ValueRefused,

@@ -45,7 +45,14 @@ pub fn app(state: AppState) -> Router {
             "/v1/sessions",
             get(catalog::list_sessions).post(admin::create_session),
         )
-        .route("/v1/sessions/{id}", get(catalog::get_session))
+        .route(
+            "/v1/sessions/{id}",
+            get(catalog::get_session).patch(admin::change_session),
+        )
+        .route(
+            "/v1/sessions/{id}/cancellation",
+            post(admin::cancel_session),
+        )
         .route(
             "/v1/sessions/{id}/registrations",
             get(admin::session_registrations).post(registrations::register),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use skillhub_core::program::Program;
 use skillhub_store::{SessionView, Store};
@@ -173,7 +173,7 @@ struct Inner {
     programs: RwLock<BTreeMap<String, Arc<Program>>>,
     /// Sessions by id, as first read, for what never changes once a session is created (its
     /// program, zone and times), never for its seats or counters; a miss asks the store.
-    sessions: RwLock<BTreeMap<String, Arc<SessionView>>>,
+    sessions: RwLock<BTreeMap<String, Arc<ReadSession>>>,
     limiter: RateLimiter,
     /// Progress reports, kept for `progress_max_age`.
     progress: ProgressCache,
@@ -261,13 +261,16 @@ impl AppState {
         Ok(self.remember(programs))
     }
 
-    /// A session as this process first read it, from the cache or else the store: only for
-    /// what never changes once a session is created (id, program, zone, times), which is all
-    /// that registering asks before the store's transaction. Its seat counters are a snapshot
-    /// and must not be read: seat decisions read them under the session's lock.
+    /// A session as this process read it at most [`SESSION_FACTS_MAX_AGE`] ago, from the cache
+    /// or else the store: only for its id, program, zone and times, which is all that
+    /// registering asks before the store's transaction. Staff may move a session (this process
+    /// forgets it at once, others within that age); its seat counters are a snapshot and must
+    /// not be read: seat decisions, windows and cancellations are read under the session's lock.
     pub(crate) async fn session_facts(&self, id: &str) -> ApiResult<Option<Arc<SessionView>>> {
-        if let Some(cached) = cached(&self.inner.sessions, id) {
-            return Ok(Some(cached));
+        if let Some(cached) = cached(&self.inner.sessions, id)
+            && cached.0.elapsed() < SESSION_FACTS_MAX_AGE
+        {
+            return Ok(Some(Arc::clone(&cached.1)));
         }
         let Some(loaded) = self.store().session(id).await? else {
             return Ok(None);
@@ -278,10 +281,28 @@ impl AppState {
             .sessions
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.to_owned(), Arc::clone(&loaded));
+            .insert(
+                id.to_owned(),
+                Arc::new((Instant::now(), Arc::clone(&loaded))),
+            );
         Ok(Some(loaded))
     }
+
+    /// Forgets what this process read of session `id` (staff moved or cancelled it).
+    pub(crate) fn forget_session(&self, id: &str) {
+        self.inner
+            .sessions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(id);
+    }
 }
+
+/// A session as read, and when.
+type ReadSession = (Instant, Arc<SessionView>);
+
+/// How long [`AppState::session_facts`] trusts what it read of a session.
+const SESSION_FACTS_MAX_AGE: Duration = Duration::from_secs(60);
 
 /// The entry `id` of one of the caches. Every write inserts whole entries, so a poisoned lock
 /// still holds a usable map.

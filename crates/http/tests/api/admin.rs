@@ -336,3 +336,115 @@ async fn a_batch_session_is_drawn_by_tier_then_lottery() {
         .await
         .problem(404);
 }
+
+#[tokio::test]
+async fn staff_move_and_cancel_a_session_and_everyone_hears() {
+    let api = api().await;
+    binario_session(&api.app, "spostato", 1).await;
+    for n in 1..=2 {
+        assert_eq!(register(&api.app, "spostato", &person(n)).await.status, 201);
+    }
+    let patch = |token: Option<&'static str>, body: Value| {
+        let mut call = Call::new("PATCH", "/v1/sessions/spostato").json(&body);
+        if let Some(token) = token {
+            call = call.token(token);
+        }
+        call.send(&api.app)
+    };
+    let later = json!({
+        "starts_at": in_future("2030-02-19T09:30:00+01:00"),
+        "ends_at": in_future("2030-02-19T13:30:00+01:00"),
+    });
+    // Staff only; something to change; a session that stays a session.
+    patch(None, later.clone()).await.problem(401);
+    patch(Some("not-a-token"), later.clone()).await.problem(403);
+    let nothing = patch(Some(ADMIN), json!({})).await.problem(422);
+    assert!(
+        nothing["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nothing to change")
+    );
+    let backwards = patch(
+        Some(ADMIN),
+        json!({"ends_at": in_future("2030-02-12T08:00:00+01:00")}),
+    )
+    .await
+    .problem(422);
+    assert!(
+        backwards["detail"].as_str().unwrap().contains("spostato"),
+        "{backwards}"
+    );
+    patch(Some(ADMIN), json!({"hub_id": "no-such-hub"}))
+        .await
+        .problem(422);
+    patch(Some(ADMIN), json!({"starts_at": "tomorrow"}))
+        .await
+        .problem(422);
+
+    let moved = patch(Some(ADMIN), later).await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+    assert_eq!(
+        moved.json()["starts_at"],
+        in_future("2030-02-19T08:30:00Z").as_str()
+    );
+    assert_eq!(
+        get(&api.app, "/v1/sessions/spostato").await.json()["starts_at"],
+        moved.json()["starts_at"],
+        "the server reads the moved session again"
+    );
+
+    let cancel = |token: &'static str| {
+        Call::new("POST", "/v1/sessions/spostato/cancellation")
+            .token(token)
+            .send(&api.app)
+    };
+    cancel("not-a-token").await.problem(403);
+    let done = cancel(ADMIN).await;
+    assert_eq!(done.status, 200, "{}", done.text);
+    let body = done.json();
+    assert_eq!(body["cancelled"], json!([1, 2]));
+    assert!(body["session"]["cancelled_at"].is_string(), "{body}");
+    assert_eq!(body["session"]["confirmed"], 0);
+    cancel(ADMIN).await.problem(409);
+    register(&api.app, "spostato", &person(3))
+        .await
+        .problem(409);
+    patch(
+        Some(ADMIN),
+        json!({"ends_at": in_future("2030-02-19T14:00:00+01:00")}),
+    )
+    .await
+    .problem(409);
+    Call::new("POST", "/v1/sessions/nessuna/cancellation")
+        .token(ADMIN)
+        .send(&api.app)
+        .await
+        .problem(404);
+
+    // Two registered, moved then cancelled: each told twice, in the outbox.
+    let told: Vec<String> = api
+        .store
+        .claim_mail(
+            "test",
+            chrono::Utc::now(),
+            chrono::Duration::seconds(60),
+            100,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.kind)
+        .collect();
+    assert_eq!(
+        told,
+        [
+            "confirmed",
+            "waitlisted",
+            "session_changed",
+            "session_changed",
+            "session_cancelled",
+            "session_cancelled"
+        ]
+    );
+}
