@@ -8,6 +8,7 @@ mod context;
 mod error;
 mod grants;
 mod import;
+mod mail;
 mod output;
 mod people;
 mod report;
@@ -84,6 +85,14 @@ enum Command {
     /// A person's data (GDPR): export everything held about an e-mail address, or erase it.
     #[command(subcommand)]
     People(people::PeopleCommand),
+    /// Messages to people: send the due ones once, or see what is queued, sent and failed.
+    ///
+    /// Settings from the environment: SKILLHUB_SMTP_URL (smtp://host:port,
+    /// smtps://user:pass@host:465, smtp://host?tls=required; without it messages are written
+    /// as .eml files), SKILLHUB_MAIL_DIR (where; default ./mail), SKILLHUB_MAIL_FROM (the
+    /// sender).
+    #[command(subcommand)]
+    Mail(mail::MailCommand),
 }
 
 fn main() -> ExitCode {
@@ -115,6 +124,7 @@ fn main() -> ExitCode {
             Command::Grants(cmd) => grants::run(&ctx, cmd).await,
             Command::Report(cmd) => report::run(&ctx, cmd).await,
             Command::People(cmd) => people::run(&ctx, cmd).await,
+            Command::Mail(cmd) => mail::run(&ctx, cmd).await,
         };
         ctx.close().await;
         result

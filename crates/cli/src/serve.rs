@@ -52,6 +52,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<skillhub_http::Cidr>,
+    /// Do not send the outbox's messages from this process (another process does, or cron
+    /// runs `skillhub mail deliver`). Decisions still write their messages to the outbox.
+    #[arg(long)]
+    no_delivery: bool,
 }
 
 /// The server's settings from the flags and the environment: `SKILLHUB_ADMIN_TOKEN` (none: no
@@ -198,7 +202,8 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
         Ok(_) => {}
         Err(err) => tracing::warn!(%err, "could not read e-mail collisions"),
     }
-    let server = skillhub_http::Server::bind(store, args.addr, config)
+    let server_store = store.clone();
+    let server = skillhub_http::Server::bind(store, args.addr, config.clone())
         .await
         .map_err(CliError::Serve)?;
     // Whatever RUST_LOG says, the URL goes to stdout (port 0 picks a free port: this says which).
@@ -208,10 +213,40 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
         let _ = writeln!(out, "skillhub: http://{}/", server.local_addr());
         let _ = out.flush();
     }
-    server
-        .run(shutdown_signal())
-        .await
-        .map_err(CliError::Serve)?;
+    // The outbox's sender runs beside the server and stops with it.
+    let public_url = match config.public_url.clone() {
+        Some(url) => url,
+        None => format!("http://{}", server.local_addr())
+            .parse()
+            .map_err(|err| CliError::Usage(format!("{err}")))?,
+    };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let stop = std::sync::Arc::new(stop);
+    let sender = if args.no_delivery {
+        tracing::info!("mail delivery is off in this process (--no-delivery)");
+        None
+    } else {
+        let delivery = crate::mail::delivery(server_store.clone(), public_url)?;
+        Some(tokio::spawn(delivery.run(async move {
+            let mut stopped = stopped;
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })))
+    };
+    let on_signal = std::sync::Arc::clone(&stop);
+    let served = server
+        .run(async move {
+            shutdown_signal().await;
+            let _ = on_signal.send(true);
+        })
+        .await;
+    // Also when the server stopped on its own.
+    let _ = stop.send(true);
+    if let Some(sender) = sender
+        && sender.await.is_err()
+    {
+        tracing::error!("the mail delivery task failed");
+    }
+    served.map_err(CliError::Serve)?;
     Ok(String::new())
 }
 

@@ -10,15 +10,22 @@
 //! - [`config`]: [`MailConfig`] from `SKILLHUB_SMTP_URL`, `SKILLHUB_MAIL_FROM` and
 //!   `SKILLHUB_MAIL_DIR`.
 //!
-//! The main design decision: **this crate is an adapter that translates and delegates**. It
-//! knows nothing about registrations, the outbox or what a message says: the caller brings the
-//! texts and decides what to do after a failure; here a message only becomes bytes and bytes
-//! reach a server or a file. It depends on no other skillhub crate, and its assembling is pure
-//! (the date is a parameter, no clock is read), so the same input gives the same bytes.
+//! - [`delivery`]: the outbox's sender, the one place that joins the store's outbox, the texts of
+//!   `skillhub-notify` and a transport: [`delivery::Delivery::pass`] posts the due reminders,
+//!   claims due messages with a lease, writes each with fresh manage links, sends it and records
+//!   how it went; [`delivery::Delivery::run`] does so every second beside the server.
+//!
+//! The main design decision: **`message`, `transport` and `config` translate and delegate**.
+//! They know nothing about registrations, the outbox or what a message says: the caller brings
+//! the texts and decides what to do after a failure; there a message only becomes bytes and bytes
+//! reach a server or a file, and assembling is pure (the date is a parameter, no clock is read),
+//! so the same input gives the same bytes. `delivery` is the use case on top, and the only module
+//! that reads the clock or the store.
 
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod delivery;
 pub mod message;
 pub mod transport;
 

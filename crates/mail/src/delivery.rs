@@ -1,0 +1,282 @@
+//! Delivery: the outbox's messages written out and sent. One pass posts the reminders that are
+//! due, then takes the due messages in batches (claimed with a lease, so two processes never
+//! send the same one), writes each one's text with fresh manage links
+//! (`skillhub_notify::render`), sends it, and records how every try went in one transaction per
+//! batch. `skillhub serve` runs passes in a loop ([`Delivery::run`]); `skillhub mail deliver`
+//! runs one.
+//!
+//! A transient failure is tried again later (`skillhub_notify::retry::next_attempt`: backoff,
+//! then given up); a permanent refusal (SMTP 5xx) or a message that cannot be written fails at
+//! once, with its reason. Logs name messages by outbox id and kind only: no address, no text.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::Mailbox;
+use skillhub_core::lang::Lang;
+use skillhub_notify::{Envelope, Links, Notice, render};
+use skillhub_store::{Claimed, Outcome, Store};
+
+use crate::{CalendarPart, Outgoing, SendError, Transport, assemble};
+
+/// Makes the full URL of a registration's manage page from its id, a secret and the language
+/// (the web adapter knows its routes).
+pub type ManageLink = Arc<dyn Fn(i64, &str, Lang) -> String + Send + Sync>;
+
+/// How long a claimed message is this sender's alone: far more than a send takes.
+const LEASE: Duration = Duration::seconds(120);
+/// Messages claimed per transaction.
+const BATCH: u32 = 50;
+/// Passes of [`Delivery::run`]: a message leaves within about this long of its decision.
+const INTERVAL: StdDuration = StdDuration::from_secs(1);
+/// Reminders are looked for at most this often.
+const REMINDERS_EVERY: Duration = Duration::seconds(60);
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Pass {
+    /// Reminders posted to the outbox.
+    pub reminders: u64,
+    /// Messages the server took.
+    pub sent: u64,
+    /// Messages that failed and will be tried again.
+    pub retrying: u64,
+    /// Messages given up.
+    pub failed: u64,
+}
+
+/// Why a pass stopped.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeliveryError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] skillhub_store::Error),
+}
+
+/// The sender: the outbox, a transport and what every message needs.
+pub struct Delivery {
+    store: Store,
+    transport: Transport,
+    from: Mailbox,
+    public_url: String,
+    manage_link: ManageLink,
+    /// This process's name on its leases.
+    sender: String,
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery")
+            .field("transport", &self.transport.describe())
+            .field("from", &self.from.to_string())
+            .field("public_url", &self.public_url)
+            .field("sender", &self.sender)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Delivery {
+    /// A sender on `store` through `transport`, writing from `from`, with links on
+    /// `public_url` (the site's base URL) made by `manage_link`.
+    pub fn new(
+        store: Store,
+        transport: Transport,
+        from: Mailbox,
+        public_url: String,
+        manage_link: ManageLink,
+    ) -> Delivery {
+        let mut nonce = [0u8; 6];
+        // Without randomness the process id alone still tells senders apart on one machine.
+        let _ = getrandom::fill(&mut nonce);
+        Delivery {
+            store,
+            transport,
+            from,
+            public_url,
+            manage_link,
+            sender: format!("{}-{}", std::process::id(), hex::encode(nonce)),
+        }
+    }
+
+    /// Where messages go, for people and logs (no password).
+    pub fn describe(&self) -> String {
+        self.transport.describe()
+    }
+
+    /// One pass at `now`: posts the due reminders, then sends every due message.
+    pub async fn pass(&self, now: DateTime<Utc>) -> Result<Pass, DeliveryError> {
+        let mut pass = Pass {
+            reminders: self.store.post_reminders(now).await?,
+            ..Pass::default()
+        };
+        self.send_due(now, &mut pass).await?;
+        Ok(pass)
+    }
+
+    /// Sends the due messages at `now`, batch after batch, until none is left.
+    async fn send_due(&self, now: DateTime<Utc>, pass: &mut Pass) -> Result<(), DeliveryError> {
+        loop {
+            let claimed = self
+                .store
+                .claim_mail(&self.sender, now, LEASE, BATCH)
+                .await?;
+            if claimed.is_empty() {
+                return Ok(());
+            }
+            let mut tries = Vec::with_capacity(claimed.len());
+            for message in &claimed {
+                let outcome = self.try_one(message, now).await?;
+                match &outcome {
+                    Outcome::Sent { .. } => pass.sent += 1,
+                    Outcome::Retry { reason, .. } => {
+                        pass.retrying += 1;
+                        tracing::warn!(outbox = message.id, kind = %message.kind, %reason, "message not sent; will retry");
+                    }
+                    Outcome::Failed { reason } => {
+                        pass.failed += 1;
+                        tracing::warn!(outbox = message.id, kind = %message.kind, %reason, "message failed");
+                    }
+                }
+                tries.push((message.id, outcome));
+            }
+            self.store
+                .mail_tried(&self.sender, &tries, Utc::now())
+                .await?;
+        }
+    }
+
+    /// Writes and sends one claimed message; how it went.
+    async fn try_one(
+        &self,
+        message: &Claimed,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, DeliveryError> {
+        let notice: Notice = match serde_json::from_str(&message.notice) {
+            Ok(notice) => notice,
+            Err(err) => {
+                return Ok(Outcome::Failed {
+                    reason: format!("the notice cannot be read: {err}"),
+                });
+            }
+        };
+        let tokens = self
+            .store
+            .issue_manage_tokens(&notice.manage_links_needed(), now)
+            .await?;
+        let links = Links {
+            public_url: self.public_url.clone(),
+            manage: tokens
+                .iter()
+                .map(|(id, token)| (*id, (self.manage_link)(*id, token, notice.lang)))
+                .collect::<BTreeMap<_, _>>(),
+            data: None,
+            confirm: None,
+        };
+        let message_id = message_id(message, &self.from);
+        let envelope = Envelope {
+            message_id: message_id.clone(),
+            stamp: now,
+            domain: self.from.email.domain().to_owned(),
+        };
+        let rendered = match render(&notice, &links, &envelope) {
+            Ok(rendered) => rendered,
+            // A registration erased since: its link cannot be made, nor the message.
+            Err(err) => {
+                return Ok(Outcome::Failed {
+                    reason: format!("the message cannot be written: {err}"),
+                });
+            }
+        };
+        let outgoing = Outgoing {
+            message_id: message_id.clone(),
+            date: now,
+            to: message.recipient.clone(),
+            to_name: notice.name.clone(),
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            calendar: rendered.calendar.map(|calendar| CalendarPart {
+                method: calendar.method.as_str().to_owned(),
+                text: calendar.text,
+            }),
+            lang: notice.lang.code().to_owned(),
+        };
+        let assembled = match assemble(&outgoing, &self.from) {
+            Ok(assembled) => assembled,
+            Err(err) => {
+                return Ok(Outcome::Failed {
+                    reason: err.to_string(),
+                });
+            }
+        };
+        Ok(
+            match self
+                .transport
+                .send(&format!("{:08}-{}", message.id, message.kind), &assembled)
+                .await
+            {
+                Ok(()) => Outcome::Sent { message_id },
+                Err(SendError::Permanent(reason)) => Outcome::Failed { reason },
+                Err(SendError::Transient(reason)) => {
+                    let attempts = u32::try_from(message.attempts).unwrap_or(u32::MAX);
+                    match skillhub_notify::retry::next_attempt(attempts, now) {
+                        Some(retry_at) => Outcome::Retry { reason, retry_at },
+                        None => Outcome::Failed {
+                            reason: format!("gave up after {attempts} tries: {reason}"),
+                        },
+                    }
+                }
+            },
+        )
+    }
+
+    /// Passes until `shutdown` resolves: every [`INTERVAL`], reminders every minute. A pass
+    /// that fails (the database is away) is logged and the next one tries again.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        tracing::info!(transport = %self.transport.describe(), "mail delivery started");
+        tokio::pin!(shutdown);
+        let mut reminders_at = DateTime::<Utc>::MIN_UTC;
+        loop {
+            let now = Utc::now();
+            let mut pass = Pass::default();
+            let result = async {
+                if now >= reminders_at {
+                    pass.reminders = self.store.post_reminders(now).await?;
+                    reminders_at = now + REMINDERS_EVERY;
+                }
+                self.send_due(now, &mut pass).await
+            }
+            .await;
+            match result {
+                Ok(()) if pass != Pass::default() => tracing::info!(
+                    sent = pass.sent,
+                    retrying = pass.retrying,
+                    failed = pass.failed,
+                    reminders = pass.reminders,
+                    "mail pass"
+                ),
+                Ok(()) => {}
+                Err(err) => tracing::warn!(error = %err, "mail pass failed; trying again"),
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(INTERVAL) => {}
+            }
+        }
+        tracing::info!("mail delivery stopped");
+    }
+}
+
+/// The `Message-ID` of an outbox row: the same on every try, so a message sent twice (a
+/// sender that died after sending and before recording) is recognisably one.
+fn message_id(message: &Claimed, from: &Mailbox) -> String {
+    format!(
+        "outbox-{}.{}@{}",
+        message.id,
+        message.created_at.timestamp(),
+        from.email.domain()
+    )
+}
