@@ -3,5 +3,6 @@
 //! binary for the crate.
 
 mod commands;
+mod mail;
 mod schemathesis;
 mod serve;

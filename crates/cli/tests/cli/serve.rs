@@ -26,6 +26,11 @@ impl Server {
 
     /// `skillhub serve ARGS --addr 127.0.0.1:0` in `dir` (also its temporary directory).
     fn start_with(dir: &Path, args: &[&str]) -> Server {
+        Server::start_with_env(dir, args, &[])
+    }
+
+    /// [`Server::start_with`] with more environment variables.
+    pub(crate) fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_skillhub"))
             .arg("serve")
             .args(args)
@@ -35,6 +40,7 @@ impl Server {
             .env("SKILLHUB_RATE_LIMIT", "0")
             // The URL is printed on stdout whatever the log level.
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .current_dir(dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -61,7 +67,7 @@ impl Server {
         Server { child, addr }
     }
 
-    fn kill9(mut self) {
+    pub(crate) fn kill9(mut self) {
         // SIGKILL: no shutdown, no flush beyond what each commit already did.
         self.child.kill().unwrap();
         self.child.wait().unwrap();
@@ -95,7 +101,7 @@ impl Drop for Server {
 }
 
 /// One HTTP/1.1 request on a fresh connection (`Connection: close`).
-fn http(
+pub(crate) fn http(
     addr: &str,
     method: &str,
     path: &str,
@@ -149,7 +155,7 @@ fn dechunk(mut rest: &str) -> String {
     out
 }
 
-fn register(addr: &str, session: &str, n: usize) -> serde_json::Value {
+pub(crate) fn register(addr: &str, session: &str, n: usize) -> serde_json::Value {
     let body = format!(r#"{{"email":"p{n}@example.it","name":"Persona {n}","attributes":{{}}}}"#);
     let (status, value) = http(
         addr,
@@ -162,7 +168,7 @@ fn register(addr: &str, session: &str, n: usize) -> serde_json::Value {
     value
 }
 
-fn create_session(addr: &str, capacity: u32) -> String {
+pub(crate) fn create_session(addr: &str, capacity: u32) -> String {
     // A session ahead of the servers' clock: in 2030, or a later year with its calendar.
     let body = skillhub_testkit::in_future(&format!(
         r#"{{"program_id":"binario-f","hub_id":"binario-f-roma-termini","title":"Prova","starts_at":"2030-06-11T07:30:00Z","ends_at":"2030-06-11T11:30:00Z","capacity":{capacity},"mode":"in_person"}}"#
@@ -362,14 +368,14 @@ fn every_201_survives_kill_9_on_postgresql() {
 
 /// A fresh database on the PostgreSQL server of `admin_url` (made and dropped with `psql`),
 /// dropped again when the test ends, passed or failed.
-struct PgDatabase {
+pub(crate) struct PgDatabase {
     admin_url: String,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl PgDatabase {
-    fn create(admin_url: &str, what: &str) -> PgDatabase {
+    pub(crate) fn create(admin_url: &str, what: &str) -> PgDatabase {
         let name = format!("skillhub_serve_{what}_{}", std::process::id());
         let db = PgDatabase {
             admin_url: admin_url.to_owned(),
