@@ -11,6 +11,12 @@
 //! release one): it shares the machine's cores with the servers and the database, and a debug
 //! generator measured itself rather than the server (PostgreSQL: about 860/s instead of 1,700/s).
 //!
+//! Each configuration runs twice: without mail (`serve --no-delivery`: the decisions still
+//! write their messages to the outbox, nobody sends them) and with mail (each server delivers
+//! to an SMTP server on loopback, aiosmtpd from `skillhub-testkit`, sharing the two cores), so
+//! the table shows what delivery costs the seat decision; with mail it also says how long after
+//! the last registration the last message arrived.
+//!
 //! PostgreSQL runs on `TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`): a fresh
 //! database is created and dropped for each configuration.
 
@@ -37,9 +43,20 @@ fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// Whether the servers send the outbox's messages, and where.
+#[derive(Debug, Clone)]
+enum Mail {
+    /// `--no-delivery`.
+    Off,
+    /// Delivery on, to this SMTP URL.
+    Smtp(String),
+}
+
 /// One configuration's figures.
 struct Figures {
     label: String,
+    /// With mail: the messages received, and when the last came after the last registration.
+    mail: Option<(u64, Duration)>,
     per_second: f64,
     p50_ms: f64,
     p99_ms: f64,
@@ -124,10 +141,20 @@ impl Client {
 }
 
 /// Starts `skillhub serve` on port 0 and returns it with the address it printed.
-async fn start_server(db: &str) -> Result<(Child, String), String> {
+async fn start_server(db: &str, mail: &Mail) -> Result<(Child, String), String> {
     let binary = root().join("target/release/skillhub");
-    let mut child = Command::new(binary)
-        .args(["serve", "--db", db, "--addr", "127.0.0.1:0"])
+    let mut command = Command::new(binary);
+    command.args(["serve", "--db", db, "--addr", "127.0.0.1:0"]);
+    match mail {
+        Mail::Off => {
+            command.arg("--no-delivery");
+        }
+        Mail::Smtp(url) => {
+            command.env("SKILLHUB_SMTP_URL", url);
+        }
+    }
+    let mut child = command
+        .current_dir(root().join("target/loadtest"))
         .env("SKILLHUB_ADMIN_TOKEN", ADMIN)
         .env("SKILLHUB_RATE_LIMIT", "0")
         .env("RUST_LOG", "warn")
@@ -178,11 +205,24 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
-async fn run_config(label: &str, db: &str, processes: usize) -> Result<Figures, String> {
+async fn run_config(
+    label: &str,
+    db: &str,
+    processes: usize,
+    with_mail: bool,
+) -> Result<Figures, String> {
+    let smtp = if with_mail {
+        Some(skillhub_testkit::smtp::SmtpServer::start()?)
+    } else {
+        None
+    };
+    let mail = smtp
+        .as_ref()
+        .map_or(Mail::Off, |server| Mail::Smtp(server.url()));
     let mut servers = Vec::new();
     for _ in 0..processes {
         // One after the other: the first creates and seeds the database.
-        servers.push(start_server(db).await?);
+        servers.push(start_server(db, &mail).await?);
     }
     let addrs: Vec<String> = servers.iter().map(|(_, a)| a.clone()).collect();
     let mut admin = Client::connect(&addrs[0])
@@ -288,11 +328,31 @@ async fn run_config(label: &str, db: &str, processes: usize) -> Result<Figures, 
         && contiguous
         && all_present
         && positions.len() as u64 == REQUESTS - confirmed;
+    // With mail: every registration's message (and the session's), then how long it took.
+    let mail = match &smtp {
+        Some(server) => {
+            let last = started + elapsed;
+            let wanted = REQUESTS;
+            let mut received = 0;
+            while last.elapsed() < Duration::from_secs(120) {
+                received = std::fs::read_dir(server.maildir().join("new"))
+                    .map(|entries| entries.count() as u64)
+                    .unwrap_or(0);
+                if received >= wanted {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            Some((received, last.elapsed()))
+        }
+        None => None,
+    };
     for (mut child, _) in servers {
         let _ = child.kill().await;
     }
     Ok(Figures {
         label: label.to_owned(),
+        mail,
         per_second: REQUESTS as f64 / elapsed.as_secs_f64(),
         p50_ms: percentile(&latencies, 0.50),
         p99_ms: percentile(&latencies, 0.99),
@@ -352,39 +412,61 @@ pub fn run() -> ExitCode {
         let dir = root().join("target/loadtest");
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::create_dir_all(&dir);
-        let sqlite = format!("sqlite://{}", dir.join("load.db").display());
-        results.push(run_config("SQLite, 1 process", &sqlite, 1).await);
+        for with_mail in [false, true] {
+            let mail = if with_mail { ", mail" } else { ", no mail" };
+            let sqlite = format!(
+                "sqlite://{}",
+                dir.join(format!("load{with_mail}.db")).display()
+            );
+            results
+                .push(run_config(&format!("SQLite, 1 process{mail}"), &sqlite, 1, with_mail).await);
+        }
         let pg = std::env::var("TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
         for processes in [1, 2] {
-            let name = format!("skillhub_load_{processes}_{}", std::process::id());
-            let label = format!(
-                "PostgreSQL, {processes} process{}",
-                if processes > 1 { "es" } else { "" }
-            );
-            let outcome = match pg_database(&pg, &name, true).await {
-                Ok(()) => {
-                    let result = run_config(&label, &with_database(&pg, &name), processes).await;
-                    let _ = pg_database(&pg, &name, false).await;
-                    result
-                }
-                Err(e) => Err(e),
-            };
-            results.push(outcome.map_err(|e| format!("{label}: {e}")));
+            for with_mail in [false, true] {
+                let name = format!(
+                    "skillhub_load_{processes}_{with_mail}_{}",
+                    std::process::id()
+                );
+                let label = format!(
+                    "PostgreSQL, {processes} process{}{}",
+                    if processes > 1 { "es" } else { "" },
+                    if with_mail { ", mail" } else { ", no mail" }
+                );
+                let outcome = match pg_database(&pg, &name, true).await {
+                    Ok(()) => {
+                        let result =
+                            run_config(&label, &with_database(&pg, &name), processes, with_mail)
+                                .await;
+                        let _ = pg_database(&pg, &name, false).await;
+                        result
+                    }
+                    Err(e) => Err(e),
+                };
+                results.push(outcome.map_err(|e| format!("{label}: {e}")));
+            }
         }
         results
     });
     println!(
-        "| configuration | registrations | clients | registrations/s | p50 | p99 | confirmed | waitlisted | outcome |"
+        "| configuration | registrations | clients | registrations/s | p50 | p99 | confirmed | waitlisted | outcome | mail |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut ok = true;
     for result in results {
         match result {
             Ok(f) => {
                 ok &= f.ok;
+                let mail = match f.mail {
+                    None => "off".to_owned(),
+                    Some((received, after)) => format!(
+                        "{received} received, the last {:.1} s after the last registration",
+                        after.as_secs_f64()
+                    ),
+                };
                 println!(
-                    "| {} | {REQUESTS} | {CLIENTS} | {:.0} | {:.1} ms | {:.1} ms | {} | {} | {} |",
+                    "| {} | {REQUESTS} | {CLIENTS} | {:.0} | {:.1} ms | {:.1} ms | {} | {} | {} | {mail} |",
                     f.label,
                     f.per_second,
                     f.p50_ms,
