@@ -152,6 +152,7 @@ fn generate(call: &Call, dice: &mut Dice) -> Result<Generated, Error> {
             albo_number,
             region,
             sector: Some(tag(dice.pick::<&str>(&SECTORS))?),
+            email: None,
         };
         // €4,000–10,000 in steps of €100: a mean of €7,000, so €3.5M funds about 500.
         let requested = Cents::new((4_000 + 100 * dice.below(61)) * 100);

@@ -337,6 +337,7 @@ impl Call {
     ///     albo_number: Some("A123456".into()),
     ///     region: Some(Tag::parse("umbria")?),
     ///     sector: None,
+    ///     email: None,
     /// };
     /// assert_eq!(call.check_applicant(&coop, on), Admission::Eligible);
     /// coop.partita_iva = "01234567890".into();
@@ -404,6 +405,9 @@ pub struct Applicant {
     /// Sector of activity, e.g. `agrifood`, for matching with mentors.
     #[serde(default)]
     pub sector: Option<Tag>,
+    /// The contact address the call writes to (receipt, stage changes, reports due), if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<skillhub_core::person::Email>,
 }
 
 impl Applicant {

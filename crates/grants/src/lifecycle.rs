@@ -292,7 +292,7 @@ pub enum ApplicationError {
 /// use skillhub_core::program::Cents;
 /// let applicant = Applicant {
 ///     name: "Cooperativa Alfa".into(), partita_iva: "01234567897".into(),
-///     organisation_type: None, albo_number: None, region: None, sector: None,
+///     organisation_type: None, albo_number: None, region: None, sector: None, email: None,
 /// };
 /// let id = ApplicationId::parse("coop-1")?;
 /// let mut application = Application::new(id, applicant, Cents::new(700_000), [].into(), [].into())?;

@@ -301,6 +301,7 @@ fn draft() -> Application {
             albo_number: None,
             region: None,
             sector: None,
+            email: None,
         },
         Cents::new(1),
         BTreeSet::new(),

@@ -332,6 +332,7 @@ fn applicant(name: &str, vat: &str, albo: Option<&str>, region: Option<&str>) ->
         albo_number: albo.map(str::to_owned),
         region: region.map(tag),
         sector: Some(tag("agrifood")),
+        email: None,
     }
 }
 

@@ -21,7 +21,7 @@ use chrono::{NaiveDate, Utc};
 use serde_json::Value;
 use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::ids::Tag;
-use skillhub_core::person::OrganisationType;
+use skillhub_core::person::{Email, OrganisationType};
 use skillhub_core::tz::Zone;
 use skillhub_grants::call::Applicant;
 use skillhub_grants::evaluation::Mark;
@@ -236,6 +236,9 @@ fn read_applicant(value: Value) -> Result<Applicant, FieldProblem> {
     };
     let region = slug("region", text("region", false)?)?;
     let sector = slug("sector", text("sector", false)?)?;
+    let email = text("email", false)?
+        .map(|t| Email::parse(&t).map_err(|e| problem(at("email"), e.to_string())))
+        .transpose()?;
     if let Some(key) = map.keys().next() {
         return Err(problem(at(key), "unknown field"));
     }
@@ -246,6 +249,7 @@ fn read_applicant(value: Value) -> Result<Applicant, FieldProblem> {
         albo_number,
         region,
         sector,
+        email,
     })
 }
 

@@ -37,7 +37,7 @@ const REMINDERS_EVERY: Duration = Duration::seconds(60);
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Pass {
-    /// Reminders posted to the outbox.
+    /// Reminders posted to the outbox (before sessions, and of grant reports).
     pub reminders: u64,
     /// Messages the server took.
     pub sent: u64,
@@ -109,11 +109,18 @@ impl Delivery {
     /// One pass at `now`: posts the due reminders, then sends every due message.
     pub async fn pass(&self, now: DateTime<Utc>) -> Result<Pass, DeliveryError> {
         let mut pass = Pass {
-            reminders: self.store.post_reminders(now).await?,
+            reminders: self.post_due(now).await?,
             ..Pass::default()
         };
         self.send_due(now, &mut pass).await?;
         Ok(pass)
+    }
+
+    /// Posts what came due by `now` without a decision: the reminders before sessions, and the
+    /// grant calls' monitoring reports due soon or overdue. How many.
+    async fn post_due(&self, now: DateTime<Utc>) -> Result<u64, DeliveryError> {
+        Ok(self.store.post_reminders(now).await?
+            + self.store.post_grant_report_notices(now).await?)
     }
 
     /// Sends the due messages at `now`, batch after batch, until none is left.
@@ -244,7 +251,7 @@ impl Delivery {
             let mut pass = Pass::default();
             let result = async {
                 if now >= reminders_at {
-                    pass.reminders = self.store.post_reminders(now).await?;
+                    pass.reminders = self.post_due(now).await?;
                     reminders_at = now + REMINDERS_EVERY;
                 }
                 self.send_due(now, &mut pass).await

@@ -51,6 +51,8 @@ mod concurrency;
 mod grants;
 #[path = "contract/grants_applications.rs"]
 mod grants_applications;
+#[path = "contract/grants_notices.rs"]
+mod grants_notices;
 #[path = "contract/grants_reports.rs"]
 mod grants_reports;
 #[path = "contract/imports.rs"]

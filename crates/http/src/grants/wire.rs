@@ -146,6 +146,10 @@ pub struct GrantApplicant {
     pub region: Option<String>,
     /// Sector of activity, e.g. `agrifood`.
     pub sector: Option<String>,
+    /// The contact address the call writes to: receipt, stage changes, reports due (optional;
+    /// without it nobody is written to).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// A new application ("domanda").
@@ -311,6 +315,7 @@ impl From<&GrantApplicationView> for GrantApplication {
                 albo_number: a.albo_number.clone(),
                 region: a.region.as_ref().map(|r| r.as_str().to_owned()),
                 sector: a.sector.as_ref().map(|r| r.as_str().to_owned()),
+                email: a.email.as_ref().map(|e| e.as_str().to_owned()),
             }),
             requested_cents: v.requested_cents,
             priorities: v.priorities.clone(),

@@ -746,6 +746,7 @@ async fn a_full_tie_is_ranked_with_a_seed_given_at_ranking() {
                 albo_number: Some("A123456".into()),
                 region: Some(skillhub_core::ids::Tag::parse("umbria").unwrap()),
                 sector: None,
+                email: None,
             },
             requested_cents: 600_000,
             priorities: Default::default(),

@@ -468,6 +468,7 @@ impl Partial {
                 albo_number: self.albo_number,
                 region: Some(region),
                 sector: self.sector,
+                email: None,
             },
             requested,
             priorities: self.priorities,

@@ -260,6 +260,31 @@ macro_rules! submit_step {
                 None::<String>,
                 Some(stage_json(stage_name(stage)))
             )?;
+            let call_name: String = sqlx::query_scalar(super::notices::CALL_NAME)
+                .bind(call_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let mut letters = Vec::new();
+            letters.extend(super::notices::to_applicant(
+                Some(&applicant),
+                skillhub_notify::Event::ApplicationReceived {
+                    call: call_name.clone(),
+                    application: id,
+                },
+                now,
+            )?);
+            if stage == Stage::Ineligible {
+                letters.extend(super::notices::to_applicant(
+                    Some(&applicant),
+                    skillhub_notify::Event::ApplicationStage {
+                        call: call_name,
+                        application: id,
+                        stage: stage.it().to_owned(),
+                    },
+                    now,
+                )?);
+            }
+            crate::outbox::post!($tx, letters, now)?;
             let app = fetch_app!($tx, id);
             let view: Result<GrantApplicationView> = view_of(call.reporting(), &app, &[]);
             view

@@ -88,6 +88,21 @@ macro_rules! move_to {
             Some(stage_json(&app.stage)),
             Some(stage_json(stage_name(stage)))
         )?;
+        // The applicant hears of it, when the application gives an address.
+        let call_name: String = sqlx::query_scalar(super::notices::CALL_NAME)
+            .bind(&app.call_id)
+            .fetch_one(&mut *$tx)
+            .await?;
+        let letter = super::notices::to_applicant(
+            app.applicant.as_deref(),
+            skillhub_notify::Event::ApplicationStage {
+                call: call_name,
+                application: app.id,
+                stage: stage.it().to_owned(),
+            },
+            $now,
+        )?;
+        crate::outbox::post!($tx, letter.into_iter().collect::<Vec<_>>(), $now)?;
     }};
 }
 

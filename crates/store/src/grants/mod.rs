@@ -40,6 +40,7 @@ mod applications;
 mod calls;
 mod definition;
 mod evaluation;
+mod notices;
 mod ranking;
 mod reports;
 mod rows;

@@ -253,6 +253,7 @@ pub(super) fn coop(name: &str, partita_iva: &str) -> Applicant {
         albo_number: Some("A123456".into()),
         region: Some(Tag::parse("umbria").unwrap()),
         sector: None,
+        email: None,
     }
 }
 

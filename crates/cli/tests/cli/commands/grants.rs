@@ -282,6 +282,7 @@ fn grants_rank_award_takes_the_lottery_seed() {
                 albo_number: Some("A123456".into()),
                 region: Some(Tag::parse("umbria").unwrap()),
                 sector: None,
+                email: None,
             },
             requested_cents: 600_000,
             priorities: Default::default(),
