@@ -586,11 +586,18 @@ pub(crate) async fn create_evaluator(
     });
     let applications = fields.optional_with("applications", |v| ids("applications", v));
     let conflicts = fields.optional_with("conflicts", |v| ids("conflicts", v));
+    let email = fields.optional_with("email", |v| match v {
+        Value::String(s) => {
+            Email::parse(&s).map_err(|e| problem("/email".to_owned(), e.to_string()))
+        }
+        _ => Err(problem("/email".to_owned(), "expected an e-mail address")),
+    });
     let label = finish_or(fields, label)?;
     let request = skillhub_store::NewEvaluator {
         label,
         applications: applications.unwrap_or_default(),
         conflicts: conflicts.unwrap_or_default(),
+        email,
     };
     let idem = idempotency(
         format!("POST /v1/grants/calls/{call_id}/evaluators"),

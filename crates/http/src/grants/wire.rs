@@ -376,6 +376,10 @@ pub struct NewEvaluator {
     /// Ids of the applications the evaluator declared a conflict of interest with.
     #[serde(default)]
     pub conflicts: Vec<i64>,
+    /// Where the call writes to the evaluator: one message per assigned application
+    /// (optional).
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// An evaluator ("valutatore").

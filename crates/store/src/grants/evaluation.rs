@@ -31,6 +31,8 @@ pub struct NewEvaluator {
     pub applications: Vec<i64>,
     /// Applications (ids) the evaluator declared a conflict of interest with.
     pub conflicts: Vec<i64>,
+    /// Where the call writes to the evaluator (each assigned application), if anywhere.
+    pub email: Option<skillhub_core::person::Email>,
 }
 
 /// A stored evaluator.
@@ -113,14 +115,15 @@ impl Store {
                     count + 1
                 );
                 let evaluator: EvaluatorView = sqlx::query_as(
-                    "INSERT INTO grant_evaluators (call_id, code, label, token_hash, created_at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id, call_id, code, label",
+                    "INSERT INTO grant_evaluators (call_id, code, label, token_hash, created_at, email) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, call_id, code, label",
                 )
                 .bind(call_id)
                 .bind(&code)
                 .bind(&request.label)
                 .bind(&token_hash)
                 .bind(now)
+                .bind(request.email.as_ref().map(skillhub_core::person::Email::as_str))
                 .fetch_one(&mut *tx)
                 .await?;
                 audit!(
@@ -133,6 +136,34 @@ impl Store {
                     None::<String>,
                     Some(format!("{{\"call\":\"{call_id}\",\"code\":\"{code}\"}}"))
                 )?;
+                let mut letters = Vec::new();
+                if let Some(email) = &request.email {
+                    let call_name: String = sqlx::query_scalar(super::notices::CALL_NAME)
+                        .bind(call_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    for (app, role) in &targets {
+                        if *role != "assigned" {
+                            continue;
+                        }
+                        let notice = skillhub_notify::Notice {
+                            lang: skillhub_core::lang::Lang::It,
+                            name: request.label.clone(),
+                            event: skillhub_notify::Event::EvaluatorAssigned {
+                                call: call_name.clone(),
+                                application: app.id,
+                            },
+                        };
+                        letters.push(crate::notices::letter(
+                            None,
+                            email.as_str(),
+                            &email.key(),
+                            notice,
+                            now,
+                        )?);
+                    }
+                }
+                crate::outbox::post!(tx, letters, now)?;
                 for (app, role) in targets {
                     let stage = app.stage()?;
                     if role == "assigned" {

@@ -297,6 +297,7 @@ pub(super) async fn evaluator(
         label: "Valutatrice".into(),
         applications: applications.to_vec(),
         conflicts: conflicts.to_vec(),
+        email: None,
     };
     match store
         .create_grant_evaluator(

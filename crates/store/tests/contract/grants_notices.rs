@@ -4,10 +4,10 @@
 use chrono::{Duration, TimeZone, Utc};
 use skillhub_core::person::Email;
 use skillhub_notify::{Event, Notice};
-use skillhub_store::Store;
+use skillhub_store::{NewEvaluator, Store};
 
 use super::grants::{
-    OPEN_CALL, application, call_file, coop, date, ids, load, submit, when, withdraw,
+    OPEN_CALL, application, call_file, coop, date, ids, load, no_replay, submit, when, withdraw,
 };
 use super::{PgDatabase, sqlite};
 
@@ -85,6 +85,37 @@ async fn applicants_hear_of_receipt_and_every_stage(store: Store, _url: String) 
             application: bad,
             stage: "non ammissibile".into(),
         }
+    );
+    // An evaluator with an address hears of each assigned application; the applicant of the
+    // move to evaluation.
+    let request = NewEvaluator {
+        label: "Valutatrice".into(),
+        applications: vec![good],
+        conflicts: Vec::new(),
+        email: Some(Email::parse("valutatrice@example.it").unwrap()),
+    };
+    store
+        .create_grant_evaluator(
+            "bando-prova",
+            &request,
+            "admin",
+            None,
+            when(2022, 4, 2, 8),
+            |_, _| no_replay(&(), &()),
+        )
+        .await
+        .unwrap();
+    let messages = told(&store, when(2022, 4, 2, 8)).await;
+    let kinds: Vec<(&str, &str)> = messages
+        .iter()
+        .map(|(kind, to, _)| (kind.as_str(), to.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("evaluator_assigned", "valutatrice@example.it"),
+            ("application_stage", "bandi@granello.example.it"),
+        ]
     );
     withdraw(&store, good, "applicant", when(2022, 4, 2, 9))
         .await

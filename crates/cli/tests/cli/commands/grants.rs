@@ -298,6 +298,7 @@ fn grants_rank_award_takes_the_lottery_seed() {
             label: "Valutatrice".into(),
             applications: ids.clone(),
             conflicts: Vec::new(),
+            email: None,
         };
         let GrantWrite::Done((evaluator, _)) = store
             .create_grant_evaluator("pari", &request, "admin", None, at, |_, _| Replay {
