@@ -271,13 +271,13 @@ impl Store {
         write_tx!(self, |tx, _lock| {
             let mut issued = BTreeMap::new();
             for &id in registrations {
-                let erased: Option<bool> = sqlx::query_scalar(
-                    "SELECT email LIKE 'erased-%' FROM registrations WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if erased != Some(false) {
+                let email: Option<String> =
+                    sqlx::query_scalar("SELECT email FROM registrations WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                // Erased (see `people`): its links must stop, not start again.
+                if email.is_none_or(|email| email == crate::people::erased_address(id)) {
                     continue;
                 }
                 let token = new_token();

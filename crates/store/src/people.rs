@@ -127,6 +127,11 @@ const REGISTRATION_DATA: &str = "SELECT r.id, r.session_id, r.email, r.name, r.a
 const IDS_OF: &str = "SELECT id FROM registrations WHERE email_key = $1 \
      OR id IN (SELECT registration_id FROM email_key_collisions WHERE email_key = $1) ORDER BY id";
 
+/// The address an erased registration `id` is left with.
+pub(crate) fn erased_address(id: i64) -> String {
+    format!("erased-{id}@{ERASED_DOMAIN}")
+}
+
 /// Anonymises registration `$id` inside the caller's write transaction `$tx` and audits it:
 /// the address `erased-ID@erased.invalid`, an empty name, no attributes, a manage token nobody
 /// knows, no collision record; status, tier and order stay. Evaluates to `Result<()>`. A macro, like `audit!`, so it
@@ -140,7 +145,7 @@ macro_rules! anonymise {
                  manage_token_hash = $3, updated_at = $4 WHERE id = $1",
             )
             .bind(id)
-            .bind(format!("erased-{id}@{ERASED_DOMAIN}"))
+            .bind($crate::people::erased_address(id))
             .bind(hash_token(&new_token()))
             .bind($now)
             .execute(&mut *$tx)

@@ -330,6 +330,14 @@ async fn erasure_forgets_the_messages(store: Store, _url: String) {
         "her queued message is gone"
     );
     assert!(!store.check_manage_token(anna.id, &link).await.unwrap());
+    assert!(
+        store
+            .issue_manage_tokens(&[anna.id], at(9, 4))
+            .await
+            .unwrap()
+            .is_empty(),
+        "an erased registration gets no new link"
+    );
     let status = store.mail_status().await.unwrap();
     assert_eq!(
         (status.queued, status.sent),
