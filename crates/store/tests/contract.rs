@@ -55,6 +55,8 @@ mod grants_applications;
 mod grants_reports;
 #[path = "contract/imports.rs"]
 mod imports;
+#[path = "contract/links.rs"]
+mod links;
 #[path = "contract/outbox.rs"]
 mod outbox;
 #[path = "contract/people.rs"]
