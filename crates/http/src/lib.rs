@@ -55,3 +55,9 @@ pub fn manage_url(
 ) -> String {
     public_url.join(&web::manage::path(id, token, lang))
 }
+
+/// The full URL of the one-time page of a person's data ("I miei dati") with the secret `token`,
+/// in `lang`, on the server's public URL: what a data-link message links to.
+pub fn data_url(public_url: &PublicUrl, token: &str, lang: skillhub_core::lang::Lang) -> String {
+    public_url.join(&web::data::path(token, lang))
+}

@@ -1,6 +1,8 @@
 //! The public web pages, in Italian (English with `?lang=en` or `Accept-Language`): the catalog,
-//! a session's page with its registration form, and the manage page a registration's secret link
-//! opens (status, calendar file, cancellation, the person's data and its erasure).
+//! a session's page with its registration form, the manage page a registration's secret link
+//! opens (status, calendar file, cancellation, the person's data and its erasure), and the pages
+//! that ask by e-mail address for lost manage links or a one-time link to all of an address's
+//! data ([`by_address`], [`data`]).
 //!
 //! Pages are rendered on the server with maud (templates checked at compile time) and work
 //! without JavaScript; the style sheet is inline and nothing is loaded from elsewhere (the
@@ -9,8 +11,10 @@
 //! [`crate::registrations::enrol`], seats and erasure through the store, eligibility and
 //! priority through core; this module parses forms and writes HTML.
 
+pub(crate) mod by_address;
 pub(crate) mod catalog;
 mod csrf;
+pub(crate) mod data;
 mod i18n;
 mod layout;
 pub(crate) mod manage;
@@ -29,7 +33,9 @@ use skillhub_core::window::WindowState;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-use manage::{cancel, data, erase, ics, manage_page};
+use by_address::{data_link_page, lost_links_page, request_data_link, request_lost_links};
+use data::{data_erase, data_json, data_page};
+use manage::{cancel, erase, ics, manage_page};
 use session::{register, session_page};
 
 pub(crate) use i18n::Lang;
@@ -42,9 +48,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/incontri/{id}", get(session_page).post(register))
         .route("/iscrizioni/{id}/{token}", get(manage_page))
         .route("/iscrizioni/{id}/{token}/incontro.ics", get(ics))
-        .route("/iscrizioni/{id}/{token}/dati.json", get(data))
+        .route("/iscrizioni/{id}/{token}/dati.json", get(manage::data))
         .route("/iscrizioni/{id}/{token}/annulla", post(cancel))
         .route("/iscrizioni/{id}/{token}/cancella-dati", post(erase))
+        .route("/link-perso", get(lost_links_page).post(request_lost_links))
+        .route("/miei-dati", get(data_link_page).post(request_data_link))
+        .route("/miei-dati/{token}", get(data_page))
+        .route("/miei-dati/{token}/dati.json", get(data_json))
+        .route("/miei-dati/{token}/cancella", post(data_erase))
 }
 
 /// The language a page request asks for (`?lang=`, then `Accept-Language`, else Italian), as an
@@ -75,6 +86,12 @@ pub(crate) enum WebError {
     /// A manage link whose registration or token is wrong (404, so ids cannot be probed).
     #[error("the manage link is not valid")]
     BadLink,
+    /// A data link that no longer works: expired, or spent by an erasure (410).
+    #[error("the data link has expired or was used to erase")]
+    DataLinkGone,
+    /// A data link nobody was given (404).
+    #[error("the data link is not valid")]
+    DataLinkUnknown,
     /// A form whose CSRF field does not match its cookie (403).
     #[error("the form's CSRF token does not match its cookie")]
     Csrf,
@@ -118,6 +135,12 @@ impl WebError {
         let (status, heading, text) = match &self {
             WebError::NotFound => (StatusCode::NOT_FOUND, T::NotFoundHeading, T::NotFoundText),
             WebError::BadLink => (StatusCode::NOT_FOUND, T::BadLinkHeading, T::BadLinkText),
+            WebError::DataLinkGone => (StatusCode::GONE, T::DataGoneHeading, T::DataGoneText),
+            WebError::DataLinkUnknown => (
+                StatusCode::NOT_FOUND,
+                T::DataUnknownHeading,
+                T::DataUnknownText,
+            ),
             WebError::Csrf => (StatusCode::FORBIDDEN, T::CsrfHeading, T::CsrfText),
             WebError::BadForm(_) => (StatusCode::BAD_REQUEST, T::CsrfHeading, T::CsrfText),
             WebError::RateLimited(_) => (
@@ -142,9 +165,13 @@ impl WebError {
                 )
             }
         };
+        let ask_again = matches!(self, WebError::DataLinkGone | WebError::DataLinkUnknown);
         let body = html! {
             h1 { (lang.t(heading)) }
             p { (lang.t(text)) }
+            @if ask_again {
+                p { a href=(with_lang("/miei-dati", lang)) { (lang.t(T::AskAgain)) } }
+            }
             p { a href=(with_lang("/", lang)) { (lang.t(T::BackToCatalog)) } }
         };
         let mut response = html_response(

@@ -1,7 +1,7 @@
 //! Delivery: the outbox's messages written out and sent. One pass posts the reminders that are
 //! due, then takes the due messages in batches (claimed with a lease, so two processes never
-//! send the same one), writes each one's text with fresh manage links
-//! (`skillhub_notify::render`), sends it, and records how every try went in one transaction per
+//! send the same one), writes each one's text with fresh manage links, or the fresh one-time
+//! link of a data-link message (`skillhub_notify::render`), sends it, and records how every try went in one transaction per
 //! batch. `skillhub serve` runs passes in a loop ([`Delivery::run`]); `skillhub mail deliver`
 //! runs one.
 //!
@@ -16,7 +16,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::Mailbox;
 use skillhub_core::lang::Lang;
-use skillhub_notify::{Envelope, Links, Notice, render};
+use skillhub_notify::{Envelope, Event, Links, Notice, render};
 use skillhub_store::{Claimed, Outcome, Store};
 
 use crate::{CalendarPart, Outgoing, SendError, Transport, assemble};
@@ -24,6 +24,10 @@ use crate::{CalendarPart, Outgoing, SendError, Transport, assemble};
 /// Makes the full URL of a registration's manage page from its id, a secret and the language
 /// (the web adapter knows its routes).
 pub type ManageLink = Arc<dyn Fn(i64, &str, Lang) -> String + Send + Sync>;
+
+/// Makes the full URL of the one-time page of a person's data ("I miei dati") from its secret and
+/// the language (the web adapter knows its routes).
+pub type DataLink = Arc<dyn Fn(&str, Lang) -> String + Send + Sync>;
 
 /// How long a claimed message is this sender's alone: far more than a send takes.
 const LEASE: Duration = Duration::seconds(120);
@@ -63,6 +67,7 @@ pub struct Delivery {
     from: Mailbox,
     public_url: String,
     manage_link: ManageLink,
+    data_link: DataLink,
     /// This process's name on its leases.
     sender: String,
 }
@@ -80,13 +85,14 @@ impl std::fmt::Debug for Delivery {
 
 impl Delivery {
     /// A sender on `store` through `transport`, writing from `from`, with links on
-    /// `public_url` (the site's base URL) made by `manage_link`.
+    /// `public_url` (the site's base URL) made by `manage_link` and `data_link`.
     pub fn new(
         store: Store,
         transport: Transport,
         from: Mailbox,
         public_url: String,
         manage_link: ManageLink,
+        data_link: DataLink,
     ) -> Delivery {
         let mut nonce = [0u8; 6];
         // Without randomness the process id alone still tells senders apart on one machine.
@@ -97,6 +103,7 @@ impl Delivery {
             from,
             public_url,
             manage_link,
+            data_link,
             sender: format!("{}-{}", std::process::id(), hex::encode(nonce)),
         }
     }
@@ -173,13 +180,22 @@ impl Delivery {
             .store
             .issue_manage_tokens(&notice.manage_links_needed(), now)
             .await?;
+        // A data link's secret, like a manage link's, exists only from the message's sending on.
+        let data = match &notice.event {
+            Event::DataLink { valid_until } => self
+                .store
+                .issue_data_token(message.id, *valid_until, now)
+                .await?
+                .map(|token| (self.data_link)(&token, notice.lang)),
+            _ => None,
+        };
         let links = Links {
             public_url: self.public_url.clone(),
             manage: tokens
                 .iter()
                 .map(|(id, token)| (*id, (self.manage_link)(*id, token, notice.lang)))
                 .collect::<BTreeMap<_, _>>(),
-            data: None,
+            data,
             confirm: None,
         };
         let message_id = message_id(message, &self.from);
@@ -190,7 +206,8 @@ impl Delivery {
         };
         let rendered = match render(&notice, &links, &envelope) {
             Ok(rendered) => rendered,
-            // A registration erased since: its link cannot be made, nor the message.
+            // A registration erased since (or a data link expired before it could leave): its
+            // link cannot be made, nor the message.
             Err(err) => {
                 return Ok(Outcome::Failed {
                     reason: format!("the message cannot be written: {err}"),

@@ -2,8 +2,10 @@
 //! pass (time is a parameter) renders and sends to a real SMTP server (aiosmtpd, from
 //! `skillhub-testkit`; skipped without it, failing under CI), and what arrives is parsed back
 //! with mail-parser: a registration, a waiting place, a promotion after a cancellation, a
-//! staff cancellation of a session with three registrants, a reminder, a refusal for good and a
-//! failure worth a retry.
+//! staff cancellation of a session with three registrants, a reminder, a refusal for good, a
+//! failure worth a retry, the manage links asked for by address ("Ho perso il link": a known
+//! address gets working links, an unknown one nothing) and a one-time data link that opens the
+//! address's data.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -18,7 +20,7 @@ use skillhub_core::lang::Lang;
 use skillhub_core::person::Person;
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
-use skillhub_mail::delivery::{Delivery, ManageLink, Pass};
+use skillhub_mail::delivery::{DataLink, Delivery, ManageLink, Pass};
 use skillhub_mail::{MailConfig, Transport};
 use skillhub_notify::Canceller;
 use skillhub_store::{NewSession, OpenOptions, RegisterRequest, Store, Timing};
@@ -57,12 +59,17 @@ async fn world() -> Option<World> {
         let suffix = if lang == Lang::En { "?lang=en" } else { "" };
         format!("https://corsi.comune.example.it/iscrizioni/{id}/{token}{suffix}")
     });
+    let data: DataLink = Arc::new(|token, lang| {
+        let suffix = if lang == Lang::En { "?lang=en" } else { "" };
+        format!("https://corsi.comune.example.it/miei-dati/{token}{suffix}")
+    });
     let delivery = Delivery::new(
         store.clone(),
         transport,
         config.from,
         "https://corsi.comune.example.it".to_owned(),
         link,
+        data,
     );
     Some(World {
         store,
@@ -372,4 +379,87 @@ async fn a_refusal_for_good_fails_and_a_4xx_waits_for_a_retry() {
     assert!(retry_at > at(9, 1));
     assert_eq!(w.delivery.pass(retry_at).await.unwrap().retrying, 1);
     assert!(w.smtp.messages().is_empty(), "nothing was delivered");
+}
+
+#[tokio::test]
+async fn lost_links_reach_a_known_address_and_nothing_reaches_an_unknown_one() {
+    let Some(w) = world().await else { return };
+    session(&w.store, "t-lost-1", 5).await;
+    session(&w.store, "t-lost-2", 5).await;
+    let first = register(&w.store, "t-lost-1", "anna", Lang::It).await;
+    let second = register(&w.store, "t-lost-2", "anna", Lang::It).await;
+    assert_eq!(w.delivery.pass(at(9, 1)).await.unwrap().sent, 2);
+    arrived(&w.smtp, 0, 2);
+
+    let unknown = skillhub_core::person::Email::parse("nessuno@example.org").unwrap();
+    w.store
+        .request_lost_links(&unknown, Lang::It, at(10, 0))
+        .await
+        .unwrap();
+    assert_eq!(w.delivery.pass(at(10, 1)).await.unwrap(), Pass::default());
+    let known = skillhub_core::person::Email::parse("Anna@Example.org").unwrap();
+    w.store
+        .request_lost_links(&known, Lang::En, at(10, 2))
+        .await
+        .unwrap();
+    assert_eq!(w.delivery.pass(at(10, 3)).await.unwrap().sent, 1);
+    let got = arrived(&w.smtp, 2, 1);
+    let message = &got[0];
+    assert_eq!(
+        (message.to.as_str(), message.language.as_str()),
+        ("anna@example.org", "en")
+    );
+    assert!(message.calendar.is_none());
+    // A working link for each live registration, fresh ones beside the first messages' links.
+    link_in(&w.store, message, first).await;
+    link_in(&w.store, message, second).await;
+    // Still nothing for the unknown address: exactly three messages in all.
+    std::thread::sleep(StdDuration::from_millis(300));
+    assert_eq!(w.smtp.messages().len(), 3);
+}
+
+#[tokio::test]
+async fn a_data_link_arrives_and_opens_the_address_data() {
+    let Some(w) = world().await else { return };
+    session(&w.store, "t-data", 5).await;
+    register(&w.store, "t-data", "anna", Lang::It).await;
+    assert_eq!(w.delivery.pass(at(9, 1)).await.unwrap().sent, 1);
+    arrived(&w.smtp, 0, 1);
+
+    let anna = skillhub_core::person::Email::parse("anna@example.org").unwrap();
+    w.store
+        .request_data_link(&anna, Lang::It, at(10, 0))
+        .await
+        .unwrap();
+    assert_eq!(w.delivery.pass(at(10, 1)).await.unwrap().sent, 1);
+    let got = arrived(&w.smtp, 1, 1);
+    let message = &got[0];
+    assert_eq!(message.to, "anna@example.org");
+    assert_eq!(message.subject, "Il link ai tuoi dati");
+    assert!(
+        message.text.contains("venerdì 1 febbraio 2019, ore 12:00"),
+        "valid for an hour, in Italian time:\n{}",
+        message.text
+    );
+    let prefix = "https://corsi.comune.example.it/miei-dati/";
+    let start = message.text.find(prefix).expect("a data link") + prefix.len();
+    let token: String = message.text[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(token.len(), 64);
+    match w.store.data_link(&token, at(10, 30)).await.unwrap() {
+        skillhub_store::DataLink::Open { email, .. } => assert_eq!(email, anna),
+        other => panic!("the mailed link does not open: {other:?}"),
+    }
+    assert!(
+        !w.store
+            .mail_status()
+            .await
+            .unwrap()
+            .failures
+            .iter()
+            .any(|f| f.kind == "data_link"),
+        "sent, not failed"
+    );
 }

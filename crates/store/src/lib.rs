@@ -31,6 +31,7 @@ mod changes;
 mod grants;
 mod idempotency;
 mod imports;
+mod links;
 mod notices;
 mod open;
 mod outbox;
@@ -54,6 +55,7 @@ pub use grants::{
 };
 pub use idempotency::{IDEMPOTENCY_TTL_HOURS, Idempotency, Replay};
 pub use imports::{ImportError, ImportedRegistration};
+pub use links::{DATA_LINK_VALIDITY, DataLink, REQUESTS_PER_HOUR};
 pub use open::{OpenOptions, Seed, SqliteSync, Timeouts};
 pub use outbox::{Claimed, MailFailure, MailStatus, Message, Outcome};
 pub use people::{

@@ -316,7 +316,8 @@ impl Store {
     /// Erases `email`: in one transaction, each of its registrations gets the address
     /// `erased-ID@erased.invalid`, an empty name and no attributes, and a manage token nobody
     /// knows; statuses, waiting order and seat counts do not change. Each erasure is audited by
-    /// registration id under `actor`. Erasing an unknown address does nothing.
+    /// registration id under `actor`. Its messages are forgotten (queued ones deleted, sent ones
+    /// emptied) and its data links spent. Erasing an unknown address does nothing.
     pub async fn erase_person(
         &self,
         actor: &str,
@@ -334,6 +335,8 @@ impl Store {
             }
             // Messages to the address about no registration (a lost link) go too.
             crate::outbox::forget_recipient!(tx, &key)?;
+            // Its data links ("I miei dati") stop working and keep no address.
+            crate::links::forget_data_links!(tx, &key, now)?;
             // Stored responses replayed for idempotency keys may quote the address (a
             // registration's body does): they go too, rather than live out their 24 hours.
             sqlx::query("DELETE FROM idempotency_keys WHERE LOWER(body) LIKE $1 ESCAPE '\\'")

@@ -57,6 +57,8 @@ mod grants_notices;
 mod grants_reports;
 #[path = "contract/imports.rs"]
 mod imports;
+#[path = "contract/links.rs"]
+mod links;
 #[path = "contract/outbox.rs"]
 mod outbox;
 #[path = "contract/people.rs"]

@@ -28,6 +28,8 @@ pub(crate) trait Speak: Sized {
     fn opens_from(self, at: NaiveDateTime) -> String;
     /// How many registrations an erasure anonymised.
     fn erased(self, n: usize) -> String;
+    /// Until when a data link works (Italian time), and that it is personal.
+    fn valid_until(self, at: NaiveDateTime) -> String;
 }
 
 /// `it` or `en` with a region or spaces around, as a query or a header gives it.
@@ -102,6 +104,21 @@ impl Speak for Lang {
             (Lang::It, n) => format!("Abbiamo cancellato i dati personali di {n} iscrizioni."),
             (Lang::En, 1) => "We erased the personal data of 1 registration.".to_owned(),
             (Lang::En, n) => format!("We erased the personal data of {n} registrations."),
+        }
+    }
+
+    fn valid_until(self, at: NaiveDateTime) -> String {
+        match self {
+            Lang::It => format!(
+                "Questo link vale fino al {}, ore {} (ora italiana). È personale: non inoltrarlo.",
+                self.date(at.date()),
+                self.clock(at)
+            ),
+            Lang::En => format!(
+                "This link works until {}, at {} (Italian time). It is personal: do not forward it.",
+                self.date(at.date()),
+                self.clock(at)
+            ),
         }
     }
 }
@@ -225,6 +242,29 @@ pub(crate) enum T {
     CsrfText,
     TooManyHeading,
     TooManyText,
+    LostLinkFooter,
+    MyDataFooter,
+    LostHeading,
+    LostIntro,
+    LostButton,
+    LostSent,
+    RequestHeading,
+    RequestAfter,
+    MyDataHeading,
+    MyDataIntro,
+    MyDataButton,
+    MyDataSent,
+    DataRegistrations,
+    DataNone,
+    DataRegisteredOn,
+    DataDownload,
+    DataEraseHeading,
+    DataEraseText,
+    DataGoneHeading,
+    DataGoneText,
+    DataUnknownHeading,
+    DataUnknownText,
+    AskAgain,
     ErrorHeading,
     ErrorText,
 }
@@ -435,6 +475,62 @@ impl T {
                 "Sono arrivate troppe richieste da questo indirizzo. Riprova tra un minuto.",
                 "Too many requests came from this address. Try again in a minute.",
             ),
+            T::LostLinkFooter => (
+                "Hai perso il link della tua iscrizione?",
+                "Lost the link to your registration?",
+            ),
+            T::MyDataFooter => ("I miei dati", "My data"),
+            T::LostHeading => ("Ho perso il link", "I lost my link"),
+            T::LostIntro => (
+                "Scrivi l'indirizzo e-mail con cui ti sei iscritto o iscritta: se ha iscrizioni attive, gli mandiamo un messaggio con il link di gestione di ciascuna. Il messaggio arriva solo a quell'indirizzo.",
+                "Write the e-mail address you registered with: if it has live registrations, we send it a message with the manage link of each one. The message goes to that address only.",
+            ),
+            T::LostButton => ("Mandami i link", "Send me the links"),
+            T::LostSent => (
+                "Se l'indirizzo ha iscrizioni attive, ti abbiamo scritto un messaggio con i link.",
+                "If the address has live registrations, we have sent it a message with the links.",
+            ),
+            T::RequestHeading => ("Richiesta ricevuta", "Request received"),
+            T::RequestAfter => (
+                "Il messaggio può impiegare qualche minuto ad arrivare: se non lo trovi, guarda nella posta indesiderata.",
+                "The message may take a few minutes to arrive: if you cannot find it, look in your spam folder.",
+            ),
+            T::MyDataHeading => ("I miei dati", "My data"),
+            T::MyDataIntro => (
+                "Puoi vedere, scaricare o cancellare tutto quello che conserviamo sul tuo indirizzo e-mail. Scrivi l'indirizzo: se conserviamo dati su di esso, gli mandiamo un link personale che vale un'ora.",
+                "You can see, download or erase everything we hold about your e-mail address. Write the address: if we hold data about it, we send it a personal link valid for one hour.",
+            ),
+            T::MyDataButton => ("Mandami il link", "Send me the link"),
+            T::MyDataSent => (
+                "Se conserviamo dati su questo indirizzo, ti abbiamo scritto un messaggio con un link che vale un'ora.",
+                "If we hold data about this address, we have sent it a message with a link valid for one hour.",
+            ),
+            T::DataRegistrations => ("Iscrizioni", "Registrations"),
+            T::DataNone => (
+                "Non conserviamo iscrizioni per questo indirizzo.",
+                "We hold no registrations for this address.",
+            ),
+            T::DataRegisteredOn => ("Iscrizione del", "Registered on"),
+            T::DataDownload => (
+                "Scarica tutti i dati (JSON)",
+                "Download all the data (JSON)",
+            ),
+            T::DataEraseHeading => ("Cancella tutti i miei dati", "Erase all my data"),
+            T::DataEraseText => (
+                "Cancelliamo nome, e-mail e dati dichiarati da tutte le iscrizioni di questo indirizzo; quelle ancora attive le annulliamo prima, così i posti passano alle persone in lista d'attesa. Questo link smette di funzionare.",
+                "We erase name, e-mail and declared data from every registration of this address; live ones are cancelled first, so their seats go to the people waiting. This link stops working.",
+            ),
+            T::DataGoneHeading => ("Link scaduto", "Link expired"),
+            T::DataGoneText => (
+                "Questo link non vale più: vale un'ora, e non dopo una cancellazione dei dati.",
+                "This link no longer works: it is valid for one hour, and not after the data were erased.",
+            ),
+            T::DataUnknownHeading => ("Link non valido", "Invalid link"),
+            T::DataUnknownText => (
+                "Questo link non è valido: controlla di averlo copiato per intero.",
+                "This link is not valid: check that you copied all of it.",
+            ),
+            T::AskAgain => ("Chiedi un nuovo link", "Ask for a new link"),
             T::ErrorHeading => ("Qualcosa non ha funzionato", "Something went wrong"),
             T::ErrorText => (
                 "Non siamo riusciti a completare la richiesta. Riprova tra poco.",

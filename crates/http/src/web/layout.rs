@@ -29,6 +29,7 @@ a:hover{text-decoration-thickness:2px}
 .skip:focus{left:.5rem;top:.5rem}
 ul.sessions{list-style:none;padding:0;margin:0}
 ul.sessions li{border:1px solid #d0d7e2;border-radius:.5rem;padding:.75rem 1rem;margin:0 0 .75rem}
+ul.sessions h3{margin-top:0}
 .title{font-weight:700;font-size:1.05rem}
 .meta{margin:.25rem 0 0;color:#333}
 .seats{display:inline-block;margin-top:.35rem;padding:.1rem .5rem;border-radius:1rem;background:#e6f4ea;color:#0f5323;font-weight:600}
@@ -81,7 +82,14 @@ pub(crate) fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Ma
                 }
                 main #main.wrap tabindex="-1" { (body) }
                 footer {
-                    div.wrap { p { (lang.t(T::Footer)) } }
+                    div.wrap {
+                        p { (lang.t(T::Footer)) }
+                        p {
+                            a href=(with_lang("/link-perso", lang)) { (lang.t(T::LostLinkFooter)) }
+                            " · "
+                            a href=(with_lang("/miei-dati", lang)) { (lang.t(T::MyDataFooter)) }
+                        }
+                    }
                 }
             }
         }

@@ -311,8 +311,8 @@ pub(crate) async fn erase(
     result.await.unwrap_or_else(|err| err.render(lang))
 }
 
-/// The fields of the manage page's forms (cancel, erase) as the OpenAPI document describes
-/// them.
+/// The fields of the manage page's forms (cancel, erase) and of the data page's erasure as the
+/// OpenAPI document describes them.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)] // Only its schema is used, by the OpenAPI document.
 pub(crate) struct ManageForm {
@@ -325,7 +325,7 @@ pub(crate) struct ManageForm {
 }
 
 /// The form's fields and its language (the hidden `lang` wins over the request's).
-fn form_parts(
+pub(super) fn form_parts(
     lang: Lang,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> (Lang, Result<Vec<(String, String)>, WebError>) {
@@ -347,7 +347,7 @@ fn form_parts(
 }
 
 /// The form, if its CSRF field matches the cookie.
-fn checked(
+pub(super) fn checked(
     csrf: &Csrf,
     fields: Result<Vec<(String, String)>, WebError>,
 ) -> WebResult<Vec<(String, String)>> {
@@ -364,7 +364,7 @@ fn checked(
 }
 
 /// A file to save, never cached.
-fn download(body: String, content_type: &'static str, filename: &str) -> Response {
+pub(super) fn download(body: String, content_type: &'static str, filename: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

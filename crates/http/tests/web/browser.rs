@@ -2,10 +2,11 @@
 //! (`chromedriver`) registers two people into a one-seat session, sees "confermato" and
 //! "lista d'attesa, posizione 1", cancels the first through its manage link and sees the second
 //! confirmed; it checks that no page scrolls sideways at 320 px and saves screenshots of the
-//! catalog, session and manage pages at 390 and 1280 px under `target/screenshots/`; and
-//! axe-core finds no WCAG 2.1 A/AA violation on every kind of page (catalog, session with its
-//! form, with errors, closed and not yet open, manage, invalid link; Italian and
-//! English).
+//! catalog, session, manage, lost-link and data pages at 390 and 1280 px under
+//! `target/screenshots/`; and axe-core finds no WCAG 2.1 A/AA violation on every kind of page
+//! (catalog, session with its form, with errors, closed and not yet open, manage, invalid link,
+//! the forms that ask by address and their answer, a data link's page, an unknown data link;
+//! Italian and English).
 //!
 //! Without `chromedriver` (or axe-core) the test says it was skipped and why, and records it for
 //! `cargo xtask ci`'s count (`skillhub_testkit::skip`); under CI (`CI` set) it fails instead,
@@ -270,8 +271,9 @@ async fn widths(client: &Client) -> (u64, u64) {
     (value[0].as_u64().unwrap(), value[1].as_u64().unwrap())
 }
 
-/// The catalog, session and manage pages at 390 and 1280 px, tall enough for the whole form.
-async fn screenshots(client: &Client, base: &str, manage: &str, dir: &Path) {
+/// The catalog, session, manage, lost-link and data pages at 390 and 1280 px, tall enough for
+/// the whole form.
+async fn screenshots(client: &Client, base: &str, manage: &str, data: &str, dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     for (width, height) in [(390_u32, 2300_u32), (1280, 1700)] {
         client.set_window_size(width, height).await.unwrap();
@@ -279,6 +281,8 @@ async fn screenshots(client: &Client, base: &str, manage: &str, dir: &Path) {
             ("catalog", "/"),
             ("session", "/incontri/browser-posto-unico"),
             ("manage", manage),
+            ("lost-links", "/link-perso"),
+            ("data", data),
         ] {
             client.goto(&format!("{base}{path}")).await.unwrap();
             let png = client.screenshot().await.unwrap();
@@ -316,7 +320,7 @@ async fn two_people_one_seat_in_a_real_browser() {
 
     // The steps run in their own task so that the browser is closed even when one fails (a
     // browser left open outlives chromedriver).
-    let outcome = tokio::spawn(drive(client.clone(), base)).await;
+    let outcome = tokio::spawn(drive(client.clone(), base, store.clone())).await;
     client.close().await.unwrap();
     let _ = stop.send(());
     store.close().await;
@@ -325,8 +329,29 @@ async fn two_people_one_seat_in_a_real_browser() {
     }
 }
 
+/// The path of a data link for `email`, issued as a sender would.
+async fn data_link(store: &Store, email: &str) -> String {
+    let now = chrono::Utc::now();
+    let email = skillhub_core::person::Email::parse(email).unwrap();
+    store
+        .request_data_link(&email, skillhub_core::lang::Lang::It, now)
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_mail("browser", now, chrono::Duration::minutes(5), 100)
+        .await
+        .unwrap();
+    let message = claimed.iter().find(|c| c.kind == "data_link").unwrap();
+    let token = store
+        .issue_data_token(message.id, now + skillhub_store::DATA_LINK_VALIDITY, now)
+        .await
+        .unwrap()
+        .unwrap();
+    format!("/miei-dati/{token}")
+}
+
 /// Two people, one seat, a cancellation; widths at 320 px; the screenshots.
-async fn drive(client: Client, base: String) {
+async fn drive(client: Client, base: String, store: Store) {
     let (client, base) = (&client, base.as_str());
     let anna = register(client, base, "Anna Rossi", "anna@example.it", "confermato").await;
     let bruno = register(
@@ -353,7 +378,14 @@ async fn drive(client: Client, base: String) {
 
     // Nothing scrolls sideways on a 320 px wide screen.
     client.set_window_size(320, 800).await.unwrap();
-    for page in ["/", "/incontri/browser-posto-unico", bruno.as_str()] {
+    let data = data_link(&store, "bruno@example.it").await;
+    for page in [
+        "/",
+        "/incontri/browser-posto-unico",
+        bruno.as_str(),
+        "/link-perso",
+        data.as_str(),
+    ] {
         client.goto(&format!("{base}{page}")).await.unwrap();
         let (inner, content) = widths(client).await;
         assert!(inner <= 360, "the window did not shrink: {inner} px");
@@ -363,7 +395,7 @@ async fn drive(client: Client, base: String) {
         );
     }
 
-    screenshots(client, base, &bruno, &screenshot_dir()).await;
+    screenshots(client, base, &bruno, &data, &screenshot_dir()).await;
 
     // axe-core finds no WCAG 2.1 A/AA violation on any page a person meets.
     let Some(axe) = axe_core() else {
@@ -383,6 +415,13 @@ async fn drive(client: Client, base: String) {
         bruno.as_str(),
         anna.as_str(),
         "/iscrizioni/1/sbagliato",
+        "/link-perso",
+        "/link-perso?lang=en",
+        "/miei-dati",
+        "/miei-dati?lang=en",
+        data.as_str(),
+        &format!("{data}?lang=en"),
+        "/miei-dati/sbagliato",
     ] {
         client.goto(&format!("{base}{page}")).await.unwrap();
         let violations = axe_violations(client, &axe).await;
@@ -405,4 +444,27 @@ async fn drive(client: Client, base: String) {
         violations.is_empty(),
         "the form with errors: {violations:#?}"
     );
+    // The neutral answer of a form that asks by address, and the form with its message.
+    for (email, what) in [
+        ("anna@example.it", "the answer"),
+        ("anna@", "the form with an error"),
+    ] {
+        client.goto(&format!("{base}/link-perso")).await.unwrap();
+        client
+            .find(Locator::Css("#f-email"))
+            .await
+            .unwrap()
+            .send_keys(email)
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("form[method=post] button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let violations = axe_violations(client, &axe).await;
+        assert!(violations.is_empty(), "{what}: {violations:#?}");
+    }
 }

@@ -2,6 +2,7 @@
 //! labels, statuses, messages next to fields), and the pages people read are insta snapshots
 //! with registration ids and tokens redacted.
 
+mod by_address;
 mod catalog;
 mod manage;
 mod registering;
