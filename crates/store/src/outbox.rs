@@ -365,6 +365,10 @@ macro_rules! forget_registration {
                 .bind(id)
                 .execute(&mut *$tx)
                 .await?;
+            sqlx::query("DELETE FROM confirm_tokens WHERE registration_id = $1")
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
             Ok::<(), $crate::Error>(())
         }
         .await

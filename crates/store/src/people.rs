@@ -114,7 +114,7 @@ const REGISTRATION_DATA: &str = "SELECT r.id, r.session_id, r.email, r.name, r.a
      CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w \
         WHERE w.session_id = r.session_id AND w.kind = r.kind AND w.status = 'waitlisted' \
         AND (w.tier < r.tier OR (w.tier = r.tier AND w.sequence <= r.sequence))) END AS position, \
-     r.created_at, r.updated_at, s.title AS session_title, s.starts_at AS session_starts_at, \
+     r.created_at, r.updated_at, r.hold_expires_at, s.title AS session_title, s.starts_at AS session_starts_at, \
      a.id AS audit_id, a.at AS audit_at, a.actor AS audit_actor, a.action AS audit_action, \
      a.before AS audit_before, a.after AS audit_after \
      FROM registrations r JOIN sessions s ON s.id = r.session_id \

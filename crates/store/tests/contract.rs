@@ -53,6 +53,8 @@ mod grants;
 mod grants_applications;
 #[path = "contract/grants_reports.rs"]
 mod grants_reports;
+#[path = "contract/holds.rs"]
+mod holds;
 #[path = "contract/imports.rs"]
 mod imports;
 #[path = "contract/outbox.rs"]
