@@ -7,7 +7,7 @@
 //! turns the hold into a confirmed seat, once; a hold not confirmed in time expires
 //! ([`Store::expire_holds`], and lazily at the start of a registration or cancellation of its
 //! session) and its seat goes to the head of the waiting list exactly as a cancelled seat does:
-//! both use [`promote!`]. So made-up addresses cannot fill such a session for longer than a hold.
+//! both use the one promotion step (`registrations::promote!`). So made-up addresses cannot fill such a session for longer than a hold.
 //!
 //! Counting: a hold takes a seat. `sessions.seated_*` counts every seat taken, holds included,
 //! and `held_*` how many of those are holds, so `Locked::occupancy` gives core's
@@ -27,227 +27,8 @@ use skillhub_notify::Event;
 use crate::audit::audit;
 use crate::notices::{ADDRESSEE, Addressee, FACTS, FactsRow};
 use crate::outbox::post;
-use crate::registrations::{Locked, UPDATE_HELD, VIEW, held_deltas};
+use crate::registrations::{EXPIRY_ACTOR, Locked, UPDATE_HELD, VIEW, expire_due, held_deltas};
 use crate::{Error, RegistrationView, Result, Store, hash_token, new_token, read, write_tx};
-
-/// Promotes the first `$count` registrations (`ORDER BY tier, sequence`) of the waiting list of
-/// kind `$kind` of the session `$locked` (a `Locked`, read under its lock in the open write
-/// transaction `$tx`): each gets a confirmed seat and [`Event::Promoted`], or, when the program
-/// requires address confirmation and the person has not confirmed theirs (`address_check =
-/// 'pending'`), a hold until now + the program's `hold_minutes` and
-/// [`Event::ConfirmAddress`]. Writes the statuses, the counters, the audit lines and the
-/// messages; evaluates to `Result<Vec<i64>>`, the promoted ids in order. The one promotion
-/// step of a cancellation and of an expired hold. A macro, like `audit!`, so it expands for
-/// either backend's transaction; it returns nothing from its caller.
-macro_rules! promote {
-    ($tx:ident, $locked:expr, $kind:expr, $count:expr, $actor:expr, $now:expr) => {
-        async {
-            let locked: &$crate::registrations::Locked = $locked;
-            let kind: skillhub_core::capacity::SeatKind = $kind;
-            let count = i64::from($count);
-            let now: chrono::DateTime<chrono::Utc> = $now;
-            let session_id = locked.view.id.as_str();
-            let heads: Vec<(i64, String)> = if count > 0 {
-                sqlx::query_as(
-                    "SELECT id, address_check FROM registrations WHERE session_id = $1 \
-                     AND kind = $2 AND status = 'waitlisted' ORDER BY tier, sequence LIMIT $3",
-                )
-                .bind(session_id)
-                .bind(kind.as_str())
-                .bind(count)
-                .fetch_all(&mut *$tx)
-                .await?
-            } else {
-                Vec::new()
-            };
-            if heads.is_empty() {
-                return Ok::<Vec<i64>, $crate::Error>(Vec::new());
-            }
-            let facts: $crate::notices::FactsRow = sqlx::query_as($crate::notices::FACTS)
-                .bind(session_id)
-                .fetch_one(&mut *$tx)
-                .await?;
-            let session = facts.facts(kind)?;
-            let hold_until = locked.hold_until(now);
-            let mut letters = Vec::with_capacity(heads.len());
-            let mut held = 0_i64;
-            for (id, check) in &heads {
-                let event = match hold_until.filter(|_| check == "pending") {
-                    Some(expires_at) => {
-                        held += 1;
-                        sqlx::query(
-                            "UPDATE registrations SET status = 'held', hold_expires_at = $3, \
-                             updated_at = $2 WHERE id = $1",
-                        )
-                        .bind(id)
-                        .bind(now)
-                        .bind(expires_at)
-                        .execute(&mut *$tx)
-                        .await?;
-                        skillhub_notify::Event::ConfirmAddress {
-                            registration: *id,
-                            session: session.clone(),
-                            hold_until: expires_at,
-                        }
-                    }
-                    None => {
-                        sqlx::query(
-                            "UPDATE registrations SET status = 'confirmed', updated_at = $2 \
-                             WHERE id = $1",
-                        )
-                        .bind(id)
-                        .bind(now)
-                        .execute(&mut *$tx)
-                        .await?;
-                        skillhub_notify::Event::Promoted {
-                            registration: *id,
-                            session: session.clone(),
-                        }
-                    }
-                };
-                let after = serde_json::json!({ "status": if matches!(event, skillhub_notify::Event::Promoted { .. }) { "confirmed" } else { "held" } });
-                $crate::audit::audit!(
-                    $tx,
-                    now,
-                    $actor,
-                    "registration.promote",
-                    "registration",
-                    &id.to_string(),
-                    Some("{\"status\":\"waitlisted\"}".to_owned()),
-                    Some(after.to_string())
-                )?;
-                let to: $crate::notices::Addressee = sqlx::query_as($crate::notices::ADDRESSEE)
-                    .bind(id)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                letters.push(to.letter(event, now)?);
-            }
-            let moved = i64::try_from(heads.len()).unwrap_or(i64::MAX);
-            let (a, b, c, d) = $crate::registrations::deltas(kind, moved, -moved);
-            sqlx::query($crate::registrations::UPDATE_COUNTS)
-                .bind(session_id)
-                .bind(a)
-                .bind(b)
-                .bind(c)
-                .bind(d)
-                .bind(0_i64)
-                .execute(&mut *$tx)
-                .await?;
-            if held > 0 {
-                let (e, f) = $crate::registrations::held_deltas(kind, held);
-                sqlx::query($crate::registrations::UPDATE_HELD)
-                    .bind(session_id)
-                    .bind(e)
-                    .bind(f)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-            $crate::outbox::post!($tx, letters, now)?;
-            Ok(heads.into_iter().map(|(id, _)| id).collect())
-        }
-        .await
-    };
-}
-pub(crate) use promote;
-
-/// Expires every hold of the session `$locked` (a `Locked`, read under its lock in the open
-/// write transaction `$tx`) whose time has come at `$now` (`hold_expires_at <= now`, as core's
-/// `Status::Held` says): each becomes `expired`, gives its seat back and is told
-/// ([`Event::HoldExpired`]), then each kind's freed seats go to the heads of its waiting list by
-/// [`promote!`], as after a cancellation. Evaluates to `Result<u64>`, the holds expired. The
-/// caller's `Locked` is stale afterwards: read the session row again before deciding on it.
-macro_rules! expire_due {
-    ($tx:ident, $locked:expr, $actor:expr, $now:expr) => {
-        async {
-            let locked: &$crate::registrations::Locked = $locked;
-            let now: chrono::DateTime<chrono::Utc> = $now;
-            let session_id = locked.view.id.as_str();
-            let due: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT id, kind FROM registrations WHERE session_id = $1 AND status = 'held' \
-                 AND hold_expires_at <= $2 ORDER BY id",
-            )
-            .bind(session_id)
-            .bind(now)
-            .fetch_all(&mut *$tx)
-            .await?;
-            if due.is_empty() {
-                return Ok::<u64, $crate::Error>(0);
-            }
-            sqlx::query(
-                "UPDATE registrations SET status = 'expired', updated_at = $2 \
-                 WHERE session_id = $1 AND status = 'held' AND hold_expires_at <= $2",
-            )
-            .bind(session_id)
-            .bind(now)
-            .execute(&mut *$tx)
-            .await?;
-            let facts: $crate::notices::FactsRow = sqlx::query_as($crate::notices::FACTS)
-                .bind(session_id)
-                .fetch_one(&mut *$tx)
-                .await?;
-            let mut letters = Vec::with_capacity(due.len());
-            for (id, _) in &due {
-                $crate::audit::audit!(
-                    $tx,
-                    now,
-                    $actor,
-                    "registration.expire",
-                    "registration",
-                    &id.to_string(),
-                    Some("{\"status\":\"held\"}".to_owned()),
-                    Some("{\"status\":\"expired\"}".to_owned())
-                )?;
-                let to: $crate::notices::Addressee = sqlx::query_as($crate::notices::ADDRESSEE)
-                    .bind(id)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-                let event = skillhub_notify::Event::HoldExpired {
-                    registration: *id,
-                    session: facts.facts(to.kind()?)?,
-                };
-                letters.push(to.letter(event, now)?);
-            }
-            $crate::outbox::post!($tx, letters, now)?;
-            for kind in skillhub_core::capacity::SeatKind::ALL {
-                let expired = due.iter().filter(|(_, k)| k == kind.as_str()).count();
-                let Ok(expired) = u32::try_from(expired) else {
-                    continue;
-                };
-                if expired == 0 {
-                    continue;
-                }
-                let n = i64::from(expired);
-                let (a, b, c, d) = $crate::registrations::deltas(kind, -n, 0);
-                sqlx::query($crate::registrations::UPDATE_COUNTS)
-                    .bind(session_id)
-                    .bind(a)
-                    .bind(b)
-                    .bind(c)
-                    .bind(d)
-                    .bind(0_i64)
-                    .execute(&mut *$tx)
-                    .await?;
-                let (e, f) = $crate::registrations::held_deltas(kind, -n);
-                sqlx::query($crate::registrations::UPDATE_HELD)
-                    .bind(session_id)
-                    .bind(e)
-                    .bind(f)
-                    .execute(&mut *$tx)
-                    .await?;
-                let mut after = locked.occupancy(kind);
-                after.held = after.held.saturating_sub(expired);
-                let count = locked.view.phase().promotions(&after);
-                $crate::holds::promote!($tx, locked, kind, count, $actor, now)?;
-            }
-            Ok(due.len() as u64)
-        }
-        .await
-    };
-}
-pub(crate) use expire_due;
-
-/// Who expires holds in the audit log: no person asked.
-pub(crate) const EXPIRY_ACTOR: &str = "system:holds";
 
 impl Store {
     /// Expires every hold whose time has come at `now`, session by session, each under its
@@ -378,6 +159,19 @@ impl Store {
                 ..before
             })
         })
+    }
+
+    /// Whether `token` is a confirmation-link secret issued for registration `id` (found by
+    /// its hash, so no stored secret is compared byte by byte).
+    pub async fn check_confirm_token(&self, id: i64, token: &str) -> Result<bool> {
+        let hash = hash_token(token);
+        let owner: Option<i64> = read!(self, |pool| {
+            sqlx::query_scalar("SELECT registration_id FROM confirm_tokens WHERE token_hash = $1")
+                .bind(&hash)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(owner == Some(id))
     }
 
     /// Issues a new secret for the address-confirmation link of each registration in
