@@ -55,3 +55,14 @@ pub fn manage_url(
 ) -> String {
     public_url.join(&web::manage::path(id, token, lang))
 }
+
+/// The full URL of registration `id`'s address-confirmation page with the secret `token`, in
+/// `lang`, on the server's public URL: what a message asking to confirm an address links to.
+pub fn confirm_url(
+    public_url: &PublicUrl,
+    id: i64,
+    token: &str,
+    lang: skillhub_core::lang::Lang,
+) -> String {
+    public_url.join(&web::confirm::path(id, token, lang))
+}

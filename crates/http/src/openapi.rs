@@ -104,6 +104,8 @@ pub(crate) enum FormRefusals {
         web::manage::data,
         web::manage::cancel,
         web::manage::erase,
+        web::confirm::confirm_page,
+        web::confirm::confirm,
         catalog::list_programs,
         catalog::get_program,
         progress::progress,

@@ -1,6 +1,7 @@
 //! The public web pages, in Italian (English with `?lang=en` or `Accept-Language`): the catalog,
-//! a session's page with its registration form, and the manage page a registration's secret link
-//! opens (status, calendar file, cancellation, the person's data and its erasure).
+//! a session's page with its registration form, the manage page a registration's secret link
+//! opens (status, calendar file, cancellation, the person's data and its erasure), and the page
+//! of the link that confirms a held seat's address.
 //!
 //! Pages are rendered on the server with maud (templates checked at compile time) and work
 //! without JavaScript; the style sheet is inline and nothing is loaded from elsewhere (the
@@ -10,6 +11,7 @@
 //! priority through core; this module parses forms and writes HTML.
 
 pub(crate) mod catalog;
+pub(crate) mod confirm;
 mod csrf;
 mod i18n;
 mod layout;
@@ -41,6 +43,10 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/incontri/{id}", get(session_page).post(register))
         .route("/iscrizioni/{id}/{token}", get(manage_page))
+        .route(
+            "/iscrizioni/{id}/conferma/{token}",
+            get(confirm::confirm_page).post(confirm::confirm),
+        )
         .route("/iscrizioni/{id}/{token}/incontro.ics", get(ics))
         .route("/iscrizioni/{id}/{token}/dati.json", get(data))
         .route("/iscrizioni/{id}/{token}/annulla", post(cancel))
