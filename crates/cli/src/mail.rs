@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use skillhub_http::PublicUrl;
-use skillhub_mail::delivery::{DataLink, Delivery, ManageLink};
+use skillhub_mail::delivery::{ConfirmLink, DataLink, Delivery, ManageLink};
 use skillhub_mail::{MailConfig, Transport};
 use skillhub_store::Store;
 
@@ -55,19 +55,19 @@ pub fn delivery(store: Store, public_url: PublicUrl) -> Result<Delivery> {
     let transport = Transport::new(&config).map_err(|err| CliError::Usage(err.to_string()))?;
     let base = public_url.to_string();
     let data_url = public_url.clone();
+    let confirm_url = public_url.clone();
     let manage_link: ManageLink = std::sync::Arc::new(move |id, token, lang| {
         skillhub_http::manage_url(&public_url, id, token, lang)
     });
     let data_link: DataLink =
         std::sync::Arc::new(move |token, lang| skillhub_http::data_url(&data_url, token, lang));
-    Ok(Delivery::new(
-        store,
-        transport,
-        config.from,
-        base,
-        manage_link,
-        data_link,
-    ))
+    let confirm_link: ConfirmLink = std::sync::Arc::new(move |id, token, lang| {
+        skillhub_http::confirm_url(&confirm_url, id, token, lang)
+    });
+    Ok(
+        Delivery::new(store, transport, config.from, base, manage_link, data_link)
+            .with_confirm_link(confirm_link),
+    )
 }
 
 /// Runs a `mail` command.

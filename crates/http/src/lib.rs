@@ -61,3 +61,14 @@ pub fn manage_url(
 pub fn data_url(public_url: &PublicUrl, token: &str, lang: skillhub_core::lang::Lang) -> String {
     public_url.join(&web::data::path(token, lang))
 }
+
+/// The full URL of registration `id`'s address-confirmation page with the secret `token`, in
+/// `lang`, on the server's public URL: what a message asking to confirm an address links to.
+pub fn confirm_url(
+    public_url: &PublicUrl,
+    id: i64,
+    token: &str,
+    lang: skillhub_core::lang::Lang,
+) -> String {
+    public_url.join(&web::confirm::path(id, token, lang))
+}

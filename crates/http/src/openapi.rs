@@ -111,6 +111,8 @@ pub(crate) enum FormRefusals {
         web::data::data_page,
         web::data::data_json,
         web::data::data_erase,
+        web::confirm::confirm_page,
+        web::confirm::confirm,
         catalog::list_programs,
         catalog::get_program,
         progress::progress,

@@ -229,7 +229,9 @@ impl From<skillhub_store::Error> for ApiError {
             | E::Transition { .. }
             | E::NotBatch(_)
             | E::AlreadyAllocated { .. }
-            | E::SessionCancelled(_) => ApiError::Conflict(err.to_string()),
+            | E::SessionCancelled(_)
+            | E::HoldExpired { .. } => ApiError::Conflict(err.to_string()),
+            E::ConfirmationRefused(_) => ApiError::NotFound(err.to_string()),
             E::InvalidChange { .. } => ApiError::invalid("", err.to_string()),
             E::RegistrationClosed { .. } => ApiError::RegistrationClosed(err.to_string()),
             E::Draw {

@@ -1,8 +1,8 @@
 //! The public web pages, in Italian (English with `?lang=en` or `Accept-Language`): the catalog,
 //! a session's page with its registration form, the manage page a registration's secret link
-//! opens (status, calendar file, cancellation, the person's data and its erasure), and the pages
+//! opens (status, calendar file, cancellation, the person's data and its erasure), the pages
 //! that ask by e-mail address for lost manage links or a one-time link to all of an address's
-//! data ([`by_address`], [`data`]).
+//! data ([`by_address`], [`data`]), and the page of the link that confirms a held seat's address.
 //!
 //! Pages are rendered on the server with maud (templates checked at compile time) and work
 //! without JavaScript; the style sheet is inline and nothing is loaded from elsewhere (the
@@ -13,6 +13,7 @@
 
 pub(crate) mod by_address;
 pub(crate) mod catalog;
+pub(crate) mod confirm;
 mod csrf;
 pub(crate) mod data;
 mod i18n;
@@ -47,6 +48,10 @@ pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/incontri/{id}", get(session_page).post(register))
         .route("/iscrizioni/{id}/{token}", get(manage_page))
+        .route(
+            "/iscrizioni/{id}/conferma/{token}",
+            get(confirm::confirm_page).post(confirm::confirm),
+        )
         .route("/iscrizioni/{id}/{token}/incontro.ics", get(ics))
         .route("/iscrizioni/{id}/{token}/dati.json", get(manage::data))
         .route("/iscrizioni/{id}/{token}/annulla", post(cancel))

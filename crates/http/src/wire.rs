@@ -390,6 +390,9 @@ impl From<Language> for Lang {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationStatus {
+    /// Holds a seat until `hold_expires_at` while the person confirms their address (a program
+    /// that requires address confirmation): the link is in the message sent to it.
+    Held,
     /// Has a seat.
     Confirmed,
     /// On the waiting list ("lista d'attesa").
@@ -400,20 +403,30 @@ pub enum RegistrationStatus {
     Attended,
     /// Did not come.
     NoShow,
+    /// A hold whose address was not confirmed in time: its seat went on.
+    Expired,
 }
 
 impl RegistrationStatus {
-    /// The wire status of a stored one; `None` for a hold or an expired hold, which the store
-    /// does not keep.
-    fn of(status: &Status) -> Option<RegistrationStatus> {
-        Some(match status {
+    /// The wire status of a stored one.
+    fn of(status: &Status) -> RegistrationStatus {
+        match status {
+            Status::Held { .. } => RegistrationStatus::Held,
             Status::Confirmed => RegistrationStatus::Confirmed,
             Status::Waitlisted { .. } => RegistrationStatus::Waitlisted,
             Status::Cancelled => RegistrationStatus::Cancelled,
             Status::Attended => RegistrationStatus::Attended,
             Status::NoShow => RegistrationStatus::NoShow,
-            Status::Held { .. } | Status::Expired => return None,
-        })
+            Status::Expired => RegistrationStatus::Expired,
+        }
+    }
+}
+
+/// When a held seat is freed unless the address is confirmed; `None` unless held.
+fn hold_expiry(status: &Status) -> Option<DateTime<Utc>> {
+    match status {
+        Status::Held { expires_at } => Some(*expires_at),
+        _ => None,
     }
 }
 
@@ -457,6 +470,14 @@ pub struct RegistrationCreated {
     /// 1-based place on the waiting list; null when confirmed.
     #[schema(required = true)]
     pub waitlist_position: Option<u32>,
+    /// For a held seat only (`status: held`): when it is freed unless the address is confirmed
+    /// by the link mailed to it (RFC 3339 UTC).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "utc_opt"
+    )]
+    pub hold_expires_at: Option<DateTime<Utc>>,
     /// The secret that lets the person see and cancel the registration
     /// (`Authorization: Bearer …`); stored only as a hash.
     pub manage_token: String,
@@ -468,8 +489,9 @@ impl RegistrationCreated {
         Some(RegistrationCreated {
             id: view.id,
             session_id: view.session_id.to_string(),
-            status: RegistrationStatus::of(&view.status)?,
+            status: RegistrationStatus::of(&view.status),
             waitlist_position: view.position(),
+            hold_expires_at: hold_expiry(&view.status),
             manage_token: manage_token.to_owned(),
         })
     }
@@ -487,6 +509,14 @@ pub struct Registration {
     /// 1-based place on the waiting list; null unless waitlisted.
     #[schema(required = true)]
     pub waitlist_position: Option<u32>,
+    /// For a held seat only (`status: held`): when it is freed unless the address is confirmed
+    /// by the link mailed to it (RFC 3339 UTC).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "utc_opt"
+    )]
+    pub hold_expires_at: Option<DateTime<Utc>>,
     /// The kind of seat.
     pub seat: SeatKind,
     /// Contact address.
@@ -513,8 +543,9 @@ impl Registration {
         Some(Registration {
             id: view.id,
             session_id: view.session_id.to_string(),
-            status: RegistrationStatus::of(&view.status)?,
+            status: RegistrationStatus::of(&view.status),
             waitlist_position: view.position(),
+            hold_expires_at: hold_expiry(&view.status),
             seat: view.kind.into(),
             email: view.email.clone(),
             name: view.name.clone(),

@@ -1,7 +1,9 @@
-//! Delivery: the outbox's messages written out and sent. One pass posts the reminders that are
-//! due, then takes the due messages in batches (claimed with a lease, so two processes never
-//! send the same one), writes each one's text with fresh manage links, or the fresh one-time
-//! link of a data-link message (`skillhub_notify::render`), sends it, and records how every try went in one transaction per
+//! Delivery: the outbox's messages written out and sent. One pass expires the held seats whose
+//! time ran out (`Store::expire_holds`: their seats go on and everyone concerned is told), posts
+//! the reminders that are due, then takes the due messages in batches (claimed with a lease, so
+//! two processes never send the same one), writes each one's text with fresh manage links, the
+//! fresh one-time link of a data-link message or the confirmation link of a held seat
+//! (`skillhub_notify::render`), sends it, and records how every try went in one transaction per
 //! batch. `skillhub serve` runs passes in a loop ([`Delivery::run`]); `skillhub mail deliver`
 //! runs one.
 //!
@@ -29,6 +31,10 @@ pub type ManageLink = Arc<dyn Fn(i64, &str, Lang) -> String + Send + Sync>;
 /// the language (the web adapter knows its routes).
 pub type DataLink = Arc<dyn Fn(&str, Lang) -> String + Send + Sync>;
 
+/// Makes the full URL of a registration's address-confirmation page from its id, a secret and
+/// the language (the web adapter knows its routes).
+pub type ConfirmLink = Arc<dyn Fn(i64, &str, Lang) -> String + Send + Sync>;
+
 /// How long a claimed message is this sender's alone: far more than a send takes.
 const LEASE: Duration = Duration::seconds(120);
 /// Messages claimed per transaction.
@@ -41,6 +47,8 @@ const REMINDERS_EVERY: Duration = Duration::seconds(60);
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Pass {
+    /// Held seats that expired (their address was not confirmed in time).
+    pub holds_expired: u64,
     /// Reminders posted to the outbox (before sessions, and of grant reports).
     pub reminders: u64,
     /// Messages the server took.
@@ -68,6 +76,8 @@ pub struct Delivery {
     public_url: String,
     manage_link: ManageLink,
     data_link: DataLink,
+    /// Makes the address-confirmation links; without it such messages cannot be written.
+    confirm_link: Option<ConfirmLink>,
     /// This process's name on its leases.
     sender: String,
 }
@@ -104,8 +114,16 @@ impl Delivery {
             public_url,
             manage_link,
             data_link,
+            confirm_link: None,
             sender: format!("{}-{}", std::process::id(), hex::encode(nonce)),
         }
+    }
+
+    /// This sender with address-confirmation links made by `confirm_link` (for the programs
+    /// that require address confirmation).
+    pub fn with_confirm_link(mut self, confirm_link: ConfirmLink) -> Delivery {
+        self.confirm_link = Some(confirm_link);
+        self
     }
 
     /// Where messages go, for people and logs (no password).
@@ -113,9 +131,11 @@ impl Delivery {
         self.transport.describe()
     }
 
-    /// One pass at `now`: posts the due reminders, then sends every due message.
+    /// One pass at `now`: expires the holds whose time ran out, posts the due reminders, then
+    /// sends every due message.
     pub async fn pass(&self, now: DateTime<Utc>) -> Result<Pass, DeliveryError> {
         let mut pass = Pass {
+            holds_expired: self.store.expire_holds(now).await?,
             reminders: self.post_due(now).await?,
             ..Pass::default()
         };
@@ -189,6 +209,16 @@ impl Delivery {
                 .map(|token| (self.data_link)(&token, notice.lang)),
             _ => None,
         };
+        // A hold confirmed, cancelled or expired since gets no link, nor the message.
+        let confirm = match (notice.confirm_link_needed(), &self.confirm_link) {
+            (Some(id), Some(link)) => self
+                .store
+                .issue_confirm_tokens(&[id], now)
+                .await?
+                .get(&id)
+                .map(|token| link(id, token, notice.lang)),
+            _ => None,
+        };
         let links = Links {
             public_url: self.public_url.clone(),
             manage: tokens
@@ -196,7 +226,7 @@ impl Delivery {
                 .map(|(id, token)| (*id, (self.manage_link)(*id, token, notice.lang)))
                 .collect::<BTreeMap<_, _>>(),
             data,
-            confirm: None,
+            confirm,
         };
         let message_id = message_id(message, &self.from);
         let envelope = Envelope {
@@ -267,6 +297,7 @@ impl Delivery {
             let now = Utc::now();
             let mut pass = Pass::default();
             let result = async {
+                pass.holds_expired = self.store.expire_holds(now).await?;
                 if now >= reminders_at {
                     pass.reminders = self.post_due(now).await?;
                     reminders_at = now + REMINDERS_EVERY;
@@ -280,6 +311,7 @@ impl Delivery {
                     retrying = pass.retrying,
                     failed = pass.failed,
                     reminders = pass.reminders,
+                    holds_expired = pass.holds_expired,
                     "mail pass"
                 ),
                 Ok(()) => {}

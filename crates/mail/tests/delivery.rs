@@ -20,7 +20,7 @@ use skillhub_core::lang::Lang;
 use skillhub_core::person::Person;
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
-use skillhub_mail::delivery::{DataLink, Delivery, ManageLink, Pass};
+use skillhub_mail::delivery::{ConfirmLink, DataLink, Delivery, ManageLink, Pass};
 use skillhub_mail::{MailConfig, Transport};
 use skillhub_notify::Canceller;
 use skillhub_store::{NewSession, OpenOptions, RegisterRequest, Store, Timing};
@@ -63,6 +63,9 @@ async fn world() -> Option<World> {
         let suffix = if lang == Lang::En { "?lang=en" } else { "" };
         format!("https://corsi.comune.example.it/miei-dati/{token}{suffix}")
     });
+    let confirm: ConfirmLink = Arc::new(|id, token, _lang| {
+        format!("https://corsi.comune.example.it/iscrizioni/{id}/conferma/{token}")
+    });
     let delivery = Delivery::new(
         store.clone(),
         transport,
@@ -70,7 +73,8 @@ async fn world() -> Option<World> {
         "https://corsi.comune.example.it".to_owned(),
         link,
         data,
-    );
+    )
+    .with_confirm_link(confirm);
     Some(World {
         store,
         delivery,
@@ -80,16 +84,48 @@ async fn world() -> Option<World> {
 }
 
 async fn session(store: &Store, id: &str, seats: i64) {
+    session_of(
+        store,
+        id,
+        seats,
+        "binario-f",
+        Some("binario-f-roma-termini"),
+    )
+    .await;
+}
+
+/// A program like the seed ones that requires address confirmation (a 30-minute hold).
+const CONFIRMING: &str = r#"
+id = "conferma-prova"
+name = "Conferma prova"
+summary_it = "Un programma di prova che chiede di confermare l'indirizzo."
+source = "test"
+zone = "Europe/Rome"
+countries = ["IT"]
+window = { from = "2017-01-01", until = "2020-12-31" }
+audiences = ["women"]
+email_confirmation = "required"
+"#;
+
+/// A session `id` of `seats` seats in `program`, at `hub` (in person) or online without one.
+async fn session_of(store: &Store, id: &str, seats: i64, program: &str, hub: Option<&str>) {
+    let (mode, seats) = match hub {
+        Some(_) => (
+            Mode::InPerson,
+            skillhub_core::capacity::Seats::new(seats, 0),
+        ),
+        None => (Mode::Online, skillhub_core::capacity::Seats::new(0, seats)),
+    };
     let session = Session::new(SessionSpec {
         id: SessionId::parse(id).unwrap(),
-        program: ProgramId::parse("binario-f").unwrap(),
-        hub: Some("binario-f-roma-termini".parse().unwrap()),
+        program: ProgramId::parse(program).unwrap(),
+        hub: hub.map(|hub| hub.parse().unwrap()),
         room: None,
         title: "Facebook per la PA".into(),
         competences: vec![],
         level: None,
-        mode: Mode::InPerson,
-        seats: skillhub_core::capacity::Seats::new(seats, 0).unwrap(),
+        mode,
+        seats: seats.unwrap(),
         trainers: vec![],
         date: chrono::NaiveDate::from_ymd_opt(2019, 6, 11).unwrap(),
         start: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
@@ -218,6 +254,7 @@ async fn registrations_waiting_places_and_promotions_are_mailed() {
     assert_eq!(
         pass,
         Pass {
+            holds_expired: 0,
             reminders: 0,
             sent: 2,
             retrying: 0,
@@ -462,4 +499,103 @@ async fn a_data_link_arrives_and_opens_the_address_data() {
             .any(|f| f.kind == "data_link"),
         "sent, not failed"
     );
+}
+
+/// The confirmation link a message carries: its secret, checked against the store.
+async fn confirm_link_in(store: &Store, message: &Received, registration: i64) -> String {
+    let prefix = format!("https://corsi.comune.example.it/iscrizioni/{registration}/conferma/");
+    let start = message.text.find(&prefix).expect("a confirmation link") + prefix.len();
+    let token: String = message.text[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert!(
+        store
+            .check_confirm_token(registration, &token)
+            .await
+            .unwrap()
+    );
+    token
+}
+
+#[tokio::test]
+async fn a_held_seat_is_confirmed_by_its_link_or_released_to_the_next() {
+    let Some(w) = world().await else { return };
+    let catalog =
+        skillhub_core::fixture::Catalog::parse([("conferma-prova.toml", CONFIRMING)]).unwrap();
+    w.store
+        .load_programs(&catalog, &[CONFIRMING])
+        .await
+        .unwrap();
+    session_of(&w.store, "conferma-a", 1, "conferma-prova", None).await;
+    let anna = register(&w.store, "conferma-a", "anna", Lang::It).await;
+    let bruno = register(&w.store, "conferma-a", "bruno", Lang::En).await;
+    let pass = w.delivery.pass(at(9, 1)).await.unwrap();
+    assert_eq!((pass.sent, pass.holds_expired), (2, 0));
+    let got = arrived(&w.smtp, 0, 2);
+    assert_eq!(got[0].to, "anna@example.org");
+    assert!(
+        got[0].subject.starts_with("Conferma il tuo indirizzo"),
+        "{}",
+        got[0].subject
+    );
+    assert!(
+        got[0].calendar.is_none(),
+        "no invitation before the address is confirmed"
+    );
+    assert!(
+        got[1].subject.starts_with("Waiting list"),
+        "{}",
+        got[1].subject
+    );
+
+    // Following the link (the page's button) confirms the seat; the invitation comes with it.
+    let token = confirm_link_in(&w.store, &got[0], anna).await;
+    let confirmed = w
+        .store
+        .confirm_address(anna, &token, at(9, 10))
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status, skillhub_core::capacity::Status::Confirmed);
+    assert_eq!(w.delivery.pass(at(9, 11)).await.unwrap().sent, 1);
+    let got = arrived(&w.smtp, 2, 1);
+    assert!(
+        got[0].subject.starts_with("Iscrizione confermata"),
+        "{}",
+        got[0].subject
+    );
+    let (method, text) = got[0].calendar.as_ref().expect("the invitation");
+    assert_eq!(method, "REQUEST");
+    assert_eq!(
+        event(text).uid(),
+        format!("registration-{anna}@comune.example.it")
+    );
+    // A confirmed seat does not expire: Bruno keeps waiting.
+    assert_eq!(w.delivery.pass(at(10, 0)).await.unwrap().holds_expired, 0);
+
+    // A hold nobody confirms is released at its end, and the next in line is told.
+    session_of(&w.store, "conferma-b", 1, "conferma-prova", None).await;
+    let carla = register(&w.store, "conferma-b", "carla", Lang::It).await;
+    let dario = register(&w.store, "conferma-b", "dario", Lang::En).await;
+    assert_eq!(w.delivery.pass(at(9, 12)).await.unwrap().sent, 2);
+    arrived(&w.smtp, 3, 2);
+    let pass = w.delivery.pass(at(9, 45)).await.unwrap();
+    assert_eq!((pass.holds_expired, pass.sent), (1, 2));
+    let got = arrived(&w.smtp, 5, 2);
+    assert_eq!(got[0].to, "carla@example.org");
+    assert!(
+        got[0].subject.starts_with("Posto liberato"),
+        "{}",
+        got[0].subject
+    );
+    assert!(got[0].calendar.is_none());
+    // Dario registered publicly and never confirmed: the seat is held for him in turn.
+    assert_eq!(got[1].to, "dario@example.org");
+    assert!(
+        got[1].subject.starts_with("Confirm your address"),
+        "{}",
+        got[1].subject
+    );
+    confirm_link_in(&w.store, &got[1], dario).await;
+    let _ = (bruno, carla);
 }

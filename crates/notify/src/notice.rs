@@ -157,6 +157,14 @@ pub enum Event {
         /// When the held seat is freed if the address is not confirmed.
         hold_until: DateTime<Utc>,
     },
+    /// A held seat was freed: the address was not confirmed before the hold ran out, so the
+    /// registration expired and the seat went on (to the first in line, if anyone waits).
+    HoldExpired {
+        /// The registration.
+        registration: i64,
+        /// Its session.
+        session: SessionFacts,
+    },
     /// Someone asked for the manage links of an address's registrations.
     LostLinks {
         /// The live ones, each with its session; may be empty.
@@ -229,7 +237,7 @@ impl Notice {
 
     /// The registrations whose manage link the message shows: the sender must put each in
     /// [`crate::render::Links::manage`]. Empty for messages without one (a cancellation, an
-    /// address to confirm, a data link, grants).
+    /// address to confirm, an expired hold, a data link, grants).
     pub fn manage_links_needed(&self) -> Vec<i64> {
         match &self.event {
             Event::Confirmed { registration, .. }
@@ -243,12 +251,24 @@ impl Notice {
             Event::Cancelled { .. }
             | Event::SessionCancelled { .. }
             | Event::ConfirmAddress { .. }
+            | Event::HoldExpired { .. }
             | Event::DataLink { .. }
             | Event::ApplicationReceived { .. }
             | Event::ApplicationStage { .. }
             | Event::EvaluatorAssigned { .. }
             | Event::ReportDue { .. }
             | Event::ReportOverdue { .. } => Vec::new(),
+        }
+    }
+}
+
+impl Notice {
+    /// The registration whose address-confirmation link the message shows
+    /// ([`Event::ConfirmAddress`]): the sender must put it in [`crate::render::Links::confirm`].
+    pub fn confirm_link_needed(&self) -> Option<i64> {
+        match &self.event {
+            Event::ConfirmAddress { registration, .. } => Some(*registration),
+            _ => None,
         }
     }
 }
@@ -267,6 +287,7 @@ impl Event {
             Event::Drawn { .. } => "drawn",
             Event::Reminder { .. } => "reminder",
             Event::ConfirmAddress { .. } => "confirm_address",
+            Event::HoldExpired { .. } => "hold_expired",
             Event::LostLinks { .. } => "lost_links",
             Event::DataLink { .. } => "data_link",
             Event::ApplicationReceived { .. } => "application_received",
@@ -326,6 +347,10 @@ impl Event {
                 registration,
                 session,
                 ..
+            }
+            | Event::HoldExpired {
+                registration,
+                session,
             } => Some((*registration, session)),
             _ => None,
         }

@@ -297,6 +297,19 @@ impl Writer<'_> {
                 self.footer_registration(session)?;
                 Ok(subject)
             }
+            Event::HoldExpired { session, .. } => {
+                let subject = self.lead("hold-expired", session, args([]))?;
+                self.session(session)?;
+                let site = self.links.public_url.clone();
+                let again = self.say(
+                    "hold-expired",
+                    Some("again"),
+                    &args([("site", site.into())]),
+                )?;
+                self.para(again);
+                self.footer_registration(session)?;
+                Ok(subject)
+            }
             Event::LostLinks { registrations } => self.lost_links(registrations),
             Event::DataLink { valid_until } => {
                 let until = self.lang.moment(local(Zone::rome(), *valid_until)?);

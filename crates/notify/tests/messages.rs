@@ -216,6 +216,13 @@ fn events() -> Vec<(&'static str, Event)> {
             },
         ),
         (
+            "hold_expired",
+            Event::HoldExpired {
+                registration: 42,
+                session: session(),
+            },
+        ),
+        (
             "lost_links",
             Event::LostLinks {
                 registrations: vec![(42, session()), (43, online())],
@@ -304,7 +311,7 @@ fn read(event: &Event) -> String {
 fn every_kind_in_both_languages() {
     let events = events();
     let kinds: std::collections::BTreeSet<&str> = events.iter().map(|(_, e)| e.kind()).collect();
-    assert_eq!(kinds.len(), 17, "every kind of event is shown");
+    assert_eq!(kinds.len(), 18, "every kind of event is shown");
     for (name, event) in &events {
         insta::assert_snapshot!(*name, read(event));
     }
@@ -537,6 +544,12 @@ fn arb_event() -> impl Strategy<Value = Event> {
                 hold_until
             }
         ),
+        (any::<i64>(), arb_session()).prop_map(|(registration, session)| {
+            Event::HoldExpired {
+                registration,
+                session,
+            }
+        }),
         proptest::collection::vec((any::<i64>(), arb_session()), 0..3)
             .prop_map(|registrations| Event::LostLinks { registrations }),
         instant.prop_map(|valid_until| Event::DataLink { valid_until }),

@@ -347,13 +347,18 @@ impl Store {
                 }
             }
             for (program, text) in catalog.programs().iter().zip(texts) {
-                sqlx::query("INSERT INTO programs (id, name, definition, loaded_at) VALUES ($1, $2, $3, $4)")
-                    .bind(program.id().as_str())
-                    .bind(program.name())
-                    .bind(*text)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO programs (id, name, definition, loaded_at, hold_minutes, \
+                     hold_minutes_read) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(program.id().as_str())
+                .bind(program.name())
+                .bind(*text)
+                .bind(now)
+                .bind(hold_minutes(program))
+                .bind(true)
+                .execute(&mut *tx)
+                .await?;
                 for hub in program.hubs() {
                     sqlx::query("INSERT INTO hubs (id, program_id, name, zone, address) VALUES ($1, $2, $3, $4, $5)")
                         .bind(hub.id.as_str())
@@ -389,6 +394,34 @@ impl Store {
             }
             Ok::<bool, Error>(true)
         })
+    }
+
+    /// Writes `programs.hold_minutes` of the programs stored before migration 0010 from their
+    /// definitions (once: `hold_minutes_read` records it), so the session locks read whether a
+    /// program requires address confirmation without parsing its definition.
+    pub(crate) async fn read_hold_minutes(&self) -> Result<()> {
+        let rows: Vec<(String, String)> = read!(self, |pool| {
+            sqlx::query_as("SELECT id, definition FROM programs WHERE NOT hold_minutes_read")
+                .fetch_all(pool)
+                .await?
+        });
+        for (id, text) in rows {
+            let minutes = parse_program(&text)
+                .ok()
+                .and_then(|program| hold_minutes(&program));
+            write_tx!(self, |tx, _lock| {
+                sqlx::query(
+                    "UPDATE programs SET hold_minutes = $2, hold_minutes_read = $3 WHERE id = $1",
+                )
+                .bind(&id)
+                .bind(minutes)
+                .bind(true)
+                .execute(&mut *tx)
+                .await?;
+                Ok::<(), Error>(())
+            })?;
+        }
+        Ok(())
     }
 
     /// Every stored program, rebuilt and validated by core, in id order.
@@ -629,6 +662,16 @@ impl SessionView {
 }
 
 /// The instant a write happens. The store is an adapter: reading the clock here is allowed.
+/// How long a seat is held for `program`, in minutes, when it requires address confirmation.
+fn hold_minutes(program: &Program) -> Option<i64> {
+    match program.email_confirmation() {
+        skillhub_core::program::EmailConfirmation::Required => {
+            Some(i64::from(program.hold_minutes()))
+        }
+        skillhub_core::program::EmailConfirmation::None => None,
+    }
+}
+
 pub(crate) fn loaded_at() -> DateTime<Utc> {
     Utc::now()
 }

@@ -40,7 +40,7 @@ pub struct SessionCancellation {
 
 /// The live registrations of a session, to tell of a change.
 const LIVE: &str = "SELECT id FROM registrations WHERE session_id = $1 \
-     AND status IN ('confirmed', 'waitlisted') ORDER BY id";
+     AND status IN ('held', 'confirmed', 'waitlisted') ORDER BY id";
 
 impl Store {
     /// Moves a session to a new time or place: checked as a new session would be (it ends after
@@ -230,7 +230,7 @@ impl Store {
             }
             sqlx::query(
                 "UPDATE registrations SET status = 'cancelled', updated_at = $2 \
-                 WHERE session_id = $1 AND status IN ('confirmed', 'waitlisted')",
+                 WHERE session_id = $1 AND status IN ('held', 'confirmed', 'waitlisted')",
             )
             .bind(session_id)
             .bind(now)
@@ -238,7 +238,8 @@ impl Store {
             .await?;
             sqlx::query(
                 "UPDATE sessions SET cancelled_at = $2, seated_in_person = 0, seated_online = 0, \
-                 waiting_in_person = 0, waiting_online = 0 WHERE id = $1",
+                 waiting_in_person = 0, waiting_online = 0, held_in_person = 0, held_online = 0 \
+                 WHERE id = $1",
             )
             .bind(session_id)
             .bind(now)

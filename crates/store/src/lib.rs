@@ -29,6 +29,7 @@ mod audit;
 mod catalog;
 mod changes;
 mod grants;
+mod holds;
 mod idempotency;
 mod imports;
 mod links;
@@ -172,6 +173,21 @@ pub enum Error {
         session: String,
         /// What is wrong with the change.
         message: String,
+    },
+    /// The link does not confirm this registration's address (a wrong or unknown secret).
+    #[error("this link does not confirm the address of registration {0}")]
+    ConfirmationRefused(i64),
+    /// The registration's hold ran out before its address was confirmed: its seat was released
+    /// and went on; the person may register again.
+    #[error(
+        "the seat held for registration {id} was released: its address was not confirmed in time \
+         (session {session})"
+    )]
+    HoldExpired {
+        /// The registration.
+        id: i64,
+        /// Its session.
+        session: String,
     },
     /// A grant call refused an operation (see [`GrantError`]).
     #[error(transparent)]
@@ -377,10 +393,22 @@ macro_rules! write_tx {
 
 pub(crate) use {read, write_tx};
 
-/// The session row, read under the write lock `BEGIN IMMEDIATE` already holds.
-pub(crate) const LOCK_SESSION_SQLITE: &str = "SELECT * FROM sessions WHERE id = $1";
-/// The session row, locked until the transaction ends.
-pub(crate) const LOCK_SESSION_POSTGRES: &str = "SELECT * FROM sessions WHERE id = $1 FOR UPDATE";
+/// The session row, read under the write lock `BEGIN IMMEDIATE` already holds, with its
+/// program's hold and its soonest hold expiry (`registrations::Locked`).
+pub(crate) const LOCK_SESSION_SQLITE: &str = "SELECT *, (SELECT hold_minutes FROM programs \
+     WHERE programs.id = sessions.program_id) AS hold_minutes, (SELECT MIN(hold_expires_at) \
+     FROM registrations WHERE registrations.session_id = sessions.id \
+     AND registrations.status = 'held') AS next_hold_expiry FROM sessions WHERE id = $1";
+/// The session row, locked until the transaction ends, with what `LOCK_SESSION_SQLITE` reads.
+pub(crate) const LOCK_SESSION_POSTGRES: &str = "SELECT *, (SELECT hold_minutes FROM programs \
+     WHERE programs.id = sessions.program_id) AS hold_minutes, (SELECT MIN(hold_expires_at) \
+     FROM registrations WHERE registrations.session_id = sessions.id \
+     AND registrations.status = 'held') AS next_hold_expiry FROM sessions WHERE id = $1 FOR UPDATE";
+
+/// The address an erased registration `id` is left with (see `people`).
+pub(crate) fn erased_address(id: i64) -> String {
+    format!("erased-{id}@{ERASED_DOMAIN}")
+}
 
 /// A secret token (manage tokens, operator tokens): 32 random bytes as hex.
 pub fn new_token() -> String {

@@ -85,7 +85,7 @@ const LIVE: &str = "SELECT r.id, r.email, r.name, r.kind, r.session_id FROM regi
      JOIN sessions s ON s.id = r.session_id \
      WHERE (r.email_key = $1 OR r.id IN \
         (SELECT registration_id FROM email_key_collisions WHERE email_key = $1)) \
-     AND r.status IN ('confirmed', 'waitlisted') AND s.ends_at > $2 \
+     AND r.status IN ('held', 'confirmed', 'waitlisted') AND s.ends_at > $2 \
      ORDER BY s.starts_at, r.id";
 
 /// The newest registration of the address with key `$1`, if any: whom a data link is written to.

@@ -111,6 +111,7 @@ impl Store {
         };
         let fresh = store.migrate().await?;
         store.created = fresh;
+        store.read_hold_minutes().await?;
         if fresh && options.seed == Seed::Programs {
             let catalog = Catalog::parse(SEED_PROGRAMS)?;
             let texts: Vec<&str> = SEED_PROGRAMS.iter().map(|(_, text)| *text).collect();

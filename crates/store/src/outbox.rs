@@ -277,7 +277,7 @@ impl Store {
                         .fetch_optional(&mut *tx)
                         .await?;
                 // Erased (see `people`): its links must stop, not start again.
-                if email.is_none_or(|email| email == crate::people::erased_address(id)) {
+                if email.is_none_or(|email| email == crate::erased_address(id)) {
                     continue;
                 }
                 let token = new_token();
@@ -362,6 +362,10 @@ macro_rules! forget_registration {
             .execute(&mut *$tx)
             .await?;
             sqlx::query("DELETE FROM manage_tokens WHERE registration_id = $1")
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query("DELETE FROM confirm_tokens WHERE registration_id = $1")
                 .bind(id)
                 .execute(&mut *$tx)
                 .await?;

@@ -114,7 +114,7 @@ const REGISTRATION_DATA: &str = "SELECT r.id, r.session_id, r.email, r.name, r.a
      CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w \
         WHERE w.session_id = r.session_id AND w.kind = r.kind AND w.status = 'waitlisted' \
         AND (w.tier < r.tier OR (w.tier = r.tier AND w.sequence <= r.sequence))) END AS position, \
-     r.created_at, r.updated_at, s.title AS session_title, s.starts_at AS session_starts_at, \
+     r.created_at, r.updated_at, r.hold_expires_at, s.title AS session_title, s.starts_at AS session_starts_at, \
      a.id AS audit_id, a.at AS audit_at, a.actor AS audit_actor, a.action AS audit_action, \
      a.before AS audit_before, a.after AS audit_after \
      FROM registrations r JOIN sessions s ON s.id = r.session_id \
@@ -126,11 +126,6 @@ const REGISTRATION_DATA: &str = "SELECT r.id, r.session_id, r.email, r.name, r.a
 /// key became `KEY#ID`; `email_key_collisions` keeps the one they share).
 const IDS_OF: &str = "SELECT id FROM registrations WHERE email_key = $1 \
      OR id IN (SELECT registration_id FROM email_key_collisions WHERE email_key = $1) ORDER BY id";
-
-/// The address an erased registration `id` is left with.
-pub(crate) fn erased_address(id: i64) -> String {
-    format!("erased-{id}@{ERASED_DOMAIN}")
-}
 
 /// Anonymises registration `$id` inside the caller's write transaction `$tx` and audits it:
 /// the address `erased-ID@erased.invalid`, an empty name, no attributes, a manage token nobody
@@ -145,7 +140,7 @@ macro_rules! anonymise {
                  manage_token_hash = $3, updated_at = $4 WHERE id = $1",
             )
             .bind(id)
-            .bind($crate::people::erased_address(id))
+            .bind($crate::erased_address(id))
             .bind(hash_token(&new_token()))
             .bind($now)
             .execute(&mut *$tx)

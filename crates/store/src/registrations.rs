@@ -109,6 +109,9 @@ pub(crate) struct RegistrationRow {
     lang: String,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    // Records remembered before holds existed have none.
+    #[serde(default)]
+    hold_expires_at: Option<DateTime<Utc>>,
 }
 
 fn italian() -> String {
@@ -124,6 +127,12 @@ impl TryFrom<RegistrationRow> for RegistrationView {
             message: format!("registration {}: {message}", row.id),
         };
         let status = match row.status.as_str() {
+            "held" => Status::Held {
+                expires_at: row
+                    .hold_expires_at
+                    .ok_or_else(|| corrupt("a hold without its expiry".to_owned()))?,
+            },
+            "expired" => Status::Expired,
             "confirmed" => Status::Confirmed,
             "waitlisted" => Status::Waitlisted {
                 position: row
@@ -176,6 +185,10 @@ impl From<&RegistrationView> for RegistrationRow {
             lang: view.lang.code().to_owned(),
             created_at: view.created_at,
             updated_at: view.updated_at,
+            hold_expires_at: match view.status {
+                Status::Held { expires_at } => Some(expires_at),
+                _ => None,
+            },
         }
     }
 }
@@ -275,35 +288,91 @@ pub(crate) struct Locked {
     /// registration about to be seated (so one call can write it and its audit line).
     #[sqlx(default)]
     pub(crate) reserved_id: Option<i64>,
+    /// How many of `seated_in_person` are holds.
+    pub(crate) held_in_person: i64,
+    /// How many of `seated_online` are holds.
+    pub(crate) held_online: i64,
+    /// The program's hold in minutes when it requires address confirmation
+    /// (`programs.hold_minutes`, NULL unless it does), read by every session lock so an
+    /// operation knows without another query whether it gives holds.
+    #[sqlx(default)]
+    pub(crate) hold_minutes: Option<i64>,
+    /// The soonest expiry of the session's holds, if any (read by every session lock from the
+    /// index of held registrations), so an operation knows whether holds expire first.
+    #[sqlx(default)]
+    pub(crate) next_hold_expiry: Option<DateTime<Utc>>,
 }
 
 /// The session row for [`seat!`] on SQLite, with the id the next registration gets
 /// (`AUTOINCREMENT`: one past the largest ever given; `BEGIN IMMEDIATE` already holds the write
 /// lock, so nobody else can take it).
 pub(crate) const LOCK_FOR_SEAT_SQLITE: &str = "SELECT *, (SELECT COALESCE(MAX(seq), 0) + 1 \
-     FROM sqlite_sequence WHERE name = 'registrations') AS reserved_id FROM sessions WHERE id = $1";
+     FROM sqlite_sequence WHERE name = 'registrations') AS reserved_id, \
+     (SELECT hold_minutes FROM programs WHERE programs.id = sessions.program_id) AS hold_minutes, \
+     (SELECT MIN(hold_expires_at) FROM registrations WHERE registrations.session_id = sessions.id \
+      AND registrations.status = 'held') AS next_hold_expiry FROM sessions WHERE id = $1";
 /// The session row for [`seat!`] on PostgreSQL, locked until the transaction ends, with an id
 /// reserved from the registrations' identity sequence (an unused one is only a gap).
 pub(crate) const LOCK_FOR_SEAT_POSTGRES: &str = "SELECT *, \
-     nextval(pg_get_serial_sequence('registrations', 'id')) AS reserved_id \
+     nextval(pg_get_serial_sequence('registrations', 'id')) AS reserved_id, \
+     (SELECT hold_minutes FROM programs WHERE programs.id = sessions.program_id) AS hold_minutes, \
+     (SELECT MIN(hold_expires_at) FROM registrations WHERE registrations.session_id = sessions.id \
+      AND registrations.status = 'held') AS next_hold_expiry \
      FROM sessions WHERE id = $1 FOR UPDATE";
 
 impl Locked {
     pub(crate) fn occupancy(&self, kind: SeatKind) -> Occupancy {
         let count = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
         let v = &self.view;
-        let (seats, seated, waiting) = match kind {
-            SeatKind::InPerson => (v.seats_in_person, v.seated_in_person, v.waiting_in_person),
-            SeatKind::Online => (v.seats_online, v.seated_online, v.waiting_online),
+        let (seats, taken, held, waiting) = match kind {
+            SeatKind::InPerson => (
+                v.seats_in_person,
+                v.seated_in_person,
+                self.held_in_person,
+                v.waiting_in_person,
+            ),
+            SeatKind::Online => (
+                v.seats_online,
+                v.seated_online,
+                self.held_online,
+                v.waiting_online,
+            ),
         };
+        // `seated_*` counts every seat taken, holds included; `held_*` says how many are holds.
         Occupancy {
             seats: count(seats),
-            seated: count(seated),
-            held: 0,
+            seated: count(taken - held),
+            held: count(held),
             waiting: count(waiting),
         }
     }
+
+    /// Until when a seat given now is held, when the session's program requires address
+    /// confirmation; `None` when it does not.
+    pub(crate) fn hold_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.hold_minutes
+            .filter(|minutes| *minutes > 0)
+            .map(|minutes| micros(now + chrono::Duration::minutes(minutes)))
+    }
+
+    /// Whether a hold of the session is due to expire at `now` (then it expires before the
+    /// operation, [`expire_due!`]).
+    pub(crate) fn holds_due(&self, now: DateTime<Utc>) -> bool {
+        self.next_hold_expiry.is_some_and(|at| at <= now)
+    }
 }
+
+/// The counter deltas of holds `(held_in_person, held_online)`.
+pub(crate) fn held_deltas(kind: SeatKind, held: i64) -> (i64, i64) {
+    match kind {
+        SeatKind::InPerson => (held, 0),
+        SeatKind::Online => (0, held),
+    }
+}
+
+/// Moves the hold counters of session `$1` by `$2` (in person) and `$3` (online).
+pub(crate) const UPDATE_HELD: &str = "UPDATE sessions SET held_in_person = held_in_person + $2, \
+     held_online = held_online + $3 WHERE id = $1";
 
 /// The counter deltas `(seated_in_person, seated_online, waiting_in_person, waiting_online)`.
 pub(crate) fn deltas(kind: SeatKind, seated: i64, waiting: i64) -> (i64, i64, i64, i64) {
@@ -321,7 +390,7 @@ pub(crate) const VIEW: &str = "SELECT r.id, r.session_id, r.email, r.name, r.att
      CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w \
         WHERE w.session_id = r.session_id AND w.kind = r.kind AND w.status = 'waitlisted' \
         AND (w.tier < r.tier OR (w.tier = r.tier AND w.sequence <= r.sequence))) END AS position, \
-     r.created_at, r.updated_at FROM registrations r WHERE r.id = $1";
+     r.created_at, r.updated_at, r.hold_expires_at FROM registrations r WHERE r.id = $1";
 
 /// What the audit log keeps of a registration: its id and where it stands, never who it is (no
 /// e-mail, name or attributes), so erasing a person ([`Store::erase_person`]) leaves no personal
@@ -383,6 +452,10 @@ pub(crate) struct SeatWrite<'a> {
     pub(crate) email_key: String,
     /// The counter deltas (see [`deltas`]).
     pub(crate) deltas: (i64, i64, i64, i64),
+    /// The hold counter deltas (see [`held_deltas`]).
+    pub(crate) held: (i64, i64),
+    /// Whether the person must confirm their address: `none`, `pending` (see migration 0010).
+    pub(crate) address_check: &'static str,
     /// Who asked, for the audit log.
     pub(crate) actor: &'a str,
     /// The id reserved for it under the lock (PostgreSQL's `nextval`), if any.
@@ -417,35 +490,44 @@ fn map_insert_error(err: sqlx::Error, view: &RegistrationView) -> Error {
 /// SQLite: the registration (with the id reserved under the lock), the counters and the audit
 /// line, three statements sent in one call (`$n` parameters number the whole text).
 const SEAT_SQLITE: &str = "INSERT INTO registrations (id, session_id, email, name, attributes, \
-     kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key, lang) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19, $20); \
+     kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key, lang, \
+     hold_expires_at, address_check) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19, $20, $21, $22); \
      UPDATE sessions SET seated_in_person = seated_in_person + $12, \
      seated_online = seated_online + $13, waiting_in_person = waiting_in_person + $14, \
-     waiting_online = waiting_online + $15, next_sequence = next_sequence + 1 WHERE id = $2; \
+     waiting_online = waiting_online + $15, held_in_person = held_in_person + $23, \
+     held_online = held_online + $24, next_sequence = next_sequence + 1 WHERE id = $2; \
      INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) \
      VALUES ($11, $16, 'registration.create', 'registration', $17, NULL, $18)";
 
 /// PostgreSQL: the registration (with the id reserved under the lock), the counters and the
 /// audit line in one statement of data-modifying CTEs.
 const SEAT_POSTGRES: &str = "WITH reg AS (INSERT INTO registrations (id, session_id, email, name, \
-     attributes, kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key, lang) \
-     OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19, $20) \
+     attributes, kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key, lang, \
+     hold_expires_at, address_check) \
+     OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19, $20, $21, $22) \
      RETURNING id), \
      counts AS (UPDATE sessions SET seated_in_person = seated_in_person + $12, \
      seated_online = seated_online + $13, waiting_in_person = waiting_in_person + $14, \
-     waiting_online = waiting_online + $15, next_sequence = next_sequence + 1 WHERE id = $2 \
+     waiting_online = waiting_online + $15, held_in_person = held_in_person + $23, \
+     held_online = held_online + $24, next_sequence = next_sequence + 1 WHERE id = $2 \
      RETURNING id), \
      logged AS (INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after) \
      VALUES ($11, $16, 'registration.create', 'registration', $17, NULL, $18) RETURNING id) \
      SELECT (SELECT COUNT(*) FROM reg) + (SELECT COUNT(*) FROM counts) \
      + (SELECT COUNT(*) FROM logged)";
 
-/// Binds the 20 parameters of [`SEAT_SQLITE`] and [`SEAT_POSTGRES`] (the same on both).
+/// Binds the 24 parameters of [`SEAT_SQLITE`] and [`SEAT_POSTGRES`] (the same on both).
 // A macro: the two are different sqlx query types (`query` and `query_scalar`) of two drivers.
 macro_rules! bind_seat {
     ($query:expr, $view:expr, $seat:expr) => {{
         let view: &RegistrationView = $view;
         let (a, b, c, d) = $seat.deltas;
+        let (held_in_person, held_online) = $seat.held;
+        let hold_expires_at = match view.status {
+            skillhub_core::capacity::Status::Held { expires_at } => Some(expires_at),
+            _ => None,
+        };
         $query
             .bind(view.id)
             .bind(view.session_id.as_str())
@@ -467,6 +549,10 @@ macro_rules! bind_seat {
             .bind(audited(view))
             .bind(&$seat.email_key)
             .bind(view.lang.code())
+            .bind(hold_expires_at)
+            .bind($seat.address_check)
+            .bind(held_in_person)
+            .bind(held_online)
     }};
 }
 
@@ -528,6 +614,225 @@ impl WriteSeat for sqlx::PgConnection {
     }
 }
 
+/// Who expires holds in the audit log: no person asked.
+pub(crate) const EXPIRY_ACTOR: &str = "system:holds";
+
+/// Promotes the first `$count` registrations (`ORDER BY tier, sequence`) of the waiting list of
+/// kind `$kind` of the session `$locked` (a `Locked`, read under its lock in the open write
+/// transaction `$tx`): each gets a confirmed seat and [`Event::Promoted`], or, when the program
+/// requires address confirmation and the person has not confirmed theirs (`address_check =
+/// 'pending'`), a hold until now + the program's `hold_minutes` and
+/// [`Event::ConfirmAddress`]. Writes the statuses, the counters, the audit lines and the
+/// messages; evaluates to `Result<Vec<i64>>`, the promoted ids in order. The one promotion
+/// step of a cancellation and of an expired hold. A macro, like `audit!`, so it expands for
+/// either backend's transaction; it returns nothing from its caller.
+macro_rules! promote {
+    ($tx:ident, $locked:expr, $kind:expr, $count:expr, $actor:expr, $now:expr) => {
+        async {
+            let locked: &$crate::registrations::Locked = $locked;
+            let kind: skillhub_core::capacity::SeatKind = $kind;
+            let count = i64::from($count);
+            let now: chrono::DateTime<chrono::Utc> = $now;
+            let session_id = locked.view.id.as_str();
+            let heads: Vec<(i64, String)> = if count > 0 {
+                sqlx::query_as(
+                    "SELECT id, address_check FROM registrations WHERE session_id = $1 \
+                     AND kind = $2 AND status = 'waitlisted' ORDER BY tier, sequence LIMIT $3",
+                )
+                .bind(session_id)
+                .bind(kind.as_str())
+                .bind(count)
+                .fetch_all(&mut *$tx)
+                .await?
+            } else {
+                Vec::new()
+            };
+            if heads.is_empty() {
+                return Ok::<Vec<i64>, $crate::Error>(Vec::new());
+            }
+            let facts: $crate::notices::FactsRow = sqlx::query_as($crate::notices::FACTS)
+                .bind(session_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let session = facts.facts(kind)?;
+            let hold_until = locked.hold_until(now);
+            let mut letters = Vec::with_capacity(heads.len());
+            let mut held = 0_i64;
+            for (id, check) in &heads {
+                let event = match hold_until.filter(|_| check == "pending") {
+                    Some(expires_at) => {
+                        held += 1;
+                        sqlx::query(
+                            "UPDATE registrations SET status = 'held', hold_expires_at = $3, \
+                             updated_at = $2 WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(now)
+                        .bind(expires_at)
+                        .execute(&mut *$tx)
+                        .await?;
+                        skillhub_notify::Event::ConfirmAddress {
+                            registration: *id,
+                            session: session.clone(),
+                            hold_until: expires_at,
+                        }
+                    }
+                    None => {
+                        sqlx::query(
+                            "UPDATE registrations SET status = 'confirmed', updated_at = $2 \
+                             WHERE id = $1",
+                        )
+                        .bind(id)
+                        .bind(now)
+                        .execute(&mut *$tx)
+                        .await?;
+                        skillhub_notify::Event::Promoted {
+                            registration: *id,
+                            session: session.clone(),
+                        }
+                    }
+                };
+                let after = serde_json::json!({ "status": if matches!(event, skillhub_notify::Event::Promoted { .. }) { "confirmed" } else { "held" } });
+                $crate::audit::audit!(
+                    $tx,
+                    now,
+                    $actor,
+                    "registration.promote",
+                    "registration",
+                    &id.to_string(),
+                    Some("{\"status\":\"waitlisted\"}".to_owned()),
+                    Some(after.to_string())
+                )?;
+                let to: $crate::notices::Addressee = sqlx::query_as($crate::notices::ADDRESSEE)
+                    .bind(id)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                letters.push(to.letter(event, now)?);
+            }
+            let moved = i64::try_from(heads.len()).unwrap_or(i64::MAX);
+            let (a, b, c, d) = $crate::registrations::deltas(kind, moved, -moved);
+            sqlx::query($crate::registrations::UPDATE_COUNTS)
+                .bind(session_id)
+                .bind(a)
+                .bind(b)
+                .bind(c)
+                .bind(d)
+                .bind(0_i64)
+                .execute(&mut *$tx)
+                .await?;
+            if held > 0 {
+                let (e, f) = $crate::registrations::held_deltas(kind, held);
+                sqlx::query($crate::registrations::UPDATE_HELD)
+                    .bind(session_id)
+                    .bind(e)
+                    .bind(f)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            $crate::outbox::post!($tx, letters, now)?;
+            Ok(heads.into_iter().map(|(id, _)| id).collect())
+        }
+        .await
+    };
+}
+pub(crate) use promote;
+
+/// Expires every hold of the session `$locked` (a `Locked`, read under its lock in the open
+/// write transaction `$tx`) whose time has come at `$now` (`hold_expires_at <= now`, as core's
+/// `Status::Held` says): each becomes `expired`, gives its seat back and is told
+/// ([`Event::HoldExpired`]), then each kind's freed seats go to the heads of its waiting list by
+/// [`promote!`], as after a cancellation. Evaluates to `Result<u64>`, the holds expired. The
+/// caller's `Locked` is stale afterwards: read the session row again before deciding on it.
+macro_rules! expire_due {
+    ($tx:ident, $locked:expr, $actor:expr, $now:expr) => {
+        async {
+            let locked: &$crate::registrations::Locked = $locked;
+            let now: chrono::DateTime<chrono::Utc> = $now;
+            let session_id = locked.view.id.as_str();
+            let due: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT id, kind FROM registrations WHERE session_id = $1 AND status = 'held' \
+                 AND hold_expires_at <= $2 ORDER BY id",
+            )
+            .bind(session_id)
+            .bind(now)
+            .fetch_all(&mut *$tx)
+            .await?;
+            if due.is_empty() {
+                return Ok::<u64, $crate::Error>(0);
+            }
+            sqlx::query(
+                "UPDATE registrations SET status = 'expired', updated_at = $2 \
+                 WHERE session_id = $1 AND status = 'held' AND hold_expires_at <= $2",
+            )
+            .bind(session_id)
+            .bind(now)
+            .execute(&mut *$tx)
+            .await?;
+            let facts: $crate::notices::FactsRow = sqlx::query_as($crate::notices::FACTS)
+                .bind(session_id)
+                .fetch_one(&mut *$tx)
+                .await?;
+            let mut letters = Vec::with_capacity(due.len());
+            for (id, _) in &due {
+                $crate::audit::audit!(
+                    $tx,
+                    now,
+                    $actor,
+                    "registration.expire",
+                    "registration",
+                    &id.to_string(),
+                    Some("{\"status\":\"held\"}".to_owned()),
+                    Some("{\"status\":\"expired\"}".to_owned())
+                )?;
+                let to: $crate::notices::Addressee = sqlx::query_as($crate::notices::ADDRESSEE)
+                    .bind(id)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                let event = skillhub_notify::Event::HoldExpired {
+                    registration: *id,
+                    session: facts.facts(to.kind()?)?,
+                };
+                letters.push(to.letter(event, now)?);
+            }
+            $crate::outbox::post!($tx, letters, now)?;
+            for kind in skillhub_core::capacity::SeatKind::ALL {
+                let expired = due.iter().filter(|(_, k)| k == kind.as_str()).count();
+                let Ok(expired) = u32::try_from(expired) else {
+                    continue;
+                };
+                if expired == 0 {
+                    continue;
+                }
+                let n = i64::from(expired);
+                let (a, b, c, d) = $crate::registrations::deltas(kind, -n, 0);
+                sqlx::query($crate::registrations::UPDATE_COUNTS)
+                    .bind(session_id)
+                    .bind(a)
+                    .bind(b)
+                    .bind(c)
+                    .bind(d)
+                    .bind(0_i64)
+                    .execute(&mut *$tx)
+                    .await?;
+                let (e, f) = $crate::registrations::held_deltas(kind, -n);
+                sqlx::query($crate::registrations::UPDATE_HELD)
+                    .bind(session_id)
+                    .bind(e)
+                    .bind(f)
+                    .execute(&mut *$tx)
+                    .await?;
+                let mut after = locked.occupancy(kind);
+                after.held = after.held.saturating_sub(expired);
+                let count = locked.view.phase().promotions(&after);
+                $crate::registrations::promote!($tx, locked, kind, count, $actor, now)?;
+            }
+            Ok(due.len() as u64)
+        }
+        .await
+    };
+}
+pub(crate) use expire_due;
+
 /// Seats one registration inside the caller's open write transaction `$tx`, whose session row
 /// `$locked` (a `Locked`) was read under the session lock: checks the seat kind, asks
 /// `skillhub_core::capacity::admit` (or waits for the draw of a batch session), then writes the
@@ -582,19 +887,31 @@ macro_rules! seat {
                 0
             };
             let ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
+            // A program that requires address confirmation holds a public registration's seat
+            // until the link is followed; staff (late adds, spreadsheets) are never held.
+            let hold_until = match $request.timing {
+                $crate::Timing::InWindow => locked.hold_until(now),
+                $crate::Timing::Late => None,
+            };
+            let asked = match hold_until {
+                Some(expires_at) => Request::Hold { expires_at },
+                None => Request::Confirm,
+            };
             // A batch session gives no seat before its draw: everyone waits for it.
-            let admission = locked
-                .view
-                .phase()
-                .admit(&occupancy, ahead, Request::Confirm);
-            let (status, seated, waiting) = match admission {
-                Admission::Confirm | Admission::Hold { .. } => {
-                    (skillhub_core::capacity::Status::Confirmed, 1, 0)
-                }
+            let admission = locked.view.phase().admit(&occupancy, ahead, asked);
+            let (status, seated, waiting, held) = match admission {
+                Admission::Confirm => (skillhub_core::capacity::Status::Confirmed, 1, 0, 0),
+                Admission::Hold { expires_at } => (
+                    skillhub_core::capacity::Status::Held { expires_at },
+                    1,
+                    0,
+                    1,
+                ),
                 Admission::Waitlist { position } => (
                     skillhub_core::capacity::Status::Waitlisted { position },
                     0,
                     1,
+                    0,
                 ),
             };
             let view = $crate::RegistrationView {
@@ -618,6 +935,13 @@ macro_rules! seat {
                     token_hash: $token_hash,
                     email_key: $request.person.email.key(),
                     deltas: $crate::registrations::deltas(kind, seated, waiting),
+                    held: $crate::registrations::held_deltas(kind, held),
+                    // A waiting one must confirm too, when promoted (with a hold of its own).
+                    address_check: if hold_until.is_some() {
+                        "pending"
+                    } else {
+                        "none"
+                    },
                     actor: &$request.actor,
                     reserved_id: locked.reserved_id,
                 },
@@ -644,6 +968,14 @@ macro_rules! seat {
                         registration: written.id,
                         session,
                         position,
+                    }
+                }
+                // No invitation yet: it comes with the confirmation.
+                skillhub_core::capacity::Status::Held { expires_at } => {
+                    skillhub_notify::Event::ConfirmAddress {
+                        registration: written.id,
+                        session,
+                        hold_until: expires_at,
                     }
                 }
                 _ => skillhub_notify::Event::Confirmed {
@@ -705,9 +1037,17 @@ impl Store {
                     .bind(request.session_id.as_str())
                     .fetch_optional(&mut *tx)
                     .await?;
-                let Some(locked) = locked else {
+                let Some(mut locked) = locked else {
                     return Err(Error::UnknownSession(request.session_id.to_string()));
                 };
+                // Holds due to expire go first: their seats may be this request's.
+                if locked.holds_due(now) {
+                    expire_due!(tx, &locked, EXPIRY_ACTOR, now)?;
+                    locked = sqlx::query_as(lock)
+                        .bind(request.session_id.as_str())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                }
                 let unreadable = match tx.recall(idempotency, now).await? {
                     Some(replay) => match Remembered::registered(&replay) {
                         Some(registered) => return Ok(registered),
@@ -745,10 +1085,18 @@ impl Store {
     ) -> Result<Cancellation> {
         let session_id = self.session_of_registration(id).await?;
         write_tx!(self, |tx, lock| {
-            let locked: Locked = sqlx::query_as(lock)
+            let mut locked: Locked = sqlx::query_as(lock)
                 .bind(&session_id)
                 .fetch_one(&mut *tx)
                 .await?;
+            // Holds due to expire go first (this one too: an expired hold cannot be cancelled).
+            if locked.holds_due(now) {
+                expire_due!(tx, &locked, EXPIRY_ACTOR, now)?;
+                locked = sqlx::query_as(lock)
+                    .bind(&session_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            }
             let before: RegistrationView =
                 sqlx::query_as(VIEW).bind(id).fetch_one(&mut *tx).await?;
             let kind = before.kind;
@@ -767,46 +1115,12 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            // Before a batch session's draw a cancellation only leaves the pool.
-            let promote = i64::from(locked.view.phase().promotions(&after));
-            let promoted: Vec<i64> = if promote > 0 {
-                sqlx::query_scalar(
-                    "SELECT id FROM registrations WHERE session_id = $1 AND kind = $2 \
-                     AND status = 'waitlisted' ORDER BY tier, sequence LIMIT $3",
-                )
-                .bind(&session_id)
-                .bind(kind.as_str())
-                .bind(promote)
-                .fetch_all(&mut *tx)
-                .await?
-            } else {
-                Vec::new()
+            let (freed_seat, freed_wait, freed_hold) = match status {
+                Status::Waitlisted { .. } => (0, -1, 0),
+                Status::Held { .. } => (-1, 0, -1),
+                _ => (-1, 0, 0),
             };
-            for promoted_id in &promoted {
-                sqlx::query(
-                    "UPDATE registrations SET status = 'confirmed', updated_at = $2 WHERE id = $1",
-                )
-                .bind(promoted_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                audit!(
-                    tx,
-                    now,
-                    actor,
-                    "registration.promote",
-                    "registration",
-                    &promoted_id.to_string(),
-                    Some("{\"status\":\"waitlisted\"}".to_owned()),
-                    Some("{\"status\":\"confirmed\"}".to_owned())
-                )?;
-            }
-            let moved = i64::try_from(promoted.len()).unwrap_or(i64::MAX);
-            let (freed_seat, freed_wait) = match status {
-                Status::Waitlisted { .. } => (0, -1),
-                _ => (-1, 0),
-            };
-            let (a, b, c, d) = deltas(kind, freed_seat + moved, freed_wait - moved);
+            let (a, b, c, d) = deltas(kind, freed_seat, freed_wait);
             sqlx::query(UPDATE_COUNTS)
                 .bind(&session_id)
                 .bind(a)
@@ -816,38 +1130,37 @@ impl Store {
                 .bind(0_i64)
                 .execute(&mut *tx)
                 .await?;
-            let registration: RegistrationView =
-                sqlx::query_as(VIEW).bind(id).fetch_one(&mut *tx).await?;
+            if freed_hold != 0 {
+                let (e, f) = held_deltas(kind, freed_hold);
+                sqlx::query(UPDATE_HELD)
+                    .bind(&session_id)
+                    .bind(e)
+                    .bind(f)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let facts: FactsRow = sqlx::query_as(FACTS)
                 .bind(&session_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let session = facts.facts(kind)?;
-            let mut letters = Vec::with_capacity(1 + promoted.len());
-            for (told, event) in std::iter::once((
-                id,
+            let to: Addressee = sqlx::query_as(ADDRESSEE)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let letter = to.letter(
                 Event::Cancelled {
                     registration: id,
-                    session: session.clone(),
+                    session: facts.facts(kind)?,
                     by,
                 },
-            ))
-            .chain(promoted.iter().map(|&promoted_id| {
-                (
-                    promoted_id,
-                    Event::Promoted {
-                        registration: promoted_id,
-                        session: session.clone(),
-                    },
-                )
-            })) {
-                let to: Addressee = sqlx::query_as(ADDRESSEE)
-                    .bind(told)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                letters.push(to.letter(event, now)?);
-            }
-            post!(tx, letters, now)?;
+                now,
+            )?;
+            post!(tx, [letter], now)?;
+            // Before a batch session's draw a cancellation only leaves the pool.
+            let promote = locked.view.phase().promotions(&after);
+            let promoted = promote!(tx, &locked, kind, promote, actor, now)?;
+            let registration: RegistrationView =
+                sqlx::query_as(VIEW).bind(id).fetch_one(&mut *tx).await?;
             audit!(
                 tx,
                 now,
@@ -1147,7 +1460,8 @@ impl Store {
         let mut rows: Vec<RegistrationRow> = read!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, session_id, email, name, attributes, kind, tier, status, \
-                 CAST(NULL AS BIGINT) AS position, lang, created_at, updated_at FROM registrations \
+                 CAST(NULL AS BIGINT) AS position, lang, created_at, updated_at, hold_expires_at \
+                 FROM registrations \
                  WHERE session_id = $1 ORDER BY kind, CASE WHEN status = 'waitlisted' THEN 0 ELSE 1 END, \
                  tier, sequence, id",
             )

@@ -55,6 +55,8 @@ mod grants_applications;
 mod grants_notices;
 #[path = "contract/grants_reports.rs"]
 mod grants_reports;
+#[path = "contract/holds.rs"]
+mod holds;
 #[path = "contract/imports.rs"]
 mod imports;
 #[path = "contract/links.rs"]

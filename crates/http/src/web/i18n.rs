@@ -30,6 +30,8 @@ pub(crate) trait Speak: Sized {
     fn erased(self, n: usize) -> String;
     /// Until when a data link works (Italian time), and that it is personal.
     fn valid_until(self, at: NaiveDateTime) -> String;
+    /// A held seat: check the mailbox and follow the link by `until` (local time, if known).
+    fn check_mailbox(self, until: Option<NaiveDateTime>) -> String;
 }
 
 /// `it` or `en` with a region or spaces around, as a query or a header gives it.
@@ -121,6 +123,20 @@ impl Speak for Lang {
             ),
         }
     }
+
+    fn check_mailbox(self, until: Option<NaiveDateTime>) -> String {
+        let by = until.map(|at| self.moment(at));
+        match (self, by) {
+            (Lang::It, Some(by)) => format!(
+                "Controlla la tua casella di posta: ti abbiamo scritto un link per confermare il tuo indirizzo. Il posto è tenuto per te fino a {by}; se non confermi entro allora, passa alla persona successiva."
+            ),
+            (Lang::It, None) => "Controlla la tua casella di posta: ti abbiamo scritto un link per confermare il tuo indirizzo. Se non confermi in tempo, il posto passa alla persona successiva.".to_owned(),
+            (Lang::En, Some(by)) => format!(
+                "Check your mailbox: we have sent you a link to confirm your address. The seat is held for you until {by}; if you do not confirm by then, it goes to the next person."
+            ),
+            (Lang::En, None) => "Check your mailbox: we have sent you a link to confirm your address. If you do not confirm in time, the seat goes to the next person.".to_owned(),
+        }
+    }
 }
 
 /// The first language of `Accept-Language` we speak, by descending `q` (ties in header order).
@@ -203,6 +219,14 @@ pub(crate) enum T {
     ConsentRequired,
     Confirmed,
     ConfirmedText,
+    Held,
+    Expired,
+    ExpiredText,
+    ConfirmHeading,
+    ConfirmText,
+    ConfirmButton,
+    ConfirmedAddressText,
+    ExpiredHeading,
     WaitlistedText,
     WaitingForDrawText,
     NotEligible,
@@ -416,6 +440,26 @@ impl T {
             T::Cancelled => ("annullata", "cancelled"),
             T::Attended => ("presente", "attended"),
             T::NoShow => ("assente", "did not attend"),
+            T::Held => (
+                "posto tenuto in attesa di conferma",
+                "seat held until you confirm",
+            ),
+            T::Expired => ("scaduta", "expired"),
+            T::ExpiredText => (
+                "L'indirizzo e-mail non è stato confermato in tempo: il posto è stato liberato ed è passato alla persona successiva. Puoi iscriverti di nuovo dalla pagina dell'incontro, se ci sono ancora posti.",
+                "The e-mail address was not confirmed in time: the seat was released and went to the next person. You can register again from the session's page while seats remain.",
+            ),
+            T::ConfirmHeading => ("Conferma il tuo indirizzo", "Confirm your address"),
+            T::ConfirmText => (
+                "Per tenere il posto, conferma che questo indirizzo e-mail è tuo.",
+                "To keep your seat, confirm that this e-mail address is yours.",
+            ),
+            T::ConfirmButton => ("Confermo il mio indirizzo", "I confirm my address"),
+            T::ConfirmedAddressText => (
+                "Indirizzo confermato: il posto è tuo. Ti abbiamo scritto la conferma con l'invito per il calendario.",
+                "Address confirmed: the seat is yours. We have sent you the confirmation with a calendar invitation.",
+            ),
+            T::ExpiredHeading => ("Il posto è stato liberato", "The seat was released"),
             T::DownloadIcs => ("Aggiungi al calendario (.ics)", "Add to calendar (.ics)"),
             T::CancelHeading => ("Annulla l'iscrizione", "Cancel the registration"),
             T::CancelText => (

@@ -325,7 +325,7 @@ pub(crate) struct ManageForm {
 }
 
 /// The form's fields and its language (the hidden `lang` wins over the request's).
-pub(super) fn form_parts(
+pub(crate) fn form_parts(
     lang: Lang,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> (Lang, Result<Vec<(String, String)>, WebError>) {
@@ -347,7 +347,7 @@ pub(super) fn form_parts(
 }
 
 /// The form, if its CSRF field matches the cookie.
-pub(super) fn checked(
+pub(crate) fn checked(
     csrf: &Csrf,
     fields: Result<Vec<(String, String)>, WebError>,
 ) -> WebResult<Vec<(String, String)>> {

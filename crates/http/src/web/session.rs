@@ -321,6 +321,14 @@ impl SessionCtx {
                     p { strong { (lang.t(T::Status)) ": " span #status { (lang.t(T::Confirmed)) } } }
                     p { (lang.t(T::ConfirmedText)) }
                 },
+                Status::Held { expires_at } => div.notice.wait role="status" {
+                    p { strong { (lang.t(T::Status)) ": " span #status { (lang.t(T::Held)) } } }
+                    p { (lang.check_mailbox(self.view.local(expires_at))) }
+                },
+                Status::Expired => div.notice role="status" {
+                    p { strong { (lang.t(T::Status)) ": " span #status { (lang.t(T::Expired)) } } }
+                    p { (lang.t(T::ExpiredText)) }
+                },
                 Status::Waitlisted { position } => div.notice.wait role="status" {
                     p { strong { (lang.t(T::Status)) ": " span #status { (lang.waitlisted_at(position)) } } }
                     p { (lang.t(if draw_pending { T::WaitingForDrawText } else { T::WaitlistedText })) }

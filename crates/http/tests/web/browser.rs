@@ -313,6 +313,7 @@ async fn two_people_one_seat_in_a_real_browser() {
     ] {
         store.create_session("admin", &new).await.unwrap();
     }
+    let held = held_registration(&store).await;
     let (addr, stop) = start_server(store.clone()).await;
     let base = format!("http://{addr}");
     let (_driver, driver_url) = start_driver(&path).await;
@@ -320,7 +321,7 @@ async fn two_people_one_seat_in_a_real_browser() {
 
     // The steps run in their own task so that the browser is closed even when one fails (a
     // browser left open outlives chromedriver).
-    let outcome = tokio::spawn(drive(client.clone(), base, store.clone())).await;
+    let outcome = tokio::spawn(drive(client.clone(), base, store.clone(), held)).await;
     client.close().await.unwrap();
     let _ = stop.send(());
     store.close().await;
@@ -350,8 +351,74 @@ async fn data_link(store: &Store, email: &str) -> String {
     format!("/miei-dati/{token}")
 }
 
-/// Two people, one seat, a cancellation; widths at 320 px; the screenshots.
-async fn drive(client: Client, base: String, store: Store) {
+/// A program like the seed ones that requires address confirmation.
+const CONFIRMING: &str = r#"
+id = "conferma-prova"
+name = "Conferma prova"
+summary_it = "Un programma di prova che chiede di confermare l'indirizzo."
+source = "test"
+zone = "Europe/Rome"
+countries = ["IT"]
+window = { from = "2017-01-01", until = "2099-12-31" }
+audiences = ["women"]
+email_confirmation = "required"
+"#;
+
+/// A registration holding a seat of an online session of [`CONFIRMING`], and the path of its
+/// confirmation page (the link its message would carry).
+async fn held_registration(store: &Store) -> String {
+    let catalog =
+        skillhub_core::fixture::Catalog::parse([("conferma-prova.toml", CONFIRMING)]).unwrap();
+    store.load_programs(&catalog, &[CONFIRMING]).await.unwrap();
+    let spec = SessionSpec {
+        id: SessionId::parse("browser-conferma").unwrap(),
+        program: ProgramId::parse("conferma-prova").unwrap(),
+        hub: None,
+        room: None,
+        title: "Facebook per la PA".into(),
+        competences: vec![],
+        level: None,
+        mode: Mode::Online,
+        seats: Seats::new(0, 1).unwrap(),
+        trainers: vec![],
+        date: chrono::NaiveDate::from_ymd_opt(skillhub_testkit::future_year(), 2, 12).unwrap(),
+        start: chrono::NaiveTime::from_hms_opt(9, 30, 0).unwrap(),
+        end: chrono::NaiveTime::from_hms_opt(13, 30, 0).unwrap(),
+        zone: Zone::rome(),
+        ambiguity: Ambiguity::Refuse,
+    };
+    let session = Session::new(spec).unwrap();
+    store
+        .create_session("admin", &NewSession::open_until_start(session))
+        .await
+        .unwrap();
+    let person: skillhub_core::person::Person = serde_json::from_value(json!({
+        "name": "Carla Verdi", "email": "carla@example.it",
+    }))
+    .unwrap();
+    let request = skillhub_store::RegisterRequest {
+        session_id: "browser-conferma".parse().unwrap(),
+        person,
+        kind: None,
+        tier: skillhub_core::capacity::Tier::FIRST,
+        actor: "public".into(),
+        timing: skillhub_store::Timing::InWindow,
+        lang: skillhub_core::lang::Lang::It,
+    };
+    let now = chrono::Utc::now();
+    let id = store
+        .register(&request, None, now)
+        .await
+        .unwrap()
+        .registration
+        .id;
+    let token = store.issue_confirm_tokens(&[id], now).await.unwrap()[&id].clone();
+    format!("/iscrizioni/{id}/conferma/{token}")
+}
+
+/// Two people, one seat, a cancellation; widths at 320 px; the screenshots; a held seat
+/// confirmed from its link.
+async fn drive(client: Client, base: String, store: Store, held: String) {
     let (client, base) = (&client, base.as_str());
     let anna = register(client, base, "Anna Rossi", "anna@example.it", "confermato").await;
     let bruno = register(
@@ -396,6 +463,10 @@ async fn drive(client: Client, base: String, store: Store) {
     }
 
     screenshots(client, base, &bruno, &data, &screenshot_dir()).await;
+    client.set_window_size(390, 1300).await.unwrap();
+    client.goto(&format!("{base}{held}")).await.unwrap();
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshot_dir().join("confirm-390.png"), png).unwrap();
 
     // axe-core finds no WCAG 2.1 A/AA violation on any page a person meets.
     let Some(axe) = axe_core() else {
@@ -422,6 +493,8 @@ async fn drive(client: Client, base: String, store: Store) {
         data.as_str(),
         &format!("{data}?lang=en"),
         "/miei-dati/sbagliato",
+        held.as_str(),
+        &format!("{held}?lang=en"),
     ] {
         client.goto(&format!("{base}{page}")).await.unwrap();
         let violations = axe_violations(client, &axe).await;
@@ -467,4 +540,20 @@ async fn drive(client: Client, base: String, store: Store) {
         let violations = axe_violations(client, &axe).await;
         assert!(violations.is_empty(), "{what}: {violations:#?}");
     }
+    // The confirmation link's page: its button confirms, and the page then says so.
+    client.goto(&format!("{base}{held}")).await.unwrap();
+    client
+        .find(Locator::Css("form[method=post] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.find(Locator::Css(".notice.ok")).await.is_err() {
+        assert!(Instant::now() < deadline, "the address was not confirmed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let violations = axe_violations(client, &axe).await;
+    assert!(violations.is_empty(), "the confirmed page: {violations:#?}");
 }
