@@ -258,6 +258,7 @@ fn session_item(lang: Lang, programs: &[Arc<Program>], item: &Item<'_>) -> Marku
                 }
             }
             @match window_now(view) {
+                _ if view.cancelled_at.is_some() => span.seats.full { (lang.t(T::SessionCancelled)) },
                 WindowState::Open => span.seats.full[left <= 0] { (lang.seats_left(left)) },
                 WindowState::NotYetOpen { opens_at } => span.seats {
                     (local_time(view, opens_at).map_or_else(|| lang.t(T::RegistrationClosed).to_owned(), |at| lang.opens_from(at)))

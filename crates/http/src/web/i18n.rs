@@ -250,6 +250,8 @@ pub(crate) enum T {
     EraseHeading,
     RegistrationClosed,
     RegistrationClosedText,
+    SessionCancelled,
+    SessionCancelledText,
     RegistrationNotYetText,
     EraseText,
     EraseButton,
@@ -478,6 +480,11 @@ impl T {
             T::RegistrationClosedText => (
                 "Questo incontro non accetta più iscrizioni. Guarda gli altri incontri in programma.",
                 "This session no longer takes registrations. See the other upcoming sessions.",
+            ),
+            T::SessionCancelled => ("Incontro annullato", "Session cancelled"),
+            T::SessionCancelledText => (
+                "Gli organizzatori hanno annullato questo incontro: non si terrà. Chi era iscritto ha ricevuto un messaggio. Guarda gli altri incontri in programma.",
+                "The organisers cancelled this session: it will not take place. Everyone registered was told by e-mail. See the other upcoming sessions.",
             ),
             T::RegistrationNotYetText => (
                 "Il modulo di iscrizione comparirà qui quando le iscrizioni saranno aperte.",

@@ -209,18 +209,19 @@ async fn submit(
             let body = ctx.page_body(lang, csrf, &values, &Errors::new(), Some(notice));
             Ok(ctx.respond(lang, StatusCode::UNPROCESSABLE_ENTITY, body, csrf))
         }
-        Err(ApiError::RegistrationClosed(_)) => {
-            // The window closed while the form was open: the page shows it instead of the form.
-            let ctx = SessionCtx::load(state, ctx.view.id.as_str()).await?;
-            let body = ctx.page_body(lang, csrf, &values, &Errors::new(), None);
-            Ok(ctx.respond(lang, StatusCode::CONFLICT, body, csrf))
-        }
-        Err(ApiError::Conflict(_)) => {
-            let notice = html! {
-                div.notice.bad role="alert" { p { (lang.t(T::AlreadyRegistered)) } }
-            };
-            let body = ctx.page_body(lang, csrf, &values, &Errors::new(), Some(notice));
-            Ok(ctx.respond(lang, StatusCode::CONFLICT, body, csrf))
+        Err(err @ (ApiError::RegistrationClosed(_) | ApiError::Conflict(_))) => {
+            // Closed or cancelled while the form was open: the page shows it instead of the
+            // form. Otherwise the conflict is an address already registered.
+            let fresh = SessionCtx::load(state, ctx.view.id.as_str()).await?;
+            let gone =
+                matches!(err, ApiError::RegistrationClosed(_)) || fresh.view.cancelled_at.is_some();
+            let notice = (!gone).then(|| {
+                html! {
+                    div.notice.bad role="alert" { p { (lang.t(T::AlreadyRegistered)) } }
+                }
+            });
+            let body = fresh.page_body(lang, csrf, &values, &Errors::new(), notice);
+            Ok(fresh.respond(lang, StatusCode::CONFLICT, body, csrf))
         }
         Err(other) => Err(other.into()),
     }
@@ -399,11 +400,22 @@ impl SessionCtx {
             }
             h2 #iscrizione { (lang.t(T::RegisterHeading)) }
             @match window_now(&self.view) {
+                _ if self.view.cancelled_at.is_some() => (self.cancelled_notice(lang)),
                 WindowState::Open => {
                     @if let Some(notice) = notice { (notice) }
                     (self.form(lang, csrf, values, errors))
                 }
                 state => (self.closed_notice(lang, state)),
+            }
+        }
+    }
+
+    /// "Incontro annullato" instead of the form: staff cancelled the session.
+    fn cancelled_notice(&self, lang: Lang) -> Markup {
+        html! {
+            div.notice.bad #session-cancelled role="status" {
+                p { strong { (lang.t(T::SessionCancelled)) } }
+                p { (lang.t(T::SessionCancelledText)) " " a href=(with_lang("/", lang)) { (lang.t(T::BackToCatalog)) } }
             }
         }
     }

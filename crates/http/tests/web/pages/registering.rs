@@ -418,3 +418,56 @@ async fn too_many_forms_from_one_address_get_a_page_that_says_wait() {
     assert!(reply.header("content-type").starts_with("text/html"));
     assert_eq!(one(&html, "h1"), "Troppe richieste");
 }
+
+#[tokio::test]
+async fn a_cancelled_session_says_so_instead_of_the_form() {
+    let web = Web::new().await;
+    web.session(json!({"id": "annullato"})).await;
+    let page = "/incontri/annullato";
+    let mut anna = Visitor::new();
+    // The form is opened before staff cancel the session, and sent after.
+    let (_, form_page) = anna.open(&web, page).await;
+    web.store
+        .cancel_session("admin", "annullato", chrono::Utc::now())
+        .await
+        .unwrap();
+    let hidden: Vec<(String, String)> = form_page
+        .select(&select(&format!(
+            "form[action=\"{page}\"] input[type=hidden]"
+        )))
+        .map(|i| {
+            (
+                i.value().attr("name").unwrap().to_owned(),
+                i.value().attr("value").unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut fields: Vec<(&str, &str)> = hidden
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    fields.extend(person("Anna Rossi", "anna@example.it"));
+    let (reply, html) = anna.post(&web, page, &fields).await;
+    assert_eq!(reply.status, 409, "{}", reply.text);
+    assert_eq!(
+        texts(&html, "#session-cancelled strong"),
+        ["Incontro annullato"]
+    );
+    assert!(
+        !reply.text.contains("già iscritto")
+            && html.select(&select("form[method=post]")).next().is_none(),
+        "no form and no talk of a duplicate: {}",
+        main_of(&reply.text)
+    );
+    let (reply, html) = anna.open(&web, &format!("{page}?lang=en")).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        texts(&html, "#session-cancelled strong"),
+        ["Session cancelled"]
+    );
+    let (_, html) = anna.open(&web, "/").await;
+    assert!(
+        texts(&html, ".seats").contains(&"Incontro annullato".to_owned()),
+        "the catalog says so too"
+    );
+}
