@@ -160,9 +160,18 @@ impl Delivery {
             if claimed.is_empty() {
                 return Ok(());
             }
+            // The batch's manage links in one transaction: a registration named by several of
+            // its messages gets one new link for them all.
+            let needed: std::collections::BTreeSet<i64> = claimed
+                .iter()
+                .filter_map(|message| serde_json::from_str::<Notice>(&message.notice).ok())
+                .flat_map(|notice| notice.manage_links_needed())
+                .collect();
+            let needed: Vec<i64> = needed.into_iter().collect();
+            let tokens = self.store.issue_manage_tokens(&needed, now).await?;
             let mut tries = Vec::with_capacity(claimed.len());
             for message in &claimed {
-                let outcome = self.try_one(message, now).await?;
+                let outcome = self.try_one(message, &tokens, now).await?;
                 match &outcome {
                     Outcome::Sent { .. } => pass.sent += 1,
                     Outcome::Retry { reason, .. } => {
@@ -183,9 +192,11 @@ impl Delivery {
     }
 
     /// Writes and sends one claimed message; how it went.
+    /// `tokens` holds the new manage links of the batch's registrations.
     async fn try_one(
         &self,
         message: &Claimed,
+        tokens: &BTreeMap<i64, String>,
         now: DateTime<Utc>,
     ) -> Result<Outcome, DeliveryError> {
         let notice: Notice = match serde_json::from_str(&message.notice) {
@@ -196,10 +207,6 @@ impl Delivery {
                 });
             }
         };
-        let tokens = self
-            .store
-            .issue_manage_tokens(&notice.manage_links_needed(), now)
-            .await?;
         // A data link's secret, like a manage link's, exists only from the message's sending on.
         let data = match &notice.event {
             Event::DataLink { valid_until } => self
@@ -221,9 +228,13 @@ impl Delivery {
         };
         let links = Links {
             public_url: self.public_url.clone(),
-            manage: tokens
-                .iter()
-                .map(|(id, token)| (*id, (self.manage_link)(*id, token, notice.lang)))
+            manage: notice
+                .manage_links_needed()
+                .into_iter()
+                .filter_map(|id| {
+                    let token = tokens.get(&id)?;
+                    Some((id, (self.manage_link)(id, token, notice.lang)))
+                })
                 .collect::<BTreeMap<_, _>>(),
             data,
             confirm,
