@@ -298,7 +298,7 @@ impl Delivery {
         )
     }
 
-    /// Passes until `shutdown` resolves: every [`INTERVAL`], reminders every minute. A pass
+    /// Passes until `shutdown` resolves: every `INTERVAL` (a second), reminders every minute. A pass
     /// that fails (the database is away) is logged and the next one tries again.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tracing::info!(transport = %self.transport.describe(), "mail delivery started");

@@ -1,7 +1,7 @@
 //! `skillhub-notify`: what skillhub's e-mails say, in Italian and English.
 //!
 //! A decision (a seat given, a session moved, a reminder due) becomes a [`Notice`], stored as
-//! JSON in the outbox with the decision; [`render`] turns it, at send time, into a subject, a
+//! JSON in the outbox with the decision; [`render()`] turns it, at send time, into a subject, a
 //! plain-text part, an HTML part and, for a seat, a calendar invitation that later messages
 //! update or cancel. [`retry`] says when to try a failed send again.
 //!

@@ -40,7 +40,7 @@ pub const REPORT_NOTICE_DAYS: i64 = 7;
 
 impl crate::Store {
     /// Posts, for every call, the reminders of monitoring reports due within
-    /// [`REPORT_NOTICE_DAYS`] days of `now`'s day in the call's zone, and the notices of those
+    /// `REPORT_NOTICE_DAYS` (7) days of `now`'s day in the call's zone, and the notices of those
     /// past their due day and not received, each once per report (the outbox's `dedupe`), to
     /// applications that give an address; returns how many were posted. The senders' passes run
     /// it with the session reminders.
