@@ -59,19 +59,7 @@ impl Store {
                 .bind(session_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let Some(locked) = locked else {
-                return Err(Error::UnknownSession(session_id.to_owned()));
-            };
-            if locked.view.cancelled_at.is_some() {
-                return Err(Error::SessionCancelled(session_id.to_owned()));
-            }
-            if now >= locked.view.starts_at {
-                return Err(Error::InvalidChange {
-                    session: session_id.to_owned(),
-                    message: "it has started: a session is changed or cancelled before its start"
-                        .to_owned(),
-                });
-            }
+            let locked = changeable(locked, session_id, now)?;
             let before_facts: FactsRow = sqlx::query_as(FACTS)
                 .bind(session_id)
                 .fetch_one(&mut *tx)
@@ -192,19 +180,7 @@ impl Store {
                 .bind(session_id)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let Some(locked) = locked else {
-                return Err(Error::UnknownSession(session_id.to_owned()));
-            };
-            if locked.view.cancelled_at.is_some() {
-                return Err(Error::SessionCancelled(session_id.to_owned()));
-            }
-            if now >= locked.view.starts_at {
-                return Err(Error::InvalidChange {
-                    session: session_id.to_owned(),
-                    message: "it has started: a session is changed or cancelled before its start"
-                        .to_owned(),
-                });
-            }
+            let locked = changeable(locked, session_id, now)?;
             let facts: FactsRow = sqlx::query_as(FACTS)
                 .bind(session_id)
                 .fetch_one(&mut *tx)
@@ -268,6 +244,25 @@ impl Store {
             })
         })
     }
+}
+
+/// The locked row of a session staff may still change at `now`: it exists, it was not
+/// cancelled and it has not started.
+fn changeable(locked: Option<Locked>, session_id: &str, now: DateTime<Utc>) -> Result<Locked> {
+    let Some(locked) = locked else {
+        return Err(Error::UnknownSession(session_id.to_owned()));
+    };
+    if locked.view.cancelled_at.is_some() {
+        return Err(Error::SessionCancelled(session_id.to_owned()));
+    }
+    if now >= locked.view.starts_at {
+        return Err(Error::InvalidChange {
+            session: session_id.to_owned(),
+            message: "it has started: a session is changed or cancelled before its start"
+                .to_owned(),
+        });
+    }
+    Ok(locked)
 }
 
 /// A check of the moved session that failed, as the refusal of the change.
