@@ -13,7 +13,7 @@ use skillhub_core::ids::HubId;
 use skillhub_notify::Event;
 
 use crate::catalog::SessionView;
-use crate::notices::{ADDRESSEE, Addressee, FACTS, FactsRow};
+use crate::notices::{Addressee, FACTS, FactsRow};
 use crate::outbox::post;
 use crate::registrations::Locked;
 use crate::{Error, Result, Store, audit::audit, write_tx};
@@ -38,8 +38,9 @@ pub struct SessionCancellation {
     pub cancelled: Vec<i64>,
 }
 
-/// The live registrations of a session, to tell of a change.
-const LIVE: &str = "SELECT id FROM registrations WHERE session_id = $1 \
+/// Who the live registrations of a session are, to tell of a change (one query, not one per
+/// registration).
+const LIVE: &str = "SELECT id, email, email_key, name, lang, kind FROM registrations WHERE session_id = $1 \
      AND status IN ('held', 'confirmed', 'waitlisted') ORDER BY id";
 
 impl Store {
@@ -116,20 +117,16 @@ impl Store {
                 .bind(session_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let live: Vec<i64> = sqlx::query_scalar(LIVE)
+            let live: Vec<Addressee> = sqlx::query_as(LIVE)
                 .bind(session_id)
                 .fetch_all(&mut *tx)
                 .await?;
             let mut letters = Vec::with_capacity(live.len());
-            for id in &live {
-                let to: Addressee = sqlx::query_as(ADDRESSEE)
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            for to in &live {
                 let kind = to.kind()?;
                 letters.push(to.letter(
                     Event::SessionChanged {
-                        registration: *id,
+                        registration: to.id,
                         session: after_facts.facts(kind)?,
                         before: before_facts.facts(kind)?,
                     },
@@ -185,20 +182,17 @@ impl Store {
                 .bind(session_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let live: Vec<i64> = sqlx::query_scalar(LIVE)
+            let live: Vec<Addressee> = sqlx::query_as(LIVE)
                 .bind(session_id)
                 .fetch_all(&mut *tx)
                 .await?;
+            let cancelled: Vec<i64> = live.iter().map(|to| to.id).collect();
             let mut letters = Vec::with_capacity(live.len());
-            for id in &live {
-                let to: Addressee = sqlx::query_as(ADDRESSEE)
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            for to in &live {
                 let kind = to.kind()?;
                 letters.push(to.letter(
                     Event::SessionCancelled {
-                        registration: *id,
+                        registration: to.id,
                         session: facts.facts(kind)?,
                     },
                     now,
@@ -230,7 +224,7 @@ impl Store {
                 "session",
                 session_id,
                 None::<String>,
-                Some(serde_json::json!({ "cancelled": live }).to_string())
+                Some(serde_json::json!({ "cancelled": cancelled }).to_string())
             )?;
             let mut session = locked.view;
             session.cancelled_at = Some(now);
@@ -238,10 +232,7 @@ impl Store {
             session.seated_online = 0;
             session.waiting_in_person = 0;
             session.waiting_online = 0;
-            Ok(SessionCancellation {
-                session,
-                cancelled: live,
-            })
+            Ok(SessionCancellation { session, cancelled })
         })
     }
 }
