@@ -102,5 +102,6 @@ pub mod program;
 pub mod reminder;
 pub mod season;
 pub mod session;
+pub mod staff;
 pub mod tz;
 pub mod window;
