@@ -241,6 +241,10 @@ impl From<skillhub_store::Error> for ApiError {
             E::Draw { .. } => ApiError::Conflict(err.to_string()),
             E::NoSuchSeats { .. } => ApiError::invalid("/seat", err.to_string()),
             E::IdempotencyMismatch(key) => ApiError::IdempotencyMismatch(key),
+            E::Staff(skillhub_store::StaffRefusal::Unknown(_)) => {
+                ApiError::NotFound(err.to_string())
+            }
+            E::Staff(_) => ApiError::Conflict(err.to_string()),
             other if other.is_unavailable() => ApiError::Unavailable(other.to_string()),
             other => ApiError::internal(other),
         }

@@ -50,6 +50,8 @@ pub struct SessionView {
     pub waiting_in_person: i64,
     /// Online waiting list length.
     pub waiting_online: i64,
+    /// Seats held for people who have still to confirm their address (counted in `seated_*`).
+    pub held: i64,
     /// How it gives its seats.
     pub policy: Policy,
     /// The seed of the batch draw, once it ran (64 hex digits).
@@ -88,6 +90,8 @@ pub(crate) struct SessionRow {
     seated_online: i64,
     waiting_in_person: i64,
     waiting_online: i64,
+    held_in_person: i64,
+    held_online: i64,
     policy: String,
     lottery_seed: Option<String>,
     registration_opens_at: Option<DateTime<Utc>>,
@@ -149,6 +153,7 @@ impl TryFrom<SessionRow> for SessionView {
             seated_online: row.seated_online,
             waiting_in_person: row.waiting_in_person,
             waiting_online: row.waiting_online,
+            held: row.held_in_person + row.held_online,
             lottery_seed: row.lottery_seed,
             registration_opens_at: row.registration_opens_at,
             registration_closes_at: row.registration_closes_at,
@@ -302,7 +307,7 @@ const INSERT_SESSION: &str = "INSERT INTO sessions (id, program_id, hub_id, titl
 
 const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
      seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online, \
-     policy, lottery_seed, registration_opens_at, registration_closes_at, draw_commitment, \
+     held_in_person, held_online, policy, lottery_seed, registration_opens_at, registration_closes_at, draw_commitment, \
      draw_public_value, cancelled_at, revision FROM sessions \
      WHERE (CAST($1 AS TEXT) IS NULL OR program_id = $1) \
        AND (CAST($2 AS TEXT) IS NULL OR hub_id = $2) \
@@ -312,7 +317,7 @@ const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, en
 
 const GET_SESSION: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
      seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online, \
-     policy, lottery_seed, registration_opens_at, registration_closes_at, draw_commitment, \
+     held_in_person, held_online, policy, lottery_seed, registration_opens_at, registration_closes_at, draw_commitment, \
      draw_public_value, cancelled_at, revision FROM sessions WHERE id = $1";
 
 impl Store {

@@ -39,6 +39,7 @@ mod outbox;
 mod people;
 mod registrations;
 mod reminders;
+mod staff;
 mod tokens;
 
 use std::fmt;
@@ -64,6 +65,10 @@ pub use people::{
 };
 pub use registrations::{
     Allocation, Cancellation, RegisterRequest, Registered, RegistrationView, Timing,
+};
+pub use staff::{
+    LOCKOUT, LOGIN_IDLE, LOGIN_LIFETIME, LoginCandidate, LoginSession, MAX_FAILED_LOGINS, NewStaff,
+    SETUP_LINK_VALIDITY, SetupLink, StaffAccount, StaffRefusal,
 };
 
 /// Errors of the store.
@@ -192,6 +197,9 @@ pub enum Error {
     /// A grant call refused an operation (see [`GrantError`]).
     #[error(transparent)]
     Grants(GrantError),
+    /// A staff account operation was refused (see [`StaffRefusal`]).
+    #[error(transparent)]
+    Staff(StaffRefusal),
 }
 
 fn closed_text(state: &WindowState) -> String {

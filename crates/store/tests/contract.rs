@@ -65,6 +65,8 @@ mod links;
 mod outbox;
 #[path = "contract/people.rs"]
 mod people;
+#[path = "contract/staff.rs"]
+mod staff;
 
 use skillhub_notify::Canceller;
 use std::future::Future;
