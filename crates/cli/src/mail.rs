@@ -47,7 +47,7 @@ pub struct DeliverArgs {
 }
 
 /// The public URL when none is given: where `skillhub serve` listens by default.
-const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+pub(crate) const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// The sender of `store`'s outbox, configured from the environment, with links on `public_url`.
 pub fn delivery(store: Store, public_url: PublicUrl) -> Result<Delivery> {

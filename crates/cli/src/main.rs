@@ -14,6 +14,7 @@ mod people;
 mod report;
 mod roster;
 mod serve;
+mod staff;
 
 use std::process::ExitCode;
 
@@ -93,6 +94,10 @@ enum Command {
     /// sender).
     #[command(subcommand)]
     Mail(mail::MailCommand),
+    /// The back office's staff accounts: add one (it prints a one-time setup URL as its last
+    /// line), reset its password, list, disable or enable them.
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
 }
 
 fn main() -> ExitCode {
@@ -125,6 +130,7 @@ fn main() -> ExitCode {
             Command::Report(cmd) => report::run(&ctx, cmd).await,
             Command::People(cmd) => people::run(&ctx, cmd).await,
             Command::Mail(cmd) => mail::run(&ctx, cmd).await,
+            Command::Staff(cmd) => staff::run(&ctx, cmd).await,
         };
         ctx.close().await;
         result

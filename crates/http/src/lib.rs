@@ -23,6 +23,7 @@
 
 mod admin;
 mod auth;
+mod backoffice;
 mod calendar;
 mod catalog;
 mod extract;
@@ -54,6 +55,12 @@ pub fn manage_url(
     lang: skillhub_core::lang::Lang,
 ) -> String {
     public_url.join(&web::manage::path(id, token, lang))
+}
+
+/// The full URL of the page where the holder of a staff account's setup link `token` sets their
+/// password: what `skillhub staff add` prints.
+pub fn staff_setup_url(public_url: &PublicUrl, token: &str) -> String {
+    public_url.join(&backoffice::setup_path(token))
 }
 
 /// The full URL of the one-time page of a person's data ("I miei dati") with the secret `token`,

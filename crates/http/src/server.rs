@@ -20,7 +20,8 @@ use tower_http::trace::TraceLayer;
 use crate::problem::{ApiError, no_route, problem_for_bare_errors};
 use crate::state::{AppState, ServerConfig};
 use crate::{
-    admin, calendar, catalog, grants, limiter, openapi, progress, registrations, roster, web,
+    admin, backoffice, calendar, catalog, grants, limiter, openapi, progress, registrations,
+    roster, web,
 };
 
 mod connections;
@@ -32,6 +33,7 @@ pub fn app(state: AppState) -> Router {
     let router = Router::new()
         .route("/", get(web::catalog::home))
         .merge(web::routes())
+        .merge(backoffice::routes())
         .merge(grants::routes())
         .route("/healthz", get(catalog::healthz))
         .route("/readyz", get(catalog::readyz))
@@ -199,6 +201,7 @@ async fn prune_rate_limiter(state: AppState) {
     loop {
         every.tick().await;
         let left = state.limiter().prune(std::time::Instant::now());
+        state.login_limiter().prune(std::time::Instant::now());
         tracing::trace!(left, "pruned the rate limiter");
     }
 }

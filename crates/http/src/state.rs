@@ -165,6 +165,11 @@ pub struct AppState {
     inner: Arc<Inner>,
 }
 
+/// Back-office login attempts an address may make a minute (after a burst of as many), whatever
+/// the accounts: guessing is slow even across accounts. Each account is also locked after
+/// `skillhub_store::MAX_FAILED_LOGINS` failures in a row.
+pub(crate) const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
+
 struct Inner {
     store: Store,
     config: ServerConfig,
@@ -175,6 +180,8 @@ struct Inner {
     /// program, zone and times), never for its seats or counters; a miss asks the store.
     sessions: RwLock<BTreeMap<String, Arc<ReadSession>>>,
     limiter: RateLimiter,
+    /// Login attempts per client address (the back office's), apart from public writes.
+    login_limiter: RateLimiter,
     /// Progress reports, kept for `progress_max_age`.
     progress: ProgressCache,
 }
@@ -204,6 +211,7 @@ impl AppState {
                 programs: RwLock::new(BTreeMap::new()),
                 sessions: RwLock::new(BTreeMap::new()),
                 limiter,
+                login_limiter: RateLimiter::new(LOGIN_ATTEMPTS_PER_MINUTE),
                 progress,
             }),
         };
@@ -223,6 +231,11 @@ impl AppState {
 
     pub(crate) fn limiter(&self) -> &RateLimiter {
         &self.inner.limiter
+    }
+
+    /// The limiter of back-office login attempts ([`LOGIN_ATTEMPTS_PER_MINUTE`] per address).
+    pub(crate) fn login_limiter(&self) -> &RateLimiter {
+        &self.inner.login_limiter
     }
 
     pub(crate) fn progress(&self) -> &ProgressCache {

@@ -14,10 +14,10 @@
 pub(crate) mod by_address;
 pub(crate) mod catalog;
 pub(crate) mod confirm;
-mod csrf;
+pub(crate) mod csrf;
 pub(crate) mod data;
 mod i18n;
-mod layout;
+pub(crate) mod layout;
 pub(crate) mod manage;
 pub(crate) mod session;
 

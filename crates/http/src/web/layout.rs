@@ -7,7 +7,7 @@ use super::i18n::{Lang, Speak as _, T};
 
 /// The style sheet, inline. Fluid down to 320 px (no fixed widths, long words wrap), system
 /// fonts, contrast above 4.5:1, and a thick focus ring on everything focusable.
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 *,*::before,*::after{box-sizing:border-box}
 html{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.5;color:#1b1b1b;background:#fff}
 body{margin:0}

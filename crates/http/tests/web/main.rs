@@ -5,6 +5,7 @@
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod backoffice;
 mod browser;
 mod pages;
 

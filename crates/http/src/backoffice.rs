@@ -1,0 +1,219 @@
+//! The back office under `/gestione`: the pages a program's staff work in (Italian by default,
+//! English with `?lang=en`), behind a login.
+//!
+//! Who may do what is core's rule ([`skillhub_core::staff::Staff::may`]); this module asks it
+//! before every page and every action, and shows a refusal as a page (403), never a 500. The
+//! login is a server-side session ([`login`]): a cookie whose hash is a row of `staff_logins`,
+//! so a logout or a disabled account ends it at once in every process. Every form of a logged-in
+//! page carries a token derived from the login's secret ([`login::Login::csrf`]), checked in
+//! constant time; the login form itself carries the public pages' double-submit token. Every
+//! change goes through the same store operation as the API (and so the same audit log, with
+//! `staff:ID` as the actor).
+//!
+//! These pages are for staff, not integrators: they are not in the OpenAPI document (see
+//! `docs/http.md`, "Back office").
+
+mod dashboard;
+mod frame;
+pub(crate) mod login;
+mod password;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use maud::html;
+use skillhub_core::staff::{Act, Place, Staff};
+use skillhub_store::SessionView;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+use crate::web::{Lang, html_response};
+
+pub(crate) use frame::{staff_page, with_lang};
+pub(crate) use login::Login;
+
+/// The back office's routes.
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/gestione", get(dashboard::dashboard))
+        .route(
+            "/gestione/accesso",
+            get(login::login_page).post(login::log_in),
+        )
+        .route("/gestione/esci", post(login::log_out))
+        .route(
+            "/gestione/attiva/{token}",
+            get(login::setup_page).post(login::set_password),
+        )
+}
+
+/// The path of the page where the holder of setup link `token` sets their password.
+pub(crate) fn setup_path(token: &str) -> String {
+    format!("/gestione/attiva/{token}")
+}
+
+/// What a back-office page can fail with; each is a page in the staff's language.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum StaffError {
+    /// No such session, registration or page (404).
+    #[error("no such page")]
+    NotFound,
+    /// Logged in, but this is not theirs (403).
+    #[error("not in this account's scope")]
+    Forbidden,
+    /// A form whose CSRF field is wrong (403).
+    #[error("the form's CSRF token does not match")]
+    Csrf,
+    /// A body that is not the form it should be (400).
+    #[error("the request body is not a form: {0}")]
+    BadForm(String),
+    /// Over a rate limit (429).
+    #[error("too many requests: retry after {0} s")]
+    RateLimited(u64),
+    /// The database is busy or unreachable (503); the cause is logged.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// Not the user's doing (500); the cause is logged.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<ApiError> for StaffError {
+    fn from(err: ApiError) -> Self {
+        match err {
+            ApiError::NotFound(_) => StaffError::NotFound,
+            ApiError::Forbidden => StaffError::Forbidden,
+            ApiError::RateLimited { retry_after } => StaffError::RateLimited(retry_after),
+            ApiError::Unavailable(cause) => StaffError::Unavailable(cause),
+            other => StaffError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<skillhub_store::Error> for StaffError {
+    fn from(err: skillhub_store::Error) -> Self {
+        StaffError::from(ApiError::from(err))
+    }
+}
+
+/// A `Result` whose error is a [`StaffError`].
+pub(crate) type StaffResult<T> = Result<T, StaffError>;
+
+impl StaffError {
+    /// The error as a page in `lang`; `login` adds the staff's menu when there is one.
+    pub(crate) fn render(self, lang: Lang, login: Option<&Login>) -> Response {
+        let (status, heading, text) = match &self {
+            StaffError::NotFound => (
+                StatusCode::NOT_FOUND,
+                lang.pick("Pagina non trovata", "Page not found"),
+                lang.pick(
+                    "Questa pagina non esiste, o non esiste più.",
+                    "This page does not exist, or no longer does.",
+                ),
+            ),
+            StaffError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                lang.pick("Accesso non consentito", "Not allowed"),
+                lang.pick(
+                    "Il tuo account non ha accesso a questa pagina: riguarda un programma, una sede o un incontro che non gestisci.",
+                    "Your account cannot open this page: it belongs to a program, a hub or a session you do not run.",
+                ),
+            ),
+            StaffError::Csrf | StaffError::BadForm(_) => (
+                if matches!(self, StaffError::Csrf) {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::BAD_REQUEST
+                },
+                lang.pick("Modulo scaduto", "Form expired"),
+                lang.pick(
+                    "Il modulo non è stato accettato: ricarica la pagina e riprova.",
+                    "The form was not accepted: reload the page and try again.",
+                ),
+            ),
+            StaffError::RateLimited(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                lang.pick("Troppe richieste", "Too many requests"),
+                lang.pick(
+                    "Hai inviato troppe richieste in poco tempo: attendi un minuto e riprova.",
+                    "You sent too many requests in a short time: wait a minute and try again.",
+                ),
+            ),
+            StaffError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    lang.pick("Servizio momentaneamente non disponibile", "Service unavailable"),
+                    lang.pick(
+                        "Il servizio è momentaneamente occupato: riprova tra qualche secondo.",
+                        "The service is busy: try again in a few seconds.",
+                    ),
+                )
+            }
+            StaffError::Internal(cause) => {
+                tracing::error!(%cause, "back-office page failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    lang.pick("Si è verificato un errore", "Something went wrong"),
+                    lang.pick(
+                        "Non è stato possibile completare l'operazione. Riprova più tardi.",
+                        "The operation could not be completed. Try again later.",
+                    ),
+                )
+            }
+        };
+        let body = html! {
+            h1 { (heading) }
+            p { (text) }
+            p { a href=(with_lang("/gestione", lang)) { (lang.pick("Torna alla bacheca", "Back to the dashboard")) } }
+        };
+        let mut response =
+            html_response(status, staff_page(lang, heading, login, "/gestione", body));
+        let retry_after = match self {
+            StaffError::RateLimited(seconds) => Some(seconds),
+            StaffError::Unavailable(_) => Some(crate::problem::RETRY_UNAVAILABLE),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+/// A session as core's staff rule reads it, for `staff`: its program, its hub and whether
+/// `staff` trains at it (`trainers`: the session's trainer accounts).
+pub(crate) fn place<'a>(staff: &Staff, session: &'a SessionView, trainers: &[i64]) -> Place<'a> {
+    Place {
+        program: &session.program_id,
+        hub: session.hub_id.as_ref(),
+        assigned: trainers.contains(&staff.id),
+    }
+}
+
+/// Session `id`, when `login` may do `act` there: 404 for no such session, 403 for one out of
+/// scope (after the login, so ids cannot be probed by strangers).
+#[expect(dead_code, reason = "the session pages use it")]
+pub(crate) async fn session_for(
+    state: &AppState,
+    login: &Login,
+    id: &str,
+    act: Act,
+) -> StaffResult<SessionView> {
+    let session = state
+        .store()
+        .session(id)
+        .await?
+        .ok_or(StaffError::NotFound)?;
+    let trainers = state.store().session_trainers(id).await?;
+    if !login
+        .staff()
+        .may(act, place(&login.staff(), &session, &trainers))
+    {
+        return Err(StaffError::Forbidden);
+    }
+    Ok(session)
+}
