@@ -17,6 +17,8 @@ mod dashboard;
 mod frame;
 pub(crate) mod login;
 mod password;
+mod program;
+mod totp;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -46,6 +48,14 @@ pub(crate) fn routes() -> Router<AppState> {
             "/gestione/attiva/{token}",
             get(login::setup_page).post(login::set_password),
         )
+        .route(
+            "/gestione/codice",
+            get(totp::code_page).post(totp::check_code),
+        )
+        .route("/gestione/account", get(totp::account_page))
+        .route("/gestione/account/totp/on", post(totp::totp_on))
+        .route("/gestione/account/totp/off", post(totp::totp_off))
+        .route("/gestione/programmi/{id}", get(program::program_page))
 }
 
 /// The path of the page where the holder of setup link `token` sets their password.

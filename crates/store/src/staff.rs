@@ -737,11 +737,13 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         write_tx!(self, |tx, _lock| async {
-            let done = sqlx::query("UPDATE staff SET totp_secret = $2 WHERE id = $1")
-                .bind(id)
-                .bind(secret)
-                .execute(&mut *tx)
-                .await?;
+            let done = sqlx::query(
+                "UPDATE staff SET totp_secret = $2, totp_last_step = NULL WHERE id = $1",
+            )
+            .bind(id)
+            .bind(secret)
+            .execute(&mut *tx)
+            .await?;
             if done.rows_affected() == 0 {
                 return Err(Error::Staff(StaffRefusal::Unknown(format!("id {id}"))));
             }
@@ -760,6 +762,27 @@ impl Store {
                 None::<String>
             )?;
             Ok::<(), Error>(())
+        }
+        .await)
+    }
+
+    /// Accepts TOTP time step `step` for account `id` once: `false` when a code of this step or
+    /// a later one was accepted already (RFC 6238 §5.2: a code works once).
+    pub async fn accept_totp_step(&self, id: i64, step: u64) -> Result<bool> {
+        let step = i64::try_from(step).map_err(|_| Error::Corrupt {
+            table: "staff",
+            message: format!("TOTP step {step} out of range"),
+        })?;
+        write_tx!(self, |tx, _lock| async {
+            let done = sqlx::query(
+                "UPDATE staff SET totp_last_step = $2 WHERE id = $1 \
+                 AND (totp_last_step IS NULL OR totp_last_step < $2)",
+            )
+            .bind(id)
+            .bind(step)
+            .execute(&mut *tx)
+            .await?;
+            Ok::<bool, Error>(done.rows_affected() == 1)
         }
         .await)
     }

@@ -96,6 +96,16 @@ async fn page(state: &AppState, lang: Lang, login: &Login, sessions: &[SessionVi
             .or_default()
             .push(session);
     }
+    // The programs whose own pages (progress, roster, exports) this account reads.
+    let staff = login.staff();
+    let programs: Vec<(String, String)> = state
+        .programs()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| staff.sees_whole_program(p.id()))
+        .map(|p| (p.id().to_string(), p.name().to_owned()))
+        .collect();
     let title = lang.pick("Bacheca", "Dashboard");
     html! {
         (staff_page(lang, title, Some(login), "/gestione", html! {
@@ -104,6 +114,14 @@ async fn page(state: &AppState, lang: Lang, login: &Login, sessions: &[SessionVi
                 (role_name(lang, account.scope.role()))
                 @if let Some(program) = account.scope.program() { " · " (lang.pick("programma ", "program ")) strong { (program) } }
                 @if let Some(hub) = account.scope.hub() { " · " (lang.pick("sede ", "hub ")) strong { (hub) } }
+            }
+            @if !programs.is_empty() {
+                h2 { (lang.pick("Programmi", "Programs")) }
+                ul {
+                    @for (id, name) in &programs {
+                        li { a href=(with_lang(&format!("/gestione/programmi/{id}"), lang)) { (name) } }
+                    }
+                }
             }
             h2 { (lang.pick("Prossimi incontri", "Upcoming sessions")) }
             @if months.is_empty() {

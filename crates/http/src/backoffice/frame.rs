@@ -61,6 +61,8 @@ pub(crate) fn staff_page(
                         a.brand href=(with_lang("/gestione", lang)) { "skillhub · " (lang.pick("gestione", "back office")) }
                         nav aria-label=(lang.pick("Menu della gestione", "Back-office menu")) {
                             @if let Some(login) = login {
+                                a href=(with_lang("/gestione", lang)) { (lang.pick("Bacheca", "Dashboard")) }
+                                a href=(with_lang("/gestione/account", lang)) { (lang.pick("Account", "Account")) }
                                 span.who { (login.account().email) " (" (role_name(lang, login.account().scope.role())) ")" }
                                 form method="post" action=(with_lang("/gestione/esci", lang)) {
                                     input type="hidden" name="csrf" value=(login.csrf());

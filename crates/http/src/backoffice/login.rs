@@ -68,25 +68,18 @@ impl Login {
     }
 
     /// The audit log's actor: `staff:ID`.
-    #[expect(dead_code, reason = "the session pages' changes use it")]
     pub(crate) fn actor(&self) -> String {
         self.staff().actor()
     }
 
     /// The value of the `csrf` field of this login's forms.
     pub(crate) fn csrf(&self) -> String {
-        let mut hasher = Sha256::new();
-        hasher.update(b"skillhub staff form\0");
-        hasher.update(self.token.as_bytes());
-        hex::encode(hasher.finalize())
+        form_token(&self.token)
     }
 
     /// Whether a form's `csrf` field is this login's, in constant time.
     pub(crate) fn accepts(&self, field: Option<&str>) -> bool {
-        let expected = self.csrf();
-        field.is_some_and(|field| {
-            field.len() == expected.len() && bool::from(field.as_bytes().ct_eq(expected.as_bytes()))
-        })
+        same_token(&self.csrf(), field)
     }
 
     /// `Ok` when a form's `csrf` field is this login's, else [`StaffError::Csrf`].
@@ -97,6 +90,21 @@ impl Login {
             Err(StaffError::Csrf)
         }
     }
+}
+
+/// The form token of the login whose secret is `token`: SHA-256 with a purpose prefix.
+fn form_token(token: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"skillhub staff form\0");
+    hasher.update(token.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// Whether `field` is `expected`, in constant time.
+fn same_token(expected: &str, field: Option<&str>) -> bool {
+    field.is_some_and(|field| {
+        field.len() == expected.len() && bool::from(field.as_bytes().ct_eq(expected.as_bytes()))
+    })
 }
 
 fn secure(state: &AppState) -> bool {
@@ -158,7 +166,7 @@ pub(crate) fn see_other(to: &str) -> Response {
 
 /// Where to go after the login: a back-office path the request asked for, else the dashboard.
 /// Anything else (another site, `//host`, a backslash) is ignored.
-fn after_login(next: Option<&str>) -> &str {
+pub(crate) fn after_login(next: Option<&str>) -> &str {
     next.filter(|next| {
         next.starts_with("/gestione")
             && !next.contains("//")
@@ -194,8 +202,9 @@ impl FromRequestParts<AppState> for Login {
                 account: session.account,
                 token,
             }),
-            // A login whose second factor is due reaches nothing: start again.
-            Ok(_) => {
+            // The TOTP code is still to be given: that page first, then back here.
+            Ok(Some(_)) => Err(see_other(&code_path(&here, lang))),
+            Ok(None) => {
                 let mut response = see_other(&login_path(&here, lang));
                 set_cookie(&mut response, secure(state), None);
                 Err(response)
@@ -204,6 +213,64 @@ impl FromRequestParts<AppState> for Login {
         }
     }
 }
+
+/// A login whose password was right and whose TOTP code is still due: it reaches only the page
+/// that asks for the code. As an extractor it sends anyone else to the login page.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingLogin {
+    /// The account.
+    pub(crate) account: StaffAccount,
+    /// The login's secret.
+    pub(crate) token: String,
+}
+
+impl PendingLogin {
+    /// The value of the `csrf` field of the code form: as a full login's.
+    pub(crate) fn csrf(&self) -> String {
+        form_token(&self.token)
+    }
+
+    /// Whether a form's `csrf` field is this login's, in constant time.
+    pub(crate) fn accepts(&self, field: Option<&str>) -> bool {
+        same_token(&self.csrf(), field)
+    }
+
+    /// Ends the login (too many wrong codes).
+    pub(crate) async fn close(&self, state: &AppState) -> StaffResult<()> {
+        state.store().close_login(&self.token, Utc::now()).await?;
+        Ok(())
+    }
+}
+
+impl FromRequestParts<AppState> for PendingLogin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Ok(PageLang(lang)) = PageLang::from_request_parts(parts, state).await;
+        let to_login = || see_other(&with_lang(LOGIN_PATH, lang));
+        let Some(token) = cookie(&parts.headers, cookie_name(secure(state))) else {
+            return Err(to_login());
+        };
+        match state.store().login_session(&token, Utc::now()).await {
+            Ok(Some(session)) if session.second_factor_due => Ok(PendingLogin {
+                account: session.account,
+                token,
+            }),
+            Ok(Some(_)) => Err(see_other(&with_lang("/gestione", lang))),
+            Ok(None) => Err(to_login()),
+            Err(err) => Err(StaffError::from(err).render(lang, None)),
+        }
+    }
+}
+
+/// The page that asks for the TOTP code, asking to come back to `next`.
+fn code_path(next: &str, lang: Lang) -> String {
+    let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    with_lang(&format!("{CODE_PATH}?dopo={encoded}"), lang)
+}
+
+/// The page that asks for the TOTP code.
+pub(crate) const CODE_PATH: &str = "/gestione/codice";
 
 /// What the login form sends.
 #[derive(Debug, Deserialize)]
@@ -340,11 +407,17 @@ pub(crate) async fn log_in(
                 .await?;
             return Ok(refused());
         }
+        let second_factor = candidate.totp_secret.is_some();
         let token = state
             .store()
-            .open_login(candidate.account.id, false, now)
+            .open_login(candidate.account.id, second_factor, now)
             .await?;
-        let mut response = see_other(&with_lang(after_login(form.dopo.as_deref()), lang));
+        let next = after_login(form.dopo.as_deref());
+        let mut response = if second_factor {
+            see_other(&code_path(next, lang))
+        } else {
+            see_other(&with_lang(next, lang))
+        };
         set_cookie(&mut response, secure(&state), Some(&token));
         Ok(response)
     };

@@ -2,6 +2,7 @@
 //! that logs in as a real account (created in the store, its password set through the setup
 //! page, logged in through the login form) and sends its cookie and form token like a browser.
 
+mod account;
 mod login;
 
 use axum::body::Body;

@@ -4,7 +4,8 @@
 --
 -- Every secret is kept as a hash: the password as an argon2id PHC string (made by the server),
 -- setup links and login cookies as SHA-256 of 256-bit random values. The TOTP secret of an admin
--- who turned it on must be read to check a code, so it is kept as given (SECURITY.md says so).
+-- who turned it on must be read to check a code, so it is kept as given (SECURITY.md says so);
+-- `totp_last_step` is the time step of the last code accepted, so that no code works twice.
 CREATE TABLE staff (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     email          TEXT NOT NULL,
@@ -14,6 +15,7 @@ CREATE TABLE staff (
     hub_id         TEXT REFERENCES hubs (id),
     password_hash  TEXT,
     totp_secret    TEXT,
+    totp_last_step INTEGER,
     failed_logins  INTEGER NOT NULL DEFAULT 0,
     locked_until   TEXT,
     created_at     TEXT NOT NULL,

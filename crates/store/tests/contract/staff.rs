@@ -254,6 +254,42 @@ async fn logins_end_at_logout_disabling_idleness_and_a_new_password(store: Store
             .unwrap()
             .second_factor_due
     );
+    // A TOTP step is accepted once, and never an earlier one; a new secret starts afresh.
+    store
+        .set_totp("staff:9", id, Some("JBSWY3DPEHPK3PXP"), at(12, 2))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .login_candidate(&email("carla@example.org"))
+            .await
+            .unwrap()
+            .unwrap()
+            .account
+            .has_totp
+    );
+    assert!(store.accept_totp_step(id, 100).await.unwrap());
+    assert!(!store.accept_totp_step(id, 100).await.unwrap());
+    assert!(!store.accept_totp_step(id, 99).await.unwrap());
+    assert!(store.accept_totp_step(id, 101).await.unwrap());
+    store
+        .set_totp("staff:9", id, Some("KRSXG5CTMVRXEZLU"), at(12, 3))
+        .await
+        .unwrap();
+    assert!(store.accept_totp_step(id, 50).await.unwrap());
+    store
+        .set_totp("staff:9", id, None, at(12, 4))
+        .await
+        .unwrap();
+    assert!(
+        !store
+            .login_candidate(&email("carla@example.org"))
+            .await
+            .unwrap()
+            .unwrap()
+            .account
+            .has_totp
+    );
     // An unknown cookie is nobody.
     assert!(
         store
