@@ -17,6 +17,9 @@
 //! with its calendar, so they never expire; [`as_written`] turns a page or a body back into 2030
 //! for its snapshot.
 //!
+//! [`browser::Browser`] is headless Chromium through chromedriver, with axe-core's check of a
+//! page ([`browser::axe_violations`]), for the browser tests.
+//!
 //! [`smtp::SmtpServer`] is a real SMTP server (aiosmtpd in a child process) that keeps what it
 //! accepts in a Maildir, for the tests that send mail.
 //!
@@ -25,6 +28,7 @@
 
 #![deny(missing_docs)]
 
+pub mod browser;
 pub mod smtp;
 
 use std::io::Write;

@@ -13,13 +13,9 @@
 //! because `.ci/run` installs Chromium and axe-core.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fantoccini::wd::Capabilities;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 use skillhub_core::capacity::Seats;
 use skillhub_core::ids::{ProgramId, SessionId};
@@ -28,105 +24,10 @@ use skillhub_core::tz::Zone;
 use skillhub_core::window::RegistrationWindow;
 use skillhub_http::Server;
 use skillhub_store::{NewSession, Store};
-use skillhub_testkit::{Need, in_future};
-
-/// `chromedriver` on `PATH`, or Debian's place for it.
-fn chromedriver() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("chromedriver"))
-            .find(|p| p.is_file())
-    });
-    on_path.or_else(|| {
-        let debian = PathBuf::from("/usr/bin/chromedriver");
-        debian.is_file().then_some(debian)
-    })
-}
-
-/// axe-core's script (`npm install --prefix target/axe axe-core@4.14.1`, as `.ci/run` does; or
-/// the file `AXE_CORE_JS` names).
-fn axe_core() -> Option<String> {
-    let path = std::env::var_os("AXE_CORE_JS").map_or_else(
-        || {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../target/axe/node_modules/axe-core/axe.min.js")
-        },
-        PathBuf::from,
-    );
-    std::fs::read_to_string(path).ok()
-}
-
-/// The WCAG 2.1 A and AA violations axe-core finds on the page open in `client`, as
-/// `rule: target …` lines (empty when there is none).
-async fn axe_violations(client: &Client, axe: &str) -> Vec<String> {
-    client.execute(axe, vec![]).await.unwrap();
-    let found = client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
-                .then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
-                .catch(e => done(['axe failed: ' + e]));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    found
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-/// Where screenshots go: `$CARGO_TARGET_DIR/screenshots`, else the workspace's `target/`.
-fn screenshot_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"),
-        PathBuf::from,
-    );
-    target.join("screenshots")
-}
-
-/// The chromedriver process, killed when dropped.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_driver(path: &Path) -> (Driver, String) {
-    let port = free_port();
-    let child = Command::new(path)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|err| panic!("cannot start {}: {err}", path.display()));
-    let driver = Driver(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "chromedriver did not listen on {port}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (driver, format!("http://127.0.0.1:{port}"))
-}
+use skillhub_testkit::browser::{
+    Browser, Client, Locator, axe_core, axe_violations, screenshot_dir,
+};
+use skillhub_testkit::in_future;
 
 /// A one-seat Binario F session on Tuesday 12 February of `skillhub_testkit::future_year` (2030
 /// or a later year with its calendar), 9:30–13:30 in Rome.
@@ -177,22 +78,6 @@ async fn start_server(store: Store) -> (SocketAddr, tokio::sync::oneshot::Sender
         let _ = stopped.await;
     }));
     (addr, stop)
-}
-
-async fn browser(driver_url: &str) -> Client {
-    let mut caps = Capabilities::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({"args": [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--window-size=1280,900", "--lang=it-IT",
-        ], "prefs": {"intl.accept_languages": "it-IT,it"}}),
-    );
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(caps)
-        .connect(driver_url)
-        .await
-        .unwrap_or_else(|err| panic!("cannot open a Chromium session: {err}"))
 }
 
 /// The registration status the page shows, once it is `expected` (pages load after a click, so
@@ -295,10 +180,7 @@ async fn screenshots(client: &Client, base: &str, manage: &str, data: &str, dir:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_people_one_seat_in_a_real_browser() {
-    let Some(path) = chromedriver() else {
-        let why = "chromedriver was not found on PATH nor at /usr/bin/chromedriver \
-                   (Debian: apt-get install chromium chromium-driver)";
-        skillhub_testkit::skip(Need::Browser, why);
+    let Some(browser) = Browser::start().await else {
         return;
     };
     let (store, _dir) = super::sqlite().await;
@@ -316,13 +198,12 @@ async fn two_people_one_seat_in_a_real_browser() {
     let held = held_registration(&store).await;
     let (addr, stop) = start_server(store.clone()).await;
     let base = format!("http://{addr}");
-    let (_driver, driver_url) = start_driver(&path).await;
-    let client = browser(&driver_url).await;
+    let client = browser.client.clone();
 
     // The steps run in their own task so that the browser is closed even when one fails (a
     // browser left open outlives chromedriver).
-    let outcome = tokio::spawn(drive(client.clone(), base, store.clone(), held)).await;
-    client.close().await.unwrap();
+    let outcome = tokio::spawn(drive(client, base, store.clone(), held)).await;
+    browser.close().await;
     let _ = stop.send(());
     store.close().await;
     if let Err(err) = outcome {
@@ -470,9 +351,6 @@ async fn drive(client: Client, base: String, store: Store, held: String) {
 
     // axe-core finds no WCAG 2.1 A/AA violation on any page a person meets.
     let Some(axe) = axe_core() else {
-        let why = "axe-core was not found at target/axe/node_modules/axe-core/axe.min.js nor in \
-                   AXE_CORE_JS (npm install --prefix target/axe axe-core@4.14.1)";
-        skillhub_testkit::skip(Need::Accessibility, why);
         return;
     };
     client.set_window_size(1280, 1000).await.unwrap();
