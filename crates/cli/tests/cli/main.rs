@@ -2,6 +2,7 @@
 //! the server as a real process, and schemathesis against its OpenAPI document. One test
 //! binary for the crate.
 
+mod backoffice;
 mod commands;
 mod mail;
 mod schemathesis;
