@@ -113,6 +113,9 @@ pub enum Event {
         session: SessionFacts,
         /// By the person or by the organisers.
         by: Canceller,
+        /// The organisers' reason, when they gave one (the person reads it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// The session moved (time or place).
     SessionChanged {

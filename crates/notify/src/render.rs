@@ -223,12 +223,25 @@ impl Writer<'_> {
                     &[("position", *position)],
                 ),
             },
-            Event::Cancelled { session, by, .. } => {
+            Event::Cancelled {
+                session,
+                by,
+                reason,
+                ..
+            } => {
                 let id = match by {
                     Canceller::Person => "cancelled-by-person",
                     Canceller::Staff => "cancelled-by-staff",
                 };
                 let subject = self.lead(id, session, args([]))?;
+                if let Some(reason) = reason {
+                    let line = self.say(
+                        "cancelled-by-staff",
+                        Some("reason"),
+                        &args([("reason", reason.clone().into())]),
+                    )?;
+                    self.para(line);
+                }
                 self.session(session)?;
                 self.footer_registration(session)?;
                 Ok(subject)

@@ -134,6 +134,7 @@ fn events() -> Vec<(&'static str, Event)> {
                 registration: 42,
                 session: session(),
                 by: Canceller::Person,
+                reason: None,
             },
         ),
         (
@@ -142,6 +143,9 @@ fn events() -> Vec<(&'static str, Event)> {
                 registration: 42,
                 session: session(),
                 by: Canceller::Staff,
+                reason: Some(
+                    "il corso è stato riservato a chi non ha mai usato lo SPID".to_owned(),
+                ),
             },
         ),
         (
@@ -500,17 +504,24 @@ fn arb_event() -> impl Strategy<Value = Event> {
                 position
             }
         ),
-        (any::<i64>(), arb_session(), any::<bool>()).prop_map(|(registration, session, staff)| {
-            Event::Cancelled {
-                registration,
-                session,
-                by: if staff {
-                    Canceller::Staff
-                } else {
-                    Canceller::Person
-                },
-            }
-        }),
+        (
+            any::<i64>(),
+            arb_session(),
+            any::<bool>(),
+            proptest::option::of(".{1,80}")
+        )
+            .prop_map(|(registration, session, staff, reason)| {
+                Event::Cancelled {
+                    registration,
+                    session,
+                    by: if staff {
+                        Canceller::Staff
+                    } else {
+                        Canceller::Person
+                    },
+                    reason,
+                }
+            }),
         (any::<i64>(), arb_session(), arb_session()).prop_map(|(registration, session, before)| {
             Event::SessionChanged {
                 registration,

@@ -56,6 +56,11 @@ pub enum Timing {
     /// spreadsheet of registrations): taken, and audited as `registration.late` when the
     /// window was not open.
     Late,
+    /// An admin or manager adding someone on purpose even when no seat is left (the back
+    /// office's explicit choice): outside the window too, never held; when no seat of its kind
+    /// is free the session gains one for them first (audited as `session.overbook`), and they
+    /// take it ahead of the waiting list, which keeps its order.
+    BeyondSeats,
 }
 
 /// A registration as stored, typed: its status carries its waiting position when it waits.
@@ -845,6 +850,43 @@ pub(crate) use expire_due;
 /// [`Store::register`] and the bulk import (`imports.rs`), so a row of an import is decided
 /// exactly as a registration of its own would be. A macro, like `audit!`, so it is expanded
 /// for whichever backend's transaction it is given.
+/// Gives a session one more seat of `kind`, for [`Timing::BeyondSeats`], audited as
+/// `session.overbook` with the seats before and after.
+macro_rules! add_seat {
+    ($tx:ident, $locked:expr, $kind:expr, $actor:expr, $now:expr) => {
+        async {
+            let locked: &$crate::registrations::Locked = $locked;
+            let (sql, before) = match $kind {
+                SeatKind::InPerson => (
+                    "UPDATE sessions SET seats_in_person = seats_in_person + 1 WHERE id = $1",
+                    locked.view.seats_in_person,
+                ),
+                SeatKind::Online => (
+                    "UPDATE sessions SET seats_online = seats_online + 1 WHERE id = $1",
+                    locked.view.seats_online,
+                ),
+            };
+            sqlx::query(sql)
+                .bind(locked.view.id.as_str())
+                .execute(&mut *$tx)
+                .await?;
+            let seats = |n: i64| serde_json::json!({ "kind": $kind.as_str(), "seats": n }).to_string();
+            audit!(
+                $tx,
+                $now,
+                $actor,
+                "session.overbook",
+                "session",
+                locked.view.id.as_str(),
+                Some(seats(before)),
+                Some(seats(before + 1))
+            )?;
+            Ok::<(), $crate::Error>(())
+        }
+        .await
+    };
+}
+
 macro_rules! seat {
     ($tx:ident, $locked:expr, $request:expr, $token_hash:expr, $now:expr) => {
         async {
@@ -891,14 +933,18 @@ macro_rules! seat {
             // until the link is followed; staff (late adds, spreadsheets) are never held.
             let hold_until = match $request.timing {
                 $crate::Timing::InWindow => locked.hold_until(now),
-                $crate::Timing::Late => None,
+                $crate::Timing::Late | $crate::Timing::BeyondSeats => None,
             };
             let asked = match hold_until {
                 Some(expires_at) => Request::Hold { expires_at },
                 None => Request::Confirm,
             };
             // A batch session gives no seat before its draw: everyone waits for it.
-            let admission = locked.view.phase().admit(&occupancy, ahead, asked);
+            let admission = if $request.timing == $crate::Timing::BeyondSeats {
+                locked.view.phase().admit_beyond_seats(ahead)
+            } else {
+                locked.view.phase().admit(&occupancy, ahead, asked)
+            };
             let (status, seated, waiting, held) = match admission {
                 Admission::Confirm => (skillhub_core::capacity::Status::Confirmed, 1, 0, 0),
                 Admission::Hold { expires_at } => (
@@ -1055,6 +1101,19 @@ impl Store {
                     },
                     None => false,
                 };
+                if request.timing == Timing::BeyondSeats {
+                    let kind = request.kind.unwrap_or_else(|| locked.view.default_kind());
+                    if locked.view.cancelled_at.is_none()
+                        && locked.view.mode.offers(kind)
+                        && locked.occupancy(kind).free() == 0
+                    {
+                        add_seat!(tx, &locked, kind, &request.actor, now)?;
+                        locked = sqlx::query_as(lock)
+                            .bind(request.session_id.as_str())
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    }
+                }
                 let view = seat!(tx, &locked, request, &token_hash, now)?;
                 if idempotency.is_some() {
                     if unreadable {
@@ -1080,6 +1139,30 @@ impl Store {
         &self,
         actor: &str,
         by: Canceller,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Cancellation> {
+        self.cancel_because(actor, by, None, id, now).await
+    }
+
+    /// Cancels a registration as [`Store::cancel`] does, from staff, with the `reason` the
+    /// person reads in their message.
+    pub async fn cancel_by_staff(
+        &self,
+        actor: &str,
+        id: i64,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Cancellation> {
+        self.cancel_because(actor, Canceller::Staff, Some(reason), id, now)
+            .await
+    }
+
+    async fn cancel_because(
+        &self,
+        actor: &str,
+        by: Canceller,
+        reason: Option<&str>,
         id: i64,
         now: DateTime<Utc>,
     ) -> Result<Cancellation> {
@@ -1152,6 +1235,7 @@ impl Store {
                     registration: id,
                     session: facts.facts(kind)?,
                     by,
+                    reason: reason.map(ToOwned::to_owned),
                 },
                 now,
             )?;

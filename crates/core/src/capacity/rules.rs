@@ -204,6 +204,18 @@ impl Phase {
         }
     }
 
+    /// Staff's explicit choice to seat someone beyond the seats (the seat is added for them
+    /// first, so nobody waiting loses a seat): confirmed at once while open; before a batch
+    /// session's draw, in the pool like everyone else (`ahead` of them).
+    pub fn admit_beyond_seats(self, ahead: u32) -> Admission {
+        match self {
+            Phase::Open => Admission::Confirm,
+            Phase::AwaitingDraw => Admission::Waitlist {
+                position: ahead.saturating_add(1),
+            },
+        }
+    }
+
     /// [`promotions`] in this phase: none before the draw.
     pub fn promotions(self, occupancy: &Occupancy) -> u32 {
         match self {

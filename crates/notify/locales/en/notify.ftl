@@ -44,6 +44,7 @@ cancelled-by-person = You cancelled your registration. The seat goes to the firs
     .subject = Registration cancelled: { $title }, { $day }
 cancelled-by-staff = The organisers cancelled your registration. If you think this is a mistake, please write to the programme's organisers.
     .subject = Registration cancelled: { $title }, { $day }
+    .reason = Reason: { $reason }
 session-changed = The session has moved. Your registration still holds: below are the new date, time and place.
     .subject = Session moved: { $title }, now { $day }
     .before = It was:

@@ -44,6 +44,7 @@ cancelled-by-person = hai annullato la tua iscrizione. Il posto passa alla prima
     .subject = Iscrizione annullata: { $title }, { $day }
 cancelled-by-staff = gli organizzatori hanno annullato la tua iscrizione. Se pensi che sia un errore, scrivi agli organizzatori del programma.
     .subject = Iscrizione annullata: { $title }, { $day }
+    .reason = Motivo: { $reason }
 session-changed = l'incontro è stato spostato. La tua iscrizione resta valida: qui sotto trovi la data, l'ora e il luogo aggiornati.
     .subject = Incontro spostato: { $title }, ora { $day }
     .before = Prima era:

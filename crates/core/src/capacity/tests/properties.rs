@@ -505,6 +505,11 @@ proptest! {
                 let ahead = u32::try_from(tiers.iter().filter(|t| **t <= tier).count()).unwrap();
                 let admission = Phase::AwaitingDraw.admit(&occupancy, ahead, Request::Confirm);
                 prop_assert_eq!(admission, Admission::Waitlist { position: ahead + 1 });
+                // Not even staff's explicit choice seats anyone before the draw.
+                prop_assert_eq!(
+                    Phase::AwaitingDraw.admit_beyond_seats(ahead),
+                    Admission::Waitlist { position: ahead + 1 }
+                );
                 tiers.push(tier);
                 occupancy.waiting += 1;
             } else {

@@ -302,6 +302,8 @@ fn the_rules_on_counts() {
         admit(&occ(0, 0, 0, 0), 0, Request::Confirm),
         Admission::Waitlist { position: 1 }
     );
+    // Staff seating someone beyond the seats (a seat added for them) skip the line on purpose.
+    assert_eq!(Phase::Open.admit_beyond_seats(3), Admission::Confirm);
     assert_eq!(promotions(&occ(5, 2, 1, 1)), 1);
     assert_eq!(promotions(&occ(5, 2, 1, 9)), 2);
     assert_eq!(promotions(&occ(5, 6, 0, 9)), 0);
