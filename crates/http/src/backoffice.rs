@@ -13,7 +13,9 @@
 //! These pages are for staff, not integrators: they are not in the OpenAPI document (see
 //! `docs/http.md`, "Back office").
 
+mod checkin;
 mod dashboard;
+mod desk;
 mod frame;
 pub(crate) mod login;
 mod password;
@@ -32,6 +34,7 @@ use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::web::{Lang, html_response};
 
+pub(crate) use checkin::checkin_url;
 pub(crate) use frame::{staff_page, with_lang};
 pub(crate) use login::Login;
 
@@ -56,6 +59,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/gestione/account/totp/on", post(totp::totp_on))
         .route("/gestione/account/totp/off", post(totp::totp_off))
         .route("/gestione/programmi/{id}", get(program::program_page))
+        .merge(desk::routes())
+        .merge(checkin::routes())
 }
 
 /// The path of the page where the holder of setup link `token` sets their password.
@@ -75,6 +80,10 @@ pub(crate) enum StaffError {
     /// A form whose CSRF field is wrong (403).
     #[error("the form's CSRF token does not match")]
     Csrf,
+    /// An act the store or the page refused, with what to do about it, in the staff's
+    /// language (409).
+    #[error("refused: {0}")]
+    Refused(String),
     /// A body that is not the form it should be (400).
     #[error("the request body is not a form: {0}")]
     BadForm(String),
@@ -142,6 +151,11 @@ impl StaffError {
                     "The form was not accepted: reload the page and try again.",
                 ),
             ),
+            StaffError::Refused(why) => (
+                StatusCode::CONFLICT,
+                lang.pick("Operazione non eseguita", "Not done"),
+                why.as_str(),
+            ),
             StaffError::RateLimited(_) => (
                 StatusCode::TOO_MANY_REQUESTS,
                 lang.pick("Troppe richieste", "Too many requests"),
@@ -206,7 +220,6 @@ pub(crate) fn place<'a>(staff: &Staff, session: &'a SessionView, trainers: &[i64
 
 /// Session `id`, when `login` may do `act` there: 404 for no such session, 403 for one out of
 /// scope (after the login, so ids cannot be probed by strangers).
-#[expect(dead_code, reason = "the session pages use it")]
 pub(crate) async fn session_for(
     state: &AppState,
     login: &Login,

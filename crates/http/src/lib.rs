@@ -34,6 +34,7 @@ mod limiter;
 mod openapi;
 mod problem;
 mod progress;
+mod qr;
 mod registrations;
 mod roster;
 mod server;

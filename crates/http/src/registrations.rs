@@ -110,8 +110,11 @@ pub(crate) struct Asked {
     pub(crate) person: Person,
     /// The kind of seat; `None` for the session's default.
     pub(crate) seat: Option<SeatKind>,
-    /// [`Timing::Late`] only for the admin's `"late": true`.
+    /// [`Timing::Late`] only for the admin's `"late": true` or staff adding someone by hand;
+    /// [`Timing::BeyondSeats`] only for an admin's or a manager's explicit choice.
     pub(crate) timing: Timing,
+    /// Who asks, for the audit log: `public`, `admin` or `staff:ID`.
+    pub(crate) actor: String,
     /// The language of the messages about it.
     pub(crate) lang: Lang,
 }
@@ -123,6 +126,7 @@ impl Asked {
             person,
             seat: None,
             timing: Timing::InWindow,
+            actor: "public".to_owned(),
             lang,
         }
     }
@@ -149,16 +153,12 @@ pub(crate) async fn enrol(
         Verdict::Refused(reasons) => return Ok(Enrolment::Ineligible(reasons)),
         Verdict::Admitted(tier) => tier,
     };
-    let actor = match asked.timing {
-        Timing::InWindow => "public",
-        Timing::Late => "admin",
-    };
     let request = RegisterRequest {
         session_id: session.id.clone(),
         person: asked.person,
         kind: asked.seat,
         tier,
-        actor: actor.to_owned(),
+        actor: asked.actor,
         timing: asked.timing,
         lang: asked.lang,
     };
@@ -196,6 +196,12 @@ fn read_registration(mut fields: crate::extract::Fields) -> ApiResult<Asked> {
     fields.finish()?;
     match (email, name) {
         (Some(email), Some(name)) => Ok(Asked {
+            actor: if late == Some(true) {
+                "admin"
+            } else {
+                "public"
+            }
+            .to_owned(),
             person: Person {
                 name,
                 email,

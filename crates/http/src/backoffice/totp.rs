@@ -14,9 +14,7 @@ use axum::extract::rejection::FormRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Utc;
-use maud::{Markup, PreEscaped, html};
-use qrcode::QrCode;
-use qrcode::render::svg;
+use maud::{Markup, html};
 use serde::Deserialize;
 use skillhub_core::person::Email;
 use skillhub_core::staff::Role;
@@ -56,17 +54,6 @@ fn new_secret() -> StaffResult<String> {
     let mut bytes = [0u8; 20];
     getrandom::fill(&mut bytes).map_err(|err| StaffError::Internal(err.to_string()))?;
     Ok(Secret::from(bytes).to_base32())
-}
-
-/// `text` as a QR code in SVG, or nothing if it does not fit one.
-fn qr_svg(text: &str) -> Option<String> {
-    let code = QrCode::new(text.as_bytes()).ok()?;
-    Some(
-        code.render::<svg::Color<'_>>()
-            .min_dimensions(200, 200)
-            .quiet_zone(true)
-            .build(),
-    )
 }
 
 /// What the forms of these pages send.
@@ -120,7 +107,13 @@ async fn account(
     let title = lang.pick("Il tuo account", "Your account");
     let totp = authenticator(secret, &account.email);
     let url = totp.as_ref().and_then(|t| t.to_url().ok());
-    let qr = url.as_deref().and_then(qr_svg);
+    let label = lang.pick(
+        "Codice QR della chiave per l'app di autenticazione",
+        "QR code of the key for the authenticator app",
+    );
+    let qr = url
+        .as_deref()
+        .and_then(|url| crate::qr::svg(url, label, 200));
     Ok(staff_page(
         lang,
         title,
@@ -160,11 +153,9 @@ async fn account(
                         "Facoltativa, consigliata per gli amministratori: inquadra il codice con un'app di autenticazione (per esempio FreeOTP, Aegis, Google Authenticator), poi scrivi il codice che mostra.",
                         "Optional, advised for admins: scan the code with an authenticator app (for instance FreeOTP, Aegis, Google Authenticator), then type the code it shows.",
                     )) }
-                    @if let Some(svg) = &qr {
-                        figure {
-                            div role="img" aria-label=(lang.pick("Codice QR della chiave per l'app di autenticazione", "QR code of the key for the authenticator app")) {
-                                (PreEscaped(svg))
-                            }
+                    @if let Some(svg) = qr {
+                        figure.qr {
+                            (svg)
                             figcaption {
                                 (lang.pick("Oppure inserisci la chiave a mano: ", "Or type the key by hand: "))
                                 span.token { (grouped(secret)) }
@@ -410,7 +401,6 @@ mod tests {
         let code = totp.generate(now).to_string();
         assert!(check(&totp, &code).is_some());
         assert!(check(&totp, "000000").is_none() || code == "000000");
-        assert!(qr_svg(&url).unwrap().starts_with("<?xml"));
         assert_eq!(grouped("ABCDEFGHIJ"), "ABCD EFGH IJ");
     }
 }

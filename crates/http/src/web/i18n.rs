@@ -242,6 +242,12 @@ pub(crate) enum T {
     NoShow,
     DownloadIcs,
     CancelHeading,
+    /// The heading over a confirmed person's check-in code.
+    CheckinHeading,
+    /// What to do with the check-in code.
+    CheckinText,
+    /// The check-in code's label for screen readers.
+    CheckinLabel,
     CancelText,
     CancelButton,
     YourData,
@@ -464,6 +470,15 @@ impl T {
             T::ExpiredHeading => ("Il posto è stato liberato", "The seat was released"),
             T::DownloadIcs => ("Aggiungi al calendario (.ics)", "Add to calendar (.ics)"),
             T::CancelHeading => ("Annulla l'iscrizione", "Cancel the registration"),
+            T::CheckinHeading => ("Il tuo codice per l'ingresso", "Your check-in code"),
+            T::CheckinText => (
+                "All'ingresso mostra questo codice dal telefono (o stampato): chi ti accoglie lo inquadra e segna la tua presenza. Il codice non apre questa pagina a nessuno.",
+                "At the door, show this code on your phone (or printed): the staff scan it and record your presence. The code opens this page to nobody.",
+            ),
+            T::CheckinLabel => (
+                "Codice QR per l'ingresso all'incontro",
+                "QR code to check in at the session",
+            ),
             T::CancelText => (
                 "Se annulli, il posto passa alla prima persona in lista d'attesa. Non si torna indietro.",
                 "If you cancel, your seat goes to the first person on the waiting list. This cannot be undone.",

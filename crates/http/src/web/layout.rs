@@ -52,7 +52,8 @@ button.danger{background:#a0140b;border-color:#a0140b}
 .notice.wait{border-color:#b35c00;background:#fff4e5}
 .notice.bad{border-color:#a0140b;background:#fdecea}
 .token{font-family:ui-monospace,monospace;font-size:.9rem;word-break:break-all}
-dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1rem}
+dl.qr svg{display:block;width:15rem;max-width:100%;height:auto;margin:0 0 1rem}
+.facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1rem}
 dl.facts dt{font-weight:600}
 dl.facts dd{margin:0}
 @media (max-width:30rem){dl.facts{grid-template-columns:1fr}dl.facts dd{margin-bottom:.5rem}h1{font-size:1.4rem}}

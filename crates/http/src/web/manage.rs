@@ -6,11 +6,12 @@
 use axum::Form;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use maud::html;
 
+use skillhub_core::capacity::Status;
 use skillhub_store::RegistrationView;
 
 use super::PageLang;
@@ -63,32 +64,58 @@ pub(crate) async fn manage_page(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     csrf: Csrf,
+    headers: HeaderMap,
     Path((id, token)): Path<(String, String)>,
 ) -> Response {
     let result = async {
         let registration = authorized(&state, &id, &token).await?;
-        manage_response(&state, lang, &csrf, &registration, &base(&id, &token), None).await
+        let page = ManagePage {
+            csrf: &csrf,
+            headers: &headers,
+            here: &base(&id, &token),
+        };
+        manage_response(&state, lang, &page, &registration, None).await
     };
     result.await.unwrap_or_else(|err| err.render(lang))
 }
 
-/// The manage page of `registration` at `here`, with `problem` shown at the erasure form.
+/// What the manage page needs of its request: the CSRF token, the headers (for the host the
+/// check-in code points to) and its own path.
+struct ManagePage<'a> {
+    csrf: &'a Csrf,
+    headers: &'a HeaderMap,
+    here: &'a str,
+}
+
+/// The manage page of `registration`, with `problem` shown at the erasure form.
 async fn manage_response(
     state: &AppState,
     lang: Lang,
-    csrf: &Csrf,
+    request: &ManagePage<'_>,
     registration: &RegistrationView,
-    here: &str,
     problem: Option<T>,
 ) -> WebResult<Response> {
+    let (csrf, here) = (request.csrf, request.here);
     let ctx = SessionCtx::load(state, registration.session_id.as_str()).await?;
     let live = registration.status.is_live();
+    // A confirmed seat gets the code staff scan at the door; it holds no secret.
+    let checkin = (registration.status == Status::Confirmed)
+        .then(|| {
+            let url = crate::backoffice::checkin_url(state, request.headers, registration.id);
+            crate::qr::svg(&url, lang.t(T::CheckinLabel), 240)
+        })
+        .flatten();
     let body = html! {
         h1 { (lang.t(T::ManageHeading)) ": " (ctx.view.title) }
         (ctx.status_notice(lang, registration))
         (ctx.facts(lang))
         p { a.button.secondary href=(format!("{here}/incontro.ics")) download { (lang.t(T::DownloadIcs)) } }
         p { a href=(with_lang(&format!("/incontri/{}", ctx.view.id), lang)) { (lang.t(T::BackToSession)) } }
+        @if let Some(code) = checkin {
+            h2 { (lang.t(T::CheckinHeading)) }
+            p { (lang.t(T::CheckinText)) }
+            div.qr { (code) }
+        }
         @if live {
             h2 { (lang.t(T::CancelHeading)) }
             p { (lang.t(T::CancelText)) }
@@ -273,6 +300,7 @@ pub(crate) async fn erase(
     State(state): State<AppState>,
     PageLang(lang): PageLang,
     csrf: Csrf,
+    headers: HeaderMap,
     Path((id, token)): Path<(String, String)>,
     form: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
@@ -283,8 +311,13 @@ pub(crate) async fn erase(
         let registration = authorized(&state, &id, &token).await?;
         if !fields.iter().any(|(k, v)| k == "confirm" && v == "yes") {
             let here = base(&id, &token);
+            let page = ManagePage {
+                csrf: &csrf,
+                headers: &headers,
+                here: &here,
+            };
             let problem = Some(T::EraseConfirmRequired);
-            return manage_response(&state, lang, &csrf, &registration, &here, problem).await;
+            return manage_response(&state, lang, &page, &registration, problem).await;
         }
         let actor = format!("registrant:{}", registration.id);
         let erasure = state
