@@ -60,7 +60,7 @@ enum Cell {
     /// Text as typed (a name, an address) or chosen by us.
     Text(String),
     /// A whole number.
-    Number(u32),
+    Number(i64),
     /// A day: `dd/mm/yyyy`.
     Day(NaiveDate),
     /// A civil time: `dd/mm/yyyy HH:MM`.
@@ -268,14 +268,14 @@ impl Columns<'_> {
         let lang = self.lang;
         let pool = awaiting_draw(session);
         let position = match registration.position() {
-            Some(position) if !pool => Cell::Number(position),
+            Some(position) if !pool => Cell::Number(i64::from(position)),
             _ => Cell::Empty,
         };
         let registered = session
             .local(registration.created_at)
             .unwrap_or_else(|| registration.created_at.naive_utc());
         vec![
-            Cell::Number(u32::try_from(registration.id).unwrap_or(u32::MAX)),
+            Cell::Number(registration.id),
             Cell::Text(registration.name.clone()),
             Cell::Text(registration.email.clone()),
             Cell::Text(status_text(lang, &registration.status, pool).to_owned()),
@@ -432,7 +432,8 @@ fn xlsx(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
                     text.chars().count()
                 }
                 Cell::Number(n) => {
-                    worksheet.write_number(row, col, f64::from(*n))?;
+                    // Ids and positions are far below 2^53: exact as a float.
+                    worksheet.write_number(row, col, *n as f64)?;
                     n.to_string().len()
                 }
                 Cell::Day(d) => {
