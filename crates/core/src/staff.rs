@@ -151,12 +151,13 @@ impl Scope {
 /// What can be done to a session and its registrations, from the least.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Act {
-    /// See the session and who registered.
+    /// See the session and who registered (its pages, its exports of registrations, its
+    /// attendance register).
     See,
     /// Record who came.
     CheckIn,
     /// Change the session or its registrations (edit, cancel, move, add within the seats, draw,
-    /// import, export).
+    /// import).
     Change,
     /// Seat someone beyond the seats: an explicit, audited choice.
     Overbook,

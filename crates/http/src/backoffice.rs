@@ -16,10 +16,12 @@
 mod checkin;
 mod dashboard;
 mod desk;
+mod exports;
 mod frame;
 pub(crate) mod login;
 mod password;
 mod program;
+mod register;
 mod totp;
 
 use axum::Router;
@@ -61,6 +63,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/gestione/programmi/{id}", get(program::program_page))
         .merge(desk::routes())
         .merge(checkin::routes())
+        .merge(exports::routes())
+        .merge(register::routes())
 }
 
 /// The path of the page where the holder of setup link `token` sets their password.

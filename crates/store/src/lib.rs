@@ -28,6 +28,7 @@ mod attendance;
 mod audit;
 mod catalog;
 mod changes;
+mod exports;
 mod grants;
 mod holds;
 mod idempotency;
@@ -49,6 +50,7 @@ use skillhub_core::window::WindowState;
 pub use audit::AuditEntry;
 pub use catalog::{NewSession, SessionFilter, SessionView};
 pub use changes::{SessionCancellation, SessionChange};
+pub use exports::SessionRegistrations;
 pub use grants::{
     Assignment, CriterionView, EvaluatorView, GrantApplicationView, GrantBatchError, GrantCallView,
     GrantError, GrantRanking, GrantReason, GrantWithdrawal, GrantWrite, NewEvaluator,

@@ -47,6 +47,8 @@ macro_rules! contract {
 mod attendance;
 #[path = "contract/concurrency.rs"]
 mod concurrency;
+#[path = "contract/exports.rs"]
+mod exports;
 #[path = "contract/grants.rs"]
 mod grants;
 #[path = "contract/grants_applications.rs"]

@@ -162,6 +162,15 @@ async fn day(client: Client, base: String, dir: std::path::PathBuf, db: String) 
         .unwrap();
     assert!(text(client).await.contains("Avanzamento"));
     seen(client, &mut pages, "program").await;
+    // The registro presenze of one of its sessions, as the browser prints it.
+    client
+        .goto(&format!(
+            "{base}/gestione/incontri/binario-f-2019-02-12/registro"
+        ))
+        .await
+        .unwrap();
+    assert!(text(client).await.contains("Registro presenze"));
+    seen(client, &mut pages, "register").await;
     client
         .goto(&format!("{base}/gestione/account"))
         .await

@@ -36,6 +36,13 @@ textarea{max-width:48rem;min-height:8rem}
 details summary{cursor:pointer;color:#0b3d91;text-decoration:underline}
 button.big{font-size:1.25rem;padding:1rem 2rem;width:100%;max-width:24rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:0 1rem}
+@page{size:A4;margin:15mm}
+table.register th,table.register td{border:1px solid #5a6472}
+table.register td.sign{width:40%;height:2.75rem}
+table.register tr{break-inside:avoid;page-break-inside:avoid}
+table.register thead{display:table-header-group}
+.sign-line{display:flex;gap:.5rem;align-items:flex-end;margin:1.5rem 0 0}
+.sign-line span{flex:1;max-width:20rem;border-bottom:1px solid #1b1b1b;min-height:1.5rem}
 @media print{header.site,footer,.no-print,.skip{display:none}body{font-size:11pt}a{color:inherit;text-decoration:none}.table-box{border:none;overflow:visible}}
 "#;
 

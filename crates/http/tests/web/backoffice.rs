@@ -4,6 +4,7 @@
 
 mod account;
 mod desk;
+mod exports;
 mod login;
 
 use axum::body::Body;
