@@ -14,6 +14,7 @@
 //! `docs/http.md`, "Back office").
 
 mod dashboard;
+mod editor;
 mod frame;
 pub(crate) mod login;
 mod password;
@@ -56,6 +57,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/gestione/account/totp/on", post(totp::totp_on))
         .route("/gestione/account/totp/off", post(totp::totp_off))
         .route("/gestione/programmi/{id}", get(program::program_page))
+        .merge(editor::routes())
 }
 
 /// The path of the page where the holder of setup link `token` sets their password.
@@ -206,7 +208,6 @@ pub(crate) fn place<'a>(staff: &Staff, session: &'a SessionView, trainers: &[i64
 
 /// Session `id`, when `login` may do `act` there: 404 for no such session, 403 for one out of
 /// scope (after the login, so ids cannot be probed by strangers).
-#[expect(dead_code, reason = "the session pages use it")]
 pub(crate) async fn session_for(
     state: &AppState,
     login: &Login,

@@ -30,7 +30,7 @@ td button{padding:.3rem .7rem;font-size:.9rem}
 .badge.ok{background:#e6f4ea;color:#0f5323}
 .badge.wait{background:#fff4e5;color:#6b3500}
 .badge.bad{background:#fdecea;color:#8a1c12}
-input[type=password],input[type=number],input[type=time],input[type=search],input[type=file],textarea{width:100%;max-width:28rem;font:inherit;padding:.5rem;border:2px solid #5a6472;border-radius:.35rem;background:#fff;color:inherit}
+input[type=password],input[type=number],input[type=time],input[type=datetime-local],input[type=search],input[type=file],textarea{width:100%;max-width:28rem;font:inherit;padding:.5rem;border:2px solid #5a6472;border-radius:.35rem;background:#fff;color:inherit}
 textarea{max-width:48rem;min-height:8rem}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));gap:0 1rem}
 @media print{header.site,footer,.no-print,.skip{display:none}body{font-size:11pt}a{color:inherit;text-decoration:none}.table-box{border:none;overflow:visible}}

@@ -3,6 +3,7 @@
 //! page, logged in through the login form) and sends its cookie and form token like a browser.
 
 mod account;
+mod editor;
 mod login;
 
 use axum::body::Body;
