@@ -20,6 +20,7 @@ pub(crate) mod login;
 mod password;
 mod program;
 mod totp;
+mod upload;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -58,6 +59,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/gestione/account/totp/off", post(totp::totp_off))
         .route("/gestione/programmi/{id}", get(program::program_page))
         .merge(editor::routes())
+        .merge(upload::routes())
 }
 
 /// The path of the page where the holder of setup link `token` sets their password.

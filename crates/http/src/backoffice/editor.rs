@@ -200,7 +200,7 @@ fn may_create(staff: &Staff, program: &ProgramId, hub: Option<&HubId>) -> bool {
 
 /// The programs `staff` may create a session in, each with the hubs it may use and whether it
 /// may create an online one.
-async fn places(
+pub(super) async fn places(
     state: &AppState,
     staff: &Staff,
 ) -> StaffResult<Vec<(Arc<Program>, Vec<HubId>, bool)>> {

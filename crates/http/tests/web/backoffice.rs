@@ -5,6 +5,7 @@
 mod account;
 mod editor;
 mod login;
+mod upload;
 
 use axum::body::Body;
 use axum::http::{Request, header};
