@@ -87,6 +87,9 @@ async fn nobody_logged_out_reaches_the_editor() {
 async fn a_manager_creates_a_session_as_the_api_does() {
     let web = Web::new().await;
     let manager = StaffClient::new(&web, "mara@example.org", binario_f(Role::Manager)).await;
+    let dashboard = manager.get(&web, "/gestione").await;
+    assert!(dashboard.text.contains("href=\"/gestione/incontri/nuovo\""));
+    assert!(dashboard.text.contains("href=\"/gestione/importa\""));
     let page = manager.get(&web, "/gestione/incontri/nuovo").await;
     assert_eq!(page.status, 200, "{}", page.text);
     assert_eq!(text_of(&page.text, "h1").unwrap(), "Nuovo incontro");
@@ -211,6 +214,14 @@ async fn a_refused_form_keeps_the_values_and_says_what_is_wrong_where() {
 async fn each_role_creates_only_where_it_works() {
     let web = Web::new().await;
     let trainer = StaffClient::new(&web, "tina@example.org", binario_f(Role::Trainer)).await;
+    assert!(
+        !trainer
+            .get(&web, "/gestione")
+            .await
+            .text
+            .contains("/gestione/incontri/nuovo"),
+        "no link to what a trainer may not do"
+    );
     assert_eq!(
         trainer.get(&web, "/gestione/incontri/nuovo").await.status,
         403
