@@ -13,14 +13,13 @@ mod sheets;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use chrono::{NaiveDate, NaiveTime};
 use clap::{Args, Subcommand, ValueEnum};
 use skillhub_core::capacity::Seats;
-use skillhub_core::ids::{HubId, ProgramId, SessionId};
+use skillhub_core::ids::{HubId, ProgramId};
 use skillhub_core::italian;
-use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
+use skillhub_core::session::{Ambiguity, Session};
 use skillhub_core::tz::Zone;
-use skillhub_import::{calendar, ics};
+use skillhub_import::{calendar, ics, plan};
 
 use crate::commands::{all_programs, find};
 use crate::context::Context;
@@ -337,18 +336,7 @@ async fn import_calendar(ctx: &Context, args: CalendarArgs) -> Result<String> {
     };
     let listing = calendar::parse(&display(&args.file), &text, &options)?;
     if let Some((program, hub, seats)) = target {
-        let planned: Vec<Planned> = listing
-            .sessions()
-            .iter()
-            .map(|s| Planned {
-                title: s.title().to_owned(),
-                date: s.local_date(),
-                start: s.local_start(),
-                end: s.local_end(),
-                ambiguity: options.ambiguity,
-                line: s.line(),
-            })
-            .collect();
+        let planned = plan::from_listing(&listing, options.ambiguity);
         let target = Target {
             program,
             hub,
@@ -380,23 +368,6 @@ async fn import_calendar(ctx: &Context, args: CalendarArgs) -> Result<String> {
     Ok(out)
 }
 
-/// A session read from a file, in the hub's local time, ready to be written.
-#[derive(Debug, Clone)]
-pub(crate) struct Planned {
-    /// Title.
-    pub title: String,
-    /// Local date.
-    pub date: NaiveDate,
-    /// Local start.
-    pub start: NaiveTime,
-    /// Local end (the same day).
-    pub end: NaiveTime,
-    /// Which occurrence a repeated local time means.
-    pub ambiguity: Ambiguity,
-    /// The line of the file it comes from.
-    pub line: usize,
-}
-
 /// Where read sessions are written: `--program`, `--hub`, `--seats`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Target<'a> {
@@ -409,12 +380,13 @@ pub(crate) struct Target<'a> {
 }
 
 /// Writes checked sessions into the database, all in one transaction: the one way files become
-/// sessions (`import calendar`, `import ics`). Session ids are `HUB-YYYY-MM-DD-HHMM`, so
-/// importing the same file twice is refused, not duplicated.
+/// sessions (`import calendar`, `import ics`, and the back office's upload). They are built by
+/// [`plan::sessions`]; session ids are `HUB-YYYY-MM-DD-HHMM`, so importing the same file twice
+/// is refused, not duplicated.
 pub(crate) async fn write_sessions(
     ctx: &Context,
     file: &Path,
-    planned: &[Planned],
+    planned: &[plan::Planned],
     target: &Target<'_>,
 ) -> Result<String> {
     let Target {
@@ -429,33 +401,15 @@ pub(crate) async fn write_sessions(
         .zone;
     let seats = Seats::new(i64::from(seats), 0)
         .map_err(|err| CliError::Usage(format!("--seats: {err}")))?;
-    let mut sessions = Vec::with_capacity(planned.len());
-    for listed in planned {
-        let id = SessionId::starting(hub.as_str(), listed.date.and_time(listed.start));
-        let at_line = |err: &dyn std::fmt::Display| {
-            CliError::Input(format!("{}:{}: {err}", display(file), listed.line))
-        };
-        let spec = SessionSpec {
-            id: id.map_err(|err| at_line(&err))?,
-            program: program.clone(),
-            hub: Some(hub.clone()),
-            room: None,
-            title: listed.title.clone(),
-            competences: Vec::new(),
-            level: None,
-            mode: Mode::InPerson,
-            seats,
-            trainers: Vec::new(),
-            date: listed.date,
-            start: listed.start,
-            end: listed.end,
-            zone,
-            ambiguity: listed.ambiguity,
-        };
-        // The file was read in the hub's zone, so this only fails on what the reader cannot
-        // see: a session that ends on another day, a hub in another zone.
-        sessions.push(Session::new(spec).map_err(|err| at_line(&err))?);
-    }
+    let target = plan::Target {
+        program,
+        hub,
+        zone,
+        seats,
+    };
+    // The file was read in the hub's zone, so this only fails on what the reader cannot see:
+    // a session that ends on another day, a hub in another zone.
+    let sessions = plan::sessions(&display(file), planned, &target)?;
     let store = ctx.store().await?;
     let created = store
         .create_sessions("cli", &sessions)

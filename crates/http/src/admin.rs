@@ -17,7 +17,7 @@ use skillhub_core::capacity::Seats;
 use skillhub_core::digcomp::LevelRange;
 use skillhub_core::ids::{HubId, ProgramId, SessionId};
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionError, SessionSpec};
-use skillhub_core::tz::supported_date;
+use skillhub_core::tz::{Zone, supported_date};
 
 use skillhub_allocation::lottery::Commitment;
 use skillhub_core::window::{RegistrationWindow, WindowError};
@@ -53,7 +53,36 @@ pub(crate) async fn create_session(
     if matches!(credential, Credential::Other(_)) {
         return Err(ApiError::Forbidden);
     }
-    let built = build_session(&state, &credential, body?).await?;
+    let mut fields = body?.fields;
+    let draft = Draft::read(&mut fields);
+    if let Some(program) = &draft.program_id
+        && !credential.manages(program.as_str())
+    {
+        return Err(ApiError::Forbidden);
+    }
+    if draft.capacity.is_none() && draft.seats.is_none() && !fields.has_errors() {
+        fields.error("/capacity", "give the capacity (or the seats per kind)");
+    }
+    fields.finish()?;
+    let created = create(&state, &credential.actor(), draft).await?;
+    let body = wire_session(&created)?;
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if let Ok(location) = HeaderValue::from_str(&format!("/v1/sessions/{}", created.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// Checks `draft`, has core build the session and creates it for `actor`: the one way a client
+/// creates a session (`POST /v1/sessions` and the back office's form). Who may create it is the
+/// caller's question, asked before. A refusal names the field by its JSON pointer
+/// ([`ApiError::Invalid`]).
+pub(crate) async fn create(
+    state: &AppState,
+    actor: &str,
+    draft: Draft,
+) -> ApiResult<skillhub_store::SessionView> {
+    let built = build_session(state, draft).await?;
     let policy = match built.policy {
         Some(wire::Policy::Batch) => skillhub_core::capacity::Policy::Batch,
         Some(wire::Policy::FirstCome) | None => skillhub_core::capacity::Policy::FirstCome,
@@ -73,12 +102,8 @@ pub(crate) async fn create_session(
     // A generated id names the hub and the start, so two rooms of one hub at the same time
     // would share it: the second becomes `…-2`, and so on. A given id is the client's choice.
     let mut attempt = 1;
-    let created = loop {
-        match state
-            .store()
-            .create_session(&credential.actor(), &new)
-            .await
-        {
+    loop {
+        match state.store().create_session(actor, &new).await {
             Err(skillhub_store::Error::DuplicateSession(_))
                 if built.generated_id && attempt < MAX_ID_SUFFIX =>
             {
@@ -96,13 +121,7 @@ pub(crate) async fn create_session(
         }
         skillhub_store::Error::UnknownHub(_) => ApiError::invalid("/hub_id", err.to_string()),
         other => ApiError::from(other),
-    })?;
-    let body = wire_session(&created)?;
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    if let Ok(location) = HeaderValue::from_str(&format!("/v1/sessions/{}", created.id)) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+    })
 }
 
 /// How many sessions may share a generated id's stem (`…`, `…-2`, … `…-99`).
@@ -120,22 +139,48 @@ struct Built {
     base_id: SessionId,
 }
 
-/// The fields of a `POST /v1/sessions` body, each parsed on its own.
-struct Draft {
-    program_id: Option<ProgramId>,
-    hub_id: Option<HubId>,
-    title: Option<String>,
-    starts_at: Option<DateTime<Utc>>,
-    ends_at: Option<DateTime<Utc>>,
-    capacity: Option<u32>,
-    mode: Option<Mode>,
-    seats: Option<Seats>,
-    id: Option<SessionId>,
-    level: Option<LevelRange>,
-    policy: Option<wire::Policy>,
-    opens_at: Option<DateTime<Utc>>,
-    closes_at: Option<DateTime<Utc>>,
-    commitment: Option<Commitment>,
+/// A session to create as a client describes it, each field parsed on its own: the body of
+/// `POST /v1/sessions` ([`Draft::read`]) or the back office's form. `None` is a field not given;
+/// the required ones are checked before [`create`] is called.
+#[derive(Debug, Default)]
+pub(crate) struct Draft {
+    pub(crate) program_id: Option<ProgramId>,
+    pub(crate) hub_id: Option<HubId>,
+    pub(crate) title: Option<String>,
+    pub(crate) starts_at: Option<Moment>,
+    pub(crate) ends_at: Option<Moment>,
+    pub(crate) capacity: Option<u32>,
+    pub(crate) mode: Option<Mode>,
+    pub(crate) seats: Option<Seats>,
+    pub(crate) id: Option<SessionId>,
+    pub(crate) level: Option<LevelRange>,
+    pub(crate) policy: Option<wire::Policy>,
+    pub(crate) opens_at: Option<Moment>,
+    pub(crate) closes_at: Option<Moment>,
+    pub(crate) commitment: Option<Commitment>,
+}
+
+/// A time as a client gives it: an instant (the API's RFC 3339), or a civil time of the
+/// session's zone (a form's date and time), resolved once the zone is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Moment {
+    /// An instant.
+    Instant(DateTime<Utc>),
+    /// A civil time in the zone of the session's hub (the program's without a hub); a time the
+    /// clocks skip or pass twice is refused.
+    Local(NaiveDateTime),
+}
+
+impl Moment {
+    /// The instant, in `zone` for a civil time; a problem at `pointer` when it is none or twice.
+    fn resolve(self, zone: Zone, pointer: &str) -> ApiResult<DateTime<Utc>> {
+        match self {
+            Moment::Instant(at) => Ok(at),
+            Moment::Local(local) => Ambiguity::Refuse
+                .instant(zone, local)
+                .map_err(|err| ApiError::invalid(pointer, err.to_string())),
+        }
+    }
 }
 
 fn id_field<T: std::str::FromStr<Err = skillhub_core::ids::IdError>>(
@@ -175,22 +220,30 @@ impl Draft {
             program_id: fields.required_with("program_id", id_field("program_id")),
             hub_id: fields.optional_with("hub_id", id_field("hub_id")),
             title: fields.required_with("title", |v| string("title", v)),
-            starts_at: fields.required_with("starts_at", instant_field("starts_at")),
-            ends_at: fields.required_with("ends_at", instant_field("ends_at")),
+            starts_at: fields
+                .required_with("starts_at", instant_field("starts_at"))
+                .map(Moment::Instant),
+            ends_at: fields
+                .required_with("ends_at", instant_field("ends_at"))
+                .map(Moment::Instant),
             capacity: fields.optional("capacity"),
             mode: fields.required("mode"),
             seats: fields.optional("seats"),
             id: fields.optional_with("id", id_field("id")),
             level: fields.optional("level"),
             policy: fields.optional("policy"),
-            opens_at: fields.optional_with(
-                "registration_opens_at",
-                instant_field("registration_opens_at"),
-            ),
-            closes_at: fields.optional_with(
-                "registration_closes_at",
-                instant_field("registration_closes_at"),
-            ),
+            opens_at: fields
+                .optional_with(
+                    "registration_opens_at",
+                    instant_field("registration_opens_at"),
+                )
+                .map(Moment::Instant),
+            closes_at: fields
+                .optional_with(
+                    "registration_closes_at",
+                    instant_field("registration_closes_at"),
+                )
+                .map(Moment::Instant),
             commitment: fields.optional_with("draw_commitment", commitment_field),
         }
     }
@@ -221,24 +274,9 @@ fn session_problem(err: &SessionError) -> ApiError {
     ApiError::invalid(pointer, err.to_string())
 }
 
-/// Parses and checks the body, then has core build the session.
-async fn build_session(
-    state: &AppState,
-    credential: &Credential,
-    body: JsonObject,
-) -> ApiResult<Built> {
-    let mut fields = body.fields;
-    let draft = Draft::read(&mut fields);
+/// Checks a draft whose required fields were given, then has core build the session.
+async fn build_session(state: &AppState, draft: Draft) -> ApiResult<Built> {
     let policy = draft.policy;
-    if let Some(program) = &draft.program_id
-        && !credential.manages(program.as_str())
-    {
-        return Err(ApiError::Forbidden);
-    }
-    if draft.capacity.is_none() && draft.seats.is_none() && !fields.has_errors() {
-        fields.error("/capacity", "give the capacity (or the seats per kind)");
-    }
-    fields.finish()?;
     let (Some(program_id), Some(title), Some(starts_at), Some(ends_at), Some(mode)) = (
         draft.program_id,
         draft.title,
@@ -290,6 +328,16 @@ async fn build_session(
         }
         (None, None) => return Err(ApiError::invalid("/capacity", "give the capacity")),
     };
+    let starts_at = starts_at.resolve(zone, "/starts_at")?;
+    let ends_at = ends_at.resolve(zone, "/ends_at")?;
+    let opens_at = draft
+        .opens_at
+        .map(|at| at.resolve(zone, "/registration_opens_at"))
+        .transpose()?;
+    let closes_at = draft
+        .closes_at
+        .map(|at| at.resolve(zone, "/registration_closes_at"))
+        .transpose()?;
     let local = |at: DateTime<Utc>, pointer: &str| {
         zone.to_local(at)
             .ok()
@@ -325,14 +373,13 @@ async fn build_session(
     };
     let session =
         Session::between(spec, starts_at, ends_at).map_err(|err| session_problem(&err))?;
-    let window =
-        RegistrationWindow::new(draft.opens_at, draft.closes_at, starts_at).map_err(|err| {
-            let pointer = match err {
-                WindowError::OpensAfterClose { .. } => "/registration_opens_at",
-                _ => "/registration_closes_at",
-            };
-            ApiError::invalid(pointer, err.to_string())
-        })?;
+    let window = RegistrationWindow::new(opens_at, closes_at, starts_at).map_err(|err| {
+        let pointer = match err {
+            WindowError::OpensAfterClose { .. } => "/registration_opens_at",
+            _ => "/registration_closes_at",
+        };
+        ApiError::invalid(pointer, err.to_string())
+    })?;
     Ok(Built {
         session,
         policy,
@@ -423,8 +470,10 @@ pub(crate) async fn commit_draw(
     Ok(Json(wire_session(&view)?))
 }
 
-/// Moves a session to a new time or place (admin, or an operator of its program), before it
-/// starts: every confirmed or waiting registration is told by e-mail, with a calendar update.
+/// Moves a session to a new time or place, renames it or changes its seats (admin, or an
+/// operator of its program), before it starts: for a new time, place or title every confirmed
+/// or waiting registration is told by e-mail, with a calendar update; more seats go at once to
+/// the first people waiting.
 #[utoipa::path(patch, path = "/v1/sessions/{id}", tag = "admin",
     params(("id" = String, Path, description = "Session id")),
     request_body(content = wire::SessionChange, content_type = "application/json"),
@@ -437,7 +486,7 @@ pub(crate) async fn commit_draw(
         (status = 404, description = "No such session", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The session was cancelled", body = Problem, content_type = "application/problem+json"),
         JsonBodyRefusals,
-        (status = 422, description = "No change, an invalid field, a hub of another program, a session that would end before it starts or last over 24 hours, or one that has started", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No change, an invalid field, a hub of another program, a session that would end before it starts or last over 24 hours, fewer seats than are given, or one that has started", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn change_session(
     State(state): State<AppState>,
@@ -453,24 +502,55 @@ pub(crate) async fn change_session(
         let text = string("hub_id", value)?;
         HubId::parse(&text).map_err(|err| at("hub_id", err))
     });
+    let title = fields.optional_with("title", |value| string("title", value));
+    let capacity: Option<u32> = fields.optional("capacity");
     fields.finish()?;
-    if starts_at.is_none() && ends_at.is_none() && hub_id.is_none() {
-        return Err(ApiError::invalid(
-            "",
-            "nothing to change: give starts_at, ends_at or hub_id",
-        ));
-    }
+    let seats = match capacity {
+        None => None,
+        Some(capacity) => {
+            let session = state
+                .store()
+                .session(&id)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("no session has id {id:?}")))?;
+            Some(
+                Seats::for_mode(session.mode, capacity)
+                    .map_err(|err| ApiError::invalid("/capacity", err.to_string()))?,
+            )
+        }
+    };
     let change = skillhub_store::SessionChange {
         starts_at,
         ends_at,
         hub_id,
+        title,
+        seats,
     };
+    if change == skillhub_store::SessionChange::default() {
+        return Err(ApiError::invalid(
+            "",
+            "nothing to change: give starts_at, ends_at, hub_id, title or capacity",
+        ));
+    }
+    let view = change_session_as(&state, &credential.actor(), &id, &change).await?;
+    Ok(Json(wire_session(&view)?))
+}
+
+/// Changes session `id` for `actor` through the store (who may is the caller's question), and
+/// forgets what this process cached of it: the one way a client changes a session (`PATCH
+/// /v1/sessions/{id}` and the back office's form).
+pub(crate) async fn change_session_as(
+    state: &AppState,
+    actor: &str,
+    id: &str,
+    change: &skillhub_store::SessionChange,
+) -> ApiResult<skillhub_store::SessionView> {
     let view = state
         .store()
-        .change_session(&credential.actor(), &id, &change, Utc::now())
+        .change_session(actor, id, change, Utc::now())
         .await?;
-    state.forget_session(&id);
-    Ok(Json(wire_session(&view)?))
+    state.forget_session(id);
+    Ok(view)
 }
 
 /// Cancels a session (admin, or an operator of its program), before it starts: every confirmed
@@ -492,15 +572,28 @@ pub(crate) async fn cancel_session(
     Path(id): Path<String>,
 ) -> ApiResult<Json<wire::SessionCancelled>> {
     let credential = session_manager(&state, &bearer, &id).await?;
-    let done = state
-        .store()
-        .cancel_session(&credential.actor(), &id, Utc::now())
-        .await?;
-    state.forget_session(&id);
+    let done = cancel_session_as(&state, &credential.actor(), &id, None).await?;
     Ok(Json(wire::SessionCancelled {
         session: wire_session(&done.session)?,
         cancelled: done.cancelled,
     }))
+}
+
+/// Cancels session `id` for `actor` through the store, every registrant told (with `reason`
+/// when given), and forgets what this process cached of it: the one way a client cancels a
+/// session (`POST /v1/sessions/{id}/cancellation` and the back office's form).
+pub(crate) async fn cancel_session_as(
+    state: &AppState,
+    actor: &str,
+    id: &str,
+    reason: Option<&str>,
+) -> ApiResult<skillhub_store::SessionCancellation> {
+    let done = state
+        .store()
+        .cancel_session(actor, id, reason, Utc::now())
+        .await?;
+    state.forget_session(id);
+    Ok(done)
 }
 
 /// The credential, if it manages session `id`: the admin, or an operator of its program (401

@@ -17,12 +17,14 @@ mod checkin;
 mod dashboard;
 mod desk;
 mod exports;
+mod editor;
 mod frame;
 pub(crate) mod login;
 mod password;
 mod program;
 mod register;
 mod totp;
+mod upload;
 
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -65,6 +67,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(checkin::routes())
         .merge(exports::routes())
         .merge(register::routes())
+        .merge(editor::routes())
+        .merge(upload::routes())
 }
 
 /// The path of the page where the holder of setup link `token` sets their password.

@@ -137,7 +137,8 @@ pub struct Session {
     pub cancelled_at: Option<DateTime<Utc>>,
 }
 
-/// The body of `PATCH /v1/sessions/{id}`: a new time or place; what is absent stays.
+/// The body of `PATCH /v1/sessions/{id}`: a new time, place, title or number of seats; what is
+/// absent stays.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SessionChange {
     /// The new start (RFC 3339).
@@ -146,6 +147,11 @@ pub struct SessionChange {
     pub ends_at: Option<DateTime<Utc>>,
     /// The new hub, one of the session's program.
     pub hub_id: Option<String>,
+    /// The new title, 1–300 characters.
+    pub title: Option<String>,
+    /// All seats (split by the session's mode as at creation); never fewer than the seats
+    /// already given. More seats go at once to the first people waiting.
+    pub capacity: Option<u32>,
 }
 
 /// What `POST /v1/sessions/{id}/cancellation` did.

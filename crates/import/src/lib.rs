@@ -6,6 +6,9 @@
 //!   folded lines, weekly series).
 //! - [`csv`]: spreadsheets as Italian offices write them (`;`, decimal comma, `dd/mm/yyyy`,
 //!   Windows-1252), streamed and validated, and written so that Italian Excel opens them.
+//! - [`plan`]: what a read file would write: a listing's or a calendar's sessions at a hub, a
+//!   sheet's registrations judged by their programs; shared by every importer (the command
+//!   line, the back office's upload page).
 //!
 //! The main design decision: **importers are translators, never judges, and all-or-nothing**.
 //! Every rule (what a date is, which instant a local time denotes, what a valid codice fiscale
@@ -19,6 +22,7 @@
 pub mod calendar;
 pub mod csv;
 pub mod ics;
+pub mod plan;
 
 use std::fmt;
 

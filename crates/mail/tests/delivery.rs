@@ -334,7 +334,7 @@ async fn a_cancelled_session_reaches_its_three_registrants() {
     assert_eq!(w.delivery.pass(at(9, 1)).await.unwrap().sent, 3);
     let done = w
         .store
-        .cancel_session("operator:binario-f", "t-off", at(11, 0))
+        .cancel_session("operator:binario-f", "t-off", None, at(11, 0))
         .await
         .unwrap();
     assert_eq!(done.cancelled.len(), 3);

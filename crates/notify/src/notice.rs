@@ -132,6 +132,10 @@ pub enum Event {
         registration: i64,
         /// The session.
         session: SessionFacts,
+        /// Why, in the organisers' words, when they gave a reason (absent in notices written
+        /// before reasons existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// A batch session's draw decided.
     Drawn {
@@ -335,6 +339,7 @@ impl Event {
             | Event::SessionCancelled {
                 registration,
                 session,
+                ..
             }
             | Event::Drawn {
                 registration,

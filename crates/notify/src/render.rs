@@ -246,8 +246,18 @@ impl Writer<'_> {
                 self.footer_registration(session)?;
                 Ok(subject)
             }
-            Event::SessionCancelled { session, .. } => {
+            Event::SessionCancelled {
+                session, reason, ..
+            } => {
                 let subject = self.lead("session-cancelled", session, args([]))?;
+                if let Some(reason) = reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+                    let why = self.say(
+                        "session-cancelled",
+                        Some("reason"),
+                        &args([("reason", reason.to_owned().into())]),
+                    )?;
+                    self.para(why);
+                }
                 self.session(session)?;
                 let site = self.links.public_url.clone();
                 let other = self.say(

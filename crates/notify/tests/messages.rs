@@ -161,6 +161,15 @@ fn events() -> Vec<(&'static str, Event)> {
             Event::SessionCancelled {
                 registration: 42,
                 session: session(),
+                reason: None,
+            },
+        ),
+        (
+            "session_cancelled_with_reason",
+            Event::SessionCancelled {
+                registration: 42,
+                session: session(),
+                reason: Some("La formatrice è malata: <recuperiamo> presto".to_owned()),
             },
         ),
         (
@@ -340,9 +349,10 @@ fn calendars_only_for_seats_and_cancellations() {
             | "reminder_1_hour"
             | "reminder_30_minutes"
             | "reminder_7_days" => Some(Method::Request),
-            "cancelled_by_person" | "cancelled_by_staff" | "session_cancelled" => {
-                Some(Method::Cancel)
-            }
+            "cancelled_by_person"
+            | "cancelled_by_staff"
+            | "session_cancelled"
+            | "session_cancelled_with_reason" => Some(Method::Cancel),
             _ => None,
         };
         assert_eq!(

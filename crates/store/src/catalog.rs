@@ -315,7 +315,7 @@ const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, en
        AND (starts_at > $5 OR (starts_at = $5 AND id > $6)) \
      ORDER BY starts_at, id LIMIT $7";
 
-const GET_SESSION: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
+pub(crate) const GET_SESSION: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
      seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online, \
      held_in_person, held_online, policy, lottery_seed, registration_opens_at, registration_closes_at, draw_commitment, \
      draw_public_value, cancelled_at, revision FROM sessions WHERE id = $1";

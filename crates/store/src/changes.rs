@@ -9,16 +9,17 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use skillhub_core::capacity::{SeatKind, Seats};
 use skillhub_core::ids::HubId;
 use skillhub_notify::Event;
 
 use crate::catalog::SessionView;
 use crate::notices::{Addressee, FACTS, FactsRow};
 use crate::outbox::post;
-use crate::registrations::Locked;
+use crate::registrations::{Locked, promote};
 use crate::{Error, Result, Store, audit::audit, write_tx};
 
-/// A new time or place for a session; what is `None` stays.
+/// A new time, place, title or number of seats for a session; what is `None` stays.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SessionChange {
     /// The new start.
@@ -27,6 +28,22 @@ pub struct SessionChange {
     pub ends_at: Option<DateTime<Utc>>,
     /// The new hub (of the session's program).
     pub hub_id: Option<HubId>,
+    /// The new title.
+    pub title: Option<String>,
+    /// The new seats per kind: they must suit the session's mode, and never be fewer than the
+    /// seats of that kind already given (cancel or move people first).
+    pub seats: Option<Seats>,
+}
+
+impl SessionChange {
+    /// Whether the change is one registrants see (time, place or title): it raises the
+    /// revision and tells them. New seats alone tell only those they seat.
+    fn is_told(&self) -> bool {
+        self.starts_at.is_some()
+            || self.ends_at.is_some()
+            || self.hub_id.is_some()
+            || self.title.is_some()
+    }
 }
 
 /// What [`Store::cancel_session`] did.
@@ -44,10 +61,13 @@ const LIVE: &str = "SELECT id, email, email_key, name, lang, kind FROM registrat
      AND status IN ('held', 'confirmed', 'waitlisted') ORDER BY id";
 
 impl Store {
-    /// Moves a session to a new time or place: checked as a new session would be (it ends after
-    /// it starts and lasts at most 24 hours; the hub belongs to its program), its revision goes
-    /// up by one, and every confirmed or waiting registration is told the new and the old facts.
-    /// A cancelled session cannot move.
+    /// Moves a session to a new time or place, or gives it a new title or number of seats:
+    /// checked as a new session would be (it ends after it starts and lasts at most 24 hours;
+    /// the hub belongs to its program; the title is one; the seats suit its mode). A new time,
+    /// place or title raises its revision by one, and every confirmed or waiting registration
+    /// is told the new and the old facts. New seats are never fewer than those given; more
+    /// seats go at once to the heads of the waiting list (as a freed seat does: promoted
+    /// people are told). A cancelled session cannot change.
     pub async fn change_session(
         &self,
         actor: &str,
@@ -68,6 +88,29 @@ impl Store {
             let mut after = locked.view.clone();
             after.starts_at = change.starts_at.unwrap_or(after.starts_at);
             after.ends_at = change.ends_at.unwrap_or(after.ends_at);
+            if let Some(title) = &change.title {
+                title.trim().clone_into(&mut after.title);
+            }
+            if let Some(seats) = change.seats {
+                for kind in [SeatKind::InPerson, SeatKind::Online] {
+                    let given = match kind {
+                        SeatKind::InPerson => locked.view.seated_in_person,
+                        SeatKind::Online => locked.view.seated_online,
+                    };
+                    if i64::from(seats.get(kind)) < given {
+                        return Err(Error::InvalidChange {
+                            session: session_id.to_owned(),
+                            message: format!(
+                                "{given} {} seats are given already: cancel or move registrations before lowering the seats to {}",
+                                kind.name_en(),
+                                seats.get(kind)
+                            ),
+                        });
+                    }
+                }
+                after.seats_in_person = i64::from(seats.get(SeatKind::InPerson));
+                after.seats_online = i64::from(seats.get(SeatKind::Online));
+            }
             if let Some(hub) = &change.hub_id {
                 let zone: Option<String> =
                     sqlx::query_scalar("SELECT zone FROM hubs WHERE id = $1 AND program_id = $2")
@@ -91,49 +134,74 @@ impl Store {
                 })?;
                 after.hub_id = Some(hub.clone());
             }
-            // The moved session must still be a session: core judges it on its instants.
+            // The changed session must still be a session: core judges it on its instants.
             after.to_session().map_err(|err| invalid(session_id, err))?;
-            if after.starts_at <= now {
-                return Err(Error::InvalidChange {
-                    session: session_id.to_owned(),
-                    message: "the new start has passed".to_owned(),
-                });
-            }
-            // Its registration window must still close by the start.
-            after.window().map_err(|err| invalid(session_id, err))?;
-            after.revision += 1;
-            sqlx::query(
-                "UPDATE sessions SET starts_at = $2, ends_at = $3, hub_id = $4, zone = $5, \
-                 revision = revision + 1 WHERE id = $1",
-            )
-            .bind(session_id)
-            .bind(after.starts_at)
-            .bind(after.ends_at)
-            .bind(after.hub_id.as_ref().map(HubId::as_str))
-            .bind(after.zone.name())
-            .execute(&mut *tx)
-            .await?;
-            let after_facts: FactsRow = sqlx::query_as(FACTS)
+            if change.seats.is_some() {
+                sqlx::query(
+                    "UPDATE sessions SET seats_in_person = $2, seats_online = $3 WHERE id = $1",
+                )
                 .bind(session_id)
-                .fetch_one(&mut *tx)
+                .bind(after.seats_in_person)
+                .bind(after.seats_online)
+                .execute(&mut *tx)
                 .await?;
-            let live: Vec<Addressee> = sqlx::query_as(LIVE)
-                .bind(session_id)
-                .fetch_all(&mut *tx)
-                .await?;
-            let mut letters = Vec::with_capacity(live.len());
-            for to in &live {
-                let kind = to.kind()?;
-                letters.push(to.letter(
-                    Event::SessionChanged {
-                        registration: to.id,
-                        session: after_facts.facts(kind)?,
-                        before: before_facts.facts(kind)?,
-                    },
-                    now,
-                )?);
             }
+            let told = change.is_told();
+            let mut letters = Vec::new();
+            if told {
+                if after.starts_at <= now {
+                    return Err(Error::InvalidChange {
+                        session: session_id.to_owned(),
+                        message: "the new start has passed".to_owned(),
+                    });
+                }
+                // Its registration window must still close by the start.
+                after.window().map_err(|err| invalid(session_id, err))?;
+                after.revision += 1;
+                sqlx::query(
+                    "UPDATE sessions SET starts_at = $2, ends_at = $3, hub_id = $4, zone = $5, \
+                     title = $6, revision = revision + 1 WHERE id = $1",
+                )
+                .bind(session_id)
+                .bind(after.starts_at)
+                .bind(after.ends_at)
+                .bind(after.hub_id.as_ref().map(HubId::as_str))
+                .bind(after.zone.name())
+                .bind(&after.title)
+                .execute(&mut *tx)
+                .await?;
+                let after_facts: FactsRow = sqlx::query_as(FACTS)
+                    .bind(session_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let live: Vec<Addressee> = sqlx::query_as(LIVE)
+                    .bind(session_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                for to in &live {
+                    let kind = to.kind()?;
+                    letters.push(to.letter(
+                        Event::SessionChanged {
+                            registration: to.id,
+                            session: after_facts.facts(kind)?,
+                            before: before_facts.facts(kind)?,
+                        },
+                        now,
+                    )?);
+                }
+            }
+            let told_count = letters.len();
             post!(tx, letters, now)?;
+            // The registrants heard of the change first; then more seats seat the first in line.
+            let mut promoted: Vec<i64> = Vec::new();
+            if let Some(seats) = change.seats {
+                for kind in [SeatKind::InPerson, SeatKind::Online] {
+                    let mut occupancy = locked.occupancy(kind);
+                    occupancy.seats = seats.get(kind);
+                    let count = locked.view.phase().promotions(&occupancy);
+                    promoted.extend(promote!(tx, &locked, kind, count, actor, now)?);
+                }
+            }
             audit!(
                 tx,
                 now,
@@ -146,6 +214,9 @@ impl Store {
                         "starts_at": locked.view.starts_at,
                         "ends_at": locked.view.ends_at,
                         "hub_id": locked.view.hub_id,
+                        "title": locked.view.title,
+                        "seats_in_person": locked.view.seats_in_person,
+                        "seats_online": locked.view.seats_online,
                     })
                     .to_string()
                 ),
@@ -154,24 +225,38 @@ impl Store {
                         "starts_at": after.starts_at,
                         "ends_at": after.ends_at,
                         "hub_id": after.hub_id,
+                        "title": after.title,
+                        "seats_in_person": after.seats_in_person,
+                        "seats_online": after.seats_online,
                         "revision": after.revision,
-                        "told": live.len(),
+                        "told": told_count,
+                        "promoted": promoted,
                     })
                     .to_string()
                 )
             )?;
-            Ok(after)
+            let view: SessionView = sqlx::query_as(crate::catalog::GET_SESSION)
+                .bind(session_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(view)
         })
     }
 
-    /// Cancels a session: every confirmed or waiting registration is cancelled and told, the
-    /// counters go to zero, and the session takes no registration any more. Once.
+    /// Cancels a session: every confirmed or waiting registration is cancelled and told (with
+    /// `reason`, the organisers' words, when given), the counters go to zero, and the session
+    /// takes no registration any more. Once.
     pub async fn cancel_session(
         &self,
         actor: &str,
         session_id: &str,
+        reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<SessionCancellation> {
+        let reason = reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned);
         write_tx!(self, |tx, lock| {
             let locked: Option<Locked> = sqlx::query_as(lock)
                 .bind(session_id)
@@ -194,6 +279,7 @@ impl Store {
                     Event::SessionCancelled {
                         registration: to.id,
                         session: facts.facts(kind)?,
+                        reason: reason.clone(),
                     },
                     now,
                 )?);
@@ -224,7 +310,7 @@ impl Store {
                 "session",
                 session_id,
                 None::<String>,
-                Some(serde_json::json!({ "cancelled": cancelled }).to_string())
+                Some(serde_json::json!({ "cancelled": cancelled, "reason": reason }).to_string())
             )?;
             let mut session = locked.view;
             session.cancelled_at = Some(now);

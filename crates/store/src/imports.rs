@@ -7,8 +7,21 @@
 //! atomically: when any row is refused (unknown session, a seat kind the session does not offer,
 //! an e-mail already registered, including twice in the same file) nothing is written, and the
 //! error says which row.
+//!
+//! What a sheet would write is planned here too ([`Store::plan_registrations`]): the sessions
+//! its rows name are read, and each row judged by `skillhub_import::plan`, the same for the
+//! command line and the back office.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use skillhub_core::lang::Lang;
+use skillhub_core::program::Program;
+use skillhub_import::csv::RegistrationRow;
+use skillhub_import::plan::{SessionFacts, judge_registrations};
+
+use crate::catalog::SessionView;
+use crate::registrations::Timing;
 
 use crate::registrations::{
     LOCK_FOR_SEAT_POSTGRES, LOCK_FOR_SEAT_SQLITE, Locked, RegisterRequest, RegistrationView,
@@ -36,7 +49,92 @@ pub struct ImportError {
     pub source: Error,
 }
 
+/// A spreadsheet of registrations judged, ready for [`Store::import_registrations`].
+#[derive(Debug, Clone)]
+pub struct RegistrationPlan {
+    /// One request per row, in file order.
+    pub requests: Vec<RegisterRequest>,
+    /// The file line of each request.
+    pub lines: Vec<u64>,
+    /// The sessions the rows name, by id.
+    pub sessions: BTreeMap<String, SessionView>,
+}
+
 impl Store {
+    /// The requests `rows` (read from `file`) make for `actor`: every session a row names must
+    /// exist and be one `in_scope` admits, and its program's rules must admit the person on
+    /// its local day (the tier comes from the same rules), exactly as one registration is
+    /// judged. Staff enter a sheet on purpose, often after the fact, so the registration window
+    /// does not refuse them (rows outside it are audited as late). The outer error is the
+    /// database's; the inner one lists every row refused, with its line (at most
+    /// `max_problems`). Nothing is written.
+    pub async fn plan_registrations(
+        &self,
+        file: &str,
+        rows: &[RegistrationRow],
+        actor: &str,
+        in_scope: impl Fn(&SessionView) -> bool,
+        max_problems: usize,
+    ) -> Result<std::result::Result<RegistrationPlan, skillhub_import::Error>> {
+        let mut sessions: BTreeMap<String, Option<SessionView>> = BTreeMap::new();
+        let mut programs: BTreeMap<String, Option<Program>> = BTreeMap::new();
+        for row in rows {
+            let id = row.session.as_str();
+            if sessions.contains_key(id) {
+                continue;
+            }
+            let found = self.session(id).await?;
+            if let Some(session) = &found
+                && !programs.contains_key(session.program_id.as_str())
+            {
+                let program = self.program(session.program_id.as_str()).await?;
+                programs.insert(session.program_id.to_string(), program);
+            }
+            sessions.insert(id.to_owned(), found);
+        }
+        let lookup = |id: &skillhub_core::ids::SessionId| {
+            let Some(Some(session)) = sessions.get(id.as_str()) else {
+                return Err(format!("no session has id {:?}", id.as_str()));
+            };
+            if !in_scope(session) {
+                return Err(format!("session {id} is not one you run"));
+            }
+            let Some(Some(program)) = programs.get(session.program_id.as_str()) else {
+                return Err(format!("session {id} has no program"));
+            };
+            Ok(SessionFacts {
+                program,
+                zone: session.zone,
+                starts_at: session.starts_at,
+            })
+        };
+        let judged = match judge_registrations(file, rows, lookup, max_problems) {
+            Ok(judged) => judged,
+            Err(err) => return Ok(Err(err)),
+        };
+        let lines = judged.iter().map(|j| j.line).collect();
+        let requests = judged
+            .into_iter()
+            .map(|j| RegisterRequest {
+                session_id: j.session,
+                person: j.person,
+                kind: j.kind,
+                tier: j.tier,
+                actor: actor.to_owned(),
+                timing: Timing::Late,
+                lang: Lang::It,
+            })
+            .collect();
+        Ok(Ok(RegistrationPlan {
+            requests,
+            lines,
+            sessions: sessions
+                .into_iter()
+                .filter_map(|(id, s)| s.map(|s| (id, s)))
+                .collect(),
+        }))
+    }
+
     /// Registers every request in one transaction, in order, as [`Store::register`] would one
     /// after the other; on the first refusal nothing is written. The sessions involved are
     /// locked up front in id order, so concurrent imports and registrations never deadlock.

@@ -58,7 +58,7 @@ pub use grants::{
     SubmittedApplication, stage_name,
 };
 pub use idempotency::{IDEMPOTENCY_TTL_HOURS, Idempotency, Replay};
-pub use imports::{ImportError, ImportedRegistration};
+pub use imports::{ImportError, ImportedRegistration, RegistrationPlan};
 pub use links::{DATA_LINK_VALIDITY, DataLink, REQUESTS_PER_HOUR};
 pub use open::{OpenOptions, Seed, SqliteSync, Timeouts};
 pub use outbox::{Claimed, MailFailure, MailStatus, Message, Outcome};

@@ -4,17 +4,16 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use clap::Args;
 use serde::Serialize;
 use skillhub_core::fixture::Catalog;
 use skillhub_core::ids::{HubId, ProgramId};
 use skillhub_core::italian;
-use skillhub_core::session::Ambiguity;
 use skillhub_core::tz::Zone;
-use skillhub_import::{Problem, Report, ics};
+use skillhub_import::{ics, plan};
 
-use super::{Occurrence, Planned, Target, ambiguity, display, read, write_sessions};
+use super::{Occurrence, Target, ambiguity, display, read, write_sessions};
 use crate::commands::find;
 use crate::context::Context;
 use crate::error::{CliError, Result};
@@ -85,7 +84,7 @@ pub async fn run(ctx: &Context, args: IcsArgs) -> Result<String> {
         max_occurrences: args.max_occurrences,
     };
     let events = ics::parse(&file, &text, &options)?;
-    let planned = plan(&file, &events, zone)?;
+    let planned = plan::from_events(&file, &events, zone)?;
     if let Some(seats) = seats {
         let target = Target {
             program: &args.program,
@@ -155,65 +154,4 @@ async fn hub_zone(ctx: &Context, program: &ProgramId, hub: &HubId, dry_run: bool
         .hub(hub)
         .map(|h| h.zone)
         .ok_or_else(|| CliError::UnknownHub(hub.to_string()))
-}
-
-/// Each event in the hub's local time. An event that ends on another day (local) cannot be a
-/// session; every such event is reported with its line.
-fn plan(file: &str, events: &[ics::Event], zone: Zone) -> Result<Vec<Planned>> {
-    let mut report = Report::default();
-    let mut planned = Vec::with_capacity(events.len());
-    for event in events {
-        let local = |at| zone.to_local(at);
-        let (start, end) = match (local(event.starts_at()), local(event.ends_at())) {
-            (Ok(start), Ok(end)) => (start, end),
-            (Err(err), _) | (_, Err(err)) => {
-                report
-                    .problems
-                    .push(problem(file, event.line(), "DTSTART", err.to_string()));
-                continue;
-            }
-        };
-        if end.date() != start.date() {
-            report.problems.push(problem(
-                file,
-                event.line(),
-                "DTEND",
-                format!(
-                    "the event ends on another day ({} to {} in {}); a session starts and ends on the same day",
-                    start.format("%Y-%m-%d %H:%M"),
-                    end.format("%Y-%m-%d %H:%M"),
-                    zone.name()
-                ),
-            ));
-            continue;
-        }
-        planned.push(Planned {
-            title: event.title().to_owned(),
-            date: start.date(),
-            start: start.time(),
-            end: end.time(),
-            ambiguity: occurrence_of(zone, start, event.starts_at()),
-            line: event.line(),
-        });
-    }
-    report.into_result(planned).map_err(CliError::from)
-}
-
-/// The policy that gives back `at` from its local time: the event's instant is known, so a time
-/// that happens twice is never a question here.
-fn occurrence_of(zone: Zone, local: NaiveDateTime, at: DateTime<Utc>) -> Ambiguity {
-    if Ambiguity::Earlier.instant(zone, local).ok() == Some(at) {
-        Ambiguity::Earlier
-    } else {
-        Ambiguity::Later
-    }
-}
-
-fn problem(file: &str, line: usize, field: &str, message: String) -> Problem {
-    Problem {
-        file: file.to_owned(),
-        line,
-        field: Some(field.to_owned()),
-        message,
-    }
 }

@@ -1,8 +1,7 @@
 //! `skillhub import csv registrations|applications`: read the sheet with `skillhub-import`,
-//! judge each row with `skillhub-core` (eligibility, priority tier, the grant call's checks) and
-//! write through `skillhub-store`, all or nothing.
+//! judge each row (registrations: `Store::plan_registrations`, the back office's path too;
+//! applications: the grant call's checks) and write through `skillhub-store`, all or nothing.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::Utc;
@@ -10,17 +9,13 @@ use serde::Serialize;
 use skillhub_core::capacity::Status;
 use skillhub_core::fixture::Catalog;
 use skillhub_core::ids::ProgramId;
-use skillhub_core::program::{Program, Verdict};
+use skillhub_core::program::Program;
 use skillhub_grants::call::{Admission, Call};
 use skillhub_import::csv::{
     ApplicationOptions, ApplicationRow, Encoding, ReadOptions, RegistrationRow, Summary,
     read_applications, read_registrations,
 };
-use skillhub_import::{Problem, Report};
-use skillhub_store::{
-    GrantBatchError, GrantError, ImportError, NewGrantApplication, RegisterRequest, SessionView,
-    Store, Timing,
-};
+use skillhub_store::{GrantBatchError, GrantError, ImportError, NewGrantApplication};
 
 use super::{display, open, progress_bar, show_progress};
 use crate::commands::find;
@@ -108,7 +103,11 @@ pub async fn registrations(
         ));
     }
     let store = ctx.store().await?;
-    let requests = judge(ctx, store, &file, &rows, options.max_problems).await?;
+    let requests = store
+        .plan_registrations(&file, &rows, "cli", |_| true, options.max_problems)
+        .await
+        .map_err(|err| ctx.db_error(err))??
+        .requests;
     let written = store
         .import_registrations(&requests, Utc::now())
         .await
@@ -139,100 +138,6 @@ pub async fn registrations(
         written.len(),
         written.len() - confirmed
     ))
-}
-
-/// Each row as a request: its session must exist and its program's rules admit the person on
-/// the session's local date (the tier comes from the same rules), exactly as the HTTP route
-/// judges one registration. Every refusal is a problem with the row's line.
-async fn judge(
-    ctx: &Context,
-    store: &Store,
-    file: &str,
-    rows: &[RegistrationRow],
-    max_problems: usize,
-) -> Result<Vec<RegisterRequest>> {
-    let mut sessions: BTreeMap<String, Option<SessionView>> = BTreeMap::new();
-    let mut programs: BTreeMap<ProgramId, Option<Program>> = BTreeMap::new();
-    let mut report = Report::default();
-    let mut requests = Vec::with_capacity(rows.len());
-    let fail = |report: &mut Report, row: &RegistrationRow, field: &str, message: String| {
-        report.push_limited(
-            Problem {
-                file: file.to_owned(),
-                line: usize::try_from(row.line).unwrap_or(usize::MAX),
-                field: Some(field.to_owned()),
-                message,
-            },
-            max_problems,
-        );
-    };
-    for row in rows {
-        let id = row.session.as_str();
-        if !sessions.contains_key(id) {
-            let found = store.session(id).await.map_err(|e| ctx.db_error(e))?;
-            sessions.insert(id.to_owned(), found);
-        }
-        let Some(Some(session)) = sessions.get(id) else {
-            fail(
-                &mut report,
-                row,
-                "sessione",
-                format!("no session has id {id:?}"),
-            );
-            continue;
-        };
-        if !programs.contains_key(&session.program_id) {
-            let found = store
-                .program(session.program_id.as_str())
-                .await
-                .map_err(|e| ctx.db_error(e))?;
-            programs.insert(session.program_id.clone(), found);
-        }
-        let Some(Some(program)) = programs.get(&session.program_id) else {
-            fail(
-                &mut report,
-                row,
-                "sessione",
-                format!("session {id} has no program"),
-            );
-            continue;
-        };
-        let verdict = program.judge(&row.person.attributes, &session.zone, session.starts_at);
-        let tier = match verdict {
-            Ok(Verdict::Admitted(tier)) => tier,
-            Ok(Verdict::Refused(reasons)) => {
-                let why: Vec<&str> = reasons.iter().map(|r| r.it()).collect();
-                fail(
-                    &mut report,
-                    row,
-                    "email",
-                    format!(
-                        "{} may not take part in {}: {}",
-                        row.person.email.as_str(),
-                        program.id(),
-                        why.join(" ")
-                    ),
-                );
-                continue;
-            }
-            Err(err) => {
-                fail(&mut report, row, "sessione", format!("session {id}: {err}"));
-                continue;
-            }
-        };
-        requests.push(RegisterRequest {
-            session_id: session.id.clone(),
-            person: row.person.clone(),
-            kind: row.kind,
-            tier,
-            actor: "cli".to_owned(),
-            // Staff enter a spreadsheet of registrations on purpose, often after the fact:
-            // the window does not refuse them, and rows outside it are audited as late.
-            timing: Timing::Late,
-            lang: skillhub_core::lang::Lang::It,
-        });
-    }
-    report.into_result(requests).map_err(CliError::from)
 }
 
 /// A refusal of the store, as `FILE:LINE: message` of the row it is about.

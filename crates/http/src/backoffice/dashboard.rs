@@ -115,6 +115,12 @@ async fn page(state: &AppState, lang: Lang, login: &Login, sessions: &[SessionVi
                 @if let Some(program) = account.scope.program() { " · " (lang.pick("programma ", "program ")) strong { (program) } }
                 @if let Some(hub) = account.scope.hub() { " · " (lang.pick("sede ", "hub ")) strong { (hub) } }
             }
+            @if account.scope.role() != Role::Trainer {
+                div.actions {
+                    a.button href=(with_lang("/gestione/incontri/nuovo", lang)) { (lang.pick("Nuovo incontro", "New session")) }
+                    a.button.secondary href=(with_lang("/gestione/importa", lang)) { (lang.pick("Importa un file", "Import a file")) }
+                }
+            }
             @if !programs.is_empty() {
                 h2 { (lang.pick("Programmi", "Programs")) }
                 ul {

@@ -394,6 +394,27 @@ async fn staff_move_and_cancel_a_session_and_everyone_hears() {
         "the server reads the moved session again"
     );
 
+    // More seats seat the one waiting; fewer than are given are refused; a new title is told.
+    let more = patch(Some(ADMIN), json!({"capacity": 2})).await;
+    assert_eq!(more.status, 200, "{}", more.text);
+    assert_eq!(
+        (
+            more.json()["capacity"].clone(),
+            more.json()["confirmed"].clone()
+        ),
+        (json!(2), json!(2))
+    );
+    let fewer = patch(Some(ADMIN), json!({"capacity": 1}))
+        .await
+        .problem(422);
+    assert!(
+        fewer["detail"].as_str().unwrap().contains("given already"),
+        "{fewer}"
+    );
+    let renamed = patch(Some(ADMIN), json!({"title": "Facebook per la PA, bis"})).await;
+    assert_eq!(renamed.json()["title"], "Facebook per la PA, bis");
+    patch(Some(ADMIN), json!({"title": ""})).await.problem(422);
+
     let cancel = |token: &'static str| {
         Call::new("POST", "/v1/sessions/spostato/cancellation")
             .token(token)
@@ -422,7 +443,7 @@ async fn staff_move_and_cancel_a_session_and_everyone_hears() {
         .await
         .problem(404);
 
-    // Two registered, moved then cancelled: each told twice, in the outbox.
+    // Two registered, moved, the second seated, renamed then cancelled: all in the outbox.
     let told: Vec<String> = api
         .store
         .claim_mail(
@@ -441,6 +462,9 @@ async fn staff_move_and_cancel_a_session_and_everyone_hears() {
         [
             "confirmed",
             "waitlisted",
+            "session_changed",
+            "session_changed",
+            "promoted",
             "session_changed",
             "session_changed",
             "session_cancelled",

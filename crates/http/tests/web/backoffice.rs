@@ -5,7 +5,9 @@
 mod account;
 mod desk;
 mod exports;
+mod editor;
 mod login;
+mod upload;
 
 use axum::body::Body;
 use axum::http::{Request, header};

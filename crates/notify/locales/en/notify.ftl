@@ -51,6 +51,7 @@ session-changed = The session has moved. Your registration still holds: below ar
 session-cancelled = We are sorry: the organisers cancelled this session, and it will not take place.
     .subject = Session cancelled: { $title }, { $day }
     .other = You can find the other upcoming sessions at { $site }
+    .reason = The reason: { $reason }
 drawn-confirmed = The draw for the seats has been made: you have a seat, your registration is confirmed.
     .subject = Draw: you have a seat for { $title }, { $day }
 drawn-waitlisted = The draw for the seats has been made: this time you did not get a seat. You are on the waiting list, in position { $position }: when a seat frees up it goes to the first person on the list.

@@ -51,6 +51,7 @@ session-changed = l'incontro è stato spostato. La tua iscrizione resta valida: 
 session-cancelled = ci dispiace: gli organizzatori hanno annullato questo incontro, che non si terrà.
     .subject = Incontro annullato: { $title }, { $day }
     .other = Trovi gli altri incontri in programma su { $site }
+    .reason = Il motivo: { $reason }
 drawn-confirmed = il sorteggio dei posti è stato fatto: hai un posto, la tua iscrizione è confermata.
     .subject = Sorteggio: hai un posto per { $title }, { $day }
 drawn-waitlisted = il sorteggio dei posti è stato fatto: questa volta non hai ottenuto un posto. Sei in lista d'attesa, in posizione { $position }: se si libera un posto passa alla prima persona in lista.

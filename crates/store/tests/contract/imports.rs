@@ -39,6 +39,7 @@ imports_contract!(
     an_import_seats_exactly_as_registrations_one_by_one,
     an_import_is_all_or_nothing_and_names_the_refused_row,
     an_import_into_a_batch_session_waits_for_the_draw,
+    a_plan_judges_every_row_and_writes_nothing,
 );
 
 /// Tiers of six people arriving in this order at a session with `seats` seats.
@@ -158,4 +159,66 @@ async fn an_import_into_a_batch_session_waits_for_the_draw(store: Store) {
             .all(|w| w.registration.status.name() == "waitlisted"),
         "before the draw everyone waits"
     );
+}
+
+/// A plan reads the sessions a sheet names, refuses every row it must (no such session, one out
+/// of scope) with its line, and writes nothing; the requests it makes seat as an import does.
+async fn a_plan_judges_every_row_and_writes_nothing(store: Store) {
+    let id = session_with(&store, "t-plan", 1, 0).await;
+    let other = session_with(&store, "t-plan-other", 1, 0).await;
+    let sheet = format!(
+        "sessione;nome e cognome;email\n{id};Anna Rossi;anna@example.it\n\
+         nessuna;Bruno Bianchi;bruno@example.it\n{other};Carla Verdi;carla@example.it\n"
+    );
+    let read = |text: &str| {
+        let mut rows = Vec::new();
+        let options = skillhub_import::csv::ReadOptions::new(
+            chrono::NaiveDate::from_ymd_opt(2019, 6, 1).unwrap(),
+        );
+        skillhub_import::csv::read_registrations(
+            "f.csv",
+            text.as_bytes(),
+            &options,
+            |_| {},
+            |r| rows.push(r),
+        )
+        .unwrap();
+        rows
+    };
+    let rows = read(&sheet);
+    let only_one = |s: &skillhub_store::SessionView| s.id.as_str() == id;
+    let refused = store
+        .plan_registrations("f.csv", &rows, "staff:7", only_one, 100)
+        .await
+        .unwrap()
+        .unwrap_err();
+    let skillhub_import::Error::Invalid(report) = refused else {
+        panic!("{refused}")
+    };
+    let lines: Vec<(usize, &str)> = report
+        .problems
+        .iter()
+        .map(|p| (p.line, p.message.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            (3, "no session has id \"nessuna\""),
+            (4, "session t-plan-other is not one you run")
+        ]
+    );
+    let plan = store
+        .plan_registrations("f.csv", &rows[..1], "staff:7", only_one, 100)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(plan.lines, [2]);
+    assert_eq!(plan.requests[0].actor, "staff:7");
+    assert_eq!(plan.sessions[&id].id.as_str(), id);
+    assert!(store.session_registrations(&id).await.unwrap().is_empty());
+    let written = store
+        .import_registrations(&plan.requests, at(9, 0))
+        .await
+        .unwrap();
+    assert_eq!(written[0].registration.status.name(), "confirmed");
 }

@@ -21,6 +21,7 @@ contract!(
     erasure_forgets_the_messages,
     reminders_come_once_and_never_before_the_registration,
     a_moved_session_tells_everyone_with_a_new_revision,
+    new_seats_seat_the_first_in_line_and_a_new_title_is_told,
     a_cancelled_session_tells_everyone_and_takes_nobody,
     a_draw_tells_everyone_its_result,
 );
@@ -456,7 +457,7 @@ async fn a_moved_session_tells_everyone_with_a_new_revision(store: Store, _url: 
     let change = SessionChange {
         starts_at: Some(later),
         ends_at: Some(later + Duration::hours(4)),
-        hub_id: None,
+        ..SessionChange::default()
     };
     let moved = store
         .change_session("admin", &id, &change, at(10, 0))
@@ -491,6 +492,96 @@ async fn a_moved_session_tells_everyone_with_a_new_revision(store: Store, _url: 
     assert!(matches!(refused, Error::InvalidChange { .. }), "{refused}");
 }
 
+async fn new_seats_seat_the_first_in_line_and_a_new_title_is_told(store: Store, _url: String) {
+    use skillhub_core::capacity::Seats;
+    let id = session_with(&store, "t-mail-seats", 1, 0).await;
+    let mut ids = Vec::new();
+    for n in 1..=4 {
+        let registered = store
+            .register(&request(&id, n, 0), None, at(9, 0))
+            .await
+            .unwrap();
+        ids.push(registered.registration.id);
+    }
+    deliver(&store, at(9, 1)).await;
+    // Two more seats: the first two in line are seated and told; nobody else hears of it.
+    let more = SessionChange {
+        seats: Some(Seats::new(3, 0).unwrap()),
+        ..SessionChange::default()
+    };
+    let changed = store
+        .change_session("staff:1", &id, &more, at(10, 0))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            changed.capacity(),
+            changed.confirmed(),
+            changed.waitlisted()
+        ),
+        (3, 3, 1)
+    );
+    assert_eq!(changed.revision, 0, "seats are not in anyone's calendar");
+    assert_eq!(store.session(&id).await.unwrap().unwrap(), changed);
+    let told = deliver(&store, at(10, 1)).await;
+    assert_eq!(
+        kinds(&told),
+        [("promoted", Some(ids[1])), ("promoted", Some(ids[2]))]
+    );
+    // Fewer seats than are given: refused, nothing changes.
+    let fewer = SessionChange {
+        seats: Some(Seats::new(2, 0).unwrap()),
+        ..SessionChange::default()
+    };
+    let refused = store
+        .change_session("staff:1", &id, &fewer, at(10, 2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&refused, Error::InvalidChange { message, .. } if message.contains("3 in-person seats are given already")),
+        "{refused}"
+    );
+    assert_eq!(store.session(&id).await.unwrap().unwrap(), changed);
+    // Seats that do not suit the mode (an in-person session has no online seats): refused.
+    let online = SessionChange {
+        seats: Some(Seats::new(3, 2).unwrap()),
+        ..SessionChange::default()
+    };
+    assert!(
+        store
+            .change_session("staff:1", &id, &online, at(10, 2))
+            .await
+            .is_err()
+    );
+    // A new title is told to everyone still registered, with a new revision.
+    let renamed = SessionChange {
+        title: Some("  Facebook per la Sanità, seconda edizione ".to_owned()),
+        ..SessionChange::default()
+    };
+    let changed = store
+        .change_session("staff:1", &id, &renamed, at(10, 3))
+        .await
+        .unwrap();
+    assert_eq!(
+        (changed.title.as_str(), changed.revision),
+        ("Facebook per la Sanità, seconda edizione", 1)
+    );
+    let told = deliver(&store, at(10, 4)).await;
+    assert_eq!(told.len(), 4);
+    assert!(told.iter().all(|(c, _)| c.kind == "session_changed"));
+    // An empty title is none.
+    let blank = SessionChange {
+        title: Some("   ".to_owned()),
+        ..SessionChange::default()
+    };
+    assert!(
+        store
+            .change_session("staff:1", &id, &blank, at(10, 5))
+            .await
+            .is_err()
+    );
+}
+
 async fn a_cancelled_session_tells_everyone_and_takes_nobody(store: Store, _url: String) {
     let id = session_with(&store, "t-mail-off", 2, 0).await;
     let mut ids = Vec::new();
@@ -502,7 +593,10 @@ async fn a_cancelled_session_tells_everyone_and_takes_nobody(store: Store, _url:
         ids.push(registered.registration.id);
     }
     deliver(&store, at(9, 1)).await;
-    let done = store.cancel_session("admin", &id, at(10, 0)).await.unwrap();
+    let done = store
+        .cancel_session("admin", &id, Some("  la sede è chiusa  "), at(10, 0))
+        .await
+        .unwrap();
     assert_eq!(done.cancelled, ids);
     assert_eq!(done.session.cancelled_at, Some(at(10, 0)));
     assert_eq!(
@@ -521,6 +615,12 @@ async fn a_cancelled_session_tells_everyone_and_takes_nobody(store: Store, _url:
             .map(|id| ("session_cancelled", Some(*id)))
             .collect::<Vec<_>>()
     );
+    for (_, notice) in &told {
+        assert!(
+            matches!(&notice.event, Event::SessionCancelled { reason: Some(r), .. } if r == "la sede è chiusa"),
+            "every message gives the reason, trimmed: {notice:?}"
+        );
+    }
     for id in &ids {
         let view = store.registration(*id).await.unwrap().unwrap();
         assert_eq!(view.status.name(), "cancelled");
@@ -531,7 +631,7 @@ async fn a_cancelled_session_tells_everyone_and_takes_nobody(store: Store, _url:
         .unwrap_err();
     assert!(matches!(refused, Error::SessionCancelled(_)), "{refused}");
     let twice = store
-        .cancel_session("admin", &id, at(10, 3))
+        .cancel_session("admin", &id, None, at(10, 3))
         .await
         .unwrap_err();
     assert!(matches!(twice, Error::SessionCancelled(_)), "{twice}");

@@ -428,7 +428,7 @@ async fn a_cancelled_session_says_so_instead_of_the_form() {
     // The form is opened before staff cancel the session, and sent after.
     let (_, form_page) = anna.open(&web, page).await;
     web.store
-        .cancel_session("admin", "annullato", chrono::Utc::now())
+        .cancel_session("admin", "annullato", None, chrono::Utc::now())
         .await
         .unwrap();
     let hidden: Vec<(String, String)> = form_page
