@@ -16,8 +16,8 @@
 mod checkin;
 mod dashboard;
 mod desk;
-mod exports;
 mod editor;
+mod exports;
 mod frame;
 pub(crate) mod login;
 mod password;
@@ -38,7 +38,6 @@ use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::web::{Lang, html_response};
 
-pub(crate) use checkin::checkin_url;
 pub(crate) use frame::{staff_page, with_lang};
 pub(crate) use login::Login;
 

@@ -1,10 +1,35 @@
 //! QR codes as inline SVG, drawn here by the `qrcode` crate: no image is fetched from anywhere
 //! (the pages' `Content-Security-Policy` allows none), and the code is an `<svg role="img">`
-//! with a label that says what it holds, for screen readers.
+//! with a label that says what it holds, for screen readers. Also the one thing a person's code
+//! holds: the URL of their check-in page in the back office ([`checkin_url`]).
 
+use axum::http::{HeaderMap, header};
 use maud::{Markup, PreEscaped, html};
 use qrcode::render::svg;
 use qrcode::{EcLevel, QrCode};
+
+use crate::state::AppState;
+
+/// The path a registration's QR code holds.
+pub(crate) fn checkin_path(id: i64) -> String {
+    format!("/gestione/presenza/{id}")
+}
+
+/// The full URL a registration's QR code holds: on the server's public URL when it has one,
+/// else on the host the request came to (a phone must reach it as the person's browser did).
+pub(crate) fn checkin_url(state: &AppState, headers: &HeaderMap, id: i64) -> String {
+    let path = checkin_path(id);
+    match &state.config().public_url {
+        Some(url) => url.join(&path),
+        None => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            format!("http://{host}{path}")
+        }
+    }
+}
 
 /// `text` as a QR code of at least `size` px, labelled `label`; `None` when `text` is too long
 /// for any QR code (over about 2 KB).

@@ -1,5 +1,5 @@
 //! Check-in at the door. A confirmed person's manage page shows a QR code of
-//! `/gestione/presenza/{id}` ([`checkin_url`]); staff who scan it with the phone's camera land on
+//! `/gestione/presenza/{id}` ([`crate::qr::checkin_url`]); staff who scan it with the phone's camera land on
 //! that page, which asks them to log in first (and comes back), then shows the person and the
 //! session with one button to record presence, for staff who may check in at that session
 //! (`Act::CheckIn`): anyone else gets the login form or the 403 page and sees nothing of the
@@ -14,7 +14,7 @@ use axum::Form;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::Utc;
@@ -29,6 +29,7 @@ use super::desk::{desk_path, status_text};
 use super::frame::{staff_page, with_lang};
 use super::login::{after_login, see_other};
 use super::{Login, StaffError, StaffResult, session_for};
+use crate::qr::checkin_path;
 use crate::state::AppState;
 use crate::web::{Lang, PageLang, html_response};
 
@@ -40,27 +41,6 @@ pub(super) fn routes() -> Router<AppState> {
             "/gestione/presenza/{registration}",
             get(card).post(check_in),
         )
-}
-
-/// The path a registration's QR code holds.
-pub(crate) fn checkin_path(id: i64) -> String {
-    format!("/gestione/presenza/{id}")
-}
-
-/// The full URL a registration's QR code holds: on the server's public URL when it has one,
-/// else on the host the request came to (a phone must reach it as the person's browser did).
-pub(crate) fn checkin_url(state: &AppState, headers: &HeaderMap, id: i64) -> String {
-    let path = checkin_path(id);
-    match &state.config().public_url {
-        Some(url) => url.join(&path),
-        None => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost");
-            format!("http://{host}{path}")
-        }
-    }
 }
 
 /// A registration and its session, when `login` may check in there (404, 403 otherwise).

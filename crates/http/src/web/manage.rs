@@ -101,7 +101,7 @@ async fn manage_response(
     // A confirmed seat gets the code staff scan at the door; it holds no secret.
     let checkin = (registration.status == Status::Confirmed)
         .then(|| {
-            let url = crate::backoffice::checkin_url(state, request.headers, registration.id);
+            let url = crate::qr::checkin_url(state, request.headers, registration.id);
             crate::qr::svg(&url, lang.t(T::CheckinLabel), 240)
         })
         .flatten();

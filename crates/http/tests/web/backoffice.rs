@@ -4,8 +4,8 @@
 
 mod account;
 mod desk;
-mod exports;
 mod editor;
+mod exports;
 mod login;
 mod upload;
 

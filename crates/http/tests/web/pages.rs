@@ -175,7 +175,8 @@ fn main_of(text: &str) -> String {
     redact(&as_written(&main.html().replace("><", ">\n<")))
 }
 
-/// 64-hex-digit tokens → `[token]`, `/iscrizioni/<id>/` → `/iscrizioni/[id]/`.
+/// 64-hex-digit tokens → `[token]`, `/iscrizioni/<id>/` → `/iscrizioni/[id]/`, a QR code's
+/// modules (`d="M…"`) → `d="[qr]"` (what they encode is asserted where it matters).
 fn redact(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let bytes = text.as_bytes();
@@ -188,6 +189,14 @@ fn redact(text: &str) -> String {
         if run == 64 {
             out.push_str("[token]");
             i += run;
+            continue;
+        }
+        if text[i..].starts_with(" d=\"M") {
+            let end = text[i + 4..]
+                .find('"')
+                .map_or(text.len(), |at| i + 4 + at + 1);
+            out.push_str(" d=\"[qr]\"");
+            i = end;
             continue;
         }
         if text[i..].starts_with("/iscrizioni/") {
