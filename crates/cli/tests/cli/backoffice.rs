@@ -55,6 +55,58 @@ async fn fill(client: &Client, id: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
+/// Sets the value of the field with id `id` as a script does (date and time fields take
+/// keys in the browser's locale order).
+async fn set_value(client: &Client, id: &str, value: &str) {
+    client
+        .execute(
+            "document.getElementById(arguments[0]).value = arguments[1];",
+            vec![serde_json::json!(id), serde_json::json!(value)],
+        )
+        .await
+        .unwrap();
+}
+
+/// Sends `file` as a calendar listing from the upload page, for the hub, 20 seats, `year`.
+async fn upload(client: &Client, file: &Path, year: &str) {
+    client
+        .find(Locator::Id("f-file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    set_value(client, "f-sede", "binario-f-roma-termini").await;
+    fill(client, "f-posti", "20").await;
+    fill(client, "f-anno", year).await;
+    submit(client, "/gestione/importa").await;
+}
+
+/// The body of `GET path` on `base` with `cookie`, as a download outside the browser (the
+/// pages' CSP lets no script fetch anything); asserts a 200.
+fn download(base: &str, path: &str, cookie: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let host = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).unwrap();
+    let reply = String::from_utf8(reply).unwrap();
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    body.to_owned()
+}
+
 /// Clicks the submit button of the form whose action ends with `action`.
 async fn submit(client: &Client, action: &str) {
     client
@@ -68,15 +120,17 @@ async fn submit(client: &Client, action: &str) {
         .unwrap();
 }
 
-/// The page's text.
+/// The page's text (read again while a page that was loading replaces the one it found).
 async fn text(client: &Client) -> String {
-    client
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..50 {
+        if let Ok(main) = client.find(Locator::Css("main")).await
+            && let Ok(text) = main.text().await
+        {
+            return text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no readable main element")
 }
 
 /// The pages seen, for the screenshots and axe-core at the end: (name, path).
@@ -155,6 +209,172 @@ async fn day(client: Client, base: String, dir: std::path::PathBuf, db: String) 
         text(client).await
     );
     seen(client, &mut pages, "dashboard").await;
+
+    // A new session, at the hub, two months ahead.
+    let day = (chrono::Utc::now() + chrono::Duration::days(60))
+        .format("%Y-%m-%d")
+        .to_string();
+    client
+        .goto(&format!("{base}/gestione/incontri/nuovo"))
+        .await
+        .unwrap();
+    seen(client, &mut pages, "new-session").await;
+    set_value(client, "f-sede", "binario-f-roma-termini").await;
+    fill(client, "f-titolo", "WhatsApp per gli uffici stampa").await;
+    set_value(client, "f-data", &day).await;
+    set_value(client, "f-inizio", "09:30").await;
+    set_value(client, "f-fine", "12:30").await;
+    fill(client, "f-posti", "20").await;
+    submit(client, "/gestione/incontri/nuovo").await;
+    wait_for(client, "#iscrizioni").await;
+    assert!(
+        text(client)
+            .await
+            .contains("WhatsApp per gli uffici stampa")
+    );
+    let url = client.current_url().await.unwrap();
+    let session = url.path().rsplit('/').next().unwrap().to_owned();
+
+    // A listing with one bad line: the dry run names the line and writes nothing; fixed, it
+    // imports.
+    let year = (chrono::Utc::now() + chrono::Duration::days(400))
+        .format("%Y")
+        .to_string();
+    let listing = |second: &str| {
+        format!(
+            "Laboratori a Binario F\n\nMarzo:\n- 11/03 ore 9.30-12.30 ➔ Instagram per i musei\n- {second} ore 9.30-12.30 ➔ Messenger per i Comuni\n"
+        )
+    };
+    let bad = dir.join("calendario-sbagliato.txt");
+    std::fs::write(&bad, listing("31/02")).unwrap();
+    client
+        .goto(&format!("{base}/gestione/importa"))
+        .await
+        .unwrap();
+    seen(client, &mut pages, "upload").await;
+    upload(client, &bad, &year).await;
+    wait_for(client, "h1").await;
+    assert!(
+        text(client).await.contains("riga 5"),
+        "{}",
+        text(client).await
+    );
+    seen(client, &mut pages, "upload-problems").await;
+    let good = dir.join("calendario.txt");
+    std::fs::write(&good, listing("18/03")).unwrap();
+    client
+        .goto(&format!("{base}/gestione/importa"))
+        .await
+        .unwrap();
+    upload(client, &good, &year).await;
+    wait_for(client, "input[name=azione][value=importa]").await;
+    seen(client, &mut pages, "upload-dry-run").await;
+    client
+        .find(Locator::Css(
+            "form:has(input[name=azione][value=importa]) button[type=submit]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "h1").await;
+    let imported = text(client).await;
+    assert!(imported.contains("Messenger per i Comuni"), "{imported}");
+
+    // A person registers on the public page and keeps the manage link.
+    client
+        .goto(&format!("{base}/incontri/{session}"))
+        .await
+        .unwrap();
+    fill(client, "f-name", "Giulia Conti").await;
+    fill(client, "f-email", "giulia.conti@example.it").await;
+    client
+        .find(Locator::Id("f-consent"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[method=post] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "#manage-link").await;
+    let manage = client
+        .find(Locator::Id("manage-link"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    client.goto(&manage).await.unwrap();
+    wait_for(client, ".qr svg").await;
+    let registration = manage
+        .split("/iscrizioni/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_owned();
+
+    // The manager sees her, checks her in through the QR code's URL, downloads the
+    // spreadsheet and the register, then cancels the session.
+    client
+        .goto(&format!("{base}/gestione/incontri/{session}"))
+        .await
+        .unwrap();
+    assert!(text(client).await.contains("Giulia Conti"));
+    seen(client, &mut pages, "desk").await;
+    client
+        .goto(&format!("{base}/gestione/presenza/{registration}"))
+        .await
+        .unwrap();
+    seen(client, &mut pages, "check-in-card").await;
+    submit(client, "/gestione/presenza/").await;
+    wait_for(client, ".notice.ok").await;
+    client
+        .goto(&format!("{base}/gestione/incontri/{session}/presenze"))
+        .await
+        .unwrap();
+    assert!(
+        text(client).await.contains("1 / 1"),
+        "{}",
+        text(client).await
+    );
+    seen(client, &mut pages, "check-in-list").await;
+    let cookie = client.get_named_cookie("skillhub_staff").await.unwrap();
+    let csv = download(
+        base,
+        &format!("/gestione/incontri/{session}/iscrizioni.csv"),
+        &format!("skillhub_staff={}", cookie.value()),
+    );
+    assert!(
+        csv.starts_with('\u{feff}') && csv.contains("Giulia Conti"),
+        "{csv}"
+    );
+    client
+        .goto(&format!("{base}/gestione/incontri/{session}/registro"))
+        .await
+        .unwrap();
+    assert!(text(client).await.contains("Giulia Conti"));
+    seen(client, &mut pages, "session-register").await;
+    client
+        .goto(&format!("{base}/gestione/incontri/{session}/modifica"))
+        .await
+        .unwrap();
+    seen(client, &mut pages, "edit").await;
+    fill(client, "f-motivo", "la sala non è disponibile").await;
+    submit(client, &format!("/gestione/incontri/{session}/annulla")).await;
+    wait_for(client, "#iscrizioni").await;
+    assert!(
+        text(client).await.contains("Incontro annullato"),
+        "{}",
+        text(client).await
+    );
 
     client
         .goto(&format!("{base}/gestione/programmi/binario-f"))
