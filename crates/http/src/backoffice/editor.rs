@@ -340,6 +340,46 @@ fn refused_new(
     html_response(status, new_form(lang, login, places, form, problems))
 }
 
+/// The form's date and its start and end times, each `None` with its problem added when it
+/// does not parse.
+fn read_day_and_times(
+    lang: Lang,
+    form: &SessionForm,
+    problems: &mut Problems,
+) -> (Option<NaiveDate>, Option<NaiveTime>, Option<NaiveTime>) {
+    let date = parse_date(&form.data);
+    if date.is_none() {
+        problems.add(
+            "data",
+            lang.pick(
+                "Scrivi la data come gg/mm/aaaa, per esempio 12/02/2030.",
+                "Write the date as dd/mm/yyyy, for instance 12/02/2030.",
+            ),
+        );
+    }
+    let start = parse_time(&form.inizio);
+    if start.is_none() {
+        problems.add(
+            "inizio",
+            lang.pick(
+                "Scrivi l'ora di inizio, per esempio 9:30.",
+                "Write the start time, for instance 9:30.",
+            ),
+        );
+    }
+    let end = parse_time(&form.fine);
+    if end.is_none() {
+        problems.add(
+            "fine",
+            lang.pick(
+                "Scrivi l'ora di fine, per esempio 13:30.",
+                "Write the end time, for instance 13:30.",
+            ),
+        );
+    }
+    (date, start, end)
+}
+
 /// The form read into the API's draft; what cannot be read is a problem of its field.
 fn read_draft(lang: Lang, form: &SessionForm) -> (Draft, Problems) {
     let mut problems = Problems::default();
@@ -378,36 +418,7 @@ fn read_draft(lang: Lang, form: &SessionForm) -> (Draft, Problems) {
     } else {
         draft.title = Some(title.to_owned());
     }
-    let date = parse_date(&form.data);
-    if date.is_none() {
-        problems.add(
-            "data",
-            lang.pick(
-                "Scrivi la data come gg/mm/aaaa, per esempio 12/02/2030.",
-                "Write the date as dd/mm/yyyy, for instance 12/02/2030.",
-            ),
-        );
-    }
-    let start = parse_time(&form.inizio);
-    if start.is_none() {
-        problems.add(
-            "inizio",
-            lang.pick(
-                "Scrivi l'ora di inizio, per esempio 9:30.",
-                "Write the start time, for instance 9:30.",
-            ),
-        );
-    }
-    let end = parse_time(&form.fine);
-    if end.is_none() {
-        problems.add(
-            "fine",
-            lang.pick(
-                "Scrivi l'ora di fine, per esempio 13:30.",
-                "Write the end time, for instance 13:30.",
-            ),
-        );
-    }
+    let (date, start, end) = read_day_and_times(lang, form, &mut problems);
     if let Some(date) = date {
         draft.starts_at = start.map(|t| Moment::Local(date.and_time(t)));
         draft.ends_at = end.map(|t| Moment::Local(date.and_time(t)));
@@ -675,36 +686,7 @@ fn read_change(
             }
         }
     }
-    let date = parse_date(&form.data);
-    if date.is_none() {
-        problems.add(
-            "data",
-            lang.pick(
-                "Scrivi la data come gg/mm/aaaa, per esempio 12/02/2030.",
-                "Write the date as dd/mm/yyyy, for instance 12/02/2030.",
-            ),
-        );
-    }
-    let start = parse_time(&form.inizio);
-    if start.is_none() {
-        problems.add(
-            "inizio",
-            lang.pick(
-                "Scrivi l'ora di inizio, per esempio 9:30.",
-                "Write the start time, for instance 9:30.",
-            ),
-        );
-    }
-    let end = parse_time(&form.fine);
-    if end.is_none() {
-        problems.add(
-            "fine",
-            lang.pick(
-                "Scrivi l'ora di fine, per esempio 13:30.",
-                "Write the end time, for instance 13:30.",
-            ),
-        );
-    }
+    let (date, start, end) = read_day_and_times(lang, form, &mut problems);
     if let (Some(date), Some(start), Some(end)) = (date, start, end) {
         let moved = change.hub_id.is_some();
         let instant = |time: NaiveTime, field: &'static str, problems: &mut Problems| {
