@@ -18,13 +18,14 @@ use chrono::{DateTime, Utc};
 use maud::{Markup, html};
 use serde::Deserialize;
 use skillhub_allocation::lottery::Commitment;
-use skillhub_core::capacity::{Policy, SeatKind, Status};
+use skillhub_core::capacity::{Policy, Status};
 use skillhub_core::person::{Attributes, Email, Person, PersonName};
 use skillhub_core::staff::Act;
 use skillhub_core::window::WindowState;
 use skillhub_store::{RegistrationView, SessionView, Timing};
 
 use super::dashboard::{hub_name, upcoming, when};
+use super::exports::{self, kind_text};
 use super::frame::{staff_page, with_lang};
 use super::login::see_other;
 use super::{Login, StaffError, StaffResult, place, session_for};
@@ -104,21 +105,16 @@ async fn desk(
         .unwrap_or_else(|err: StaffError| err.render(lang, Some(&login)))
 }
 
-/// A registration's status in words, with its waiting position.
+/// A registration's status in words (the exports' words), with its waiting position.
 pub(crate) fn status_text(lang: Lang, status: &Status) -> String {
     match status {
-        Status::Held { .. } => lang.pick("da confermare", "to confirm").to_owned(),
-        Status::Confirmed => lang.pick("confermata", "confirmed").to_owned(),
         Status::Waitlisted { position } => {
             format!(
                 "{} {position}",
                 lang.pick("in attesa, posizione", "waiting, position")
             )
         }
-        Status::Cancelled => lang.pick("annullata", "cancelled").to_owned(),
-        Status::Attended => lang.pick("presente", "present").to_owned(),
-        Status::NoShow => lang.pick("assente", "absent").to_owned(),
-        Status::Expired => lang.pick("scaduta", "expired").to_owned(),
+        other => exports::status_text(lang, other, false).to_owned(),
     }
 }
 
@@ -304,7 +300,7 @@ async fn page(
                                 td { (r.email) }
                                 td { span class=(status_class(&r.status)) { (status_text(lang, &r.status)) } }
                                 td.num { (r.tier) }
-                                td { (seat_text(lang, r.kind)) }
+                                td { (kind_text(lang, r.kind)) }
                                 td { (local_time(session, r.created_at)) }
                                 @if may_change {
                                     td {
@@ -327,14 +323,6 @@ async fn page(
         }
     };
     Ok(staff_page(lang, &session.title, Some(login), &path, body))
-}
-
-/// A seat kind in words.
-pub(crate) fn seat_text(lang: Lang, kind: SeatKind) -> &'static str {
-    match kind {
-        SeatKind::InPerson => lang.pick("in presenza", "in person"),
-        SeatKind::Online => lang.pick("online", "online"),
-    }
 }
 
 /// A live registration's actions: cancel with a reason; move to another session.

@@ -328,7 +328,7 @@ pub(crate) fn status_text(lang: Lang, status: &Status, pool: bool) -> &'static s
 }
 
 /// A kind of seat, in words.
-fn kind_text(lang: Lang, kind: SeatKind) -> &'static str {
+pub(crate) fn kind_text(lang: Lang, kind: SeatKind) -> &'static str {
     match lang {
         Lang::It => kind.name_it(),
         Lang::En => kind.name_en(),
