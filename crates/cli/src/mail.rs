@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use skillhub_http::PublicUrl;
-use skillhub_mail::delivery::{ConfirmLink, DataLink, Delivery, ManageLink};
+use skillhub_mail::delivery::{CheckInLink, ConfirmLink, DataLink, Delivery, ManageLink};
 use skillhub_mail::{MailConfig, Transport};
 use skillhub_store::Store;
 
@@ -56,6 +56,7 @@ pub fn delivery(store: Store, public_url: PublicUrl) -> Result<Delivery> {
     let base = public_url.to_string();
     let data_url = public_url.clone();
     let confirm_url = public_url.clone();
+    let check_in_url = public_url.clone();
     let manage_link: ManageLink = std::sync::Arc::new(move |id, token, lang| {
         skillhub_http::manage_url(&public_url, id, token, lang)
     });
@@ -64,9 +65,12 @@ pub fn delivery(store: Store, public_url: PublicUrl) -> Result<Delivery> {
     let confirm_link: ConfirmLink = std::sync::Arc::new(move |id, token, lang| {
         skillhub_http::confirm_url(&confirm_url, id, token, lang)
     });
+    let check_in_link: CheckInLink =
+        std::sync::Arc::new(move |id| skillhub_http::check_in_url(&check_in_url, id));
     Ok(
         Delivery::new(store, transport, config.from, base, manage_link, data_link)
-            .with_confirm_link(confirm_link),
+            .with_confirm_link(confirm_link)
+            .with_check_in_link(check_in_link),
     )
 }
 

@@ -64,6 +64,12 @@ pub fn staff_setup_url(public_url: &PublicUrl, token: &str) -> String {
     public_url.join(&backoffice::setup_path(token))
 }
 
+/// The full URL of registration `id`'s check-in page in the back office, on the server's public
+/// URL: what the check-in code of a message about a seat holds (as the manage page's code does).
+pub fn check_in_url(public_url: &PublicUrl, id: i64) -> String {
+    public_url.join(&qr::checkin_path(id))
+}
+
 /// The full URL of the one-time page of a person's data ("I miei dati") with the secret `token`,
 /// in `lang`, on the server's public URL: what a data-link message links to.
 pub fn data_url(public_url: &PublicUrl, token: &str, lang: skillhub_core::lang::Lang) -> String {

@@ -35,6 +35,10 @@ pub type DataLink = Arc<dyn Fn(&str, Lang) -> String + Send + Sync>;
 /// the language (the web adapter knows its routes).
 pub type ConfirmLink = Arc<dyn Fn(i64, &str, Lang) -> String + Send + Sync>;
 
+/// Makes the full URL of a registration's check-in page in the back office from its id: what
+/// the check-in code of a message about a seat holds (the web adapter knows its routes).
+pub type CheckInLink = Arc<dyn Fn(i64) -> String + Send + Sync>;
+
 /// How long a claimed message is this sender's alone: far more than a send takes.
 const LEASE: Duration = Duration::seconds(120);
 /// Messages claimed per transaction.
@@ -78,6 +82,8 @@ pub struct Delivery {
     data_link: DataLink,
     /// Makes the address-confirmation links; without it such messages cannot be written.
     confirm_link: Option<ConfirmLink>,
+    /// Makes the check-in URLs; without it messages go without a check-in code.
+    check_in_link: Option<CheckInLink>,
     /// This process's name on its leases.
     sender: String,
 }
@@ -115,6 +121,7 @@ impl Delivery {
             manage_link,
             data_link,
             confirm_link: None,
+            check_in_link: None,
             sender: format!("{}-{}", std::process::id(), hex::encode(nonce)),
         }
     }
@@ -123,6 +130,13 @@ impl Delivery {
     /// that require address confirmation).
     pub fn with_confirm_link(mut self, confirm_link: ConfirmLink) -> Delivery {
         self.confirm_link = Some(confirm_link);
+        self
+    }
+
+    /// This sender with a check-in code, holding the URL `check_in_link` makes, in the messages
+    /// that give a person a seat and in reminders.
+    pub fn with_check_in_link(mut self, check_in_link: CheckInLink) -> Delivery {
+        self.check_in_link = Some(check_in_link);
         self
     }
 
@@ -238,6 +252,10 @@ impl Delivery {
                 .collect::<BTreeMap<_, _>>(),
             data,
             confirm,
+            check_in: notice
+                .check_in_needed()
+                .zip(self.check_in_link.as_ref())
+                .map(|(id, link)| link(id)),
         };
         let message_id = message_id(message, &self.from);
         let envelope = Envelope {
@@ -267,6 +285,7 @@ impl Delivery {
                 method: calendar.method.as_str().to_owned(),
                 text: calendar.text,
             }),
+            check_in: rendered.check_in,
             lang: notice.lang.code().to_owned(),
         };
         let assembled = match assemble(&outgoing, &self.from) {

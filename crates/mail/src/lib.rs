@@ -1,8 +1,9 @@
 //! `skillhub-mail`: e-mail out of skillhub, assembled and sent.
 //!
 //! - [`message`]: an [`Outgoing`] message (texts already written, date and Message-ID already
-//!   chosen) assembled into MIME: plain text and HTML as alternatives, an iCalendar invitation
-//!   attached when there is one, headers encoded for any name and subject.
+//!   chosen) assembled into MIME: plain text and HTML as alternatives, the check-in code as a
+//!   picture beside the HTML ([`qr`]) and an iCalendar invitation attached when there are ones,
+//!   headers encoded for any name and subject.
 //! - [`transport`]: a [`Transport`] sends an assembled message by SMTP, or writes it as a
 //!   `.eml` file into a directory when no SMTP server is configured, and says whether a failure
 //!   is [`SendError::Permanent`] (the server refused for good) or [`SendError::Transient`]
@@ -27,6 +28,7 @@
 pub mod config;
 pub mod delivery;
 pub mod message;
+pub mod qr;
 pub mod transport;
 
 use std::path::PathBuf;
@@ -58,6 +60,12 @@ pub enum MailError {
         value: String,
         /// What is wrong with it.
         problem: &'static str,
+    },
+    /// A check-in code that cannot be drawn (its text is too long for a QR code).
+    #[error("cannot draw the check-in code: {problem}")]
+    CheckInCode {
+        /// Why.
+        problem: String,
     },
     /// lettre refused to build the message.
     #[error("cannot assemble the message: {0}")]

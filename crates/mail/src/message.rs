@@ -4,7 +4,9 @@
 //! The shape is what mail programs show best: `multipart/alternative` with the plain text first
 //! and the HTML second (a reader shows the last one it can), inside `multipart/mixed` with an
 //! `invito.ics` attachment (`text/calendar; method=REQUEST|CANCEL`, so calendars offer to add or
-//! remove the event) when the message carries one. Every header that may hold a person's words
+//! remove the event) when the message carries one. A message with a check-in code has its HTML
+//! in `multipart/related` beside the code's PNG (inline, with the `Content-ID` the HTML's
+//! `cid:` names), so only the HTML reader sees the picture. Every header that may hold a person's words
 //! (names, subject) is encoded by lettre (RFC 2047 for non-ASCII, quoting for specials), and line
 //! breaks in them are turned into spaces first, so no text can add a header. Nothing here reads
 //! the clock: the `Date` and `Message-ID` come in with the message, so a retry sends the same
@@ -40,6 +42,9 @@ pub struct Outgoing {
     pub html: String,
     /// An iCalendar invitation or cancellation to attach, if any.
     pub calendar: Option<CalendarPart>,
+    /// What the check-in code holds (a URL), when the HTML shows one as
+    /// `cid:`[`skillhub_notify::render::CHECK_IN_IMAGE`].
+    pub check_in: Option<String>,
     /// The language of the texts, a BCP 47 tag (`it`, `en`): the `Content-Language` header.
     pub lang: String,
 }
@@ -63,6 +68,7 @@ pub const CALENDAR_FILE: &str = "invito.ics";
 ///
 /// [`MailError::Address`] when `outgoing.to` is not an address (naming it),
 /// [`MailError::Header`] for a calendar method or language that cannot be a header value,
+/// [`MailError::CheckInCode`] for a check-in code too long to draw,
 /// [`MailError::Build`] if lettre refuses the message.
 ///
 /// ```
@@ -77,6 +83,7 @@ pub const CALENDAR_FILE: &str = "invito.ics";
 ///     text: "Ciao Anna".into(),
 ///     html: "<p>Ciao Anna</p>".into(),
 ///     calendar: None,
+///     check_in: None,
 ///     lang: "it".into(),
 /// };
 /// let from = "skillhub <noreply@skillhub.example>".parse().unwrap();
@@ -90,18 +97,25 @@ pub fn assemble(outgoing: &Outgoing, from: &Mailbox) -> Result<lettre::Message, 
     let lang = language(&outgoing.lang)?;
     let mut texts = vec![outgoing.text.as_str(), outgoing.html.as_str()];
     texts.extend(outgoing.calendar.as_ref().map(|c| c.text.as_str()));
+    let html = SinglePart::builder()
+        .header(ContentType::TEXT_HTML)
+        .body(outgoing.html.clone());
     let alternative = MultiPart::alternative()
         .boundary(boundary("alternative", &texts))
         .singlepart(
             SinglePart::builder()
                 .header(ContentType::TEXT_PLAIN)
                 .body(outgoing.text.clone()),
-        )
-        .singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_HTML)
-                .body(outgoing.html.clone()),
         );
+    let alternative = match &outgoing.check_in {
+        None => alternative.singlepart(html),
+        Some(text) => alternative.multipart(
+            MultiPart::related()
+                .boundary(boundary("related", &texts))
+                .singlepart(html)
+                .singlepart(check_in_code(text)?),
+        ),
+    };
     let builder = lettre::Message::builder()
         .from(from.clone())
         .to(to)
@@ -146,6 +160,21 @@ fn recipient(address: &str, name: &str) -> Result<Mailbox, MailError> {
         (!name.is_empty()).then(|| name.to_owned()),
         parsed,
     ))
+}
+
+/// The check-in code's picture, inline under the `Content-ID` the HTML names.
+fn check_in_code(text: &str) -> Result<SinglePart, MailError> {
+    let png = crate::qr::png(text)?;
+    // A constant MIME type always parses.
+    let content_type = ContentType::parse("image/png").map_err(|_| MailError::Header {
+        header: "the check-in code's content type",
+        value: "image/png".to_owned(),
+        problem: "not a MIME type",
+    })?;
+    Ok(
+        Attachment::new_inline(skillhub_notify::render::CHECK_IN_IMAGE.to_owned())
+            .body(png, content_type),
+    )
 }
 
 /// The `invito.ics` attachment, typed with its iTIP method.

@@ -26,8 +26,30 @@ fn an_invitation_is_attached_with_its_method() {
 }
 
 #[test]
+fn a_check_in_code_stands_beside_the_html() {
+    let mut outgoing = outgoing("anna@example.org", None);
+    outgoing.check_in = Some("https://corsi.example.it/gestione/presenza/42".to_owned());
+    check(&outgoing);
+    // With the invitation too: the code is a picture of the HTML, the invitation an attachment.
+    let mut outgoing = common::outgoing("anna@example.org", Some("REQUEST"));
+    outgoing.check_in = Some("https://corsi.example.it/gestione/presenza/42".to_owned());
+    check(&outgoing);
+}
+
+#[test]
+fn a_check_in_code_too_long_to_draw_is_an_error() {
+    let mut outgoing = outgoing("anna@example.org", None);
+    outgoing.check_in = Some("x".repeat(5000));
+    assert!(matches!(
+        assemble(&outgoing, &from()),
+        Err(MailError::CheckInCode { .. })
+    ));
+}
+
+#[test]
 fn the_same_input_gives_the_same_bytes() {
-    let outgoing = outgoing("anna@example.org", Some("REQUEST"));
+    let mut outgoing = outgoing("anna@example.org", Some("REQUEST"));
+    outgoing.check_in = Some("https://corsi.example.it/gestione/presenza/42".to_owned());
     let one = assemble(&outgoing, &from()).unwrap().formatted();
     let two = assemble(&outgoing, &from()).unwrap().formatted();
     assert_eq!(String::from_utf8_lossy(&one), String::from_utf8_lossy(&two));

@@ -1,13 +1,15 @@
 //! Delivery end to end: decisions of a real store (SQLite) write the outbox, a [`Delivery`]
 //! pass (time is a parameter) renders and sends to a real SMTP server (aiosmtpd, from
 //! `skillhub-testkit`; skipped without it, failing under CI), and what arrives is parsed back
-//! with mail-parser: a registration, a waiting place, a promotion after a cancellation, a
+//! with mail-parser: a registration (with its check-in code, read back from the picture), a waiting place, a promotion after a cancellation, a
 //! staff cancellation of a session with three registrants, a reminder, a refusal for good, a
 //! failure worth a retry, the manage links asked for by address ("Ho perso il link": a known
 //! address gets working links, an unknown one nothing) and a one-time data link that opens the
 //! address's data.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -74,7 +76,10 @@ async fn world() -> Option<World> {
         link,
         data,
     )
-    .with_confirm_link(confirm);
+    .with_confirm_link(confirm)
+    .with_check_in_link(Arc::new(|id| {
+        format!("https://corsi.comune.example.it/gestione/presenza/{id}")
+    }));
     Some(World {
         store,
         delivery,
@@ -175,18 +180,31 @@ struct Received {
     message_id: String,
     /// The calendar attachment's method and text.
     calendar: Option<(String, String)>,
+    /// What the check-in code's picture holds.
+    check_in: Option<String>,
 }
 
 fn read(bytes: &[u8]) -> Received {
     let message = mail_parser::MessageParser::default().parse(bytes).unwrap();
-    let calendar = message.attachment(0).map(|part| {
+    let of_type = |subtype: &str| {
+        message.attachments().find(|part| {
+            part.content_type()
+                .is_some_and(|kind| kind.subtype() == Some(subtype))
+        })
+    };
+    let calendar = of_type("calendar").map(|part| {
         let kind = part.content_type().unwrap();
-        assert_eq!((kind.ctype(), kind.subtype()), ("text", Some("calendar")));
         (
             kind.attribute("method").unwrap().to_owned(),
             String::from_utf8(part.contents().to_vec()).unwrap(),
         )
     });
+    let check_in = of_type("png").map(|part| common::read_code(part.contents()));
+    assert_eq!(
+        message.attachment_count(),
+        usize::from(calendar.is_some()) + usize::from(check_in.is_some()),
+        "nothing but an invitation and a check-in code is attached"
+    );
     Received {
         to: message
             .to()
@@ -204,6 +222,7 @@ fn read(bytes: &[u8]) -> Received {
             .to_owned(),
         message_id: message.message_id().unwrap().to_owned(),
         calendar,
+        check_in,
     }
 }
 
@@ -286,6 +305,13 @@ async fn registrations_waiting_places_and_promotions_are_mailed() {
     let invitation = event(calendar);
     assert_eq!(invitation.starts_at(), start(), "the start, in UTC");
     assert_eq!(invitation.title(), "Facebook per la PA");
+    assert_eq!(
+        confirmed.check_in,
+        Some(format!(
+            "https://corsi.comune.example.it/gestione/presenza/{anna}"
+        )),
+        "a seat comes with the check-in code"
+    );
 
     let waiting = &got[1];
     assert_eq!(
@@ -298,6 +324,7 @@ async fn registrations_waiting_places_and_promotions_are_mailed() {
         waiting.text
     );
     assert!(waiting.calendar.is_none(), "no seat, no invitation");
+    assert!(waiting.check_in.is_none(), "no seat, no check-in code");
     link_in(&w.store, waiting, bruno).await;
 
     // Anna cancels: she is told, and Bruno gets her seat and his invitation.
@@ -316,6 +343,13 @@ async fn registrations_waiting_places_and_promotions_are_mailed() {
         promoted.subject
     );
     assert_eq!(promoted.calendar.as_ref().unwrap().0, "REQUEST");
+    assert_eq!(
+        promoted.check_in,
+        Some(format!(
+            "https://corsi.comune.example.it/gestione/presenza/{bruno}"
+        ))
+    );
+    assert!(cancelled.check_in.is_none(), "a cancellation has no code");
     link_in(&w.store, promoted, bruno).await;
     // Every message has its own Message-ID, and nothing else is due.
     let mut ids: Vec<&str> = got.iter().map(|m| m.message_id.as_str()).collect();

@@ -2,9 +2,9 @@
 //! text and once as HTML, so the two parts of an e-mail always say the same.
 //!
 //! Plain text is not wrapped (mail clients wrap; a wrapped URL breaks). HTML is a small,
-//! self-contained document: a `lang` attribute, a title, inline styles only, no images, scripts
-//! or anything fetched from elsewhere; every text and URL is escaped, since names and titles
-//! come from users.
+//! self-contained document: a `lang` attribute, a title, inline styles only, no scripts or
+//! anything fetched from elsewhere (the one image, a check-in code, travels in the message and is
+//! named by `cid:`); every text and URL is escaped, since names and titles come from users.
 
 use std::fmt::Write as _;
 
@@ -19,6 +19,19 @@ pub(crate) enum Block {
     Facts(Vec<(String, String)>),
     /// A URL on a line of its own.
     Link(String),
+    /// The check-in code: in HTML a heading, the picture (attached as
+    /// [`crate::render::CHECK_IN_IMAGE`]) with its text alternative and what to do with it; in
+    /// plain text, where no picture shows, a sentence saying where the code is.
+    CheckIn {
+        /// The heading over the code.
+        heading: String,
+        /// What to do with the code, under the picture.
+        how: String,
+        /// The plain-text part's sentence.
+        plain: String,
+        /// The picture's text alternative.
+        alt: String,
+    },
     /// Why the person receives this, and the site.
     Footer {
         /// The sentence.
@@ -44,6 +57,7 @@ impl Letter {
         for block in &self.blocks {
             parts.push(match block {
                 Block::Para(text) | Block::Link(text) => text.clone(),
+                Block::CheckIn { plain, .. } => plain.clone(),
                 Block::Facts(facts) => facts
                     .iter()
                     .map(|(label, value)| format!("{label}: {value}"))
@@ -94,6 +108,20 @@ impl Letter {
                         out,
                         "<p><a href=\"{0}\" style=\"color:#0b4f9c;word-break:break-all\">{0}</a></p>",
                         escape(url)
+                    );
+                }
+                Block::CheckIn {
+                    heading, how, alt, ..
+                } => {
+                    let _ = writeln!(
+                        out,
+                        "<h2 style=\"font-size:18px;margin:1.5em 0 0.5em\">{}</h2>\n\
+                         <p><img src=\"cid:{}\" alt=\"{}\" width=\"200\" height=\"200\" \
+                         style=\"display:block;border:0\"></p>\n<p>{}</p>",
+                        escape(heading),
+                        crate::render::CHECK_IN_IMAGE,
+                        escape(alt),
+                        escape(how)
                     );
                 }
                 Block::Footer { why, site } => {

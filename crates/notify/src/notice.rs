@@ -278,6 +278,24 @@ impl Notice {
             _ => None,
         }
     }
+
+    /// The registration whose check-in code the message shows: a message saying a person has a
+    /// seat (confirmed, promoted, drawn with a seat) and the reminder before the session (sent to
+    /// confirmed people only). The code holds [`crate::render::Links::check_in`]; without it
+    /// the message goes without a code (the manage page shows it too).
+    pub fn check_in_needed(&self) -> Option<i64> {
+        match &self.event {
+            Event::Confirmed { registration, .. }
+            | Event::Promoted { registration, .. }
+            | Event::Drawn {
+                registration,
+                outcome: DrawOutcome::Confirmed,
+                ..
+            }
+            | Event::Reminder { registration, .. } => Some(*registration),
+            _ => None,
+        }
+    }
 }
 
 impl Event {

@@ -35,7 +35,16 @@ pub struct Links {
     pub data: Option<String>,
     /// For [`Event::ConfirmAddress`]: the confirmation URL.
     pub confirm: Option<String>,
+    /// For the messages of [`Notice::check_in_needed`]: the URL of the registration's check-in
+    /// page in the back office, which the message's QR code holds. It is no secret (the page is
+    /// for logged-in staff only); without it the message has no code.
+    pub check_in: Option<String>,
 }
+
+/// The `Content-ID` of the check-in code's image, as the HTML part refers to it
+/// (`<img src="cid:…">`): the sender attaches the code, drawn from [`Rendered::check_in`], under
+/// this id.
+pub const CHECK_IN_IMAGE: &str = "ingresso@skillhub";
 
 /// What the sender fixes for one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +68,9 @@ pub struct Rendered {
     pub html: String,
     /// The calendar invitation, for messages about a seat.
     pub calendar: Option<Calendar>,
+    /// What the check-in code must hold, when the HTML part shows one (as the image
+    /// [`CHECK_IN_IMAGE`]): the URL of [`Links::check_in`].
+    pub check_in: Option<String>,
 }
 
 /// Writes the message of `notice` with `links`.
@@ -99,6 +111,7 @@ pub fn render(
     let mut writer = Writer {
         lang: notice.lang,
         links,
+        check_in: notice.check_in_needed().and(links.check_in.clone()),
         blocks: Vec::new(),
     };
     let subject = writer.body(notice)?;
@@ -111,6 +124,12 @@ pub fn render(
         }
         _ => None,
     };
+    let check_in = writer
+        .blocks
+        .iter()
+        .any(|block| matches!(block, Block::CheckIn { .. }))
+        .then_some(writer.check_in)
+        .flatten();
     let letter = Letter {
         lang: notice.lang,
         subject,
@@ -121,6 +140,7 @@ pub fn render(
         text: letter.text(),
         html: letter.html(),
         calendar,
+        check_in,
     })
 }
 
@@ -128,6 +148,8 @@ pub fn render(
 struct Writer<'a> {
     lang: Lang,
     links: &'a Links,
+    /// The check-in URL, for a message that shows the code.
+    check_in: Option<String>,
     blocks: Vec<Block>,
 }
 
@@ -292,6 +314,7 @@ impl Writer<'_> {
                 let within = self.within(*before_minutes)?;
                 let subject = self.lead("reminder", session, args([("in", within.into())]))?;
                 self.session(session)?;
+                self.check_in()?;
                 let cancel = self.say("reminder", Some("cancel"), &FluentArgs::new())?;
                 self.para(cancel);
                 self.manage(*registration)?;
@@ -421,6 +444,7 @@ impl Writer<'_> {
         );
         let subject = self.lead(id, session, extra)?;
         self.session(session)?;
+        self.check_in()?;
         self.manage(registration)?;
         self.footer_registration(session)?;
         Ok(subject)
@@ -483,6 +507,22 @@ impl Writer<'_> {
             .get(&registration)
             .cloned()
             .ok_or(RenderError::MissingManageLink { registration })
+    }
+
+    /// The check-in code, for a message that has one: a picture in HTML, a sentence saying
+    /// where to find it in plain text.
+    fn check_in(&mut self) -> Result<(), RenderError> {
+        if self.check_in.is_none() {
+            return Ok(());
+        }
+        let block = Block::CheckIn {
+            heading: self.say("check-in", None, &FluentArgs::new())?,
+            how: self.say("check-in", Some("how"), &FluentArgs::new())?,
+            plain: self.say("check-in", Some("plain"), &FluentArgs::new())?,
+            alt: self.say("check-in", Some("alt"), &FluentArgs::new())?,
+        };
+        self.blocks.push(block);
+        Ok(())
     }
 
     /// The manage link with what it is for and that it is personal.

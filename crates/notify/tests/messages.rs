@@ -65,6 +65,7 @@ fn links() -> Links {
         .into(),
         data: Some("https://corsi.example.org/dati/once-only".into()),
         confirm: Some("https://corsi.example.org/conferma/42/c0nf1rm".into()),
+        check_in: Some("https://corsi.example.org/gestione/presenza/42".into()),
     }
 }
 
@@ -376,6 +377,50 @@ fn calendars_only_for_seats_and_cancellations() {
 }
 
 #[test]
+fn a_check_in_code_only_for_a_seat() {
+    for (name, event) in events() {
+        let notice = Notice {
+            lang: Lang::It,
+            name: String::new(),
+            event,
+        };
+        let message = render(&notice, &links(), &envelope()).unwrap();
+        let expected = matches!(
+            name,
+            "confirmed"
+                | "confirmed_online"
+                | "promoted"
+                | "drawn_confirmed"
+                | "reminder_48_hours"
+                | "reminder_1_hour"
+                | "reminder_30_minutes"
+                | "reminder_7_days"
+        );
+        assert_eq!(notice.check_in_needed().is_some(), expected, "{name}");
+        assert_eq!(
+            message.check_in.as_deref(),
+            expected.then_some("https://corsi.example.org/gestione/presenza/42"),
+            "{name}"
+        );
+        assert_eq!(
+            message.html.contains("cid:ingresso@skillhub"),
+            expected,
+            "{name}"
+        );
+        // The page it opens is the staff's: the person reads where the code is, not its URL.
+        assert!(!message.text.contains("/gestione/"), "{name}");
+        // Without the URL the message goes without the code.
+        let without = Links {
+            check_in: None,
+            ..links()
+        };
+        let message = render(&notice, &without, &envelope()).unwrap();
+        assert_eq!(message.check_in, None, "{name}");
+        assert!(!message.html.contains("cid:"), "{name}");
+    }
+}
+
+#[test]
 fn html_escapes_what_people_typed() {
     let mut session = session();
     session.title = "Excel <script>alert(1)</script> & \"formule\"".into();
@@ -396,9 +441,16 @@ fn html_escapes_what_people_typed() {
             .html
             .starts_with("<!DOCTYPE html>\n<html lang=\"en\">")
     );
-    for external in ["<img", "<link", "<script", "src=", "@import"] {
+    for external in ["<link", "<script", "@import", "url("] {
         assert!(!message.html.contains(external), "{external}");
     }
+    // The one picture, the check-in code, travels in the message.
+    assert_eq!(message.html.matches("src=").count(), 1);
+    assert!(
+        message.html.contains(
+            "<img src=\"cid:ingresso@skillhub\" alt=\"QR code to check in at the session\""
+        )
+    );
     insta::assert_snapshot!("html_confirmed_en", message.html);
     // The plain text is not HTML: what was typed is shown as typed.
     assert!(message.text.starts_with("Hello O'Brien <b>&,\n"));

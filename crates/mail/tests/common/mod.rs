@@ -26,6 +26,7 @@ pub fn outgoing(to: &str, method: Option<&str>) -> Outgoing {
             method: method.to_owned(),
             text: CALENDAR.replace("REQUEST", method),
         }),
+        check_in: None,
         lang: "it".to_owned(),
     }
 }
@@ -77,25 +78,62 @@ pub fn check_message(bytes: &[u8], outgoing: &Outgoing) {
     assert_eq!(message.body_text(0).map(lf).as_deref(), Some(TEXT), "{raw}");
     assert_eq!(message.body_html(0).map(lf).as_deref(), Some(HTML), "{raw}");
     let root = message.root_part().content_type().unwrap();
+    let expected =
+        usize::from(outgoing.calendar.is_some()) + usize::from(outgoing.check_in.is_some());
+    assert_eq!(message.attachment_count(), expected, "{raw}");
+    let attachment = |ctype: &str, subtype: &str| {
+        message
+            .attachments()
+            .find(|part| {
+                part.content_type()
+                    .is_some_and(|t| t.ctype() == ctype && t.subtype() == Some(subtype))
+            })
+            .unwrap_or_else(|| panic!("no {ctype}/{subtype} part:\n{raw}"))
+    };
     match &outgoing.calendar {
         None => {
             assert_eq!(
                 (root.ctype(), root.subtype()),
                 ("multipart", Some("alternative"))
             );
-            assert_eq!(message.attachment_count(), 0, "{raw}");
         }
         Some(calendar) => {
             assert_eq!((root.ctype(), root.subtype()), ("multipart", Some("mixed")));
-            assert_eq!(message.attachment_count(), 1, "{raw}");
-            let attachment = message.attachment(0).unwrap();
+            let attachment = attachment("text", "calendar");
             assert_eq!(attachment.attachment_name(), Some("invito.ics"));
             let kind = attachment.content_type().unwrap();
-            assert_eq!((kind.ctype(), kind.subtype()), ("text", Some("calendar")));
             assert_eq!(kind.attribute("method"), Some(calendar.method.as_str()));
             assert_eq!(kind.attribute("charset"), Some("utf-8"));
             let text = String::from_utf8(attachment.contents().to_vec()).unwrap();
             assert_eq!(text, calendar.text, "{raw}");
         }
     }
+    if let Some(url) = &outgoing.check_in {
+        let picture = attachment("image", "png");
+        assert_eq!(
+            picture.content_id(),
+            Some(skillhub_notify::render::CHECK_IN_IMAGE),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("Content-Type: multipart/related"),
+            "the picture stands beside the HTML: {raw}"
+        );
+        assert_eq!(read_code(picture.contents()), *url);
+    }
+}
+
+/// What the QR code in the PNG `bytes` holds, read as a phone's camera would.
+pub fn read_code(bytes: &[u8]) -> String {
+    let picture = image::load_from_memory(bytes).unwrap().to_luma8();
+    let (width, height) = picture.dimensions();
+    let to_usize = |n: u32| usize::try_from(n).unwrap();
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(to_usize(width), to_usize(height), |x, y| {
+            picture.get_pixel(u32::try_from(x).unwrap(), u32::try_from(y).unwrap())[0]
+        });
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one code in the picture");
+    let (_, content) = grids[0].decode().unwrap();
+    content
 }
