@@ -47,6 +47,8 @@ macro_rules! contract {
 mod attendance;
 #[path = "contract/concurrency.rs"]
 mod concurrency;
+#[path = "contract/example_program.rs"]
+mod example_program;
 #[path = "contract/exports.rs"]
 mod exports;
 #[path = "contract/grants.rs"]
