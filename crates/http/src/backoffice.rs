@@ -40,6 +40,15 @@ use crate::web::{Lang, html_response};
 
 pub(crate) use frame::{staff_page, with_lang};
 pub(crate) use login::Login;
+pub use password::HashError as PasswordHashError;
+
+/// The argon2id PHC string of `password` with a fresh salt, as a password set through a setup
+/// link is stored (for [`crate::hash_staff_password`]).
+pub(crate) async fn hash_password(
+    password: skillhub_core::staff::Password,
+) -> Result<String, PasswordHashError> {
+    password::hash(password).await
+}
 
 /// The back office's routes.
 pub(crate) fn routes() -> Router<AppState> {

@@ -42,6 +42,7 @@ mod state;
 mod web;
 pub mod wire;
 
+pub use backoffice::PasswordHashError;
 pub use forwarded::{Cidr, CidrError};
 pub use openapi::{ApiDoc, openapi_json};
 pub use server::{ServeError, Server, app, serve};
@@ -62,6 +63,16 @@ pub fn manage_url(
 /// password: what `skillhub staff add` prints.
 pub fn staff_setup_url(public_url: &PublicUrl, token: &str) -> String {
     public_url.join(&backoffice::setup_path(token))
+}
+
+/// The argon2id string of a staff password, with a fresh salt, exactly as the back office stores
+/// it when someone sets theirs through a setup link ([`skillhub_store::Store::set_password`]
+/// takes it): for an adapter that sets a password itself, as `skillhub serve --demo` does for
+/// its demo login.
+pub async fn hash_staff_password(
+    password: skillhub_core::staff::Password,
+) -> Result<String, PasswordHashError> {
+    backoffice::hash_password(password).await
 }
 
 /// The full URL of registration `id`'s check-in page in the back office, on the server's public

@@ -8,7 +8,8 @@ use skillhub_core::staff::Password;
 
 /// Why a password could not be hashed.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum HashError {
+#[non_exhaustive]
+pub enum HashError {
     /// The hasher refused (it does not, for a parsed password and a fresh salt).
     #[error("argon2 failed: {0}")]
     Argon2(String),
