@@ -75,6 +75,9 @@ pub enum CliError {
     /// No hub has the id.
     #[error("no hub has id {0:?} (see `skillhub programs show ID`)")]
     UnknownHub(String),
+    /// `serve --demo` could not write its first look (a defect: the demo is compiled in).
+    #[error("serve --demo: {0}")]
+    Demo(String),
     /// Output could not be encoded.
     #[error("cannot encode the output: {0}")]
     Encode(#[from] serde_json::Error),

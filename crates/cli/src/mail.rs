@@ -51,7 +51,16 @@ pub(crate) const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// The sender of `store`'s outbox, configured from the environment, with links on `public_url`.
 pub fn delivery(store: Store, public_url: PublicUrl) -> Result<Delivery> {
-    let config = MailConfig::from_env().map_err(|err| CliError::Usage(err.to_string()))?;
+    delivery_with(store, public_url, mail_config()?)
+}
+
+/// Where mail goes, from the environment (see the module docs).
+pub fn mail_config() -> Result<MailConfig> {
+    MailConfig::from_env().map_err(|err| CliError::Usage(err.to_string()))
+}
+
+/// The sender of `store`'s outbox through `config`, with links on `public_url`.
+pub fn delivery_with(store: Store, public_url: PublicUrl, config: MailConfig) -> Result<Delivery> {
     let transport = Transport::new(&config).map_err(|err| CliError::Usage(err.to_string()))?;
     let base = public_url.to_string();
     let data_url = public_url.clone();

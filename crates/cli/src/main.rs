@@ -5,6 +5,7 @@
 mod allocation;
 mod commands;
 mod context;
+mod demo;
 mod error;
 mod grants;
 mod import;

@@ -21,9 +21,12 @@ pub struct ServeArgs {
     /// once; those recorded by another process within this time. Default: 60.
     #[arg(long, value_name = "SECONDS")]
     progress_max_age: Option<u64>,
-    /// Run on a throwaway database (deleted when the server stops) holding the seed programs
-    /// and an example season of upcoming sessions: a first look, nothing kept. Without it, a
-    /// database this server creates gets the example season too.
+    /// Run on a throwaway database (deleted when the server stops) for a first look: the seed
+    /// programs, the example program, an example season of upcoming sessions in five programs
+    /// with registrations of fictitious people (some nearly full, a waiting list, a batch
+    /// draw), and a demo admin login printed on start; messages go to files beside the
+    /// database. Nothing is kept. Without it, a database this server creates gets only the
+    /// seed programs and the Milan example season.
     #[arg(long)]
     demo: bool,
     /// Seconds a client has to send a request's headers; a connection that sends half a request
@@ -147,6 +150,11 @@ impl DemoDatabase {
     fn url(&self) -> String {
         format!("sqlite://{}", self.dir.join("demo.db").display())
     }
+
+    /// Where the demo's messages are written (never sent: every address is fictitious).
+    fn mail_dir(&self) -> std::path::PathBuf {
+        self.dir.join("mail")
+    }
 }
 
 impl Drop for DemoDatabase {
@@ -190,9 +198,17 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
     let demo_ctx = demo.as_ref().map(|d| Context::new(d.url(), false));
     let ctx = demo_ctx.as_ref().unwrap_or(ctx);
     let store = ctx.server_store().await?.clone();
-    if store.was_created() && !ctx.is_empty() {
-        example_season(&store).await;
-    }
+    let applied = match &demo {
+        Some(_) => {
+            let now = chrono::Utc::now();
+            Some(crate::demo::apply(&store, now.date_naive(), now).await?)
+        }
+        None if store.was_created() && !ctx.is_empty() => {
+            example_season(&store).await;
+            None
+        }
+        None => None,
+    };
     match store.email_collisions().await {
         Ok(found) if !found.is_empty() => tracing::warn!(
             count = found.len(),
@@ -211,6 +227,14 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "skillhub: http://{}/", server.local_addr());
+        if let (Some(applied), Some(demo)) = (&applied, &demo) {
+            let base = format!("http://{}", server.local_addr());
+            let _ = write!(
+                out,
+                "{}",
+                crate::demo::banner(applied, &base, &demo.mail_dir())
+            );
+        }
         let _ = out.flush();
     }
     // The outbox's sender runs beside the server and stops with it.
@@ -226,7 +250,13 @@ pub async fn run(ctx: &Context, args: ServeArgs) -> Result<String> {
         tracing::info!("mail delivery is off in this process (--no-delivery)");
         None
     } else {
-        let delivery = crate::mail::delivery(server_store.clone(), public_url)?;
+        let mut mail = crate::mail::mail_config()?;
+        if let Some(demo) = &demo {
+            // Fictitious addresses: written as files beside the throwaway database, never sent.
+            mail.smtp_url = None;
+            mail.dir = demo.mail_dir();
+        }
+        let delivery = crate::mail::delivery_with(server_store.clone(), public_url, mail)?;
         Some(tokio::spawn(delivery.run(async move {
             let mut stopped = stopped;
             let _ = stopped.wait_for(|stop| *stop).await;

@@ -7,6 +7,7 @@
 
 mod backoffice;
 mod commands;
+mod demo;
 mod mail;
 mod schemathesis;
 mod serve;

@@ -17,6 +17,8 @@ pub(crate) const ADMIN: &str = "serve-test-admin";
 pub(crate) struct Server {
     child: Child,
     pub(crate) addr: String,
+    /// Every line it printed on stdout so far.
+    stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -25,7 +27,7 @@ impl Server {
     }
 
     /// `skillhub serve ARGS --addr 127.0.0.1:0` in `dir` (also its temporary directory).
-    fn start_with(dir: &Path, args: &[&str]) -> Server {
+    pub(crate) fn start_with(dir: &Path, args: &[&str]) -> Server {
         Server::start_with_env(dir, args, &[])
     }
 
@@ -48,9 +50,12 @@ impl Server {
             .expect("skillhub serve starts");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = std::sync::Arc::clone(&printed);
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                keep.lock().unwrap().push(line.clone());
                 if !sent && let Some(at) = line.find("http://") {
                     let addr: String = line[at + 7..]
                         .chars()
@@ -64,7 +69,32 @@ impl Server {
         let addr = rx
             .recv_timeout(Duration::from_secs(60))
             .expect("the server prints its URL within 60 s");
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            stdout: printed,
+        }
+    }
+
+    /// The lines printed on stdout so far.
+    pub(crate) fn lines(&self) -> Vec<String> {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// The first line printed on stdout that starts with `prefix`, waiting up to 10 s for it.
+    pub(crate) fn printed(&self, prefix: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let lines = self.stdout.lock().unwrap().clone();
+            if let Some(line) = lines.iter().find(|l| l.starts_with(prefix)) {
+                return line.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no line starting with {prefix:?} in {lines:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub(crate) fn kill9(mut self) {
@@ -142,7 +172,7 @@ pub(crate) fn http(
     (status, value)
 }
 
-fn dechunk(mut rest: &str) -> String {
+pub(crate) fn dechunk(mut rest: &str) -> String {
     let mut out = String::new();
     while let Some((size, tail)) = rest.split_once("\r\n") {
         let n = usize::from_str_radix(size.trim(), 16).unwrap();
@@ -458,7 +488,7 @@ fn two_processes_on_one_postgresql_never_overbook() {
 }
 
 /// The upcoming sessions of `program` the server lists.
-fn upcoming(addr: &str, program: &str) -> Vec<serde_json::Value> {
+pub(crate) fn upcoming(addr: &str, program: &str) -> Vec<serde_json::Value> {
     let (status, body) = http(
         addr,
         "GET",
@@ -486,6 +516,17 @@ fn a_new_server_has_upcoming_sessions_to_register_for() {
         "{first}"
     );
     assert!(first["title"].as_str().unwrap().contains("(esempio)"));
+    // The real default stays clean: the seed programs only, nobody registered, no demo login.
+    assert!(
+        season
+            .iter()
+            .all(|s| s["confirmed"] == 0 && s["waitlisted"] == 0),
+        "no registration in a new database"
+    );
+    let (_, programs) = http(&server.addr, "GET", "/v1/programs", None, None);
+    assert_eq!(programs["items"].as_array().map_or(0, Vec::len), 6);
+    assert!(upcoming(&server.addr, "portici-digitali").is_empty());
+    assert_eq!(server.lines().len(), 1, "{:?}", server.lines());
     let person = r#"{"email": "anna@example.it", "name": "Anna Rossi", "attributes": {}}"#;
     let path = format!(
         "/v1/sessions/{}/registrations",
@@ -498,33 +539,4 @@ fn a_new_server_has_upcoming_sessions_to_register_for() {
     let server = Server::start(dir.path(), &db);
     assert_eq!(upcoming(&server.addr, "milano-digitale").len(), 32);
     server.terminate();
-}
-
-#[test]
-fn demo_runs_on_a_throwaway_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = Server::start_with(dir.path(), &["--demo"]);
-    assert_eq!(upcoming(&server.addr, "milano-digitale").len(), 32);
-    let (status, body) = http(&server.addr, "GET", "/v1/programs", None, None);
-    assert_eq!(status, 200);
-    assert_eq!(body["items"].as_array().map_or(0, Vec::len), 6, "{body}");
-    let leftovers = || {
-        std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter_map(Result::ok)
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .starts_with("skillhub-demo-")
-            })
-            .count()
-    };
-    assert_eq!(
-        leftovers(),
-        1,
-        "the demo database lives in the temporary directory"
-    );
-    server.terminate();
-    assert_eq!(leftovers(), 0, "and is deleted when the server stops");
-    assert!(!dir.path().join("skillhub.db").exists(), "nothing is kept");
 }
