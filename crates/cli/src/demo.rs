@@ -1,5 +1,5 @@
 //! `skillhub serve --demo`'s first look, applied: the plan of `skillhub_fixtures::demo` (a pure
-//! function of today and a seed: the example program, an example season of five programs,
+//! function of today and a seed: the example program, an example season of six programs,
 //! fictitious registrations, the demo admin) written into the throwaway database through the
 //! store's ordinary use cases, the sessions as staff create them, the registrations as the
 //! public makes them (already judged by each program's rules), the account as `skillhub staff

@@ -22,7 +22,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS")]
     progress_max_age: Option<u64>,
     /// Run on a throwaway database (deleted when the server stops) for a first look: the seed
-    /// programs, the example program, an example season of upcoming sessions in five programs
+    /// programs, the example program, an example season of upcoming sessions in six programs
     /// with registrations of fictitious people (some nearly full, a waiting list, a batch
     /// draw), and a demo admin login printed on start; messages go to files beside the
     /// database. Nothing is kept. Without it, a database this server creates gets only the
