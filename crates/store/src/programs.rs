@@ -272,6 +272,16 @@ pub(crate) fn parse_stored(id: &str, format: &str, text: &str) -> Result<Program
     definition::parse(format, text).map_err(|err| corrupt(err.to_string()))
 }
 
+fn stored(id: &str, version: i64, format: &str, definition: String) -> Result<StoredProgram> {
+    Ok(StoredProgram {
+        program: parse_stored(id, format, &definition)?,
+        version,
+        // `parse_stored` refused any other name.
+        format: Format::parse(format).unwrap_or(Format::Toml),
+        definition,
+    })
+}
+
 /// The program row, locked until the transaction ends (SQLite: `BEGIN IMMEDIATE` holds it).
 const LOCK_PROGRAM_SQLITE: &str = "SELECT version, format, definition FROM programs WHERE id = $1";
 const LOCK_PROGRAM_POSTGRES: &str =
@@ -535,15 +545,20 @@ impl Store {
                 .fetch_optional(pool)
                 .await?
         });
-        row.map(|(version, format, definition)| {
-            Ok(StoredProgram {
-                program: parse_stored(id, &format, &definition)?,
-                version,
-                format: Format::parse(&format).unwrap_or(Format::Toml),
-                definition,
-            })
-        })
-        .transpose()
+        row.map(|(version, format, definition)| stored(id, version, &format, definition))
+            .transpose()
+    }
+
+    /// Every stored program with its current version, in id order.
+    pub async fn stored_programs(&self) -> Result<Vec<StoredProgram>> {
+        let rows: Vec<(String, i64, String, String)> = read!(self, |pool| {
+            sqlx::query_as("SELECT id, version, format, definition FROM programs ORDER BY id")
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(id, version, format, definition)| stored(&id, version, &format, definition))
+            .collect()
     }
 
     /// A program's hubs as stored (what sessions and staff scopes refer to), in id order.
