@@ -35,6 +35,11 @@ pub enum ProgramsCommand {
         #[command(flatten)]
         format: Format,
     },
+    /// Creates or replaces a program from FILE (TOML in the format of `fixtures/programs/`, or
+    /// JSON): prints what changes, or every problem as FILE:LINE: /pointer: message.
+    Load(crate::programs::LoadArgs),
+    /// A program's versions, newest first: who changed what, when.
+    History(crate::programs::HistoryArgs),
 }
 
 /// `skillhub sessions …`
@@ -110,7 +115,7 @@ pub async fn all_programs(ctx: &Context) -> Result<Vec<Program>> {
     Ok(programs)
 }
 
-/// `programs list | show`.
+/// `programs list | show | load | history`.
 pub async fn programs(ctx: &Context, cmd: ProgramsCommand) -> Result<String> {
     match cmd {
         ProgramsCommand::List { format } => {
@@ -121,6 +126,8 @@ pub async fn programs(ctx: &Context, cmd: ProgramsCommand) -> Result<String> {
                 Ok(output::programs_text(&programs))
             }
         }
+        ProgramsCommand::Load(args) => crate::programs::load(ctx, args).await,
+        ProgramsCommand::History(args) => crate::programs::history(ctx, args).await,
         ProgramsCommand::Show { id, format } => {
             let program = find(ctx, &id).await?;
             if format.json {

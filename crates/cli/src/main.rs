@@ -12,6 +12,7 @@ mod import;
 mod mail;
 mod output;
 mod people;
+mod programs;
 mod report;
 mod roster;
 mod serve;
@@ -51,7 +52,7 @@ enum Command {
     /// SKILLHUB_RATE_LIMIT (public writes per minute per client address; default 600, 0 = off),
     /// RUST_LOG (log filter; default info). Stops cleanly on Ctrl-C or SIGTERM.
     Serve(serve::ServeArgs),
-    /// Programs: list them, or show one.
+    /// Programs: list them, show one, load one from a file (create or replace), its history.
     #[command(subcommand)]
     Programs(commands::ProgramsCommand),
     /// Sessions of a program, with times in the hub's zone.

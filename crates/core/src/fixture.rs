@@ -154,6 +154,33 @@ pub fn parse_program(text: &str) -> Result<Program, ProgramError> {
     validate(raw)
 }
 
+/// Parses and validates one program written in JSON: the same document as the TOML format
+/// (the same fields, dates and times as strings), with the same checks and the same JSON
+/// pointers; a syntax error carries the JSON's line and column.
+///
+/// ```
+/// use skillhub_core::fixture::{parse_program, parse_program_json, SEED_PROGRAMS};
+/// let (_, text) = SEED_PROGRAMS.iter().find(|(name, _)| *name == "binario-f.toml").unwrap();
+/// let value: toml::Value = toml::from_str(text).unwrap();
+/// let json = serde_json::to_string(&value).unwrap();
+/// assert_eq!(parse_program_json(&json).unwrap(), parse_program(text).unwrap());
+/// ```
+pub fn parse_program_json(text: &str) -> Result<Program, ProgramError> {
+    let raw: RawProgram = serde_json::from_str(text).map_err(|err| {
+        let full = err.to_string();
+        // serde_json's text ends with " at line L column C", which the fields carry.
+        let message = full
+            .rsplit_once(" at line ")
+            .map_or(full.as_str(), |(message, _)| message);
+        ProgramError::Syntax {
+            line: err.line().max(1),
+            column: err.column().max(1),
+            message: message.to_owned(),
+        }
+    })?;
+    validate(raw)
+}
+
 fn syntax_error(text: &str, err: &toml::de::Error) -> ProgramError {
     let offset = err.span().map_or(0, |span| span.start).min(text.len());
     let before = text.get(..offset).unwrap_or("");

@@ -90,6 +90,7 @@
 
 pub mod capacity;
 pub mod codice_fiscale;
+pub mod definition;
 pub mod digcomp;
 pub mod eligibility;
 pub mod fixture;
@@ -100,6 +101,7 @@ pub mod lang;
 pub mod person;
 pub mod program;
 pub mod reminder;
+pub mod revision;
 pub mod season;
 pub mod session;
 pub mod staff;

@@ -60,13 +60,16 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Read
 #[utoipa::path(get, path = "/v1/programs", tag = "catalog",
     responses((status = 200, description = "The programs", body = ProgramList)))]
 pub(crate) async fn list_programs(State(state): State<AppState>) -> ApiResult<Json<ProgramList>> {
-    let programs = state.programs().await?;
+    let programs = state.programs_with_versions().await?;
     Ok(Json(ProgramList {
-        items: programs.iter().map(|p| Program::from(p.as_ref())).collect(),
+        items: programs
+            .iter()
+            .map(|read| Program::new(&read.program, read.version))
+            .collect(),
     }))
 }
 
-/// One program.
+/// One program as stored now, with its current version.
 #[utoipa::path(get, path = "/v1/programs/{id}", tag = "catalog",
     params(("id" = String, Path, description = "Program id, e.g. `binario-f`")),
     responses(
@@ -77,11 +80,11 @@ pub(crate) async fn get_program(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Program>> {
-    let program = state
-        .program(&id)
+    let read = state
+        .program_with_version(&id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no program has id {id:?}")))?;
-    Ok(Json(Program::from(program.as_ref())))
+    Ok(Json(Program::new(&read.program, read.version)))
 }
 
 /// Every hub, by program.

@@ -121,6 +121,8 @@ impl Fields {
         self.errors.push(FieldProblem {
             pointer: pointer.to_owned(),
             detail: detail.into(),
+            line: None,
+            column: None,
         });
     }
 
@@ -193,6 +195,8 @@ pub(crate) fn at(name: &str, detail: impl std::fmt::Display) -> FieldProblem {
     FieldProblem {
         pointer: format!("/{}", pointer_token(name)),
         detail: detail.to_string(),
+        line: None,
+        column: None,
     }
 }
 

@@ -178,6 +178,8 @@ fn problem(pointer: String, detail: impl Into<String>) -> FieldProblem {
     FieldProblem {
         pointer,
         detail: detail.into(),
+        line: None,
+        column: None,
     }
 }
 

@@ -8,8 +8,9 @@
 //! (eligibility, priority tier, time zones, what a valid session is) by `skillhub-core`; this
 //! crate only parses requests into core types, asks, and writes the answer in the wire types of
 //! [`wire`] (core types are never the API). So any number of `skillhub serve` processes can share
-//! one PostgreSQL database; the only per-process state is a cache of the immutable programs and
-//! the rate limiter's counters.
+//! one PostgreSQL database; the only per-process state is a cache of the programs (replaced at
+//! once when this process stores a new version, trusted at most a minute otherwise) and the
+//! rate limiter's counters.
 //!
 //! Every error is an RFC 9457 `application/problem+json` body with `type`, `title`, `status` and
 //! `detail` — malformed JSON, wrong types, unknown routes, wrong methods, oversized bodies and
@@ -33,6 +34,7 @@ mod idempotency;
 mod limiter;
 mod openapi;
 mod problem;
+mod programs;
 mod progress;
 mod qr;
 mod registrations;

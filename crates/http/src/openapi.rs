@@ -16,7 +16,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::wire::Problem;
-use crate::{admin, calendar, catalog, grants, progress, registrations, roster, web, wire};
+use crate::{
+    admin, calendar, catalog, grants, programs, progress, registrations, roster, web, wire,
+};
 
 /// No bearer token, on a route that needs one.
 #[derive(utoipa::IntoResponses)]
@@ -115,6 +117,9 @@ pub(crate) enum FormRefusals {
         web::confirm::confirm,
         catalog::list_programs,
         catalog::get_program,
+        programs::create_program,
+        programs::replace_program,
+        programs::history,
         progress::progress,
         roster::roster,
         catalog::list_hubs,

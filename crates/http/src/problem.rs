@@ -42,6 +42,9 @@ pub(crate) enum ApiError {
     /// The body is not declared as JSON (415).
     #[error("the body must be JSON, sent with `Content-Type: application/json`")]
     UnsupportedMediaType,
+    /// A program's definition sent as neither TOML nor JSON (415).
+    #[error("a program's definition is sent as `application/toml` or `application/json`")]
+    NotAProgram,
     /// The body is larger than the server accepts (413).
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge {
@@ -133,6 +136,8 @@ impl ApiError {
         ApiError::Invalid(vec![FieldProblem {
             pointer: pointer.to_owned(),
             detail: detail.into(),
+            line: None,
+            column: None,
         }])
     }
 
@@ -144,7 +149,9 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType | ApiError::NotAProgram => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Invalid(_)
             | ApiError::Ineligible { .. }
@@ -164,7 +171,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => ("bad-request", "Bad request"),
             ApiError::MalformedJson(_) => ("malformed-json", "Malformed JSON"),
-            ApiError::UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type"),
+            ApiError::UnsupportedMediaType | ApiError::NotAProgram => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
             ApiError::Invalid(_) => ("invalid-body", "Invalid request body"),
             ApiError::Ineligible { .. } => ("ineligible", "Not eligible"),
@@ -245,9 +254,55 @@ impl From<skillhub_store::Error> for ApiError {
                 ApiError::NotFound(err.to_string())
             }
             E::Staff(_) => ApiError::Conflict(err.to_string()),
+            E::Program(refusal) => program_refusal(refusal, None),
             other if other.is_unavailable() => ApiError::Unavailable(other.to_string()),
             other => ApiError::internal(other),
         }
+    }
+}
+
+fn as_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// A store's refusal of a definition as a problem: 422 with every problem (its line when the
+/// text is given and it is TOML), 404 for a replace of a missing program, 409 otherwise.
+pub(crate) fn program_refusal(
+    refusal: skillhub_store::ProgramRefusal,
+    text: Option<(skillhub_core::definition::Format, &str)>,
+) -> ApiError {
+    match refusal {
+        skillhub_store::ProgramRefusal::Invalid(skillhub_core::fixture::ProgramError::Syntax {
+            line,
+            column,
+            message,
+        }) => ApiError::Invalid(vec![FieldProblem {
+            pointer: String::new(),
+            detail: format!("line {line}, column {column}: {message}"),
+            line: Some(as_u64(line)),
+            column: Some(as_u64(column)),
+        }]),
+        skillhub_store::ProgramRefusal::Invalid(skillhub_core::fixture::ProgramError::Invalid(
+            problems,
+        )) => ApiError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| FieldProblem {
+                    line: text
+                        .and_then(|(format, text)| {
+                            skillhub_core::definition::line_of(format, text, &p.pointer)
+                        })
+                        .map(as_u64),
+                    pointer: p.pointer,
+                    detail: p.message,
+                    column: None,
+                })
+                .collect(),
+        ),
+        // `ProgramError` is non-exhaustive: whatever else it says is still about the body.
+        skillhub_store::ProgramRefusal::Invalid(other) => ApiError::invalid("", other.to_string()),
+        skillhub_store::ProgramRefusal::Missing(_) => ApiError::NotFound(refusal.to_string()),
+        other => ApiError::Conflict(other.to_string()),
     }
 }
 

@@ -246,6 +246,8 @@ fn read_attributes(value: Value) -> Result<Attributes, FieldProblem> {
             return Err(FieldProblem {
                 pointer: format!("/attributes/{}", pointer_token(&key)),
                 detail,
+                line: None,
+                column: None,
             });
         }
     }

@@ -20,8 +20,8 @@ use tower_http::trace::TraceLayer;
 use crate::problem::{ApiError, no_route, problem_for_bare_errors};
 use crate::state::{AppState, ServerConfig};
 use crate::{
-    admin, backoffice, calendar, catalog, grants, limiter, openapi, progress, registrations,
-    roster, web,
+    admin, backoffice, calendar, catalog, grants, limiter, openapi, programs, progress,
+    registrations, roster, web,
 };
 
 mod connections;
@@ -38,8 +38,15 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(catalog::healthz))
         .route("/readyz", get(catalog::readyz))
         .route("/openapi.json", get(openapi::openapi_document))
-        .route("/v1/programs", get(catalog::list_programs))
-        .route("/v1/programs/{id}", get(catalog::get_program))
+        .route(
+            "/v1/programs",
+            get(catalog::list_programs).post(programs::create_program),
+        )
+        .route(
+            "/v1/programs/{id}",
+            get(catalog::get_program).put(programs::replace_program),
+        )
+        .route("/v1/programs/{id}/history", get(programs::history))
         .route("/v1/programs/{id}/progress", get(progress::progress))
         .route("/v1/programs/{id}/roster", get(roster::roster))
         .route("/v1/hubs", get(catalog::list_hubs))

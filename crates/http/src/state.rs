@@ -7,7 +7,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use skillhub_core::program::Program;
-use skillhub_store::{SessionView, Store};
+use skillhub_store::{SessionView, Store, StoredProgram};
 
 use crate::forwarded::Cidr;
 use crate::limiter::RateLimiter;
@@ -173,9 +173,10 @@ pub(crate) const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 10;
 struct Inner {
     store: Store,
     config: ServerConfig,
-    /// Programs by id. Programs are immutable once stored, so a cached one is never stale; a
-    /// miss asks the store again (another process may have loaded a program since).
-    programs: RwLock<BTreeMap<String, Arc<Program>>>,
+    /// Programs by id with their version, as read at most [`PROGRAM_MAX_AGE`] ago. An edit
+    /// through this process replaces its entry at once ([`AppState::remember_program`]); an
+    /// edit through another process shows here within that age. A miss asks the store.
+    programs: RwLock<BTreeMap<String, Arc<ReadProgram>>>,
     /// Sessions by id, as first read, for what never changes once a session is created (its
     /// program, zone and times), never for its seats or counters; a miss asks the store.
     sessions: RwLock<BTreeMap<String, Arc<ReadSession>>>,
@@ -201,7 +202,7 @@ impl AppState {
         store: Store,
         config: ServerConfig,
     ) -> Result<AppState, skillhub_store::Error> {
-        let programs = store.programs().await?;
+        let programs = store.stored_programs().await?;
         let limiter = RateLimiter::new(config.rate_limit_per_minute);
         let progress = ProgressCache::new(config.progress_max_age);
         let state = AppState {
@@ -242,7 +243,8 @@ impl AppState {
         &self.inner.progress
     }
 
-    fn remember(&self, programs: Vec<Program>) -> Vec<Arc<Program>> {
+    fn remember(&self, programs: Vec<StoredProgram>) -> Vec<Arc<ReadProgram>> {
+        let now = Instant::now();
         // Every write replaces whole entries, so a poisoned lock still holds a usable map.
         let mut cache = self
             .inner
@@ -251,27 +253,70 @@ impl AppState {
             .unwrap_or_else(PoisonError::into_inner);
         programs
             .into_iter()
-            .map(|program| {
-                let program = Arc::new(program);
-                cache.insert(program.id().to_string(), Arc::clone(&program));
-                program
+            .map(|stored| {
+                let read = Arc::new(ReadProgram {
+                    read_at: now,
+                    program: Arc::new(stored.program),
+                    version: stored.version,
+                });
+                cache.insert(read.program.id().to_string(), Arc::clone(&read));
+                read
             })
             .collect()
     }
 
     /// One program, from the cache or else the store.
     pub(crate) async fn program(&self, id: &str) -> ApiResult<Option<Arc<Program>>> {
-        if let Some(cached) = cached(&self.inner.programs, id) {
+        Ok(self
+            .program_with_version(id)
+            .await?
+            .map(|read| Arc::clone(&read.program)))
+    }
+
+    /// One program with its current version, as read at most [`PROGRAM_MAX_AGE`] ago.
+    pub(crate) async fn program_with_version(
+        &self,
+        id: &str,
+    ) -> ApiResult<Option<Arc<ReadProgram>>> {
+        if let Some(cached) = cached(&self.inner.programs, id)
+            && cached.read_at.elapsed() < PROGRAM_MAX_AGE
+        {
             return Ok(Some(cached));
         }
-        let loaded = self.store().program(id).await?;
+        let loaded = self.store().stored_program(id).await?;
         Ok(loaded.and_then(|program| self.remember(vec![program]).pop()))
     }
 
-    /// Every program, in id order, read again from the store (new ones may have been loaded).
-    pub(crate) async fn programs(&self) -> ApiResult<Vec<Arc<Program>>> {
-        let programs = self.store().programs().await.map_err(ApiError::from)?;
+    /// Every program with its version, in id order, read again from the store (programs may
+    /// have been loaded or edited since).
+    pub(crate) async fn programs_with_versions(&self) -> ApiResult<Vec<Arc<ReadProgram>>> {
+        let programs = self
+            .store()
+            .stored_programs()
+            .await
+            .map_err(ApiError::from)?;
         Ok(self.remember(programs))
+    }
+
+    /// Every program, in id order, read again from the store.
+    pub(crate) async fn programs(&self) -> ApiResult<Vec<Arc<Program>>> {
+        Ok(self
+            .programs_with_versions()
+            .await?
+            .iter()
+            .map(|read| Arc::clone(&read.program))
+            .collect())
+    }
+
+    /// Reads program `id` again after this process wrote a new version of it, so that no
+    /// request here sees the old one; its progress reports (made against its targets) are
+    /// forgotten too.
+    pub(crate) async fn remember_program(&self, id: &str) -> ApiResult<()> {
+        if let Some(stored) = self.store().stored_program(id).await? {
+            self.remember(vec![stored]);
+        }
+        self.progress().forget(id).await;
+        Ok(())
     }
 
     /// A session as this process read it at most [`SESSION_FACTS_MAX_AGE`] ago, from the cache
@@ -313,6 +358,21 @@ impl AppState {
 
 /// A session as read, and when.
 type ReadSession = (Instant, Arc<SessionView>);
+
+/// A program as read, with its version, and when.
+#[derive(Debug)]
+pub(crate) struct ReadProgram {
+    /// When this process read it.
+    read_at: Instant,
+    /// The program (its sessions are those of its definition).
+    pub(crate) program: Arc<Program>,
+    /// Its version.
+    pub(crate) version: i64,
+}
+
+/// How long [`AppState::program`] trusts what it read of a program another process may edit
+/// (an edit through this process shows at once).
+const PROGRAM_MAX_AGE: Duration = Duration::from_secs(60);
 
 /// How long [`AppState::session_facts`] trusts what it read of a session.
 const SESSION_FACTS_MAX_AGE: Duration = Duration::from_secs(60);

@@ -625,11 +625,15 @@ pub struct Program {
     pub eligibility: Option<Text>,
     /// Who goes first on waiting lists, best tier first.
     pub priority: Vec<Text>,
+    /// Its current version: 1 when first stored, one more at each edit.
+    pub version: i64,
 }
 
-impl From<&CoreProgram> for Program {
-    fn from(p: &CoreProgram) -> Self {
+impl Program {
+    /// The program at `version`.
+    pub(crate) fn new(p: &CoreProgram, version: i64) -> Self {
         Program {
+            version,
             id: p.id().to_string(),
             name: p.name().to_owned(),
             summary_it: p.summary_it().to_owned(),
@@ -684,6 +688,74 @@ pub struct ProgramList {
     pub items: Vec<Program>,
 }
 
+/// One change a program's new definition makes ("modifica"), said in Italian and English.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProgramChange {
+    /// What kind: `renamed`, `target_added`, `eligibility_changed`, `priority_changed`,
+    /// `hub_added`, `hub_removed`, `hub_moved`, `hub_renamed`, `room_added`, `session_added`,
+    /// `session_dropped`, `session_differs`, ….
+    pub kind: String,
+    /// Italian.
+    pub it: String,
+    /// English.
+    pub en: String,
+    /// What to know about it: a change of eligibility or priority applies to registrations
+    /// made after it only; a published session is not changed from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<Text>,
+}
+
+/// What storing a program's definition does, or for a dry run would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProgramPlan {
+    /// The program.
+    pub program_id: String,
+    /// Whether the program is new.
+    pub created: bool,
+    /// The version it was at; null for a new program.
+    #[schema(required = true)]
+    pub previous_version: Option<i64>,
+    /// The version it is at after the write (1 for a new program).
+    pub version: i64,
+    /// Whether it was written (false for a dry run).
+    pub written: bool,
+    /// What changes against the current version, in the order of the program's fields.
+    pub changes: Vec<ProgramChange>,
+    /// The definition's sessions that were not stored yet: published under the new version.
+    pub sessions_added: Vec<String>,
+    /// Said when a change of eligibility or priority applies to registrations made after it
+    /// only (seats already given never change); null otherwise.
+    #[schema(required = true)]
+    pub note: Option<Text>,
+}
+
+/// One version of a program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProgramVersion {
+    /// 1, 2, …
+    pub version: i64,
+    /// How its definition was written: `toml` or `json`.
+    pub format: String,
+    /// Who stored it: `seed`, `admin`, `cli`, `staff:ID`.
+    pub actor: String,
+    /// When.
+    #[serde(serialize_with = "utc")]
+    pub created_at: DateTime<Utc>,
+    /// A short Italian summary of what it changed.
+    pub summary: String,
+    /// What it changed.
+    pub changes: Vec<ProgramChange>,
+}
+
+/// A program's versions, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ProgramHistory {
+    /// The program.
+    pub program_id: String,
+    /// Its versions, newest first.
+    pub items: Vec<ProgramVersion>,
+}
+
 /// A hub ("polo", "sede").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Hub {
@@ -726,6 +798,12 @@ pub struct FieldProblem {
     pub pointer: String,
     /// What is wrong with it.
     pub detail: String,
+    /// The line of the body it is on (1-based), when known: a program's definition in TOML.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The column (1-based), for a body that does not parse.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
 }
 
 /// An error, as RFC 9457 `application/problem+json`.

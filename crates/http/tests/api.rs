@@ -14,6 +14,8 @@ mod admin;
 mod catalog;
 #[path = "api/grants.rs"]
 mod grants;
+#[path = "api/programs.rs"]
+mod programs;
 #[path = "api/progress.rs"]
 mod progress;
 #[path = "api/registrations.rs"]

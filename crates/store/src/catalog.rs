@@ -69,6 +69,8 @@ pub struct SessionView {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Its iCalendar revision: one more each time staff moved it.
     pub revision: i64,
+    /// The version of its program it was published under.
+    pub program_version: i64,
 }
 
 /// A `sessions` row as the database returns it; [`SessionView`] is it parsed, once.
@@ -100,6 +102,7 @@ pub(crate) struct SessionRow {
     draw_public_value: Option<String>,
     cancelled_at: Option<DateTime<Utc>>,
     revision: i64,
+    program_version: i64,
 }
 
 /// Rows decode straight into the typed view: the row struct, then [`TryFrom`] (a row that does
@@ -161,6 +164,7 @@ impl TryFrom<SessionRow> for SessionView {
             draw_public_value: row.draw_public_value,
             cancelled_at: row.cancelled_at,
             revision: row.revision,
+            program_version: row.program_version,
         })
     }
 }
@@ -300,15 +304,17 @@ fn far_future() -> DateTime<Utc> {
         .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-const INSERT_SESSION: &str = "INSERT INTO sessions (id, program_id, hub_id, title, starts_at, ends_at, zone, mode, \
+/// A new session, published under its program's current version.
+pub(crate) const INSERT_SESSION: &str = "INSERT INTO sessions (id, program_id, hub_id, title, starts_at, ends_at, zone, mode, \
      level_min, level_max, seats_in_person, seats_online, policy, registration_opens_at, \
-     registration_closes_at, draw_commitment) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+     registration_closes_at, draw_commitment, program_version) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+     (SELECT version FROM programs WHERE id = $2))";
 
 const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
      seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online, \
      held_in_person, held_online, policy, lottery_seed, registration_opens_at, registration_closes_at, draw_commitment, \
-     draw_public_value, cancelled_at, revision FROM sessions \
+     draw_public_value, cancelled_at, revision, program_version FROM sessions \
      WHERE (CAST($1 AS TEXT) IS NULL OR program_id = $1) \
        AND (CAST($2 AS TEXT) IS NULL OR hub_id = $2) \
        AND starts_at >= $3 AND starts_at < $4 \
@@ -318,7 +324,7 @@ const LIST_SESSIONS: &str = "SELECT id, program_id, hub_id, title, starts_at, en
 pub(crate) const GET_SESSION: &str = "SELECT id, program_id, hub_id, title, starts_at, ends_at, zone, mode, level_min, level_max, \
      seats_in_person, seats_online, seated_in_person, seated_online, waiting_in_person, waiting_online, \
      held_in_person, held_online, policy, lottery_seed, registration_opens_at, registration_closes_at, draw_commitment, \
-     draw_public_value, cancelled_at, revision FROM sessions WHERE id = $1";
+     draw_public_value, cancelled_at, revision, program_version FROM sessions WHERE id = $1";
 
 impl Store {
     /// Stores programs with their hubs and sessions, in one transaction. `texts[i]` is the TOML
@@ -364,6 +370,16 @@ impl Store {
                 .bind(true)
                 .execute(&mut *tx)
                 .await?;
+                sqlx::query(
+                    "INSERT INTO program_versions (program_id, version, format, definition, \
+                     actor, created_at, summary, changes) \
+                     VALUES ($1, 1, 'toml', $2, 'seed', $3, 'Prima versione.', '[]')",
+                )
+                .bind(program.id().as_str())
+                .bind(*text)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
                 for hub in program.hubs() {
                     sqlx::query("INSERT INTO hubs (id, program_id, name, zone, address) VALUES ($1, $2, $3, $4, $5)")
                         .bind(hub.id.as_str())
@@ -375,24 +391,8 @@ impl Store {
                         .await?;
                 }
                 for session in program.sessions() {
-                    let row = SessionInsert::new(session);
-                    sqlx::query(INSERT_SESSION)
-                        .bind(&row.id)
-                        .bind(&row.program_id)
-                        .bind(&row.hub_id)
-                        .bind(&row.title)
-                        .bind(row.starts_at)
-                        .bind(row.ends_at)
-                        .bind(&row.zone)
-                        .bind(row.mode)
-                        .bind(row.level_min)
-                        .bind(row.level_max)
-                        .bind(row.seats_in_person)
-                        .bind(row.seats_online)
-                        .bind(Policy::FirstCome.as_str())
-                        .bind(None::<DateTime<Utc>>)
-                        .bind(None::<DateTime<Utc>>)
-                        .bind(None::<String>)
+                    SessionInsert::new(session)
+                        .bind_to(sqlx::query(INSERT_SESSION), Policy::FirstCome)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -431,36 +431,26 @@ impl Store {
 
     /// Every stored program, rebuilt and validated by core, in id order.
     pub async fn programs(&self) -> Result<Vec<Program>> {
-        let rows: Vec<(String, String)> = read!(self, |pool| {
-            sqlx::query_as("SELECT id, definition FROM programs ORDER BY id")
+        let rows: Vec<(String, String, String)> = read!(self, |pool| {
+            sqlx::query_as("SELECT id, format, definition FROM programs ORDER BY id")
                 .fetch_all(pool)
                 .await?
         });
         rows.into_iter()
-            .map(|(id, text)| {
-                parse_program(&text).map_err(|err| Error::Corrupt {
-                    table: "programs",
-                    message: format!("{id}: {err}"),
-                })
-            })
+            .map(|(id, format, text)| crate::programs::parse_stored(&id, &format, &text))
             .collect()
     }
 
     /// One program.
     pub async fn program(&self, id: &str) -> Result<Option<Program>> {
-        let row: Option<String> = read!(self, |pool| {
-            sqlx::query_scalar("SELECT definition FROM programs WHERE id = $1")
+        let row: Option<(String, String)> = read!(self, |pool| {
+            sqlx::query_as("SELECT format, definition FROM programs WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await?
         });
-        row.map(|text| {
-            parse_program(&text).map_err(|err| Error::Corrupt {
-                table: "programs",
-                message: format!("{id}: {err}"),
-            })
-        })
-        .transpose()
+        row.map(|(format, text)| crate::programs::parse_stored(id, &format, &text))
+            .transpose()
     }
 
     /// One session with its counts.
@@ -668,7 +658,7 @@ impl SessionView {
 
 /// The instant a write happens. The store is an adapter: reading the clock here is allowed.
 /// How long a seat is held for `program`, in minutes, when it requires address confirmation.
-fn hold_minutes(program: &Program) -> Option<i64> {
+pub(crate) fn hold_minutes(program: &Program) -> Option<i64> {
     match program.email_confirmation() {
         skillhub_core::program::EmailConfirmation::Required => {
             Some(i64::from(program.hold_minutes()))
@@ -681,7 +671,7 @@ pub(crate) fn loaded_at() -> DateTime<Utc> {
     Utc::now()
 }
 
-struct SessionInsert {
+pub(crate) struct SessionInsert {
     id: String,
     program_id: String,
     hub_id: Option<String>,
@@ -697,7 +687,7 @@ struct SessionInsert {
 }
 
 impl SessionInsert {
-    fn new(s: &Session) -> Self {
+    pub(crate) fn new(s: &Session) -> Self {
         SessionInsert {
             id: s.id().to_string(),
             program_id: s.program().to_string(),
@@ -712,5 +702,40 @@ impl SessionInsert {
             seats_in_person: i64::from(s.seats().get(SeatKind::InPerson)),
             seats_online: i64::from(s.seats().get(SeatKind::Online)),
         }
+    }
+
+    /// Binds the row to [`INSERT_SESSION`] as a session given by a program's definition: first
+    /// come, open until its start, no draw commitment.
+    pub(crate) fn bind_to<'q, DB: sqlx::Database>(
+        &'q self,
+        query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+        policy: Policy,
+    ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+    where
+        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<DateTime<Utc>>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        query
+            .bind(self.id.clone())
+            .bind(self.program_id.clone())
+            .bind(self.hub_id.clone())
+            .bind(self.title.clone())
+            .bind(self.starts_at)
+            .bind(self.ends_at)
+            .bind(self.zone.clone())
+            .bind(self.mode)
+            .bind(self.level_min)
+            .bind(self.level_max)
+            .bind(self.seats_in_person)
+            .bind(self.seats_online)
+            .bind(policy.as_str())
+            .bind(None::<DateTime<Utc>>)
+            .bind(None::<DateTime<Utc>>)
+            .bind(None::<String>)
     }
 }

@@ -38,6 +38,7 @@ mod notices;
 mod open;
 mod outbox;
 mod people;
+mod programs;
 mod registrations;
 mod reminders;
 mod staff;
@@ -64,6 +65,10 @@ pub use open::{OpenOptions, Seed, SqliteSync, Timeouts};
 pub use outbox::{Claimed, MailFailure, MailStatus, Message, Outcome};
 pub use people::{
     ERASED_DOMAIN, EmailCollision, Erasure, HeldRegistration, PersonData, RegistrationData,
+};
+pub use programs::{
+    ChangeText, HubInUse, ProgramPlan, ProgramRefusal, ProgramVersion, PutMode, PutProgram, Run,
+    StoredHub, StoredProgram,
 };
 pub use registrations::{
     Allocation, Cancellation, RegisterRequest, Registered, RegistrationView, Timing,
@@ -202,6 +207,9 @@ pub enum Error {
     /// A staff account operation was refused (see [`StaffRefusal`]).
     #[error(transparent)]
     Staff(StaffRefusal),
+    /// A program's definition was refused (see [`ProgramRefusal`]).
+    #[error(transparent)]
+    Program(ProgramRefusal),
 }
 
 fn closed_text(state: &WindowState) -> String {

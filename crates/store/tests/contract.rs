@@ -69,6 +69,8 @@ mod links;
 mod outbox;
 #[path = "contract/people.rs"]
 mod people;
+#[path = "contract/programs.rs"]
+mod programs;
 #[path = "contract/staff.rs"]
 mod staff;
 

@@ -8,6 +8,7 @@ mod allocation;
 mod catalog;
 mod database;
 mod grants;
+mod programs;
 
 use std::path::Path;
 use std::process::Command;
