@@ -16,10 +16,12 @@ use crate::digcomp::{Competence, LevelRange};
 use crate::eligibility::Rule;
 use crate::hub::Hub;
 use crate::ids::{HubId, ProgramId, RoomId, SessionId, Tag, TrainerId};
+use crate::partner::{Contact, FiscalCode, Partner, PartnerKind, Phone, VatNumber, id_from_name};
 use crate::person::Country;
+use crate::person::Email;
 use crate::program::{
     Audience, Budget, DEFAULT_HOLD_MINUTES, DateWindow, EmailConfirmation, GrantCallInfo,
-    Milestone, Partner, PriorityTier, Program, Target, non_empty,
+    Milestone, PriorityTier, Program, Target, non_empty,
 };
 use crate::reminder::Reminders;
 use crate::session::{Ambiguity, Mode, Session, SessionSpec};
@@ -71,7 +73,7 @@ struct RawProgram {
     #[serde(default)]
     sponsors: Vec<String>,
     #[serde(default)]
-    partners: Vec<Partner>,
+    partners: Vec<RawPartner>,
     #[serde(deserialize_with = "non_empty")]
     countries: Vec<Country>,
     #[serde(default)]
@@ -98,6 +100,29 @@ struct RawProgram {
     #[serde(default)]
     email_confirmation: EmailConfirmation,
     hold_minutes: Option<i64>,
+}
+
+/// A partner as written: `{ id, name, kind, role?, partita_iva?, codice_fiscale?, contact? }`, or
+/// the old `{ name, role }` of files written before partners were organisations (still read:
+/// stored definitions are parsed again), which becomes a partner of kind `other` whose id is
+/// made from its name ([`crate::partner::id_from_name`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPartner {
+    id: Option<Tag>,
+    name: String,
+    kind: Option<PartnerKind>,
+    role: Option<String>,
+    partita_iva: Option<String>,
+    codice_fiscale: Option<String>,
+    contact: Option<RawContact>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContact {
+    email: String,
+    phone: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -179,6 +204,17 @@ fn validate(raw: RawProgram) -> Result<Program, ProgramError> {
         problems.add("/window/until", "the program ends before it starts");
     }
     check_targets(&raw.targets, &mut problems);
+    let partners = partners(raw.partners, &mut problems);
+    for (i, hub) in raw.hubs.iter().enumerate() {
+        if let Some(id) = &hub.partner
+            && !partners.iter().any(|p| &p.id == id)
+        {
+            problems.add(
+                format!("/hubs/{i}/partner"),
+                format!("the program has no partner \"{id}\" (its `partners` name none)"),
+            );
+        }
+    }
     let reminders = reminders(raw.reminders.as_deref(), &mut problems);
     let hold_minutes = match raw.hold_minutes {
         None => DEFAULT_HOLD_MINUTES,
@@ -238,7 +274,7 @@ fn validate(raw: RawProgram) -> Result<Program, ProgramError> {
         source: raw.source,
         zone: raw.zone,
         sponsors: raw.sponsors,
-        partners: raw.partners,
+        partners,
         countries: raw.countries,
         regions: raw.regions,
         window: raw.window,
@@ -286,6 +322,89 @@ fn reminders(hours: Option<&[i64]>, problems: &mut Problems) -> Reminders {
         problems.add("/reminders", err.to_string());
         Reminders::default()
     })
+}
+
+/// Partners: each in the new form or the old one, ids unique, tax codes and contacts checked.
+fn partners(raw: Vec<RawPartner>, problems: &mut Problems) -> Vec<Partner> {
+    let mut partners = Vec::with_capacity(raw.len());
+    for (i, raw) in raw.into_iter().enumerate() {
+        let at = |field: &str| format!("/partners/{i}/{field}");
+        if raw.name.trim().is_empty() {
+            problems.add(at("name"), "the name must not be empty");
+        }
+        let detailed = raw.kind.is_some()
+            || raw.partita_iva.is_some()
+            || raw.codice_fiscale.is_some()
+            || raw.contact.is_some();
+        let (id, kind) = match (raw.id, raw.kind) {
+            (Some(id), Some(kind)) => (Some(id), kind),
+            (Some(id), None) => {
+                problems.add(
+                    at("kind"),
+                    "say what kind of organisation it is: association, social_cooperative, \
+                     cooperative, company, foundation, school, public_body or other",
+                );
+                (Some(id), PartnerKind::Other)
+            }
+            (None, _) if detailed => {
+                problems.add(
+                    at("id"),
+                    "a partner with a kind, a tax code or a contact needs an id",
+                );
+                (None, PartnerKind::Other)
+            }
+            (None, _) => (id_from_name(&raw.name), PartnerKind::Other),
+        };
+        let partita_iva = raw.partita_iva.and_then(|text| {
+            VatNumber::parse(&text)
+                .map_err(|err| problems.add(at("partita_iva"), err.to_string()))
+                .ok()
+        });
+        let codice_fiscale = raw.codice_fiscale.and_then(|text| {
+            FiscalCode::parse(&text)
+                .map_err(|err| problems.add(at("codice_fiscale"), err.to_string()))
+                .ok()
+        });
+        let contact = raw.contact.and_then(|contact| {
+            let email = Email::parse(&contact.email)
+                .map_err(|err| problems.add(at("contact/email"), err.to_string()))
+                .ok();
+            let phone = match contact.phone.as_deref().map(Phone::parse) {
+                Some(Err(err)) => {
+                    problems.add(at("contact/phone"), err.to_string());
+                    None
+                }
+                Some(Ok(phone)) => Some(phone),
+                None => None,
+            };
+            email.map(|email| Contact { email, phone })
+        });
+        let Some(id) = id else {
+            if !detailed {
+                problems.add(
+                    at("name"),
+                    format!("no id can be made from the name {:?}: give an id", raw.name),
+                );
+            }
+            continue;
+        };
+        if partners.iter().any(|p: &Partner| p.id == id) {
+            problems.add(
+                at("id"),
+                format!("partner id {:?} is used twice", id.as_str()),
+            );
+        }
+        partners.push(Partner {
+            id,
+            name: raw.name,
+            kind,
+            role: raw.role,
+            partita_iva,
+            codice_fiscale,
+            contact,
+        });
+    }
+    partners
 }
 
 fn check_unique<'a>(
@@ -567,6 +686,7 @@ impl Catalog {
 mod tests {
     use super::*;
     use crate::italian;
+    use crate::partner::PartnerKind;
     use chrono::{Datelike, SecondsFormat, Weekday};
 
     fn seeds() -> Catalog {
@@ -591,7 +711,7 @@ mod tests {
                     "countries": p.countries(),
                     "window": p.window(),
                     "sponsors": p.sponsors(),
-                    "partners": p.partners().iter().map(|x| format!("{} — {}", x.name, x.role)).collect::<Vec<_>>(),
+                    "partners": p.partners().iter().map(|x| format!("{} [{}] {}{}", x.id, x.kind.code(), x.name, x.role.as_ref().map(|r| format!(" — {r}")).unwrap_or_default())).collect::<Vec<_>>(),
                     "audiences": p.audiences(),
                     "budget": p.budget().map(|b| format!("{} ({})", b.total, b.funder)),
                     "eligibility": p.eligibility().map(|r| r.describe().it().to_owned()),
@@ -604,7 +724,7 @@ mod tests {
                     "hubs": p.hubs().iter().map(|h| format!(
                         "{} [{}] {} — {}{}", h.id, h.zone, h.name, h.address.one_line(),
                         if h.organisers.is_empty() { String::new() } else { format!(" — {}", h.organisers.join(", ")) },
-                    )).collect::<Vec<_>>(),
+                    ) + &h.partner.as_ref().map(|p| format!(" (partner {p})")).unwrap_or_default()).collect::<Vec<_>>(),
                     "sessions": p.sessions().iter().map(|s| format!(
                         "{} | {} | {} → {}",
                         italian::span(s.local_start(), s.local_end()),
@@ -720,7 +840,7 @@ mod tests {
             "binario-f.toml",
             "date = \"2019-02-19\"",
             "date = \"2019-02-30\"",
-            &["59:8: input is out of range"],
+            &["62:8: input is out of range"],
         );
         check_broken(
             "binario-f.toml",
@@ -823,6 +943,98 @@ mod tests {
             ["/hold_minutes: a seat is held 1 to 1440 minutes, not 1441"]
         );
         assert!(problems("email_confirmation = \"maybe\"")[0].contains("unknown variant"));
+    }
+
+    /// binario-f with its partners replaced by `partners` (TOML lines of an inline array) and
+    /// its hub run by `hub_partner`.
+    fn binario_f_partners(partners: &str, hub_partner: &str) -> Result<Program, ProgramError> {
+        let (_, text) = SEED_PROGRAMS
+            .iter()
+            .find(|(n, _)| *n == "binario-f.toml")
+            .unwrap();
+        let start = text.find("partners = [").unwrap();
+        let end = start + text[start..].find("\n]\n").unwrap() + 3;
+        let text = format!(
+            "{}partners = [\n{partners}\n]\n{}",
+            &text[..start],
+            &text[end..]
+        );
+        let hub = "partner = \"pa-social\"";
+        assert!(text.contains(hub));
+        parse_program(&text.replacen(hub, &format!("partner = \"{hub_partner}\""), 1))
+    }
+
+    #[test]
+    fn partners_are_organisations_and_the_old_form_still_reads() {
+        let program = binario_f_partners(
+            r#"{ id = "pa-social", name = "PA Social", kind = "association", partita_iva = "IT 01234567897",
+                 codice_fiscale = "97123450013", contact = { email = "info@pasocial.example", phone = "+39 06 1234567" } },
+               { name = "LVenture Group", role = "ospita lo spazio" }"#,
+            "pa-social",
+        )
+        .unwrap();
+        let pa = program.partner(&Tag::parse("pa-social").unwrap()).unwrap();
+        assert_eq!(pa.kind, PartnerKind::Association);
+        assert_eq!(pa.partita_iva.as_ref().unwrap().as_str(), "01234567897");
+        assert_eq!(pa.codice_fiscale.as_ref().unwrap().as_str(), "97123450013");
+        assert_eq!(
+            pa.contact
+                .as_ref()
+                .unwrap()
+                .phone
+                .as_ref()
+                .unwrap()
+                .as_str(),
+            "+39 06 1234567"
+        );
+        let old = &program.partners()[1];
+        assert_eq!(
+            (old.id.as_str(), old.kind, old.role.as_deref()),
+            (
+                "lventure-group",
+                PartnerKind::Other,
+                Some("ospita lo spazio")
+            )
+        );
+        assert_eq!(
+            program
+                .hubs_of(&pa.id)
+                .map(|h| h.id.as_str())
+                .collect::<Vec<_>>(),
+            ["binario-f-roma-termini"]
+        );
+    }
+
+    #[test]
+    fn partner_problems_name_the_field() {
+        let problems = |partners: &str, hub: &str| {
+            let err = binario_f_partners(partners, hub).unwrap_err().to_string();
+            err.lines().map(str::to_owned).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            problems(
+                r#"{ id = "pa-social", name = "PA Social", kind = "association", partita_iva = "01234567891" },
+                   { id = "pa-social", name = "", kind = "other", codice_fiscale = "RSSMRA85T10A562T" },
+                   { id = "x", name = "X", contact = { email = "nobody", phone = "12" } },
+                   { name = "Y", kind = "company" }"#,
+                "pa-sociale",
+            ),
+            [
+                "/partners/0/partita_iva: la partita IVA 01234567891 ha la cifra di controllo sbagliata: con le prime 10 cifre l'ultima dovrebbe essere 7, non 1",
+                "/partners/1/name: the name must not be empty",
+                "/partners/1/codice_fiscale: il codice fiscale RSSMRA85T10A562T ha il carattere di controllo sbagliato: dovrebbe essere S, non T",
+                "/partners/1/id: partner id \"pa-social\" is used twice",
+                "/partners/2/kind: say what kind of organisation it is: association, social_cooperative, cooperative, company, foundation, school, public_body or other",
+                "/partners/2/contact/email: \"nobody\" is not an e-mail address (expected name@domain.tld)",
+                "/partners/2/contact/phone: \"12\" non è un numero di telefono (da 6 a 15 cifre, con spazi, punti o trattini e un + iniziale facoltativo)",
+                "/partners/3/id: a partner with a kind, a tax code or a contact needs an id",
+                "/hubs/0/partner: the program has no partner \"pa-sociale\" (its `partners` name none)",
+            ]
+        );
+        assert!(
+            problems(r#"{ id = "p", name = "P", kind = "charity" }"#, "p")[0]
+                .contains("unknown variant")
+        );
     }
 
     #[test]

@@ -97,6 +97,7 @@ pub mod hub;
 pub mod ids;
 pub mod italian;
 pub mod lang;
+pub mod partner;
 pub mod person;
 pub mod program;
 pub mod reminder;

@@ -159,15 +159,8 @@ pub struct Target {
     pub deadline: Option<NaiveDate>,
 }
 
-/// A sponsor's or partner's part in a program.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Partner {
-    /// Name.
-    pub name: String,
-    /// What it does, in Italian ("ente formatore", "organizzatore" …).
-    pub role: String,
-}
+/// A partner organisation of a program (see [`crate::partner`]).
+pub use crate::partner::Partner;
 
 /// Money a program distributes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -301,6 +294,16 @@ impl Program {
     /// Partners and what they do.
     pub fn partners(&self) -> &[Partner] {
         &self.partners
+    }
+    /// The partner with this id.
+    pub fn partner(&self, id: &Tag) -> Option<&Partner> {
+        self.partners.iter().find(|p| &p.id == id)
+    }
+    /// The hubs `partner` runs.
+    pub fn hubs_of(&self, partner: &Tag) -> impl Iterator<Item = &Hub> {
+        self.hubs
+            .iter()
+            .filter(move |h| h.partner.as_ref() == Some(partner))
     }
     /// Countries where it runs.
     pub fn countries(&self) -> &[Country] {
