@@ -103,6 +103,7 @@ pub mod program;
 pub mod reminder;
 pub mod season;
 pub mod session;
+pub mod settings;
 pub mod staff;
 pub mod tz;
 pub mod window;
