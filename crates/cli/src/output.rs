@@ -150,6 +150,8 @@ struct HubWire<'a> {
     zone: &'a str,
     address: String,
     organisers: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partner: Option<&'a str>,
 }
 
 impl<'a> ProgramDetail<'a> {
@@ -179,6 +181,7 @@ impl<'a> ProgramDetail<'a> {
                     zone: h.zone.name(),
                     address: h.address.one_line(),
                     organisers: &h.organisers,
+                    partner: h.partner.as_ref().map(|p| p.as_str()),
                 })
                 .collect(),
         }
@@ -197,7 +200,17 @@ pub fn program_text(p: &Program) -> String {
         let _ = writeln!(out, "Promotori: {}", p.sponsors().join(", "));
     }
     for partner in p.partners() {
-        let _ = writeln!(out, "Partner: {} — {}", partner.name, partner.role);
+        let role = partner
+            .role
+            .as_ref()
+            .map(|role| format!(" — {role}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "Partner: {} ({}){role}",
+            partner.name,
+            partner.kind.name_it()
+        );
     }
     if let Some(budget) = p.budget() {
         let _ = writeln!(out, "Fondo: {} ({})", budget.total, budget.funder);

@@ -6,7 +6,7 @@
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use skillhub_core::ids::{HubId, ProgramId};
+use skillhub_core::ids::{HubId, ProgramId, Tag};
 use skillhub_core::person::Email;
 use skillhub_core::staff::{Role, Scope};
 use skillhub_http::PublicUrl;
@@ -48,21 +48,26 @@ pub enum StaffCommand {
     },
 }
 
-/// `skillhub staff add EMAIL --role ROLE [--program ID] [--hub ID]`
+/// `skillhub staff add EMAIL --role ROLE [--program ID] [--hub ID | --partner ID]`
 #[derive(Debug, Args)]
 pub struct AddArgs {
     /// The person's e-mail address (their login).
     email: String,
-    /// admin (everything), manager (one program), operator (one hub of a program) or trainer
-    /// (their own sessions of a program: read and check-in).
+    /// admin (everything), manager (one program), operator (one hub of a program, or every hub
+    /// a partner of the program runs) or trainer (their own sessions of a program: read and
+    /// check-in).
     #[arg(long, value_name = "ROLE")]
     role: Role,
     /// The program of a manager, operator or trainer.
     #[arg(long, value_name = "ID")]
     program: Option<ProgramId>,
     /// The hub of an operator.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with = "partner")]
     hub: Option<HubId>,
+    /// The partner organisation of an operator (an id of the program's `partners`): the
+    /// operator reaches every hub the program says it runs.
+    #[arg(long, value_name = "ID")]
+    partner: Option<Tag>,
     #[command(flatten)]
     url: UrlArg,
 }
@@ -95,6 +100,8 @@ struct AccountOut<'a> {
     role: &'static str,
     program: Option<&'a str>,
     hub: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partner: Option<&'a str>,
     password_set: bool,
     totp: bool,
     disabled: bool,
@@ -108,6 +115,7 @@ impl<'a> From<&'a StaffAccount> for AccountOut<'a> {
             role: account.scope.role().name(),
             program: account.scope.program().map(ProgramId::as_str),
             hub: account.scope.hub().map(HubId::as_str),
+            partner: account.scope.partner().map(Tag::as_str),
             password_set: account.has_password,
             totp: account.has_totp,
             disabled: account.disabled_at.is_some(),
@@ -129,6 +137,9 @@ fn scope_text(account: &StaffAccount) -> String {
     if let Some(hub) = scope.hub() {
         text.push_str(&format!(", hub {hub}"));
     }
+    if let Some(partner) = scope.partner() {
+        text.push_str(&format!(", the hubs of partner {partner}"));
+    }
     text
 }
 
@@ -149,7 +160,7 @@ pub async fn run(ctx: &Context, cmd: StaffCommand) -> Result<String> {
     let now = Utc::now();
     match cmd {
         StaffCommand::Add(args) => {
-            let scope = Scope::new(args.role, args.program, args.hub)
+            let scope = Scope::bound(args.role, args.program, args.hub, args.partner)
                 .map_err(|err| CliError::Usage(err.to_string()))?;
             let url = args.url.url()?;
             let new = NewStaff {

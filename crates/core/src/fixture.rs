@@ -16,13 +16,17 @@ use crate::digcomp::{Competence, LevelRange};
 use crate::eligibility::Rule;
 use crate::hub::Hub;
 use crate::ids::{HubId, ProgramId, RoomId, SessionId, Tag, TrainerId};
+use crate::lang::Lang;
+use crate::partner::{Contact, FiscalCode, Partner, PartnerKind, Phone, VatNumber, id_from_name};
 use crate::person::Country;
+use crate::person::Email;
 use crate::program::{
-    Audience, Budget, DEFAULT_HOLD_MINUTES, DateWindow, EmailConfirmation, GrantCallInfo,
-    Milestone, Partner, PriorityTier, Program, Target, non_empty,
+    Audience, Budget, DateWindow, EmailConfirmation, GrantCallInfo, Milestone, PriorityTier,
+    Program, Target, non_empty,
 };
 use crate::reminder::Reminders;
 use crate::session::{Ambiguity, Mode, Session, SessionSpec};
+use crate::settings::{CodiceFiscaleRule, Languages, Settings, WindowDefaults};
 use crate::tz::Zone;
 
 /// One problem with one field.
@@ -67,11 +71,12 @@ struct RawProgram {
     name: String,
     summary_it: String,
     source: String,
-    zone: Zone,
+    /// The program's zone; also `[settings] zone` (one of the two).
+    zone: Option<Zone>,
     #[serde(default)]
     sponsors: Vec<String>,
     #[serde(default)]
-    partners: Vec<Partner>,
+    partners: Vec<RawPartner>,
     #[serde(deserialize_with = "non_empty")]
     countries: Vec<Country>,
     #[serde(default)]
@@ -93,11 +98,59 @@ struct RawProgram {
     hubs: Vec<Hub>,
     #[serde(default)]
     sessions: Vec<RawSession>,
-    /// Hours before a session's start; absent: 48 and 2.
+    /// Hours before a session's start; absent: 48 and 2. Also `[settings] reminders`.
     reminders: Option<Vec<i64>>,
-    #[serde(default)]
-    email_confirmation: EmailConfirmation,
+    /// Also `[settings] email_confirmation`.
+    email_confirmation: Option<EmailConfirmation>,
+    /// Also `[settings] hold_minutes`.
     hold_minutes: Option<i64>,
+    settings: Option<RawSettings>,
+}
+
+/// `[settings]`: every field optional (see [`crate::settings`] for the defaults).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    zone: Option<Zone>,
+    registration: Option<RawRegistration>,
+    reminders: Option<Vec<i64>>,
+    email_confirmation: Option<EmailConfirmation>,
+    hold_minutes: Option<i64>,
+    languages: Option<Vec<Lang>>,
+    funder_line: Option<String>,
+    codice_fiscale: Option<CodiceFiscaleRule>,
+}
+
+/// `[settings.registration]`: the window of a session created without one.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRegistration {
+    opens_days_before: Option<i64>,
+    #[serde(default)]
+    closes_hours_before: i64,
+}
+
+/// A partner as written: `{ id, name, kind, role?, partita_iva?, codice_fiscale?, contact? }`, or
+/// the old `{ name, role }` of files written before partners were organisations (still read:
+/// stored definitions are parsed again), which becomes a partner of kind `other` whose id is
+/// made from its name ([`crate::partner::id_from_name`]).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPartner {
+    id: Option<Tag>,
+    name: String,
+    kind: Option<PartnerKind>,
+    role: Option<String>,
+    partita_iva: Option<String>,
+    codice_fiscale: Option<String>,
+    contact: Option<RawContact>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContact {
+    email: String,
+    phone: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,20 +259,27 @@ fn validate(raw: RawProgram) -> Result<Program, ProgramError> {
         problems.add("/window/until", "the program ends before it starts");
     }
     check_targets(&raw.targets, &mut problems);
-    let reminders = reminders(raw.reminders.as_deref(), &mut problems);
-    let hold_minutes = match raw.hold_minutes {
-        None => DEFAULT_HOLD_MINUTES,
-        Some(minutes) => u32::try_from(minutes)
-            .ok()
-            .filter(|m| (1..=1440).contains(m))
-            .unwrap_or_else(|| {
-                problems.add(
-                    "/hold_minutes",
-                    format!("a seat is held 1 to 1440 minutes, not {minutes}"),
-                );
-                DEFAULT_HOLD_MINUTES
-            }),
-    };
+    let partners = partners(raw.partners, &mut problems);
+    for (i, hub) in raw.hubs.iter().enumerate() {
+        if let Some(id) = &hub.partner
+            && !partners.iter().any(|p| &p.id == id)
+        {
+            problems.add(
+                format!("/hubs/{i}/partner"),
+                format!("the program has no partner \"{id}\" (its `partners` name none)"),
+            );
+        }
+    }
+    let settings = settings(
+        raw.settings.unwrap_or_default(),
+        TopLevel {
+            zone: raw.zone,
+            reminders: raw.reminders,
+            email_confirmation: raw.email_confirmation,
+            hold_minutes: raw.hold_minutes,
+        },
+        &mut problems,
+    );
     check_unique(
         raw.hubs.iter().map(|h| h.id.as_str()),
         "/hubs",
@@ -244,7 +304,7 @@ fn validate(raw: RawProgram) -> Result<Program, ProgramError> {
     for (i, session) in raw.sessions.into_iter().enumerate() {
         if let Some(built) = build_session(
             &raw.id,
-            raw.zone,
+            settings.zone(),
             &raw.hubs,
             raw.window,
             i,
@@ -263,9 +323,8 @@ fn validate(raw: RawProgram) -> Result<Program, ProgramError> {
         name: raw.name,
         summary_it: raw.summary_it,
         source: raw.source,
-        zone: raw.zone,
         sponsors: raw.sponsors,
-        partners: raw.partners,
+        partners,
         countries: raw.countries,
         regions: raw.regions,
         window: raw.window,
@@ -279,21 +338,149 @@ fn validate(raw: RawProgram) -> Result<Program, ProgramError> {
         trainer_pool: raw.trainer_pool,
         hubs: raw.hubs,
         sessions,
-        reminders,
-        email_confirmation: raw.email_confirmation,
-        hold_minutes,
+        settings,
     })
 }
 
-/// `reminders = [48, 2]`: hours before the start, each 1–720 (30 days), no two alike; absent,
-/// the default (48 and 2); `[]`, none.
-fn reminders(hours: Option<&[i64]>, problems: &mut Problems) -> Reminders {
+/// The settings the top level of a file may still give, as files did before `[settings]`.
+struct TopLevel {
+    zone: Option<Zone>,
+    reminders: Option<Vec<i64>>,
+    email_confirmation: Option<EmailConfirmation>,
+    hold_minutes: Option<i64>,
+}
+
+/// One setting given at the top level or in `[settings]` (not both: which one would win?).
+fn either<T>(
+    top: Option<T>,
+    inside: Option<T>,
+    name: &str,
+    problems: &mut Problems,
+) -> (Option<T>, String) {
+    match (top, inside) {
+        (Some(_), Some(inside)) => {
+            problems.add(
+                format!("/settings/{name}"),
+                format!("{name} is given twice, here and at the top level (/{name}): keep one"),
+            );
+            (Some(inside), format!("/settings/{name}"))
+        }
+        (Some(top), None) => (Some(top), format!("/{name}")),
+        (None, inside) => (inside, format!("/settings/{name}")),
+    }
+}
+
+/// `[settings]` with the top-level fields of older files, checked.
+fn settings(raw: RawSettings, top: TopLevel, problems: &mut Problems) -> Settings {
+    let (zone, _) = either(top.zone, raw.zone, "zone", problems);
+    let zone = zone.unwrap_or_else(|| {
+        problems.add(
+            "/settings/zone",
+            "the program's time zone is missing: give zone (e.g. \"Europe/Rome\") in [settings]",
+        );
+        Zone::rome()
+    });
+    let mut settings = Settings::defaults(zone);
+    let (hours, at) = either(top.reminders, raw.reminders, "reminders", problems);
+    settings.reminders = reminders(hours.as_deref(), &at, problems);
+    let (confirmation, _) = either(
+        top.email_confirmation,
+        raw.email_confirmation,
+        "email_confirmation",
+        problems,
+    );
+    settings.email_confirmation = confirmation.unwrap_or_default();
+    let (minutes, at) = either(top.hold_minutes, raw.hold_minutes, "hold_minutes", problems);
+    if let Some(minutes) = minutes {
+        match u32::try_from(minutes)
+            .ok()
+            .filter(|m| (1..=1440).contains(m))
+        {
+            Some(minutes) => settings.hold_minutes = minutes,
+            None => problems.add(
+                at,
+                format!("a seat is held 1 to 1440 minutes, not {minutes}"),
+            ),
+        }
+    }
+    if let Some(registration) = raw.registration {
+        settings.registration = window_defaults(&registration, problems);
+    }
+    if let Some(languages) = raw.languages {
+        match Languages::new(languages) {
+            Ok(languages) => settings.languages = languages,
+            Err(err) => problems.add("/settings/languages", err.to_string()),
+        }
+    }
+    if let Some(line) = raw.funder_line {
+        if line.trim().is_empty() {
+            problems.add(
+                "/settings/funder_line",
+                "the funder's line must not be empty (leave it out instead)",
+            );
+        } else if line.chars().count() > 300 {
+            problems.add(
+                "/settings/funder_line",
+                "the funder's line is one line: at most 300 characters",
+            );
+        } else {
+            settings.funder_line = Some(line.trim().to_owned());
+        }
+    }
+    settings.codice_fiscale = raw.codice_fiscale.unwrap_or_default();
+    settings
+}
+
+/// `[settings.registration]`, each bound at its own pointer.
+fn window_defaults(raw: &RawRegistration, problems: &mut Problems) -> WindowDefaults {
+    let at = "/settings/registration";
+    let opens = match raw.opens_days_before {
+        None => Some(None),
+        Some(days) => u32::try_from(days).ok().filter(|d| *d > 0).map(Some),
+    };
+    let closes = u32::try_from(raw.closes_hours_before).ok();
+    match (opens, closes) {
+        (Some(opens), Some(closes)) => WindowDefaults::new(opens, closes).unwrap_or_else(|err| {
+            let field = match err {
+                crate::settings::WindowDefaultsError::ClosesHours(_) => "closes_hours_before",
+                _ => "opens_days_before",
+            };
+            problems.add(format!("{at}/{field}"), err.to_string());
+            WindowDefaults::default()
+        }),
+        (opens, closes) => {
+            if opens.is_none() {
+                problems.add(
+                    format!("{at}/opens_days_before"),
+                    format!(
+                        "registration opens 1 to 366 days before the start, not {}",
+                        raw.opens_days_before.unwrap_or_default()
+                    ),
+                );
+            }
+            if closes.is_none() {
+                problems.add(
+                    format!("{at}/closes_hours_before"),
+                    format!(
+                        "registration closes 0 to 168 hours before the start, not {}",
+                        raw.closes_hours_before
+                    ),
+                );
+            }
+            WindowDefaults::default()
+        }
+    }
+}
+
+/// `reminders = [48, 2]` (at the pointer `at`): hours before the start, each 1–720 (30 days),
+/// no two alike; absent, the default (48 and 2); `[]`, none.
+fn reminders(hours: Option<&[i64]>, at: &str, problems: &mut Problems) -> Reminders {
     let Some(hours) = hours else {
         return Reminders::default();
     };
     let mut offsets = Vec::with_capacity(hours.len());
     for (i, h) in hours.iter().enumerate() {
-        let pointer = format!("/reminders/{i}");
+        let pointer = format!("{at}/{i}");
         if !(1..=720).contains(h) {
             problems.add(
                 pointer,
@@ -310,9 +497,92 @@ fn reminders(hours: Option<&[i64]>, problems: &mut Problems) -> Reminders {
     }
     Reminders::new(offsets).unwrap_or_else(|err| {
         // Unreachable after the checks above; reported rather than assumed.
-        problems.add("/reminders", err.to_string());
+        problems.add(at, err.to_string());
         Reminders::default()
     })
+}
+
+/// Partners: each in the new form or the old one, ids unique, tax codes and contacts checked.
+fn partners(raw: Vec<RawPartner>, problems: &mut Problems) -> Vec<Partner> {
+    let mut partners = Vec::with_capacity(raw.len());
+    for (i, raw) in raw.into_iter().enumerate() {
+        let at = |field: &str| format!("/partners/{i}/{field}");
+        if raw.name.trim().is_empty() {
+            problems.add(at("name"), "the name must not be empty");
+        }
+        let detailed = raw.kind.is_some()
+            || raw.partita_iva.is_some()
+            || raw.codice_fiscale.is_some()
+            || raw.contact.is_some();
+        let (id, kind) = match (raw.id, raw.kind) {
+            (Some(id), Some(kind)) => (Some(id), kind),
+            (Some(id), None) => {
+                problems.add(
+                    at("kind"),
+                    "say what kind of organisation it is: association, social_cooperative, \
+                     cooperative, company, foundation, school, public_body or other",
+                );
+                (Some(id), PartnerKind::Other)
+            }
+            (None, _) if detailed => {
+                problems.add(
+                    at("id"),
+                    "a partner with a kind, a tax code or a contact needs an id",
+                );
+                (None, PartnerKind::Other)
+            }
+            (None, _) => (id_from_name(&raw.name), PartnerKind::Other),
+        };
+        let partita_iva = raw.partita_iva.and_then(|text| {
+            VatNumber::parse(&text)
+                .map_err(|err| problems.add(at("partita_iva"), err.to_string()))
+                .ok()
+        });
+        let codice_fiscale = raw.codice_fiscale.and_then(|text| {
+            FiscalCode::parse(&text)
+                .map_err(|err| problems.add(at("codice_fiscale"), err.to_string()))
+                .ok()
+        });
+        let contact = raw.contact.and_then(|contact| {
+            let email = Email::parse(&contact.email)
+                .map_err(|err| problems.add(at("contact/email"), err.to_string()))
+                .ok();
+            let phone = match contact.phone.as_deref().map(Phone::parse) {
+                Some(Err(err)) => {
+                    problems.add(at("contact/phone"), err.to_string());
+                    None
+                }
+                Some(Ok(phone)) => Some(phone),
+                None => None,
+            };
+            email.map(|email| Contact { email, phone })
+        });
+        let Some(id) = id else {
+            if !detailed {
+                problems.add(
+                    at("name"),
+                    format!("no id can be made from the name {:?}: give an id", raw.name),
+                );
+            }
+            continue;
+        };
+        if partners.iter().any(|p: &Partner| p.id == id) {
+            problems.add(
+                at("id"),
+                format!("partner id {:?} is used twice", id.as_str()),
+            );
+        }
+        partners.push(Partner {
+            id,
+            name: raw.name,
+            kind,
+            role: raw.role,
+            partita_iva,
+            codice_fiscale,
+            contact,
+        });
+    }
+    partners
 }
 
 fn check_unique<'a>(
@@ -594,6 +864,7 @@ impl Catalog {
 mod tests {
     use super::*;
     use crate::italian;
+    use crate::partner::PartnerKind;
     use chrono::{Datelike, SecondsFormat, Weekday};
 
     fn seeds() -> Catalog {
@@ -618,7 +889,7 @@ mod tests {
                     "countries": p.countries(),
                     "window": p.window(),
                     "sponsors": p.sponsors(),
-                    "partners": p.partners().iter().map(|x| format!("{} — {}", x.name, x.role)).collect::<Vec<_>>(),
+                    "partners": p.partners().iter().map(|x| format!("{} [{}] {}{}", x.id, x.kind.code(), x.name, x.role.as_ref().map(|r| format!(" — {r}")).unwrap_or_default())).collect::<Vec<_>>(),
                     "audiences": p.audiences(),
                     "budget": p.budget().map(|b| format!("{} ({})", b.total, b.funder)),
                     "eligibility": p.eligibility().map(|r| r.describe().it().to_owned()),
@@ -631,7 +902,7 @@ mod tests {
                     "hubs": p.hubs().iter().map(|h| format!(
                         "{} [{}] {} — {}{}", h.id, h.zone, h.name, h.address.one_line(),
                         if h.organisers.is_empty() { String::new() } else { format!(" — {}", h.organisers.join(", ")) },
-                    )).collect::<Vec<_>>(),
+                    ) + &h.partner.as_ref().map(|p| format!(" (partner {p})")).unwrap_or_default()).collect::<Vec<_>>(),
                     "sessions": p.sessions().iter().map(|s| format!(
                         "{} | {} | {} → {}",
                         italian::span(s.local_start(), s.local_end()),
@@ -747,7 +1018,7 @@ mod tests {
             "binario-f.toml",
             "date = \"2019-02-19\"",
             "date = \"2019-02-30\"",
-            &["59:8: input is out of range"],
+            &["62:8: input is out of range"],
         );
         check_broken(
             "binario-f.toml",
@@ -850,6 +1121,210 @@ mod tests {
             ["/hold_minutes: a seat is held 1 to 1440 minutes, not 1441"]
         );
         assert!(problems("email_confirmation = \"maybe\"")[0].contains("unknown variant"));
+    }
+
+    /// binario-f with its partners replaced by `partners` (TOML lines of an inline array) and
+    /// its hub run by `hub_partner`.
+    fn binario_f_partners(partners: &str, hub_partner: &str) -> Result<Program, ProgramError> {
+        let (_, text) = SEED_PROGRAMS
+            .iter()
+            .find(|(n, _)| *n == "binario-f.toml")
+            .unwrap();
+        let start = text.find("partners = [").unwrap();
+        let end = start + text[start..].find("\n]\n").unwrap() + 3;
+        let text = format!(
+            "{}partners = [\n{partners}\n]\n{}",
+            &text[..start],
+            &text[end..]
+        );
+        let hub = "partner = \"pa-social\"";
+        assert!(text.contains(hub));
+        parse_program(&text.replacen(hub, &format!("partner = \"{hub_partner}\""), 1))
+    }
+
+    #[test]
+    fn partners_are_organisations_and_the_old_form_still_reads() {
+        let program = binario_f_partners(
+            r#"{ id = "pa-social", name = "PA Social", kind = "association", partita_iva = "IT 01234567897",
+                 codice_fiscale = "97123450013", contact = { email = "info@pasocial.example", phone = "+39 06 1234567" } },
+               { name = "LVenture Group", role = "ospita lo spazio" }"#,
+            "pa-social",
+        )
+        .unwrap();
+        let pa = program.partner(&Tag::parse("pa-social").unwrap()).unwrap();
+        assert_eq!(pa.kind, PartnerKind::Association);
+        assert_eq!(pa.partita_iva.as_ref().unwrap().as_str(), "01234567897");
+        assert_eq!(pa.codice_fiscale.as_ref().unwrap().as_str(), "97123450013");
+        assert_eq!(
+            pa.contact
+                .as_ref()
+                .unwrap()
+                .phone
+                .as_ref()
+                .unwrap()
+                .as_str(),
+            "+39 06 1234567"
+        );
+        let old = &program.partners()[1];
+        assert_eq!(
+            (old.id.as_str(), old.kind, old.role.as_deref()),
+            (
+                "lventure-group",
+                PartnerKind::Other,
+                Some("ospita lo spazio")
+            )
+        );
+        assert_eq!(
+            program
+                .hubs_of(&pa.id)
+                .map(|h| h.id.as_str())
+                .collect::<Vec<_>>(),
+            ["binario-f-roma-termini"]
+        );
+    }
+
+    #[test]
+    fn partner_problems_name_the_field() {
+        let problems = |partners: &str, hub: &str| {
+            let err = binario_f_partners(partners, hub).unwrap_err().to_string();
+            err.lines().map(str::to_owned).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            problems(
+                r#"{ id = "pa-social", name = "PA Social", kind = "association", partita_iva = "01234567891" },
+                   { id = "pa-social", name = "", kind = "other", codice_fiscale = "RSSMRA85T10A562T" },
+                   { id = "x", name = "X", contact = { email = "nobody", phone = "12" } },
+                   { name = "Y", kind = "company" }"#,
+                "pa-sociale",
+            ),
+            [
+                "/partners/0/partita_iva: la partita IVA 01234567891 ha la cifra di controllo sbagliata: con le prime 10 cifre l'ultima dovrebbe essere 7, non 1",
+                "/partners/1/name: the name must not be empty",
+                "/partners/1/codice_fiscale: il codice fiscale RSSMRA85T10A562T ha il carattere di controllo sbagliato: dovrebbe essere S, non T",
+                "/partners/1/id: partner id \"pa-social\" is used twice",
+                "/partners/2/kind: say what kind of organisation it is: association, social_cooperative, cooperative, company, foundation, school, public_body or other",
+                "/partners/2/contact/email: \"nobody\" is not an e-mail address (expected name@domain.tld)",
+                "/partners/2/contact/phone: \"12\" non è un numero di telefono (da 6 a 15 cifre, con spazi, punti o trattini e un + iniziale facoltativo)",
+                "/partners/3/id: a partner with a kind, a tax code or a contact needs an id",
+                "/hubs/0/partner: the program has no partner \"pa-sociale\" (its `partners` name none)",
+            ]
+        );
+        assert!(
+            problems(r#"{ id = "p", name = "P", kind = "charity" }"#, "p")[0]
+                .contains("unknown variant")
+        );
+    }
+
+    /// binario-f with its top-level `zone` replaced by `replacement`.
+    fn binario_f_zone(replacement: &str) -> Result<Program, ProgramError> {
+        let (_, text) = SEED_PROGRAMS
+            .iter()
+            .find(|(n, _)| *n == "binario-f.toml")
+            .unwrap();
+        let zone = "zone = \"Europe/Rome\"\n";
+        assert!(text.contains(zone));
+        // A table must come after the top-level keys: `[settings]` goes at the end.
+        let (top, table) = replacement
+            .split_once("[settings]")
+            .unwrap_or((replacement, ""));
+        let mut text = text.replacen(zone, top, 1);
+        if !table.is_empty() {
+            text.push_str(&format!("\n[settings]{table}\n"));
+        }
+        parse_program(&text)
+    }
+
+    #[test]
+    fn settings_in_one_place() {
+        use crate::lang::Lang;
+        use crate::settings::CodiceFiscaleRule;
+        let program = binario_f_zone(
+            "[settings]\nzone = \"Europe/Rome\"\nreminders = [24]\nemail_confirmation = \"required\"\n\
+             hold_minutes = 45\nlanguages = [\"it\"]\nfunder_line = \"Iniziativa finanziata da Facebook\"\n\
+             codice_fiscale = \"required\"\nregistration = { opens_days_before = 21, closes_hours_before = 12 }",
+        )
+        .unwrap();
+        let settings = program.settings();
+        assert_eq!(settings.zone().name(), "Europe/Rome");
+        assert_eq!(program.reminders().offsets(), [Duration::hours(24)]);
+        assert_eq!(program.email_confirmation(), EmailConfirmation::Required);
+        assert_eq!(program.hold_minutes(), 45);
+        assert_eq!(settings.languages().all(), [Lang::It]);
+        assert_eq!(
+            settings.funder_line(),
+            Some("Iniziativa finanziata da Facebook")
+        );
+        assert_eq!(settings.codice_fiscale(), CodiceFiscaleRule::Required);
+        assert_eq!(settings.registration().opens_days_before(), Some(21));
+        assert_eq!(settings.registration().closes_hours_before(), 12);
+        // The seeds say nothing: every default.
+        for program in seeds().programs() {
+            let defaults = crate::settings::Settings::defaults(program.zone());
+            assert_eq!(program.settings(), &defaults, "{}", program.id());
+        }
+    }
+
+    #[test]
+    fn settings_problems_name_the_field() {
+        let problems = |replacement: &str| {
+            let err = binario_f_zone(replacement).unwrap_err().to_string();
+            err.lines().map(str::to_owned).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            problems(
+                "zone = \"Europe/Rome\"\nreminders = [2]\nhold_minutes = 10\n[settings]\nzone = \"Europe/Rome\"\n\
+                 reminders = [0]\nhold_minutes = 20\nlanguages = [\"it\", \"it\"]\nfunder_line = \" \"\n\
+                 registration = { opens_days_before = 1, closes_hours_before = 30 }"
+            ),
+            [
+                "/settings/zone: zone is given twice, here and at the top level (/zone): keep one",
+                "/settings/reminders: reminders is given twice, here and at the top level (/reminders): keep one",
+                "/settings/reminders/0: a reminder is 1 to 720 hours before the start, not 0",
+                "/settings/hold_minutes: hold_minutes is given twice, here and at the top level (/hold_minutes): keep one",
+                "/settings/registration/opens_days_before: registration would close (30 hours before the start) before it opens (1 days before)",
+                "/settings/languages: the language \"it\" is given twice",
+                "/settings/funder_line: the funder's line must not be empty (leave it out instead)",
+            ]
+        );
+        assert_eq!(
+            problems(
+                "[settings]\nregistration = { opens_days_before = 0, closes_hours_before = -1 }\nlanguages = []"
+            ),
+            [
+                "/settings/zone: the program's time zone is missing: give zone (e.g. \"Europe/Rome\") in [settings]",
+                "/settings/registration/opens_days_before: registration opens 1 to 366 days before the start, not 0",
+                "/settings/registration/closes_hours_before: registration closes 0 to 168 hours before the start, not -1",
+                "/settings/languages: a program offers at least one language (\"it\", \"en\")",
+            ]
+        );
+        assert!(
+            problems("zone = \"Europe/Rome\"\n[settings]\nlanguages = [\"fr\"]")[0]
+                .contains("unknown variant")
+        );
+        assert!(
+            problems("zone = \"Europe/Rome\"\n[settings]\nwhatever = 1")[0]
+                .contains("unknown field")
+        );
+    }
+
+    /// The complete file of docs/formats.md parses, with its settings and partner.
+    #[test]
+    fn the_documented_example_parses() {
+        let doc = include_str!("../../../docs/formats.md");
+        let section = &doc[doc.find("## Programs").unwrap()..];
+        let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+        let end = start + section[start..].find("```").unwrap();
+        let program = match parse_program(&section[start..end]) {
+            Ok(program) => program,
+            Err(err) => panic!("the example of docs/formats.md must parse:\n{err}"),
+        };
+        let partner = &program.partners()[0];
+        assert_eq!(partner.kind, PartnerKind::PublicBody);
+        assert_eq!(program.hubs()[0].partner.as_ref(), Some(&partner.id));
+        assert_eq!(
+            program.settings().registration().opens_days_before(),
+            Some(30)
+        );
     }
 
     #[test]

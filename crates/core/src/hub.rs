@@ -85,6 +85,10 @@ pub struct Hub {
     /// People or organisations that run it ("organizzatori", "referenti").
     #[serde(default)]
     pub organisers: Vec<String>,
+    /// The partner organisation that runs it (an id of the program's `partners`), if named: the
+    /// staff scoped to that partner reach its sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner: Option<Tag>,
 }
 
 impl Hub {

@@ -18,6 +18,7 @@ use crate::ids::{HubId, ProgramId, SessionId, Tag, TargetId};
 use crate::person::{Attributes, Country};
 use crate::reminder::Reminders;
 use crate::session::{Mode, Session};
+use crate::settings::Settings;
 use crate::tz::Zone;
 
 /// What a program's rules say of a person asking for one of its sessions ([`Program::judge`]).
@@ -159,15 +160,8 @@ pub struct Target {
     pub deadline: Option<NaiveDate>,
 }
 
-/// A sponsor's or partner's part in a program.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Partner {
-    /// Name.
-    pub name: String,
-    /// What it does, in Italian ("ente formatore", "organizzatore" …).
-    pub role: String,
-}
+/// A partner organisation of a program (see [`crate::partner`]).
+pub use crate::partner::Partner;
 
 /// Money a program distributes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,7 +234,6 @@ pub struct Program {
     pub(crate) name: String,
     pub(crate) summary_it: String,
     pub(crate) source: String,
-    pub(crate) zone: Zone,
     pub(crate) sponsors: Vec<String>,
     pub(crate) partners: Vec<Partner>,
     pub(crate) countries: Vec<Country>,
@@ -256,9 +249,7 @@ pub struct Program {
     pub(crate) trainer_pool: Option<u32>,
     pub(crate) hubs: Vec<Hub>,
     pub(crate) sessions: Vec<Session>,
-    pub(crate) reminders: Reminders,
-    pub(crate) email_confirmation: EmailConfirmation,
-    pub(crate) hold_minutes: u32,
+    pub(crate) settings: Settings,
 }
 
 impl Program {
@@ -278,21 +269,25 @@ impl Program {
     pub fn source(&self) -> &str {
         &self.source
     }
+    /// Its settings, in one place (`[settings]` in the program file).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
     /// The reminders sent before each session (by default 48 and 2 hours before; may be none).
     pub fn reminders(&self) -> &Reminders {
-        &self.reminders
+        self.settings.reminders()
     }
     /// Whether a person confirms their address before the seat is theirs (by default not).
     pub fn email_confirmation(&self) -> EmailConfirmation {
-        self.email_confirmation
+        self.settings.email_confirmation()
     }
     /// How many minutes a seat is held for an address to be confirmed: 1–1440, by default 30.
     pub fn hold_minutes(&self) -> u32 {
-        self.hold_minutes
+        self.settings.hold_minutes()
     }
     /// Zone for sessions without a hub (online), and for the program's dates.
     pub fn zone(&self) -> Zone {
-        self.zone
+        self.settings.zone()
     }
     /// Sponsors.
     pub fn sponsors(&self) -> &[String] {
@@ -301,6 +296,16 @@ impl Program {
     /// Partners and what they do.
     pub fn partners(&self) -> &[Partner] {
         &self.partners
+    }
+    /// The partner with this id.
+    pub fn partner(&self, id: &Tag) -> Option<&Partner> {
+        self.partners.iter().find(|p| &p.id == id)
+    }
+    /// The hubs `partner` runs.
+    pub fn hubs_of(&self, partner: &Tag) -> impl Iterator<Item = &Hub> {
+        self.hubs
+            .iter()
+            .filter(move |h| h.partner.as_ref() == Some(partner))
     }
     /// Countries where it runs.
     pub fn countries(&self) -> &[Country] {

@@ -6,7 +6,9 @@
 //! - an **admin** reaches everything, and may seat someone beyond the seats;
 //! - a **manager** reaches every session of one program, and may seat beyond the seats;
 //! - an **operator** (the partner organisation that runs a hub) reaches the sessions of one hub
-//!   of one program, and nothing of another hub or of a session without a hub;
+//!   of one program, or of every hub one partner organisation of the program runs (the hubs
+//!   that name it, as the program says when the question is asked), and nothing of another hub
+//!   or of a session without a hub;
 //! - a **trainer** reads and checks people in at the sessions of their program they are
 //!   assigned to, and changes nothing.
 //!
@@ -18,7 +20,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{HubId, ProgramId};
+use crate::ids::{HubId, ProgramId, Tag};
 
 /// What a member of staff is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -72,12 +74,15 @@ impl FromStr for Role {
 }
 
 /// A role with the program and hub it is bound to, as the role requires: an admin has neither,
-/// a manager and a trainer a program, an operator a program and one of its hubs.
+/// a manager and a trainer a program, an operator a program and either one of its hubs or one
+/// of its partner organisations (every hub that partner runs).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Scope {
     role: Role,
     program: Option<ProgramId>,
     hub: Option<HubId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    partner: Option<Tag>,
 }
 
 /// A role given the wrong bindings.
@@ -86,14 +91,19 @@ pub enum ScopeError {
     /// A manager, operator or trainer without a program.
     #[error("a {0} works for one program: name it (--program)")]
     NeedsProgram(Role),
-    /// An operator without a hub.
-    #[error("an operator runs one hub of a program: name it (--hub)")]
+    /// An operator without a hub or a partner.
+    #[error(
+        "an operator runs one hub of a program, or the hubs of one of its partners: name the hub (--hub) or the partner (--partner)"
+    )]
     NeedsHub,
-    /// An admin bound to a program or a hub.
-    #[error("an admin reaches every program: give neither a program nor a hub")]
+    /// An operator bound to a hub and to a partner.
+    #[error("an operator is bound to one hub or to one partner, not both: give --hub or --partner")]
+    HubOrPartner,
+    /// An admin bound to a program, a hub or a partner.
+    #[error("an admin reaches every program: give neither a program nor a hub nor a partner")]
     AdminIsEverywhere,
-    /// A manager or a trainer bound to a hub.
-    #[error("a {0} is not bound to a hub: give only the program")]
+    /// A manager or a trainer bound to a hub or a partner.
+    #[error("a {0} is not bound to a hub or a partner: give only the program")]
     NoHub(Role),
 }
 
@@ -104,18 +114,49 @@ impl Scope {
         program: Option<ProgramId>,
         hub: Option<HubId>,
     ) -> Result<Scope, ScopeError> {
-        match (role, &program, &hub) {
-            (Role::Admin, None, None) => {}
-            (Role::Admin, _, _) => return Err(ScopeError::AdminIsEverywhere),
-            (_, None, _) => return Err(ScopeError::NeedsProgram(role)),
-            (Role::Operator, Some(_), None) => return Err(ScopeError::NeedsHub),
-            (Role::Operator, Some(_), Some(_)) => {}
-            (Role::Manager | Role::Trainer, Some(_), Some(_)) => {
+        Scope::bound(role, program, hub, None)
+    }
+
+    /// The scope of `role` with these bindings, a partner among them, refused when the role
+    /// needs others: only an operator is bound to a partner, instead of a hub.
+    ///
+    /// ```
+    /// use skillhub_core::ids::{ProgramId, Tag};
+    /// use skillhub_core::staff::{Role, Scope};
+    /// let program = ProgramId::parse("milano-digitale")?;
+    /// let city = Tag::parse("comune-di-milano")?;
+    /// let scope = Scope::bound(Role::Operator, Some(program.clone()), None, Some(city.clone())).unwrap();
+    /// assert_eq!(scope.partner(), Some(&city));
+    /// assert!(Scope::bound(Role::Manager, Some(program), None, Some(city)).is_err());
+    /// # Ok::<(), skillhub_core::ids::IdError>(())
+    /// ```
+    pub fn bound(
+        role: Role,
+        program: Option<ProgramId>,
+        hub: Option<HubId>,
+        partner: Option<Tag>,
+    ) -> Result<Scope, ScopeError> {
+        let place = hub.is_some() || partner.is_some();
+        match (role, &program) {
+            (Role::Admin, None) if !place => {}
+            (Role::Admin, _) => return Err(ScopeError::AdminIsEverywhere),
+            (_, None) => return Err(ScopeError::NeedsProgram(role)),
+            (Role::Operator, Some(_)) if hub.is_some() && partner.is_some() => {
+                return Err(ScopeError::HubOrPartner);
+            }
+            (Role::Operator, Some(_)) if !place => return Err(ScopeError::NeedsHub),
+            (Role::Operator, Some(_)) => {}
+            (Role::Manager | Role::Trainer, Some(_)) if place => {
                 return Err(ScopeError::NoHub(role));
             }
-            (Role::Manager | Role::Trainer, Some(_), None) => {}
+            (Role::Manager | Role::Trainer, Some(_)) => {}
         }
-        Ok(Scope { role, program, hub })
+        Ok(Scope {
+            role,
+            program,
+            hub,
+            partner,
+        })
     }
 
     /// The admin's scope: everything.
@@ -124,6 +165,7 @@ impl Scope {
             role: Role::Admin,
             program: None,
             hub: None,
+            partner: None,
         }
     }
 
@@ -137,9 +179,14 @@ impl Scope {
         self.program.as_ref()
     }
 
-    /// The hub, for an operator.
+    /// The hub, for an operator of one hub.
     pub fn hub(&self) -> Option<&HubId> {
         self.hub.as_ref()
+    }
+
+    /// The partner organisation, for an operator bound to a partner's hubs.
+    pub fn partner(&self) -> Option<&Tag> {
+        self.partner.as_ref()
     }
 
     /// Whether the scope covers `program` at all (some of its sessions may be reachable).
@@ -168,14 +215,18 @@ impl Act {
     pub const ALL: [Act; 4] = [Act::See, Act::CheckIn, Act::Change, Act::Overbook];
 }
 
-/// Where a session is, as the rule reads it: its program, its hub (none for an online session)
-/// and whether this member of staff is one of its trainers.
+/// Where a session is, as the rule reads it: its program, its hub (none for an online session),
+/// the partner organisation that runs that hub, and whether this member of staff is one of its
+/// trainers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place<'a> {
     /// The session's program.
     pub program: &'a ProgramId,
     /// The session's hub.
     pub hub: Option<&'a HubId>,
+    /// The partner that runs the hub, as the program names it now (none: no hub, or a hub
+    /// without a partner).
+    pub partner: Option<&'a Tag>,
     /// Whether the member of staff asking is assigned to it as a trainer.
     pub assigned: bool,
 }
@@ -204,23 +255,30 @@ impl Staff {
             Role::Admin => true,
             Role::Manager => in_program,
             Role::Operator => {
-                in_program
-                    && act <= Act::Change
-                    && scope.hub.is_some()
-                    && place.hub == scope.hub.as_ref()
+                let own_hub = scope.hub.is_some() && place.hub == scope.hub.as_ref();
+                let partner_hub = scope.partner.is_some()
+                    && place.hub.is_some()
+                    && place.partner == scope.partner.as_ref();
+                in_program && act <= Act::Change && (own_hub || partner_hub)
             }
             Role::Trainer => in_program && act <= Act::CheckIn && place.assigned,
         }
     }
 
-    /// Whether this member of staff may create a session in `place` (a new session has no
-    /// trainer yet): [`Act::Change`] there.
-    pub fn may_create(&self, program: &ProgramId, hub: Option<&HubId>) -> bool {
+    /// Whether this member of staff may create a session in `program` at `hub`, run by
+    /// `partner` (a new session has no trainer yet): [`Act::Change`] there.
+    pub fn may_create(
+        &self,
+        program: &ProgramId,
+        hub: Option<&HubId>,
+        partner: Option<&Tag>,
+    ) -> bool {
         self.may(
             Act::Change,
             Place {
                 program,
                 hub,
+                partner,
                 assigned: false,
             },
         )
@@ -305,14 +363,25 @@ mod tests {
         HubId::parse(&format!("hub-{n}")).unwrap()
     }
 
+    fn partner(n: u8) -> Tag {
+        Tag::parse(&format!("partner-{n}")).unwrap()
+    }
+
+    /// The partner that runs hub `h` in these tests: hubs 0 and 1 are partner 0's, hub 2
+    /// partner 1's, so a partner runs one hub or several.
+    fn runner(h: u8) -> u8 {
+        u8::from(h >= 2)
+    }
+
     fn scope_strategy() -> impl Strategy<Value = Scope> {
-        (0..4usize, 0..3u8, 0..3u8).prop_map(|(role, p, h)| {
-            let role = Role::ALL[role];
-            match role {
-                Role::Admin => Scope::admin(),
-                Role::Operator => Scope::new(role, Some(program(p)), Some(hub(h))).unwrap(),
-                _ => Scope::new(role, Some(program(p)), None).unwrap(),
+        (0..5usize, 0..3u8, 0..3u8).prop_map(|(role, p, h)| match role {
+            0 => Scope::admin(),
+            1 => Scope::new(Role::Operator, Some(program(p)), Some(hub(h))).unwrap(),
+            2 => {
+                Scope::bound(Role::Operator, Some(program(p)), None, Some(partner(h % 2))).unwrap()
             }
+            3 => Scope::new(Role::Manager, Some(program(p)), None).unwrap(),
+            _ => Scope::new(Role::Trainer, Some(program(p)), None).unwrap(),
         })
     }
 
@@ -325,8 +394,8 @@ mod tests {
         #[test]
         fn acts_are_nested(scope in scope_strategy(), act in act_strategy(), p in 0..3u8, h in proptest::option::of(0..3u8), assigned: bool) {
             let staff = Staff { id: 1, scope };
-            let (program, hub) = (program(p), h.map(hub));
-            let place = Place { program: &program, hub: hub.as_ref(), assigned };
+            let (program, hub, runner) = (program(p), h.map(hub), h.map(|h| partner(runner(h))));
+            let place = Place { program: &program, hub: hub.as_ref(), partner: runner.as_ref(), assigned };
             if staff.may(act, place) {
                 for lesser in Act::ALL.into_iter().filter(|a| *a <= act) {
                     prop_assert!(staff.may(lesser, place), "{act:?} but not {lesser:?}");
@@ -334,21 +403,37 @@ mod tests {
             }
         }
 
-        /// Nobody but an admin reaches another program, an operator never another hub, a
+        /// Nobody but an admin reaches another program, an operator never another hub than its
+        /// own or its partner's (never a hub without a partner, nor a session without a hub), a
         /// trainer never a session they are not assigned to nor a change, and only admins and
         /// managers seat beyond the seats.
         #[test]
-        fn nobody_reaches_beyond_their_scope(scope in scope_strategy(), act in act_strategy(), p in 0..3u8, h in proptest::option::of(0..3u8), assigned: bool) {
+        fn nobody_reaches_beyond_their_scope(scope in scope_strategy(), act in act_strategy(), p in 0..3u8, h in proptest::option::of(0..3u8), run in any::<bool>(), assigned: bool) {
             let staff = Staff { id: 7, scope: scope.clone() };
+            // A hub may also have no partner (`run` false).
             let (program, hub) = (program(p), h.map(hub));
-            let may = staff.may(act, Place { program: &program, hub: hub.as_ref(), assigned });
+            let runs = h.filter(|_| run).map(|h| partner(runner(h)));
+            let may = staff.may(act, Place { program: &program, hub: hub.as_ref(), partner: runs.as_ref(), assigned });
             match scope.role() {
                 Role::Admin => prop_assert!(may),
                 Role::Manager => prop_assert_eq!(may, scope.program() == Some(&program)),
-                Role::Operator => prop_assert_eq!(
-                    may,
-                    scope.program() == Some(&program) && hub.as_ref() == scope.hub() && act != Act::Overbook
-                ),
+                Role::Operator => {
+                    // The oracle: the hubs the operator runs, listed.
+                    let reach: Vec<HubId> = match (scope.hub(), scope.partner()) {
+                        (Some(own), _) => vec![own.clone()],
+                        (None, Some(partner)) => (0..3u8)
+                            .filter(|x| run && &self::partner(runner(*x)) == partner)
+                            .map(self::hub)
+                            .collect(),
+                        (None, None) => Vec::new(),
+                    };
+                    prop_assert_eq!(
+                        may,
+                        scope.program() == Some(&program)
+                            && hub.as_ref().is_some_and(|h| reach.contains(h))
+                            && act != Act::Overbook
+                    );
+                }
                 Role::Trainer => prop_assert_eq!(
                     may,
                     scope.program() == Some(&program) && assigned && act <= Act::CheckIn
@@ -377,7 +462,21 @@ mod tests {
             Scope::new(Role::Trainer, p.clone(), h.clone()),
             Err(ScopeError::NoHub(Role::Trainer))
         );
-        assert!(Scope::new(Role::Operator, p, h).is_ok());
+        assert!(Scope::new(Role::Operator, p.clone(), h.clone()).is_ok());
+        let partner = Some(partner(1));
+        assert!(Scope::bound(Role::Operator, p.clone(), None, partner.clone()).is_ok());
+        assert_eq!(
+            Scope::bound(Role::Operator, p.clone(), h, partner.clone()),
+            Err(ScopeError::HubOrPartner)
+        );
+        assert_eq!(
+            Scope::bound(Role::Manager, p.clone(), None, partner.clone()),
+            Err(ScopeError::NoHub(Role::Manager))
+        );
+        assert_eq!(
+            Scope::bound(Role::Admin, None, None, partner),
+            Err(ScopeError::AdminIsEverywhere)
+        );
         assert_eq!("Operator".parse::<Role>(), Ok(Role::Operator));
         assert!("owner".parse::<Role>().is_err());
     }

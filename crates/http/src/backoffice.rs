@@ -31,6 +31,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use maud::html;
+use std::sync::Arc;
+
+use skillhub_core::ids::{HubId, ProgramId, Tag};
+use skillhub_core::program::Program;
 use skillhub_core::staff::{Act, Place, Staff};
 use skillhub_store::SessionView;
 
@@ -90,6 +94,10 @@ pub(crate) enum StaffError {
     /// No such session, registration or page (404).
     #[error("no such page")]
     NotFound,
+    /// Something the address names that does not exist, said in the staff's language (404):
+    /// a partner a program does not have.
+    #[error("not found: {0}")]
+    Missing(String),
     /// Logged in, but this is not theirs (403).
     #[error("not in this account's scope")]
     Forbidden,
@@ -146,6 +154,11 @@ impl StaffError {
                     "Questa pagina non esiste, o non esiste più.",
                     "This page does not exist, or no longer does.",
                 ),
+            ),
+            StaffError::Missing(what) => (
+                StatusCode::NOT_FOUND,
+                lang.pick("Non trovato", "Not found"),
+                what.as_str(),
             ),
             StaffError::Forbidden => (
                 StatusCode::FORBIDDEN,
@@ -224,13 +237,45 @@ impl StaffError {
     }
 }
 
-/// A session as core's staff rule reads it, for `staff`: its program, its hub and whether
-/// `staff` trains at it (`trainers`: the session's trainer accounts).
-pub(crate) fn place<'a>(staff: &Staff, session: &'a SessionView, trainers: &[i64]) -> Place<'a> {
-    Place {
-        program: &session.program_id,
-        hub: session.hub_id.as_ref(),
-        assigned: trainers.contains(&staff.id),
+/// What core's staff rule reads of a program besides a session's own row: which partner runs
+/// which hub. Loaded only for an account bound to a partner (no other scope reads it), from the
+/// program as it stands, so a hub given to the partner later is reached at once.
+pub(crate) struct Runners(Option<Arc<Program>>);
+
+impl Runners {
+    /// The runners `staff`'s rule needs (none unless it is bound to a partner).
+    pub(crate) async fn load(state: &AppState, staff: &Staff) -> StaffResult<Runners> {
+        match (staff.scope.partner(), staff.scope.program()) {
+            (Some(_), Some(program)) => Ok(Runners(state.program(program.as_str()).await?)),
+            _ => Ok(Runners(None)),
+        }
+    }
+
+    /// The partner that runs `hub` of `program`, when the loaded program says.
+    pub(crate) fn partner<'a>(
+        &'a self,
+        program: &ProgramId,
+        hub: Option<&HubId>,
+    ) -> Option<&'a Tag> {
+        let loaded = self.0.as_ref().filter(|p| p.id() == program)?;
+        loaded.hub(hub?)?.partner.as_ref()
+    }
+
+    /// A session as core's staff rule reads it, for `staff`: its program, its hub, the partner
+    /// that runs the hub, and whether `staff` trains at it (`trainers`: the session's trainer
+    /// accounts).
+    pub(crate) fn place<'a>(
+        &'a self,
+        staff: &Staff,
+        session: &'a SessionView,
+        trainers: &[i64],
+    ) -> Place<'a> {
+        Place {
+            program: &session.program_id,
+            hub: session.hub_id.as_ref(),
+            partner: self.partner(&session.program_id, session.hub_id.as_ref()),
+            assigned: trainers.contains(&staff.id),
+        }
     }
 }
 
@@ -248,10 +293,9 @@ pub(crate) async fn session_for(
         .await?
         .ok_or(StaffError::NotFound)?;
     let trainers = state.store().session_trainers(id).await?;
-    if !login
-        .staff()
-        .may(act, place(&login.staff(), &session, &trainers))
-    {
+    let staff = login.staff();
+    let runners = Runners::load(state, &staff).await?;
+    if !staff.may(act, runners.place(&staff, &session, &trainers)) {
         return Err(StaffError::Forbidden);
     }
     Ok(session)

@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 use skillhub_core::capacity::Presence;
+use skillhub_core::ids::{HubId, Tag};
 use skillhub_import::csv::ItalianWriter;
 use skillhub_progress::{ProgressReport, TargetProgress};
 use utoipa::ToSchema;
@@ -215,6 +216,7 @@ impl From<&ProgressReport> for Progress {
         ("id" = String, Path, description = "Program id, e.g. `community-skill-hubs`"),
         ("on" = Option<String>, Query, description = "The day of the report, YYYY-MM-DD; default: today in the program's zone"),
         ("format" = Option<String>, Query, description = "`json` (default), `text` (Italian), `csv` (Italian Excel) or `svg` (a bar chart)"),
+        ("partner" = Option<String>, Query, description = "Only the sessions at the hubs this partner of the program runs (a partner's id, e.g. `comune-di-milano`)"),
     ),
     responses(
         (status = 200, description = "The progress of every target", content(
@@ -224,14 +226,14 @@ impl From<&ProgressReport> for Progress {
             (String = "image/svg+xml"),
         )),
         (status = 400, description = "A malformed or unknown parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such program", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such program, or no such partner of it", body = Problem, content_type = "application/problem+json"),
     ))]
 pub(crate) async fn progress(
     State(state): State<AppState>,
     Path(id): Path<String>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> ApiResult<Response> {
-    let params = Params::new(query, &["on", "format"])?;
+    let params = Params::new(query, &["on", "format", "partner"])?;
     let program = state
         .program(&id)
         .await?
@@ -254,7 +256,22 @@ pub(crate) async fn progress(
             "format: {format:?} is not one of json, text, csv, svg"
         )));
     }
-    let report = state.progress().report(state.store(), &program, on).await?;
+    let report = match params.get("partner") {
+        None => state.progress().report(state.store(), &program, on).await?,
+        Some(text) => {
+            let partner = Tag::parse(text)
+                .ok()
+                .and_then(|id| program.partner(&id))
+                .ok_or_else(|| {
+                    ApiError::NotFound(format!("program {id:?} has no partner {text:?}"))
+                })?;
+            let hubs: Vec<HubId> = program.hubs_of(&partner.id).map(|h| h.id.clone()).collect();
+            state
+                .progress()
+                .report_at(state.store(), &program, &hubs, on)
+                .await?
+        }
+    };
     let typed = |content_type: &'static str, body: String| {
         let mut response = body.into_response();
         response

@@ -588,13 +588,19 @@ pub struct Window {
     pub until: Option<NaiveDate>,
 }
 
-/// A sponsor or partner and its part.
+/// A partner organisation and its part (its tax codes and contact are not published).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Partner {
+    /// Id within the program, e.g. `pa-social`: what a hub's `partner` and `?partner=` name.
+    pub id: String,
     /// Name.
     pub name: String,
-    /// What it does, in Italian.
-    pub role: String,
+    /// What kind of organisation: `association`, `social_cooperative`, `cooperative`,
+    /// `company`, `foundation`, `school`, `public_body` or `other`.
+    pub kind: String,
+    /// What it does, in Italian; null when the program does not say.
+    #[schema(required = true)]
+    pub role: Option<String>,
 }
 
 /// A program ("programma").
@@ -649,7 +655,9 @@ impl Program {
                 .partners()
                 .iter()
                 .map(|x| Partner {
+                    id: x.id.to_string(),
                     name: x.name.clone(),
+                    kind: x.kind.code().to_owned(),
                     role: x.role.clone(),
                 })
                 .collect(),
@@ -769,6 +777,9 @@ pub struct Hub {
     pub address: String,
     /// IANA zone of its sessions' local times.
     pub zone: String,
+    /// The id of the partner organisation that runs it, if the program names one.
+    #[schema(required = true)]
+    pub partner: Option<String>,
 }
 
 impl Hub {
@@ -780,6 +791,7 @@ impl Hub {
             name: hub.name.clone(),
             address: hub.address.one_line(),
             zone: hub.zone.name().to_owned(),
+            partner: hub.partner.as_ref().map(ToString::to_string),
         }
     }
 }

@@ -85,6 +85,25 @@ impl Store {
     /// session's local day, keyed by a hash of the e-mail so that a person counts once however
     /// many sessions they attended, and no e-mail leaves the store.
     pub async fn attendance(&self, program: &Program) -> Result<Vec<Attendance>> {
+        self.attendance_where(program, |_| true).await
+    }
+
+    /// [`Store::attendance`] at the sessions of these hubs only (a partner's hubs: progress
+    /// filtered by partner); a session without a hub is at none of them.
+    pub async fn attendance_at(
+        &self,
+        program: &Program,
+        hubs: &[HubId],
+    ) -> Result<Vec<Attendance>> {
+        self.attendance_where(program, |hub| hub.is_some_and(|h| hubs.contains(h)))
+            .await
+    }
+
+    async fn attendance_where(
+        &self,
+        program: &Program,
+        at: impl Fn(Option<&HubId>) -> bool,
+    ) -> Result<Vec<Attendance>> {
         let rows: Vec<AttendedRow> = read!(self, |pool| {
             sqlx::query_as(
                 "SELECT r.id, r.email, r.attributes, r.kind, s.hub_id, s.starts_at, s.zone \
@@ -116,6 +135,9 @@ impl Store {
                 .map(HubId::parse)
                 .transpose()
                 .map_err(|e| corrupt(e.to_string()))?;
+            if !at(hub.as_ref()) {
+                continue;
+            }
             // A person is their address's key (`Email::key`: ASCII case folded), computed from
             // the stored address so registrations that collided in migration 0006 count once.
             let who = hash_token(&row.email.to_ascii_lowercase());

@@ -10,7 +10,8 @@
 //! the acting staff's id (`staff:ID`), and no audit line holds an address.
 
 use chrono::{DateTime, Duration, Utc};
-use skillhub_core::ids::{HubId, ProgramId, SessionId};
+use skillhub_core::fixture::parse_program;
+use skillhub_core::ids::{HubId, ProgramId, SessionId, Tag};
 use skillhub_core::person::Email;
 use skillhub_core::staff::{Role, Scope, Staff};
 
@@ -46,6 +47,16 @@ pub enum StaffRefusal {
     HubOfAnotherProgram {
         /// The hub.
         hub: String,
+        /// The program.
+        program: String,
+    },
+    /// The partner is not one of the program's.
+    #[error(
+        "program {program:?} has no partner {partner:?} (its definition's `partners` name none)"
+    )]
+    UnknownPartner {
+        /// The partner.
+        partner: String,
         /// The program.
         program: String,
     },
@@ -144,6 +155,7 @@ struct StaffRow {
     role: String,
     program_id: Option<String>,
     hub_id: Option<String>,
+    partner_id: Option<String>,
     password_hash: Option<String>,
     totp_secret: Option<String>,
     locked_until: Option<DateTime<Utc>>,
@@ -154,8 +166,8 @@ struct StaffRow {
 /// The columns of a [`StaffRow`], for `concat!`.
 macro_rules! columns {
     () => {
-        "staff.id, staff.email, staff.role, staff.program_id, staff.hub_id, staff.password_hash, \
-         staff.totp_secret, staff.locked_until, staff.created_at, staff.disabled_at"
+        "staff.id, staff.email, staff.role, staff.program_id, staff.hub_id, staff.partner_id, \
+         staff.password_hash, staff.totp_secret, staff.locked_until, staff.created_at, staff.disabled_at"
     };
 }
 
@@ -204,7 +216,14 @@ impl StaffRow {
             .map(HubId::parse)
             .transpose()
             .map_err(|err| corrupt(err.to_string()))?;
-        let scope = Scope::new(role, program, hub).map_err(|err| corrupt(err.to_string()))?;
+        let partner = self
+            .partner_id
+            .as_deref()
+            .map(Tag::parse)
+            .transpose()
+            .map_err(|err| corrupt(err.to_string()))?;
+        let scope =
+            Scope::bound(role, program, hub, partner).map_err(|err| corrupt(err.to_string()))?;
         Ok(StaffAccount {
             id: self.id,
             email: self.email.clone(),
@@ -219,12 +238,15 @@ impl StaffRow {
 
 /// What the audit log says of an account: its role and bindings, never its address.
 fn audit_scope(scope: &Scope) -> String {
-    serde_json::json!({
+    let mut said = serde_json::json!({
         "role": scope.role().name(),
         "program": scope.program().map(ProgramId::as_str),
         "hub": scope.hub().map(HubId::as_str),
-    })
-    .to_string()
+    });
+    if let Some(partner) = scope.partner() {
+        said["partner"] = serde_json::Value::from(partner.as_str());
+    }
+    said.to_string()
 }
 
 /// Issues a setup link for account `$id` inside `$tx`, spending its earlier ones; evaluates to
@@ -296,6 +318,23 @@ impl Store {
                     Some(_) => {}
                 }
             }
+            if let (Some(partner), Some(program)) = (scope.partner(), scope.program()) {
+                let definition: Option<String> =
+                    sqlx::query_scalar("SELECT definition FROM programs WHERE id = $1")
+                        .bind(program.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let runs = definition
+                    .as_deref()
+                    .and_then(|text| parse_program(text).ok())
+                    .is_some_and(|p| p.partner(partner).is_some());
+                if !runs {
+                    return Err(Error::Staff(StaffRefusal::UnknownPartner {
+                        partner: partner.to_string(),
+                        program: program.to_string(),
+                    }));
+                }
+            }
             let existing: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM staff WHERE email_key = $1")
                     .bind(new.email.key())
@@ -305,14 +344,15 @@ impl Store {
                 return Err(Error::Staff(StaffRefusal::Exists(id)));
             }
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO staff (email, email_key, role, program_id, hub_id, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO staff (email, email_key, role, program_id, hub_id, partner_id, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(new.email.as_str())
             .bind(new.email.key())
             .bind(scope.role().name())
             .bind(scope.program().map(ProgramId::as_str))
             .bind(scope.hub().map(HubId::as_str))
+            .bind(scope.partner().map(Tag::as_str))
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;

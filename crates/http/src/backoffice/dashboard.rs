@@ -14,7 +14,7 @@ use skillhub_core::staff::{Act, Role};
 use skillhub_store::{SessionFilter, SessionView};
 
 use super::frame::{role_name, staff_page, with_lang};
-use super::{Login, StaffResult, place};
+use super::{Login, Runners, StaffResult};
 use crate::state::AppState;
 use crate::web::{Lang, PageLang, html_response};
 
@@ -46,6 +46,7 @@ pub(crate) async fn upcoming(state: &AppState, login: &Login) -> StaffResult<Vec
         ..SessionFilter::default()
     };
     let sessions = state.store().sessions(&filter).await?;
+    let runners = Runners::load(state, &staff).await?;
     let assigned = if staff.scope.role() == Role::Trainer {
         state.store().trainer_sessions(staff.id).await?
     } else {
@@ -60,7 +61,7 @@ pub(crate) async fn upcoming(state: &AppState, login: &Login) -> StaffResult<Vec
             } else {
                 &[]
             };
-            staff.may(Act::See, place(&staff, s, trainers))
+            staff.may(Act::See, runners.place(&staff, s, trainers))
         })
         .collect())
 }

@@ -28,7 +28,7 @@ use super::dashboard::{hub_name, upcoming, when};
 use super::exports::{self, kind_text};
 use super::frame::{staff_page, with_lang};
 use super::login::see_other;
-use super::{Login, StaffError, StaffResult, place, session_for};
+use super::{Login, Runners, StaffError, StaffResult, session_for};
 use crate::registrations::{Asked, Enrolment, enrol};
 use crate::state::AppState;
 use crate::web::{Lang, PageLang, html_response};
@@ -197,7 +197,8 @@ async fn page(
 ) -> StaffResult<Markup> {
     let staff = login.staff();
     let trainers = state.store().session_trainers(session.id.as_str()).await?;
-    let here = place(&staff, session, &trainers);
+    let runners = Runners::load(state, &staff).await?;
+    let here = runners.place(&staff, session, &trainers);
     let may_change = staff.may(Act::Change, here) && session.cancelled_at.is_none();
     let may_overbook = staff.may(Act::Overbook, here);
     let may_check_in = staff.may(Act::CheckIn, here);
@@ -220,7 +221,7 @@ async fn page(
                 s.program_id == session.program_id
                     && s.id != session.id
                     && s.cancelled_at.is_none()
-                    && staff.may(Act::Change, place(&staff, s, &[]))
+                    && staff.may(Act::Change, runners.place(&staff, s, &[]))
             })
             .collect()
     } else {
@@ -668,7 +669,8 @@ async fn add_by_hand(
         if beyond {
             let trainers = state.store().session_trainers(&id).await?;
             let staff = login.staff();
-            if !staff.may(Act::Overbook, place(&staff, &session, &trainers)) {
+            let runners = Runners::load(&state, &staff).await?;
+            if !staff.may(Act::Overbook, runners.place(&staff, &session, &trainers)) {
                 return Err(StaffError::Forbidden);
             }
         }

@@ -193,9 +193,13 @@ fn explained(lang: Lang, field: &str, detail: &str) -> String {
     format!("{lead} ({detail}).")
 }
 
-/// Whether `staff` may create a session in `program` at `hub` (none: online).
-fn may_create(staff: &Staff, program: &ProgramId, hub: Option<&HubId>) -> bool {
-    staff.may_create(program, hub)
+/// Whether `staff` may create a session in `program` at `hub` (none: online), run by the
+/// partner the program names for that hub.
+fn may_create(staff: &Staff, program: &Program, hub: Option<&HubId>) -> bool {
+    let partner = hub
+        .and_then(|h| program.hub(h))
+        .and_then(|h| h.partner.as_ref());
+    staff.may_create(program.id(), hub, partner)
 }
 
 /// The programs `staff` may create a session in, each with the hubs it may use and whether it
@@ -212,10 +216,10 @@ pub(super) async fn places(
             let hubs: Vec<HubId> = p
                 .hubs()
                 .iter()
-                .filter(|h| may_create(staff, p.id(), Some(&h.id)))
+                .filter(|h| may_create(staff, &p, Some(&h.id)))
                 .map(|h| h.id.clone())
                 .collect();
-            let online = may_create(staff, p.id(), None);
+            let online = may_create(staff, &p, None);
             (p, hubs, online)
         })
         .filter(|(_, hubs, online)| !hubs.is_empty() || *online)
@@ -273,10 +277,10 @@ pub(crate) async fn create(
             let known = state
                 .program(program.as_str())
                 .await?
-                .is_some_and(|p| draft.hub_id.as_ref().is_none_or(|h| p.hub(h).is_some()));
-            if known
+                .filter(|p| draft.hub_id.as_ref().is_none_or(|h| p.hub(h).is_some()));
+            if let Some(known) = known
                 && !problems.0.contains_key("sede")
-                && !may_create(&staff, program, draft.hub_id.as_ref())
+                && !may_create(&staff, &known, draft.hub_id.as_ref())
             {
                 return Err(StaffError::Forbidden);
             }
@@ -661,9 +665,11 @@ fn read_change(
         && !hub.is_empty()
         && Some(hub) != session.hub_id.as_ref().map(HubId::as_str)
     {
-        let found = HubId::parse(hub)
-            .ok()
-            .and_then(|id| program.and_then(|p| p.hub(&id)).map(|h| (id, h.zone)));
+        let found = HubId::parse(hub).ok().and_then(|id| {
+            program
+                .and_then(|p| p.hub(&id))
+                .map(|h| (id, h.zone, h.partner.clone()))
+        });
         match found {
             None => problems.add(
                 "sede",
@@ -672,10 +678,11 @@ fn read_change(
                     "This hub is not one of the program's.",
                 ),
             ),
-            Some((id, hub_zone)) => {
+            Some((id, hub_zone, partner)) => {
                 let place = Place {
                     program: &session.program_id,
                     hub: Some(&id),
+                    partner: partner.as_ref(),
                     assigned: false,
                 };
                 if !staff.may(Act::Change, place) {
@@ -875,6 +882,7 @@ fn edit_form(
                         Place {
                             program: &session.program_id,
                             hub: Some(&h.id),
+                            partner: h.partner.as_ref(),
                             assigned: false,
                         },
                     )

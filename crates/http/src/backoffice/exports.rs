@@ -16,20 +16,21 @@
 //! writes strings as strings, never as formulas.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use skillhub_core::capacity::{SeatKind, Status, Tier};
+use skillhub_core::ids::{HubId, Tag};
 use skillhub_core::program::Program;
 use skillhub_core::staff::{Act, Role, Staff};
 use skillhub_import::csv::ItalianWriter;
 use skillhub_store::{RegistrationView, SessionView};
 
 use super::dashboard::awaiting_draw;
-use super::{Login, StaffError, StaffResult, place, session_for};
+use super::{Login, Runners, StaffError, StaffResult, session_for};
 use crate::state::AppState;
 use crate::web::{Lang, PageLang};
 
@@ -100,8 +101,9 @@ async fn program_csv(
     lang: PageLang,
     login: Login,
     id: Path<String>,
+    filter: Query<PartnerFilter>,
 ) -> Response {
-    program_export(state, lang, login, id, FileKind::Csv).await
+    program_export(state, lang, login, id, filter, FileKind::Csv).await
 }
 
 async fn program_xlsx(
@@ -109,8 +111,41 @@ async fn program_xlsx(
     lang: PageLang,
     login: Login,
     id: Path<String>,
+    filter: Query<PartnerFilter>,
 ) -> Response {
-    program_export(state, lang, login, id, FileKind::Xlsx).await
+    program_export(state, lang, login, id, filter, FileKind::Xlsx).await
+}
+
+/// `?partner=ID`: only the sessions at the hubs that partner of the program runs.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct PartnerFilter {
+    partner: Option<String>,
+}
+
+/// The hubs of the partner `filter` names, or `None` without a filter; a partner the program
+/// does not have is a 404 page that says so.
+pub(crate) fn partner_hubs(
+    lang: Lang,
+    program: &Program,
+    filter: &PartnerFilter,
+) -> StaffResult<Option<(Tag, Vec<HubId>)>> {
+    let Some(text) = filter.partner.as_deref() else {
+        return Ok(None);
+    };
+    let partner = Tag::parse(text)
+        .ok()
+        .and_then(|id| program.partner(&id))
+        .ok_or_else(|| {
+            StaffError::Missing(match lang {
+                Lang::It => format!(
+                    "Il programma {} non ha il partner «{text}».",
+                    program.name()
+                ),
+                Lang::En => format!("The program {} has no partner “{text}”.", program.name()),
+            })
+        })?;
+    let hubs = program.hubs_of(&partner.id).map(|h| h.id.clone()).collect();
+    Ok(Some((partner.id.clone(), hubs)))
 }
 
 /// `GET /gestione/incontri/{id}/iscrizioni.{csv,xlsx}`.
@@ -150,6 +185,7 @@ async fn program_export(
     PageLang(lang): PageLang,
     login: Login,
     Path(id): Path<String>,
+    Query(filter): Query<PartnerFilter>,
     format: FileKind,
 ) -> Response {
     let result = async {
@@ -158,11 +194,13 @@ async fn program_export(
         if !staff.scope.covers_program(program.id()) {
             return Err(StaffError::Forbidden);
         }
+        let partner = partner_hubs(lang, &program, &filter)?;
         let read = state
             .store()
             .program_registrations(program.id(), staff.scope.hub())
             .await?;
         let assigned = assigned_sessions(&state, &staff).await?;
+        let runners = Runners::load(&state, &staff).await?;
         let columns = Columns {
             lang,
             program: Some(&program),
@@ -186,7 +224,12 @@ async fn program_export(
             } else {
                 &[]
             };
-            if !staff.may(Act::See, place(&staff, session, trainers)) {
+            if !staff.may(Act::See, runners.place(&staff, session, trainers)) {
+                continue;
+            }
+            if let Some((_, hubs)) = &partner
+                && !session.hub_id.as_ref().is_some_and(|h| hubs.contains(h))
+            {
                 continue;
             }
             let leading = session_cells(lang, &program, session);
@@ -196,7 +239,11 @@ async fn program_export(
                 sheet.rows.push(row);
             }
         }
-        file(sheet, format, &format!("iscrizioni-{id}")).await
+        let name = match &partner {
+            Some((partner, _)) => format!("iscrizioni-{id}-{partner}"),
+            None => format!("iscrizioni-{id}"),
+        };
+        file(sheet, format, &name).await
     };
     result
         .await

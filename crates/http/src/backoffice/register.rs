@@ -212,9 +212,14 @@ impl Register<'_> {
     }
 }
 
-/// Who funds or promotes the program, in one line: its budget's funder, else its sponsors;
-/// then its partners. None when the program names nobody.
+/// Who funds or promotes the program, in one line: the program's own line when its settings
+/// give one (`funder_line`, printed as written, whatever the page's language: it is the
+/// funder's wording), else its budget's funder or its sponsors, then its partners. None when
+/// the program names nobody.
 fn funder_line(lang: Lang, program: &Program) -> Option<String> {
+    if let Some(line) = program.settings().funder_line() {
+        return Some(line.to_owned());
+    }
     let names = |list: &mut dyn Iterator<Item = &str>| list.collect::<Vec<_>>().join(", ");
     let mut parts = Vec::new();
     if let Some(budget) = program.budget() {
@@ -247,5 +252,37 @@ fn funder_line(lang: Lang, program: &Program) -> Option<String> {
             Some(first) => first.to_uppercase().chain(chars).collect(),
             None => line,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use skillhub_core::fixture::{SEED_PROGRAMS, parse_program};
+
+    use super::*;
+
+    fn binario_f(settings: &str) -> Program {
+        let (_, text) = SEED_PROGRAMS
+            .iter()
+            .find(|(name, _)| *name == "binario-f.toml")
+            .unwrap();
+        parse_program(&format!("{text}\n{settings}")).unwrap()
+    }
+
+    #[test]
+    fn the_programs_own_funder_line_comes_first() {
+        assert_eq!(
+            funder_line(Lang::It, &binario_f("")).as_deref(),
+            Some(
+                "Promosso da Facebook, in collaborazione con PA Social, LVenture Group, Luiss EnLabs"
+            )
+        );
+        let own = binario_f("[settings]\nfunder_line = \"Progetto finanziato da Facebook Italia\"");
+        for lang in [Lang::It, Lang::En] {
+            assert_eq!(
+                funder_line(lang, &own).as_deref(),
+                Some("Progetto finanziato da Facebook Italia")
+            );
+        }
     }
 }

@@ -36,7 +36,7 @@ use skillhub_store::{RegistrationPlan, SessionView};
 
 use super::editor::{places, session_path};
 use super::frame::{staff_page, with_lang};
-use super::{Login, StaffError, StaffResult, place};
+use super::{Login, Runners, StaffError, StaffResult};
 use crate::state::AppState;
 use crate::web::{Lang, PageLang, html_response};
 
@@ -437,7 +437,8 @@ fn target_fields(
         ));
         return Ok(None);
     };
-    if !staff.may_create(program.id(), Some(&hub)) {
+    let partner = program.hub(&hub).and_then(|h| h.partner.as_ref());
+    if !staff.may_create(program.id(), Some(&hub), partner) {
         return Err(StaffError::Forbidden);
     }
     let (Some(seats), Some(year)) = (seats, year) else {
@@ -581,7 +582,9 @@ async fn plan_registrations(
     ) {
         return Ok(Err(file_problems(err, file)));
     }
-    let in_scope = |session: &SessionView| staff.may(Act::Change, place(staff, session, &[]));
+    let runners = Runners::load(state, staff).await?;
+    let in_scope =
+        |session: &SessionView| staff.may(Act::Change, runners.place(staff, session, &[]));
     let planned = state
         .store()
         .plan_registrations(file, &rows, &login.actor(), in_scope, MAX_PROBLEMS)

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use skillhub_core::ids::HubId;
 use skillhub_core::program::Program;
 use skillhub_progress::{Attendance, ProgressReport, progress};
 use skillhub_store::Store;
@@ -107,6 +108,23 @@ impl ProgressCache {
     ) -> ApiResult<Arc<ProgressReport>> {
         let load = || async { Ok(store.attendance(program).await?) };
         self.report_with(program, on, load).await
+    }
+
+    /// The program's progress on `on` counting only the sessions at `hubs` (a partner's), read
+    /// from the store each time: a filtered report is asked for rarely, and is not kept.
+    pub(crate) async fn report_at(
+        &self,
+        store: &Store,
+        program: &Arc<Program>,
+        hubs: &[HubId],
+        on: NaiveDate,
+    ) -> ApiResult<Arc<ProgressReport>> {
+        let facts = store.attendance_at(program, hubs).await?;
+        let program = Arc::clone(program);
+        let report = tokio::task::spawn_blocking(move || progress(&program, &facts, on))
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(Arc::new(report))
     }
 
     /// [`ProgressCache::report`] with the facts read by `load` on a miss.

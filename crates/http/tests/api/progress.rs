@@ -298,3 +298,122 @@ async fn the_roster_route_is_for_the_program_staff() {
     }
     admin("/v1/programs/atlantide/roster").await.problem(404);
 }
+
+/// A program whose two hubs are run by two partners (and a third partner that runs none).
+const TWO_PARTNERS: &str = r#"
+id = "rete-civica"
+name = "Rete civica digitale"
+summary_it = "Laboratori in due sedi, ciascuna gestita da un partner."
+source = "test"
+countries = ["IT"]
+window = { from = "2019-01-01", until = "2019-12-31" }
+audiences = ["people"]
+
+[settings]
+zone = "Europe/Rome"
+
+[[partners]]
+id = "coop-nord"
+name = "Cooperativa Nord"
+kind = "social_cooperative"
+
+[[partners]]
+id = "assoc-sud"
+name = "Associazione Sud"
+kind = "association"
+
+[[partners]]
+id = "fondazione"
+name = "Fondazione Finanziatrice"
+kind = "foundation"
+
+[[targets]]
+id = "persone"
+label_it = "Persone formate"
+label_en = "People trained"
+unit = "people"
+goal = 100
+
+[[hubs]]
+id = "rete-nord"
+name = "Sede Nord"
+zone = "Europe/Rome"
+address = { city = "Milano", country = "IT" }
+partner = "coop-nord"
+
+[[hubs]]
+id = "rete-sud"
+name = "Sede Sud"
+zone = "Europe/Rome"
+address = { city = "Napoli", country = "IT" }
+partner = "assoc-sud"
+"#;
+
+/// The people counted by `uri`.
+async fn people_at(app: &axum::Router, uri: &str) -> u64 {
+    let reply = get(app, uri).await;
+    assert_eq!(reply.status, 200, "{uri}: {}", reply.text);
+    reply.json()["targets"][0]["done"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn progress_can_count_one_partners_hubs_only() {
+    let api = api().await;
+    let catalog = skillhub_core::fixture::Catalog::parse([("rete.toml", TWO_PARTNERS)]).unwrap();
+    api.store
+        .load_programs(&catalog, &[TWO_PARTNERS])
+        .await
+        .unwrap();
+    // One person attends at the north hub, two at the south one.
+    for (hub, people) in [("rete-nord", 1..=1), ("rete-sud", 2..=3)] {
+        let reply = Call::new("POST", "/v1/sessions")
+            .token(ADMIN)
+            .json(&json!({
+                "id": format!("{hub}-1"), "program_id": "rete-civica", "hub_id": hub,
+                "title": "Servizi online", "starts_at": "2019-03-12T09:30:00+01:00",
+                "ends_at": "2019-03-12T12:30:00+01:00", "capacity": 5, "mode": "in_person",
+            }))
+            .send(&api.app)
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        for n in people {
+            let r = register(&api.app, &format!("{hub}-1"), &person(n))
+                .await
+                .json();
+            let marked = presence(
+                &api.app,
+                &r["id"],
+                Some(ADMIN),
+                &json!({"presence": "attended"}),
+            )
+            .await;
+            assert_eq!(marked.status, 200, "{}", marked.text);
+        }
+    }
+    let uri = "/v1/programs/rete-civica/progress?on=2019-06-30";
+    assert_eq!(people_at(&api.app, uri).await, 3);
+    assert_eq!(
+        people_at(&api.app, &format!("{uri}&partner=coop-nord")).await,
+        1
+    );
+    assert_eq!(
+        people_at(&api.app, &format!("{uri}&partner=assoc-sud")).await,
+        2
+    );
+    // A partner that runs no hub has counted nobody; the whole program still counts everyone.
+    assert_eq!(
+        people_at(&api.app, &format!("{uri}&partner=fondazione")).await,
+        0
+    );
+    assert_eq!(people_at(&api.app, uri).await, 3);
+    let unknown = get(&api.app, &format!("{uri}&partner=nessuno"))
+        .await
+        .problem(404);
+    assert!(
+        unknown["detail"]
+            .as_str()
+            .unwrap()
+            .contains("has no partner \"nessuno\""),
+        "{unknown}"
+    );
+}

@@ -4,7 +4,7 @@
 //! only; every change is audited with the staff id and without the address.
 
 use chrono::Duration;
-use skillhub_core::ids::{HubId, ProgramId, SessionId};
+use skillhub_core::ids::{HubId, ProgramId, SessionId, Tag};
 use skillhub_core::person::Email;
 use skillhub_core::staff::{Role, Scope};
 use skillhub_store::{
@@ -371,9 +371,41 @@ async fn scopes_name_real_programs_and_hubs(store: Store, _url: String) {
     )
     .await
     .unwrap();
+    // An operator of a partner's hubs: the partner must be the program's.
+    let of_partner = |program: &str, partner: &str| {
+        Scope::bound(
+            Role::Operator,
+            Some(ProgramId::parse(program).unwrap()),
+            None,
+            Some(Tag::parse(partner).unwrap()),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        add("p@example.org", of_partner("binario-f", "comune-di-milano"))
+            .await
+            .unwrap_err()
+            .to_string(),
+        Error::Staff(StaffRefusal::UnknownPartner {
+            partner: "comune-di-milano".into(),
+            program: "binario-f".into()
+        })
+        .to_string()
+    );
+    let city = add(
+        "p@example.org",
+        of_partner("milano-digitale", "comune-di-milano"),
+    )
+    .await
+    .unwrap();
     let listed = store.staff_accounts().await.unwrap();
-    assert_eq!(listed.len(), 1);
+    assert_eq!(listed.len(), 2);
     assert_eq!(listed[0].scope, ok.account.scope);
+    assert_eq!(listed[1].scope, city.account.scope);
+    assert_eq!(
+        listed[1].scope.partner().map(Tag::as_str),
+        Some("comune-di-milano")
+    );
     assert_eq!(
         store
             .staff_account(ok.account.id)

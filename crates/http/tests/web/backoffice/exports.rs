@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, Request, header};
 use chrono::Duration;
 use serde_json::{Value, json};
 use skillhub_core::capacity::Presence;
-use skillhub_core::ids::{HubId, ProgramId, SessionId};
+use skillhub_core::ids::{HubId, ProgramId, SessionId, Tag};
 use skillhub_core::staff::{Role, Scope};
 use skillhub_notify::Canceller;
 use tower::ServiceExt;
@@ -342,6 +342,48 @@ async fn a_programs_export_lists_only_the_sessions_the_account_reaches() {
     assert_eq!(status, 200);
     let strings = unzipped(&bytes, "xl/sharedStrings.xml");
     assert!(strings.contains("Anna Rossi") && !strings.contains("Bruno"));
+
+    // An operator bound to the City, the partner that runs every Municipio, sees both; one
+    // bound to Bip, which runs none, sees nobody.
+    let partner = |id: &str| {
+        Scope::bound(
+            Role::Operator,
+            Some(ProgramId::parse("milano-digitale").unwrap()),
+            None,
+            Some(Tag::parse(id).unwrap()),
+        )
+        .unwrap()
+    };
+    let city = StaffClient::new(&web, "comune@example.org", partner("comune-di-milano")).await;
+    let (status, _, bytes) = download(&web, &city, path).await;
+    assert_eq!(status, 200);
+    assert_eq!(rows(&bytes), all);
+    let (status, _, _) = download(&web, &city, "/gestione/incontri/m2/iscrizioni.csv").await;
+    assert_eq!(status, 200);
+    let bip = StaffClient::new(&web, "bip@example.org", partner("bip")).await;
+    let (_, _, bytes) = download(&web, &bip, path).await;
+    assert_eq!(rows(&bytes).len(), 1);
+    let (status, _, _) = download(&web, &bip, "/gestione/incontri/m2/iscrizioni.csv").await;
+    assert_eq!(status, 403);
+
+    // Filtered by partner: only the sessions at the hubs it runs; an unknown one is a 404 page.
+    let (status, headers, bytes) =
+        download(&web, &admin, &format!("{path}?partner=comune-di-milano")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers["content-disposition"],
+        "attachment; filename=\"iscrizioni-milano-digitale-comune-di-milano.csv\""
+    );
+    assert_eq!(rows(&bytes), all);
+    let (_, _, bytes) = download(&web, &admin, &format!("{path}?partner=bip")).await;
+    assert_eq!(rows(&bytes), all[..1]);
+    let (status, _, bytes) = download(&web, &admin, &format!("{path}?partner=nessuno")).await;
+    assert_eq!(status, 404);
+    let page = String::from_utf8(bytes).unwrap();
+    assert!(
+        page.contains("Il programma Educazione digitale nei quartieri (#milanodigitale) non ha il partner «nessuno»."),
+        "{page}"
+    );
 
     // Another program's manager: the 403 page; no such program: the 404 page.
     let (status, headers, _) = download(&web, &other, path).await;
