@@ -18,10 +18,11 @@ use serde::Serialize;
 
 use crate::eligibility::Rule;
 use crate::hub::{Hub, Room};
-use crate::ids::{HubId, RoomId, SessionId, TargetId};
+use crate::ids::{HubId, RoomId, SessionId, Tag, TargetId};
 use crate::lang::Lang;
 use crate::program::{DateWindow, EmailConfirmation, Program, Target};
 use crate::session::Session;
+use crate::settings::Settings;
 
 /// One sentence for people, in Italian and English.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -57,6 +58,20 @@ pub fn new_registrations_only() -> Sentence {
         "It applies only to registrations made after the change: seats already given and \
          waiting lists stay as they are.",
     )
+}
+
+/// A setting that [`Change::SettingChanged`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Setting {
+    /// The registration window sessions get when created without one.
+    RegistrationWindow,
+    /// The languages offered.
+    Languages,
+    /// The funder's line on the attendance register.
+    FunderLine,
+    /// Whether registrations need the codice fiscale.
+    CodiceFiscale,
 }
 
 /// One difference between two versions of a program, in the order of the program's fields.
@@ -202,6 +217,23 @@ pub enum Change {
         /// After.
         to: String,
     },
+    /// The partner organisation that runs a hub changed (staff bound to a partner reach it
+    /// through this).
+    HubPartnerChanged {
+        /// Its id.
+        id: HubId,
+        /// Its name.
+        name: String,
+        /// The partner before, if any.
+        from: Option<Tag>,
+        /// After.
+        to: Option<Tag>,
+    },
+    /// A setting of `[settings]` that no other change names.
+    SettingChanged {
+        /// Which.
+        setting: Setting,
+    },
     /// A hub moved: its address changed.
     HubMoved {
         /// Its id.
@@ -317,6 +349,8 @@ impl Change {
             Change::HubRemoved { .. } => "hub_removed",
             Change::HubRenamed { .. } => "hub_renamed",
             Change::HubMoved { .. } => "hub_moved",
+            Change::HubPartnerChanged { .. } => "hub_partner_changed",
+            Change::SettingChanged { .. } => "setting_changed",
             Change::HubZoneChanged { .. } => "hub_zone_changed",
             Change::HubOrganisersChanged { .. } => "hub_organisers_changed",
             Change::RoomAdded { .. } => "room_added",
@@ -333,7 +367,11 @@ impl Change {
     pub fn applies_to_new_registrations_only(&self) -> bool {
         matches!(
             self,
-            Change::EligibilityChanged { .. } | Change::PriorityChanged { .. }
+            Change::EligibilityChanged { .. }
+                | Change::PriorityChanged { .. }
+                | Change::SettingChanged {
+                    setting: Setting::CodiceFiscale
+                }
         )
     }
 
@@ -519,6 +557,46 @@ impl Change {
                     "A seat is held for an address to be confirmed {to} minutes instead of {from}."
                 ),
             ),
+            Change::HubPartnerChanged { id, name, from, to } => {
+                let it = |p: &Option<Tag>| {
+                    p.as_ref()
+                        .map_or_else(|| "nessuno".to_owned(), |t| format!("«{t}»"))
+                };
+                let en = |p: &Option<Tag>| {
+                    p.as_ref()
+                        .map_or_else(|| "none".to_owned(), |t| format!("“{t}”"))
+                };
+                Sentence::new(
+                    format!(
+                        "La sede {name} ({id}) è gestita da {} invece che da {}.",
+                        it(to),
+                        it(from)
+                    ),
+                    format!(
+                        "Hub {name} ({id}) is run by {} instead of {}.",
+                        en(to),
+                        en(from)
+                    ),
+                )
+            }
+            Change::SettingChanged { setting } => match setting {
+                Setting::RegistrationWindow => Sentence::new(
+                    "Cambia la finestra d'iscrizione data agli incontri nuovi che non ne hanno una.",
+                    "The registration window given to new sessions without one changes.",
+                ),
+                Setting::Languages => Sentence::new(
+                    "Cambiano le lingue offerte.",
+                    "The languages offered change.",
+                ),
+                Setting::FunderLine => Sentence::new(
+                    "Cambia la riga del finanziatore sul registro presenze.",
+                    "The funder's line on the attendance register changes.",
+                ),
+                Setting::CodiceFiscale => Sentence::new(
+                    "Cambia la richiesta del codice fiscale.",
+                    "Whether the codice fiscale is asked changes.",
+                ),
+            },
             Change::HubAdded { id, name, address } => Sentence::new(
                 format!("Nuova sede «{name}» ({id}): {address}."),
                 format!("New hub “{name}” ({id}): {address}."),
@@ -686,10 +764,10 @@ pub fn changes(old: &Program, new: &Program) -> Vec<Change> {
     if old.source != new.source {
         out.push(Change::SourceChanged);
     }
-    if old.zone != new.zone {
+    if old.zone() != new.zone() {
         out.push(Change::ZoneChanged {
-            from: old.zone.name().to_owned(),
-            to: new.zone.name().to_owned(),
+            from: old.zone().name().to_owned(),
+            to: new.zone().name().to_owned(),
         });
     }
     if old.window != new.window {
@@ -736,9 +814,9 @@ pub fn changes(old: &Program, new: &Program) -> Vec<Change> {
             to: names(new),
         });
     }
-    if old.reminders != new.reminders {
+    if old.reminders() != new.reminders() {
         let hours = |p: &Program| {
-            p.reminders
+            p.reminders()
                 .offsets()
                 .iter()
                 .map(chrono::Duration::num_hours)
@@ -749,18 +827,19 @@ pub fn changes(old: &Program, new: &Program) -> Vec<Change> {
             to: hours(new),
         });
     }
-    if old.email_confirmation != new.email_confirmation {
+    if old.email_confirmation() != new.email_confirmation() {
         out.push(Change::ConfirmationChanged {
-            from: old.email_confirmation,
-            to: new.email_confirmation,
+            from: old.email_confirmation(),
+            to: new.email_confirmation(),
         });
     }
-    if old.hold_minutes != new.hold_minutes {
+    if old.hold_minutes() != new.hold_minutes() {
         out.push(Change::HoldChanged {
-            from: old.hold_minutes,
-            to: new.hold_minutes,
+            from: old.hold_minutes(),
+            to: new.hold_minutes(),
         });
     }
+    settings_changes(old.settings(), new.settings(), &mut out);
     hub_changes(&old.hubs, &new.hubs, &mut out);
     session_changes(&old.sessions, &new.sessions, &mut out);
     out
@@ -831,6 +910,14 @@ fn hub_changes(old: &[Hub], new: &[Hub], out: &mut Vec<Change>) {
                 to: hub.zone.name().to_owned(),
             });
         }
+        if was.partner != hub.partner {
+            out.push(Change::HubPartnerChanged {
+                id: hub.id.clone(),
+                name: hub.name.clone(),
+                from: was.partner.clone(),
+                to: hub.partner.clone(),
+            });
+        }
         if was.organisers != hub.organisers {
             out.push(Change::HubOrganisersChanged {
                 id: hub.id.clone(),
@@ -843,6 +930,31 @@ fn hub_changes(old: &[Hub], new: &[Hub], out: &mut Vec<Change>) {
         out.push(Change::HubRemoved {
             id: hub.id.clone(),
             name: hub.name.clone(),
+        });
+    }
+}
+
+/// The settings the changes above do not name: the default registration window, the languages
+/// offered, the funder's line, whether the codice fiscale is asked.
+fn settings_changes(old: &Settings, new: &Settings, out: &mut Vec<Change>) {
+    if old.registration() != new.registration() {
+        out.push(Change::SettingChanged {
+            setting: Setting::RegistrationWindow,
+        });
+    }
+    if old.languages() != new.languages() {
+        out.push(Change::SettingChanged {
+            setting: Setting::Languages,
+        });
+    }
+    if old.funder_line() != new.funder_line() {
+        out.push(Change::SettingChanged {
+            setting: Setting::FunderLine,
+        });
+    }
+    if old.codice_fiscale() != new.codice_fiscale() {
+        out.push(Change::SettingChanged {
+            setting: Setting::CodiceFiscale,
         });
     }
 }

@@ -49,6 +49,8 @@ enum Edit {
     Reminders,
     Confirmation,
     Hold,
+    FunderLine,
+    HubPartner,
     AddHub,
     RenameHub,
     MoveHub,
@@ -58,7 +60,7 @@ enum Edit {
     DropSession,
 }
 
-const EDITS: [Edit; 18] = [
+const EDITS: [Edit; 20] = [
     Edit::Rename,
     Edit::Summary,
     Edit::Window,
@@ -70,6 +72,8 @@ const EDITS: [Edit; 18] = [
     Edit::Reminders,
     Edit::Confirmation,
     Edit::Hold,
+    Edit::FunderLine,
+    Edit::HubPartner,
     Edit::AddHub,
     Edit::RenameHub,
     Edit::MoveHub,
@@ -147,15 +151,21 @@ impl Edit {
                 rule: rule(r#"{"region": ["sardegna"]}"#),
             }),
             Edit::Reminders => {
-                p.reminders = Reminders::new(vec![chrono::Duration::hours(5)]).ok()?;
+                p.settings.reminders = Reminders::new(vec![chrono::Duration::hours(5)]).ok()?;
             }
             Edit::Confirmation => {
-                p.email_confirmation = match p.email_confirmation {
+                p.settings.email_confirmation = match p.settings.email_confirmation {
                     EmailConfirmation::None => EmailConfirmation::Required,
                     EmailConfirmation::Required => EmailConfirmation::None,
                 }
             }
-            Edit::Hold => p.hold_minutes += 1,
+            Edit::Hold => p.settings.hold_minutes += 1,
+            Edit::FunderLine => {
+                p.settings.funder_line = Some("Con il contributo della Fondazione di prova".into());
+            }
+            Edit::HubPartner => {
+                original_hub(p)?.partner = Some(crate::ids::Tag::parse("partner-di-prova").ok()?);
+            }
             Edit::AddHub => p.hubs.push(new_hub("sede-nuova-prova")),
             Edit::RenameHub => original_hub(p)?.name.push_str(" (rinnovata)"),
             Edit::MoveHub => original_hub(p)?.address.street = Some("Via Nuova 99".into()),
@@ -206,6 +216,8 @@ impl Edit {
             Edit::Reminders => "reminders_changed",
             Edit::Confirmation => "confirmation_changed",
             Edit::Hold => "hold_changed",
+            Edit::FunderLine => "setting_changed",
+            Edit::HubPartner => "hub_partner_changed",
             Edit::AddHub => "hub_added",
             Edit::RenameHub => "hub_renamed",
             Edit::MoveHub => "hub_moved",
