@@ -15,6 +15,7 @@
 
 mod checkin;
 mod dashboard;
+mod definition;
 mod desk;
 mod editor;
 mod exports;
@@ -81,6 +82,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(register::routes())
         .merge(editor::routes())
         .merge(upload::routes())
+        .merge(definition::routes())
 }
 
 /// The path of the page where the holder of setup link `token` sets their password.

@@ -120,6 +120,9 @@ async fn page(state: &AppState, lang: Lang, login: &Login, sessions: &[SessionVi
                 div.actions {
                     a.button href=(with_lang("/gestione/incontri/nuovo", lang)) { (lang.pick("Nuovo incontro", "New session")) }
                     a.button.secondary href=(with_lang("/gestione/importa", lang)) { (lang.pick("Importa un file", "Import a file")) }
+                    @if account.scope.role() == Role::Admin {
+                        a.button.secondary href=(with_lang("/gestione/programmi/nuovo", lang)) { (lang.pick("Nuovo programma", "New program")) }
+                    }
                 }
             }
             @if !programs.is_empty() {

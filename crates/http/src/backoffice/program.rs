@@ -101,6 +101,8 @@ fn page(
                 a.button.secondary href=(with_lang(&format!("/gestione/programmi/{}/iscrizioni.csv", program.id()), lang)) { (lang.pick("Iscrizioni (CSV)", "Registrations (CSV)")) }
                 a.button.secondary href=(with_lang(&format!("/gestione/programmi/{}/iscrizioni.xlsx", program.id()), lang)) { (lang.pick("Iscrizioni (Excel)", "Registrations (Excel)")) }
                 a.button.secondary href=(format!("/v1/programs/{}/progress?format=csv", program.id())) { (lang.pick("Avanzamento (CSV)", "Progress (CSV)")) }
+                a.button.secondary href=(with_lang(&super::definition::definition_path(program.id()), lang)) { (lang.pick("Definizione del programma", "The program's definition")) }
+                a.button.secondary href=(with_lang(&super::definition::history_path(program.id()), lang)) { (lang.pick("Versioni", "Versions")) }
             }
             h2 { (lang.pick("Avanzamento", "Progress")) }
             p { (lang.pick("Al ", "As of ")) (lang.date(report.today)) "; " (lang.pick("dal ", "since ")) (lang.date(report.start)) "." }

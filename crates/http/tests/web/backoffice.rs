@@ -3,6 +3,7 @@
 //! page, logged in through the login form) and sends its cookie and form token like a browser.
 
 mod account;
+mod definition;
 mod desk;
 mod editor;
 mod exports;
@@ -18,6 +19,34 @@ use skillhub_core::staff::{Role, Scope};
 use skillhub_store::NewStaff;
 
 use super::{Reply, Web, send};
+
+/// The boundary of the multipart bodies the tests post.
+pub(crate) const BOUNDARY: &str = "----skillhub-test-boundary";
+
+/// `fields` and an optional file as a multipart body.
+pub(crate) fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
 
 /// The password every test account sets.
 pub(crate) const PASSWORD: &str = "una-password-di-prova";

@@ -11,40 +11,13 @@ use skillhub_store::SessionFilter;
 use skillhub_testkit::in_future;
 
 use super::super::{Reply, Web, send};
-use super::{StaffClient, binario_f};
-
-const BOUNDARY: &str = "----skillhub-test-boundary";
+use super::{BOUNDARY, StaffClient, binario_f, multipart};
 
 /// A Milano Digitale scope of `role` (an operator at Municipio 4).
 fn milano(role: Role) -> Scope {
     let program = Some(ProgramId::parse("milano-digitale").unwrap());
     let hub = (role == Role::Operator).then(|| HubId::parse("municipio-4").unwrap());
     Scope::new(role, program, hub).unwrap()
-}
-
-/// `fields` and an optional file as a multipart body.
-fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    if let Some((name, bytes)) = file {
-        body.extend_from_slice(
-            format!(
-                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    body
 }
 
 /// Posts a multipart form as `client` (its form token added).
