@@ -437,7 +437,7 @@ impl Store {
                 .await?
         });
         rows.into_iter()
-            .map(|(id, format, text)| crate::programs::parse_stored(&id, &format, &text))
+            .map(|(id, format, text)| parse_stored(&id, &format, &text))
             .collect()
     }
 
@@ -449,7 +449,7 @@ impl Store {
                 .fetch_optional(pool)
                 .await?
         });
-        row.map(|(format, text)| crate::programs::parse_stored(id, &format, &text))
+        row.map(|(format, text)| parse_stored(id, &format, &text))
             .transpose()
     }
 
@@ -654,6 +654,17 @@ impl SessionView {
         };
         Session::between(spec, self.starts_at, self.ends_at).map_err(|e| corrupt(e.to_string()))
     }
+}
+
+/// Parses a stored definition (a row that no longer parses is [`Error::Corrupt`]).
+pub(crate) fn parse_stored(id: &str, format: &str, text: &str) -> Result<Program> {
+    let corrupt = |message: String| Error::Corrupt {
+        table: "programs",
+        message: format!("{id}: {message}"),
+    };
+    let format = skillhub_core::definition::Format::parse(format)
+        .ok_or_else(|| corrupt(format!("format {format:?}")))?;
+    skillhub_core::definition::parse(format, text).map_err(|err| corrupt(err.to_string()))
 }
 
 /// The instant a write happens. The store is an adapter: reading the clock here is allowed.

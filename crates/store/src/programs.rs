@@ -18,7 +18,7 @@ use skillhub_core::ids::{HubId, ProgramId, SessionId};
 use skillhub_core::program::Program;
 use skillhub_core::revision::{self, Change, Sentence};
 
-use crate::catalog::{INSERT_SESSION, SessionInsert, hold_minutes, loaded_at};
+use crate::catalog::{INSERT_SESSION, SessionInsert, hold_minutes, loaded_at, parse_stored};
 use crate::{Error, Result, Store, read, write_tx};
 
 /// Whether [`Store::put_program`] creates a program, replaces one, or either.
@@ -260,16 +260,6 @@ impl VersionRow {
             summary: self.summary,
         })
     }
-}
-
-/// Parses a stored definition (a row that no longer parses is [`Error::Corrupt`]).
-pub(crate) fn parse_stored(id: &str, format: &str, text: &str) -> Result<Program> {
-    let corrupt = |message: String| Error::Corrupt {
-        table: "programs",
-        message: format!("{id}: {message}"),
-    };
-    let format = Format::parse(format).ok_or_else(|| corrupt(format!("format {format:?}")))?;
-    definition::parse(format, text).map_err(|err| corrupt(err.to_string()))
 }
 
 fn stored(id: &str, version: i64, format: &str, definition: String) -> Result<StoredProgram> {
