@@ -373,7 +373,12 @@ async fn build_session(state: &AppState, draft: Draft) -> ApiResult<Built> {
     };
     let session =
         Session::between(spec, starts_at, ends_at).map_err(|err| session_problem(&err))?;
-    let window = RegistrationWindow::new(opens_at, closes_at, starts_at).map_err(|err| {
+    // A session given no window gets the program's default one (`[settings]`).
+    let window = match (opens_at, closes_at) {
+        (None, None) => Ok(program.settings().registration().window(starts_at)),
+        (opens_at, closes_at) => RegistrationWindow::new(opens_at, closes_at, starts_at),
+    };
+    let window = window.map_err(|err| {
         let pointer = match err {
             WindowError::OpensAfterClose { .. } => "/registration_opens_at",
             _ => "/registration_closes_at",

@@ -9,6 +9,7 @@ use skillhub_core::fixture::{Catalog, parse_program};
 use skillhub_core::ids::{HubId, IdError, ProgramId, SessionId};
 use skillhub_core::program::Program;
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
+use skillhub_core::settings::WindowDefaults;
 use skillhub_core::tz::Zone;
 use skillhub_core::window::RegistrationWindow;
 
@@ -494,17 +495,41 @@ impl Store {
             .ok_or_else(|| Error::UnknownSession(new.session.id().to_string()))
     }
 
-    /// Creates sessions (first come, open until their start) in one transaction: all of them
-    /// or, on the first problem, none.
+    /// Creates sessions (first come, with their program's default registration window:
+    /// `[settings]`, by default open until the start) in one transaction: all of them or, on
+    /// the first problem, none.
     pub async fn create_sessions(
         &self,
         actor: &str,
         sessions: &[Session],
     ) -> Result<Vec<SessionView>> {
+        let mut defaults: std::collections::BTreeMap<&ProgramId, WindowDefaults> =
+            std::collections::BTreeMap::new();
+        for session in sessions {
+            if !defaults.contains_key(session.program()) {
+                // A program that is not stored has no default; its sessions are refused by the
+                // insert (the foreign key) in any case.
+                let window = self
+                    .program(session.program().as_str())
+                    .await?
+                    .map(|program| program.settings().registration())
+                    .unwrap_or_default();
+                defaults.insert(session.program(), window);
+            }
+        }
         let news: Vec<NewSession> = sessions
             .iter()
-            .cloned()
-            .map(NewSession::open_until_start)
+            .map(|session| {
+                let window = defaults
+                    .get(session.program())
+                    .copied()
+                    .unwrap_or_default()
+                    .window(session.starts_at());
+                NewSession {
+                    window,
+                    ..NewSession::open_until_start(session.clone())
+                }
+            })
             .collect();
         self.create_sessions_with(actor, &news).await
     }

@@ -71,6 +71,8 @@ mod outbox;
 mod people;
 #[path = "contract/programs.rs"]
 mod programs;
+#[path = "contract/settings.rs"]
+mod settings;
 #[path = "contract/staff.rs"]
 mod staff;
 

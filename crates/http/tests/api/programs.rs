@@ -310,3 +310,46 @@ async fn refusals_are_problems_with_pointers_and_lines() {
         .await
         .problem(401);
 }
+
+#[tokio::test]
+async fn a_session_given_no_window_gets_the_programs_default() {
+    let api = api().await;
+    let windowed = LABORATORI.replace(
+        "audiences = [\"people\"]\n",
+        "audiences = [\"people\"]\n\n[settings]\nregistration = { opens_days_before = 14, closes_hours_before = 2 }\n",
+    );
+    let reply = send(&api, "POST", "/v1/programs", "application/toml", &windowed).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let body = json!({
+        "id": "torino-pec-2030-04-09",
+        "program_id": "laboratori-torino",
+        "hub_id": "torino-centro",
+        "title": "La PEC",
+        "starts_at": "2030-04-09T09:30:00+02:00",
+        "ends_at": "2030-04-09T12:30:00+02:00",
+        "capacity": 20,
+        "mode": "in_person",
+    });
+    let reply = Call::new("POST", "/v1/sessions")
+        .token(ADMIN)
+        .json(&body)
+        .send(&api.app)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let session = reply.json();
+    assert_eq!(session["registration_opens_at"], "2030-03-26T07:30:00Z");
+    assert_eq!(session["registration_closes_at"], "2030-04-09T05:30:00Z");
+    // A window given is the window.
+    let mut given = body.clone();
+    given["id"] = json!("torino-pec-2030-04-16");
+    given["starts_at"] = json!("2030-04-16T09:30:00+02:00");
+    given["ends_at"] = json!("2030-04-16T12:30:00+02:00");
+    given["registration_closes_at"] = json!("2030-04-15T18:00:00+02:00");
+    let reply = Call::new("POST", "/v1/sessions")
+        .token(ADMIN)
+        .json(&given)
+        .send(&api.app)
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    assert_eq!(reply.json()["registration_opens_at"], Value::Null);
+}
