@@ -3,7 +3,8 @@
 //! URL and logs in, creates a session, uploads a calendar listing with one bad line (and sees the
 //! line), fixes it and imports it; a person registers on the public page; the manager sees them,
 //! checks them in through the QR code's URL of their manage page, downloads the CSV and the
-//! attendance register, and cancels the session. Every back-office page is checked by axe-core
+//! attendance register, cancels the session, and opens the program's definition (with a preview)
+//! and its versions. Every back-office page is checked by axe-core
 //! (WCAG 2.1 A/AA) and photographed at 390 and 1280 px into `target/screenshots/backoffice-*`.
 //!
 //! Without chromedriver or axe-core the test says it was skipped and why; under CI it fails.
@@ -398,6 +399,36 @@ async fn day(client: Client, base: String, dir: std::path::PathBuf, db: String) 
         .unwrap();
     assert!(text(client).await.contains("Avanzamento"));
     seen(client, &mut pages, "program").await;
+    // The program's definition: the current text in the box, a preview of it (no change), the
+    // versions.
+    client
+        .goto(&format!("{base}/gestione/programmi/binario-f/definizione"))
+        .await
+        .unwrap();
+    assert!(text(client).await.contains("Versione attuale"));
+    seen(client, &mut pages, "definition").await;
+    client
+        .find(Locator::Css("button[name=azione][value=anteprima]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(client, "div.notice[role=status]").await;
+    assert!(
+        text(client)
+            .await
+            .contains("Nessuna modifica rispetto alla versione attuale"),
+        "{}",
+        text(client).await
+    );
+    now(client, "definition-preview").await;
+    client
+        .goto(&format!("{base}/gestione/programmi/binario-f/versioni"))
+        .await
+        .unwrap();
+    assert!(text(client).await.contains("seed"));
+    seen(client, &mut pages, "versions").await;
     // The registro presenze of one of its sessions, as the browser prints it.
     client
         .goto(&format!(

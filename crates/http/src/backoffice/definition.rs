@@ -553,7 +553,7 @@ fn page(
                         "Se scegli un file, il file sostituisce il riquadro.",
                         "If you choose a file, the file replaces the box.",
                     )) }
-                    textarea #definizione name="definizione" rows="24" spellcheck="false" aria-describedby="definizione-hint" { (form.text) }
+                    textarea #definizione.code name="definizione" rows="24" wrap="off" spellcheck="false" aria-describedby="definizione-hint" { (form.text) }
                 }
                 div.actions {
                     button type="submit" name="azione" value="anteprima" class=[previewed.then_some("secondary")] { (lang.pick("Anteprima", "Preview")) }

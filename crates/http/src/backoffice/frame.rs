@@ -32,6 +32,7 @@ td button{padding:.3rem .7rem;font-size:.9rem}
 .badge.bad{background:#fdecea;color:#8a1c12}
 input[type=password],input[type=number],input[type=time],input[type=datetime-local],input[type=search],input[type=file],textarea{width:100%;max-width:28rem;font:inherit;padding:.5rem;border:2px solid #5a6472;border-radius:.35rem;background:#fff;color:inherit}
 textarea{max-width:48rem;min-height:8rem}
+textarea.code{max-width:none;font-family:ui-monospace,Consolas,"DejaVu Sans Mono",monospace;font-size:.9rem;white-space:pre;overflow-wrap:normal;overflow-x:auto}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 details summary{cursor:pointer;color:#0b3d91;text-decoration:underline}
 button.big{font-size:1.25rem;padding:1rem 2rem;width:100%;max-width:24rem}
