@@ -31,6 +31,11 @@
 pub mod browser;
 pub mod smtp;
 
+/// A program that is not a seed, in the fixture format: one hub in Turin, one session in 2030
+/// (`laboratori-torino`). The tests of `skillhub programs load`, of `POST`/`PUT /v1/programs`
+/// and of the store's `put_program` create and edit it; the CLI's checks the lines it reports.
+pub const LABORATORI_TORINO: &str = include_str!("laboratori-torino.toml");
+
 use std::io::Write;
 
 /// The variable naming the file that skips are appended to (one line each).

@@ -7,33 +7,7 @@ use serde_json::{Value, json};
 use super::{ADMIN, Api, Call, api, get, snapshot_plain};
 
 /// A program that is not a seed: one hub, one session.
-const LABORATORI: &str = r#"id = "laboratori-torino"
-name = "Laboratori digitali a Torino"
-summary_it = "Laboratori gratuiti sui servizi pubblici online."
-source = "esempio"
-zone = "Europe/Rome"
-countries = ["IT"]
-window = { from = "2030-01-01", until = "2030-12-31" }
-audiences = ["people"]
-
-[[hubs]]
-id = "torino-centro"
-name = "Biblioteca civica centrale"
-zone = "Europe/Rome"
-address = { street = "Via della Cittadella 5", postcode = "10122", city = "Torino", country = "IT" }
-rooms = [{ id = "aula", name = "Aula corsi", capacity = 20 }]
-
-[[sessions]]
-id = "torino-spid-2030-03-05"
-hub = "torino-centro"
-room = "aula"
-title = "SPID e servizi online del Comune"
-mode = "in_person"
-seats = { in_person = 20, online = 0 }
-date = "2030-03-05"
-start = "09:30"
-end = "12:30"
-"#;
+const LABORATORI: &str = skillhub_testkit::LABORATORI_TORINO;
 
 /// [`LABORATORI`] with the hub moved and a rule on age.
 fn edited() -> String {
