@@ -123,11 +123,7 @@ enum Target<'a> {
 }
 
 /// `GET /gestione/programmi/nuovo`.
-async fn new_page(
-    State(_state): State<AppState>,
-    PageLang(lang): PageLang,
-    login: Login,
-) -> Response {
+async fn new_page(PageLang(lang): PageLang, login: Login) -> Response {
     if login.account().scope.role() != Role::Admin {
         return StaffError::Forbidden.render(lang, Some(&login));
     }
