@@ -6,6 +6,7 @@ use std::fmt;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::codice_fiscale::CodiceFiscale;
 use crate::ids::Tag;
 
 /// Why a person's data does not parse.
@@ -391,6 +392,10 @@ pub struct Person {
     /// What the rules read.
     #[serde(default)]
     pub attributes: Attributes,
+    /// The codice fiscale, when the person gave it (a program may require it: see
+    /// [`crate::settings::CodiceFiscaleRule`]). An identifier, not something rules read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codice_fiscale: Option<CodiceFiscale>,
 }
 
 #[cfg(test)]

@@ -12,10 +12,11 @@
 //! - the **time zone** of the program's own dates (its window, milestones, targets' deadlines);
 //! - whether a registration needs the person's **codice fiscale**.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::lang::Lang;
+use crate::person::Person;
 use crate::program::{DEFAULT_HOLD_MINUTES, EmailConfirmation};
 use crate::reminder::Reminders;
 use crate::tz::Zone;
@@ -131,6 +132,71 @@ pub enum CodiceFiscaleRule {
     /// Required, and checked (its check letter) before a seat is given: the form asks for it
     /// and the API refuses a registration without it.
     Required,
+}
+
+impl CodiceFiscaleRule {
+    /// Whether `person` gives what the program asks: under [`CodiceFiscaleRule::Required`] a
+    /// codice fiscale, which (its check letter verified when it was parsed) must also agree
+    /// with the date of birth the person gives, if any. A code given to a program that does
+    /// not ask for it is accepted as it is.
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use skillhub_core::codice_fiscale::CodiceFiscale;
+    /// use skillhub_core::person::{Attributes, Email, Person, PersonName};
+    /// use skillhub_core::settings::{CodiceFiscaleProblem, CodiceFiscaleRule};
+    /// let mut person = Person {
+    ///     name: PersonName::parse("Mario Rossi").unwrap(),
+    ///     email: Email::parse("mario@example.it").unwrap(),
+    ///     attributes: Attributes::default(),
+    ///     codice_fiscale: None,
+    /// };
+    /// assert_eq!(CodiceFiscaleRule::Required.check(&person), Err(CodiceFiscaleProblem::Missing));
+    /// assert_eq!(CodiceFiscaleRule::NotAsked.check(&person), Ok(()));
+    /// person.codice_fiscale = Some(CodiceFiscale::parse("RSSMRA85T10A562S").unwrap());
+    /// assert_eq!(CodiceFiscaleRule::Required.check(&person), Ok(()));
+    /// person.attributes.birth_date = NaiveDate::from_ymd_opt(1985, 12, 11);
+    /// assert!(CodiceFiscaleRule::Required.check(&person).is_err());
+    /// ```
+    pub fn check(self, person: &Person) -> Result<(), CodiceFiscaleProblem> {
+        let Some(code) = &person.codice_fiscale else {
+            return match self {
+                CodiceFiscaleRule::Required => Err(CodiceFiscaleProblem::Missing),
+                CodiceFiscaleRule::NotAsked => Ok(()),
+            };
+        };
+        if self == CodiceFiscaleRule::Required
+            && let Some(born) = person.attributes.birth_date
+        {
+            let agrees = born.day() == code.birth_day()
+                && born.month() == code.birth_month()
+                && born.year().rem_euclid(100).unsigned_abs() == code.birth_year_2();
+            if !agrees {
+                return Err(CodiceFiscaleProblem::NotTheBirthDate {
+                    code: code.as_str().to_owned(),
+                    born,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a registration does not give the codice fiscale its program asks for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CodiceFiscaleProblem {
+    /// The program requires it and none was given.
+    #[error("this program needs the codice fiscale of whoever registers")]
+    Missing,
+    /// The code's date of birth is not the one the person gives.
+    #[error("the codice fiscale {code} is of someone born on another day than {born}")]
+    NotTheBirthDate {
+        /// The code given.
+        code: String,
+        /// The date of birth given.
+        born: NaiveDate,
+    },
 }
 
 /// The languages a program's public pages offer: at least one, each once, the first the one a
@@ -329,5 +395,57 @@ mod tests {
                 None => prop_assert_eq!(window.opens_at(), None),
             }
         }
+
+        /// A codice fiscale agrees with exactly the dates of birth it encodes (day, month and
+        /// the year's last two digits; a woman's day +40; with omocodia too), and a required
+        /// code is never skipped.
+        #[test]
+        fn a_code_agrees_with_its_birth_date(
+            born in (1920i32..2020, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()),
+            other in (1920i32..2020, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()),
+            female in any::<bool>(),
+            omocodia in any::<bool>(),
+        ) {
+            let code = code_for(born, female, omocodia);
+            let mut person = Person {
+                name: crate::person::PersonName::parse("Maria Rossi").unwrap(),
+                email: crate::person::Email::parse("maria@example.it").unwrap(),
+                attributes: crate::person::Attributes::default(),
+                codice_fiscale: None,
+            };
+            prop_assert_eq!(CodiceFiscaleRule::Required.check(&person), Err(CodiceFiscaleProblem::Missing));
+            person.codice_fiscale = Some(code);
+            prop_assert_eq!(CodiceFiscaleRule::Required.check(&person), Ok(()));
+            person.attributes.birth_date = Some(born);
+            prop_assert_eq!(CodiceFiscaleRule::Required.check(&person), Ok(()));
+            person.attributes.birth_date = Some(other);
+            let same_code_day = other.day() == born.day() && other.month() == born.month()
+                && other.year() % 100 == born.year() % 100;
+            prop_assert_eq!(CodiceFiscaleRule::Required.check(&person).is_ok(), same_code_day);
+            // A program that does not ask reads nothing of it.
+            prop_assert_eq!(CodiceFiscaleRule::NotAsked.check(&person), Ok(()));
+        }
+    }
+
+    /// A valid code for someone born on `born` (a made-up name and place).
+    fn code_for(
+        born: NaiveDate,
+        female: bool,
+        omocodia: bool,
+    ) -> crate::codice_fiscale::CodiceFiscale {
+        const MONTHS: &[u8; 12] = b"ABCDEHLMPRST";
+        let day = born.day() + if female { 40 } else { 0 };
+        let mut first15 = format!(
+            "RSSMRA{:02}{}{:02}F205",
+            born.year() % 100,
+            char::from(MONTHS[born.month0() as usize]),
+            day
+        );
+        if omocodia {
+            // The last digit of the place code replaced by its letter (5 → R).
+            first15.replace_range(14..15, "R");
+        }
+        let check = crate::codice_fiscale::check_character(first15.as_bytes()).unwrap();
+        crate::codice_fiscale::CodiceFiscale::parse(&format!("{first15}{check}")).unwrap()
     }
 }

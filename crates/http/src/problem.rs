@@ -235,6 +235,7 @@ impl From<skillhub_store::Error> for ApiError {
             | E::UnknownRegistration(_) => ApiError::NotFound(err.to_string()),
             E::DuplicateSession(_)
             | E::AlreadyRegistered { .. }
+            | E::CodiceFiscaleRegistered { .. }
             | E::Transition { .. }
             | E::NotBatch(_)
             | E::AlreadyAllocated { .. }

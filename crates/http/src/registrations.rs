@@ -16,6 +16,7 @@ use axum::response::Response;
 use chrono::Utc;
 use serde_json::Value;
 use skillhub_core::capacity::SeatKind;
+use skillhub_core::codice_fiscale::CodiceFiscale;
 use skillhub_core::eligibility::Reason;
 use skillhub_core::lang::Lang;
 use skillhub_core::person::{Attributes, Email, Person, PersonName};
@@ -146,6 +147,11 @@ pub(crate) async fn enrol(
         .program(session.program_id.as_str())
         .await?
         .ok_or_else(|| ApiError::internal(format!("session {} has no program", session.id)))?;
+    program
+        .settings()
+        .codice_fiscale()
+        .check(&asked.person)
+        .map_err(|problem| ApiError::invalid("/codice_fiscale", problem.to_string()))?;
     let verdict = program
         .judge(&asked.person.attributes, &session.zone, session.starts_at)
         .map_err(ApiError::internal)?;
@@ -160,7 +166,8 @@ pub(crate) async fn enrol(
         tier,
         actor: asked.actor,
         timing: asked.timing,
-        lang: asked.lang,
+        // People are written to in a language the program offers.
+        lang: program.settings().languages().pick(asked.lang),
     };
     let registered = state
         .store()
@@ -190,6 +197,9 @@ fn read_registration(mut fields: crate::extract::Fields) -> ApiResult<Asked> {
         PersonName::parse(&string("name", v)?).map_err(|err| at("name", err))
     });
     let attributes = fields.optional_with("attributes", read_attributes);
+    let codice_fiscale = fields.optional_with("codice_fiscale", |v| {
+        CodiceFiscale::parse(&string("codice_fiscale", v)?).map_err(|err| at("codice_fiscale", err))
+    });
     let seat: Option<wire::SeatKind> = fields.optional("seat");
     let late: Option<bool> = fields.optional("late");
     let lang: Option<wire::Language> = fields.optional("lang");
@@ -206,6 +216,7 @@ fn read_registration(mut fields: crate::extract::Fields) -> ApiResult<Asked> {
                 name,
                 email,
                 attributes: attributes.unwrap_or_default(),
+                codice_fiscale,
             },
             seat: seat.map(SeatKind::from),
             timing: if late == Some(true) {

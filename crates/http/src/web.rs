@@ -181,7 +181,7 @@ impl WebError {
         };
         let mut response = html_response(
             status,
-            page(lang, lang.t(heading), &switch_link("/", lang), body),
+            page(lang, lang.t(heading), Some(&switch_link("/", lang)), body),
         );
         let retry_after = match self {
             WebError::RateLimited(seconds) => Some(seconds),

@@ -360,6 +360,13 @@ pub struct NewRegistration {
     /// What the program's eligibility and priority rules read.
     #[serde(default)]
     pub attributes: Option<Attributes>,
+    /// The person's codice fiscale (16 characters, any case; its check letter is verified).
+    /// Required by a program whose settings say `codice_fiscale = "required"` (422 at
+    /// `/codice_fiscale` without it, or when it disagrees with `attributes.birth_date`); one
+    /// live registration per code and session (409).
+    #[schema(example = "RSSMRA85T10A562S")]
+    #[serde(default)]
+    pub codice_fiscale: Option<String>,
     /// The kind of seat: a hybrid session offers both (default: in the room, unless the
     /// session has online seats only).
     #[serde(default)]

@@ -22,6 +22,8 @@ mod progress;
 mod registrations;
 #[path = "api/security.rs"]
 mod security;
+#[path = "api/settings.rs"]
+mod settings;
 #[path = "api/socket.rs"]
 mod socket;
 

@@ -230,6 +230,10 @@ pub fn judge_registrations<'a>(
             }
         };
         let program = facts.program;
+        if let Err(problem) = program.settings().codice_fiscale().check(&row.person) {
+            fail("codice fiscale", problem.to_string());
+            continue;
+        }
         let tier = match program.judge(&row.person.attributes, &facts.zone, facts.starts_at) {
             Ok(Verdict::Admitted(tier)) => tier,
             Ok(Verdict::Refused(reasons)) => {
@@ -335,5 +339,75 @@ mod tests {
         };
         let lines: Vec<usize> = report.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [2, 4], "{report}");
+    }
+
+    /// A program that requires the codice fiscale: a row without one (or of another birth
+    /// date) is a problem at its line, in the `codice fiscale` column; a row with it passes.
+    #[test]
+    fn a_required_codice_fiscale_is_checked_by_line() {
+        let program = skillhub_core::fixture::parse_program(
+            r#"
+id = "con-codice"
+name = "Con codice fiscale"
+summary_it = "Prova."
+source = "test"
+countries = ["IT"]
+window = { from = "2030-01-01" }
+audiences = ["people"]
+
+[settings]
+zone = "Europe/Rome"
+codice_fiscale = "required"
+"#,
+        )
+        .unwrap();
+        let session = SessionId::parse("con-codice-1").unwrap();
+        let row = |line: u64, code: Option<&str>, born: Option<(i32, u32, u32)>| {
+            let mut person: Person = serde_json::from_value(serde_json::json!({
+                "name": "Mario Rossi",
+                "email": format!("mario{line}@example.it"),
+            }))
+            .unwrap();
+            person.codice_fiscale =
+                code.map(|c| skillhub_core::codice_fiscale::CodiceFiscale::parse(c).unwrap());
+            person.attributes.birth_date =
+                born.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d));
+            RegistrationRow {
+                line,
+                session: session.clone(),
+                person,
+                kind: None,
+            }
+        };
+        let rows = [
+            row(2, Some("RSSMRA85T10A562S"), Some((1985, 12, 10))),
+            row(3, None, None),
+            row(4, Some("RSSMRA85T10A562S"), Some((1986, 12, 10))),
+        ];
+        let lookup = |_: &SessionId| {
+            Ok(SessionFacts {
+                program: &program,
+                zone: Zone::rome(),
+                starts_at: DateTime::parse_from_rfc3339("2030-03-05T09:30:00+01:00")
+                    .unwrap()
+                    .with_timezone(&Utc),
+            })
+        };
+        let err = judge_registrations("iscritti.csv", &rows, lookup, 100).unwrap_err();
+        let crate::Error::Invalid(report) = err else {
+            panic!("{err}")
+        };
+        let found: Vec<(usize, Option<&str>)> = report
+            .problems
+            .iter()
+            .map(|p| (p.line, p.field.as_deref()))
+            .collect();
+        assert_eq!(
+            found,
+            [(3, Some("codice fiscale")), (4, Some("codice fiscale"))],
+            "{report}"
+        );
+        let judged = judge_registrations("iscritti.csv", &rows[..1], lookup, 100).unwrap();
+        assert_eq!(judged.len(), 1);
     }
 }

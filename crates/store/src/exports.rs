@@ -37,7 +37,7 @@ const PROGRAM_REGISTRATIONS: &str = "SELECT r.id, r.session_id, r.email, r.name,
      CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w \
         WHERE w.session_id = r.session_id AND w.kind = r.kind AND w.status = 'waitlisted' \
         AND (w.tier < r.tier OR (w.tier = r.tier AND w.sequence <= r.sequence))) END AS position, \
-     r.created_at, r.updated_at, r.hold_expires_at \
+     r.created_at, r.updated_at, r.hold_expires_at, r.codice_fiscale \
      FROM registrations r JOIN sessions s ON s.id = r.session_id \
      WHERE s.program_id = $1 AND (CAST($2 AS TEXT) IS NULL OR s.hub_id = $2) \
      ORDER BY r.session_id, r.kind, CASE WHEN r.status = 'waitlisted' THEN 0 ELSE 1 END, \

@@ -126,6 +126,13 @@ pub enum Error {
         /// The e-mail.
         email: String,
     },
+    /// The codice fiscale already holds a live registration for the session (under another
+    /// address). The message does not quote the code, for the reason above.
+    #[error("this codice fiscale is already registered for session {session}")]
+    CodiceFiscaleRegistered {
+        /// The session.
+        session: String,
+    },
     /// The session offers no seats of the kind asked for.
     #[error("session {session} has no {kind} seats")]
     NoSuchSeats {

@@ -49,6 +49,9 @@ pub struct HeldRegistration {
     pub name: String,
     /// Declared attributes.
     pub attributes: serde_json::Value,
+    /// The codice fiscale given with it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codice_fiscale: Option<skillhub_core::codice_fiscale::CodiceFiscale>,
     /// The kind of seat (`in_person` or `online` in JSON).
     pub kind: SeatKind,
     /// Where it stands (its name in JSON: `confirmed`, `waitlisted`, `cancelled`, `attended`,
@@ -114,7 +117,7 @@ const REGISTRATION_DATA: &str = "SELECT r.id, r.session_id, r.email, r.name, r.a
      CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w \
         WHERE w.session_id = r.session_id AND w.kind = r.kind AND w.status = 'waitlisted' \
         AND (w.tier < r.tier OR (w.tier = r.tier AND w.sequence <= r.sequence))) END AS position, \
-     r.created_at, r.updated_at, r.hold_expires_at, s.title AS session_title, s.starts_at AS session_starts_at, \
+     r.created_at, r.updated_at, r.hold_expires_at, r.codice_fiscale, s.title AS session_title, s.starts_at AS session_starts_at, \
      a.id AS audit_id, a.at AS audit_at, a.actor AS audit_actor, a.action AS audit_action, \
      a.before AS audit_before, a.after AS audit_after \
      FROM registrations r JOIN sessions s ON s.id = r.session_id \
@@ -137,7 +140,7 @@ macro_rules! anonymise {
             let id: i64 = $id;
             sqlx::query(
                 "UPDATE registrations SET email = $2, email_key = $2, name = '', attributes = '{}', \
-                 manage_token_hash = $3, updated_at = $4 WHERE id = $1",
+                 codice_fiscale = NULL, manage_token_hash = $3, updated_at = $4 WHERE id = $1",
             )
             .bind(id)
             .bind($crate::erased_address(id))
@@ -379,6 +382,7 @@ fn held(
         email: view.email,
         name: view.name,
         attributes,
+        codice_fiscale: view.codice_fiscale,
         kind: view.kind,
         status: view.status,
         position,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use skillhub_allocation::batch::{self, Applicant};
 use skillhub_allocation::lottery::{self, Commitment};
 use skillhub_core::capacity::{Occupancy, Policy, SeatKind, Status, Tier, after_cancel};
+use skillhub_core::codice_fiscale::CodiceFiscale;
 use skillhub_core::ids::{IdError, SessionId};
 use skillhub_core::lang::Lang;
 use skillhub_core::person::Person;
@@ -76,6 +77,8 @@ pub struct RegistrationView {
     pub name: String,
     /// Declared attributes, JSON.
     pub attributes: String,
+    /// The codice fiscale given with it (a program may require one), checked when given.
+    pub codice_fiscale: Option<CodiceFiscale>,
     /// The kind of seat.
     pub kind: SeatKind,
     /// Waiting-list tier.
@@ -117,6 +120,11 @@ pub(crate) struct RegistrationRow {
     // Records remembered before holds existed have none.
     #[serde(default)]
     hold_expires_at: Option<DateTime<Utc>>,
+    // Records remembered before registrations kept a codice fiscale, and lists that do not
+    // read it, have none.
+    #[serde(default)]
+    #[sqlx(default)]
+    codice_fiscale: Option<String>,
 }
 
 fn italian() -> String {
@@ -166,6 +174,12 @@ impl TryFrom<RegistrationRow> for RegistrationView {
                 .lang
                 .parse()
                 .map_err(|e: skillhub_core::lang::UnknownLang| corrupt(e.to_string()))?,
+            codice_fiscale: row
+                .codice_fiscale
+                .as_deref()
+                .map(CodiceFiscale::parse)
+                .transpose()
+                .map_err(|e| corrupt(e.to_string()))?,
             email: row.email,
             name: row.name,
             attributes: row.attributes,
@@ -194,6 +208,7 @@ impl From<&RegistrationView> for RegistrationRow {
                 Status::Held { expires_at } => Some(expires_at),
                 _ => None,
             },
+            codice_fiscale: view.codice_fiscale.as_ref().map(|c| c.as_str().to_owned()),
         }
     }
 }
@@ -395,7 +410,8 @@ pub(crate) const VIEW: &str = "SELECT r.id, r.session_id, r.email, r.name, r.att
      CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w \
         WHERE w.session_id = r.session_id AND w.kind = r.kind AND w.status = 'waitlisted' \
         AND (w.tier < r.tier OR (w.tier = r.tier AND w.sequence <= r.sequence))) END AS position, \
-     r.created_at, r.updated_at, r.hold_expires_at FROM registrations r WHERE r.id = $1";
+     r.created_at, r.updated_at, r.hold_expires_at, r.codice_fiscale FROM registrations r \
+     WHERE r.id = $1";
 
 /// What the audit log keeps of a registration: its id and where it stands, never who it is (no
 /// e-mail, name or attributes), so erasing a person ([`Store::erase_person`]) leaves no personal
@@ -435,6 +451,17 @@ pub(crate) fn is_live_email_violation(err: &sqlx::Error) -> bool {
     db.is_unique_violation()
         && (db.constraint() == Some("registrations_live_email")
             || db.message().contains("registrations.email"))
+}
+
+/// Whether `err` is the violation of the partial unique index `registrations_live_codice_fiscale`
+/// (migration 0015: one live registration per codice fiscale and session).
+pub(crate) fn is_live_codice_fiscale_violation(err: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = err else {
+        return false;
+    };
+    db.is_unique_violation()
+        && (db.constraint() == Some("registrations_live_codice_fiscale")
+            || db.message().contains("registrations.codice_fiscale"))
 }
 
 /// `now` truncated to microseconds, what PostgreSQL keeps of a timestamp: a registration built
@@ -487,6 +514,10 @@ fn already_registered(view: &RegistrationView) -> Error {
 fn map_insert_error(err: sqlx::Error, view: &RegistrationView) -> Error {
     if is_live_email_violation(&err) {
         already_registered(view)
+    } else if is_live_codice_fiscale_violation(&err) {
+        Error::CodiceFiscaleRegistered {
+            session: view.session_id.to_string(),
+        }
     } else {
         Error::Database(err)
     }
@@ -496,8 +527,8 @@ fn map_insert_error(err: sqlx::Error, view: &RegistrationView) -> Error {
 /// line, three statements sent in one call (`$n` parameters number the whole text).
 const SEAT_SQLITE: &str = "INSERT INTO registrations (id, session_id, email, name, attributes, \
      kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key, lang, \
-     hold_expires_at, address_check) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19, $20, $21, $22); \
+     hold_expires_at, address_check, codice_fiscale) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19, $20, $21, $22, $25); \
      UPDATE sessions SET seated_in_person = seated_in_person + $12, \
      seated_online = seated_online + $13, waiting_in_person = waiting_in_person + $14, \
      waiting_online = waiting_online + $15, held_in_person = held_in_person + $23, \
@@ -509,8 +540,8 @@ const SEAT_SQLITE: &str = "INSERT INTO registrations (id, session_id, email, nam
 /// audit line in one statement of data-modifying CTEs.
 const SEAT_POSTGRES: &str = "WITH reg AS (INSERT INTO registrations (id, session_id, email, name, \
      attributes, kind, tier, sequence, status, manage_token_hash, created_at, updated_at, email_key, lang, \
-     hold_expires_at, address_check) \
-     OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19, $20, $21, $22) \
+     hold_expires_at, address_check, codice_fiscale) \
+     OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $19, $20, $21, $22, $25) \
      RETURNING id), \
      counts AS (UPDATE sessions SET seated_in_person = seated_in_person + $12, \
      seated_online = seated_online + $13, waiting_in_person = waiting_in_person + $14, \
@@ -522,7 +553,7 @@ const SEAT_POSTGRES: &str = "WITH reg AS (INSERT INTO registrations (id, session
      SELECT (SELECT COUNT(*) FROM reg) + (SELECT COUNT(*) FROM counts) \
      + (SELECT COUNT(*) FROM logged)";
 
-/// Binds the 24 parameters of [`SEAT_SQLITE`] and [`SEAT_POSTGRES`] (the same on both).
+/// Binds the 25 parameters of [`SEAT_SQLITE`] and [`SEAT_POSTGRES`] (the same on both).
 // A macro: the two are different sqlx query types (`query` and `query_scalar`) of two drivers.
 macro_rules! bind_seat {
     ($query:expr, $view:expr, $seat:expr) => {{
@@ -558,6 +589,7 @@ macro_rules! bind_seat {
             .bind($seat.address_check)
             .bind(held_in_person)
             .bind(held_online)
+            .bind(view.codice_fiscale.as_ref().map(|c| c.as_str()))
     }};
 }
 
@@ -966,6 +998,7 @@ macro_rules! seat {
                 email: $request.person.email.as_str().to_owned(),
                 name: $request.person.name.as_str().to_owned(),
                 attributes: serde_json::to_string(&$request.person.attributes).unwrap_or_default(),
+                codice_fiscale: $request.person.codice_fiscale.clone(),
                 kind,
                 tier,
                 status,
@@ -1544,8 +1577,8 @@ impl Store {
         let mut rows: Vec<RegistrationRow> = read!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, session_id, email, name, attributes, kind, tier, status, \
-                 CAST(NULL AS BIGINT) AS position, lang, created_at, updated_at, hold_expires_at \
-                 FROM registrations \
+                 CAST(NULL AS BIGINT) AS position, lang, created_at, updated_at, hold_expires_at, \
+                 codice_fiscale FROM registrations \
                  WHERE session_id = $1 ORDER BY kind, CASE WHEN status = 'waitlisted' THEN 0 ELSE 1 END, \
                  tier, sequence, id",
             )

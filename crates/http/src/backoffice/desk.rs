@@ -19,7 +19,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use skillhub_allocation::lottery::Commitment;
 use skillhub_core::capacity::{Policy, Status};
+use skillhub_core::codice_fiscale::CodiceFiscale;
 use skillhub_core::person::{Attributes, Email, Person, PersonName};
+use skillhub_core::settings::CodiceFiscaleRule;
 use skillhub_core::staff::Act;
 use skillhub_core::window::WindowState;
 use skillhub_store::{RegistrationView, SessionView, Timing};
@@ -70,6 +72,7 @@ pub(crate) struct DeskForm {
     verso: Option<String>,
     nome: Option<String>,
     email: Option<String>,
+    codice_fiscale: Option<String>,
     oltre: Option<String>,
     valore: Option<String>,
 }
@@ -79,11 +82,12 @@ pub(crate) struct DeskForm {
 struct AddProblems {
     name: Option<&'static str>,
     email: Option<&'static str>,
+    codice_fiscale: Option<&'static str>,
 }
 
 impl AddProblems {
     fn any(&self) -> bool {
-        self.name.is_some() || self.email.is_some()
+        self.name.is_some() || self.email.is_some() || self.codice_fiscale.is_some()
     }
 }
 
@@ -202,6 +206,10 @@ async fn page(
     let may_change = staff.may(Act::Change, here) && session.cancelled_at.is_none();
     let may_overbook = staff.may(Act::Overbook, here);
     let may_check_in = staff.may(Act::CheckIn, here);
+    let asks_codice_fiscale = state
+        .program(session.program_id.as_str())
+        .await?
+        .is_some_and(|p| p.settings().codice_fiscale() == CodiceFiscaleRule::Required);
     let mut registrations = state
         .store()
         .session_registrations(session.id.as_str())
@@ -317,7 +325,7 @@ async fn page(
             }
         }
         @if may_change {
-            (add_form(lang, &csrf, &path, may_overbook, add_problems, typed))
+            (add_form(lang, &csrf, &path, may_overbook, asks_codice_fiscale, add_problems, typed))
         }
         @if batch && may_change {
             (draw_forms(lang, &csrf, &path, session, closed))
@@ -373,11 +381,13 @@ fn add_form(
     csrf: &str,
     path: &str,
     may_overbook: bool,
+    asks_codice_fiscale: bool,
     problems: Option<&AddProblems>,
     typed: Option<&DeskForm>,
 ) -> Markup {
     let name_problem = problems.and_then(|p| p.name);
     let email_problem = problems.and_then(|p| p.email);
+    let code_problem = problems.and_then(|p| p.codice_fiscale);
     html! {
         h2 #aggiungi { (lang.pick("Aggiungi una persona", "Add a person")) }
         p { (lang.pick(
@@ -402,6 +412,16 @@ fn add_form(
                         aria-invalid=[email_problem.map(|_| "true")]
                         aria-describedby=[email_problem.map(|_| "e-email")];
                     @if let Some(problem) = email_problem { p.error #e-email { (problem) } }
+                }
+                @if asks_codice_fiscale {
+                    div.field {
+                        label for="f-codice-fiscale" { (lang.pick("Codice fiscale", "Codice fiscale (tax code)")) }
+                        input #f-codice-fiscale type="text" name="codice_fiscale" autocomplete="off" required
+                            value=(typed.and_then(|t| t.codice_fiscale.as_deref()).unwrap_or(""))
+                            aria-invalid=[code_problem.map(|_| "true")]
+                            aria-describedby=[code_problem.map(|_| "e-codice-fiscale")];
+                        @if let Some(problem) = code_problem { p.error #e-codice-fiscale { (problem) } }
+                    }
                 }
             }
             @if may_overbook {
@@ -548,6 +568,7 @@ fn person_of(view: &RegistrationView) -> StaffResult<Person> {
         })?,
         attributes: serde_json::from_str::<Attributes>(&view.attributes)
             .map_err(|_| broken("its attributes do not parse"))?,
+        codice_fiscale: view.codice_fiscale.clone(),
     })
 }
 
@@ -676,7 +697,31 @@ async fn add_by_hand(
         }
         let name = PersonName::parse(form.nome.as_deref().unwrap_or("").trim());
         let email = Email::parse(form.email.as_deref().unwrap_or("").trim());
+        let code = form
+            .codice_fiscale
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(CodiceFiscale::parse)
+            .transpose();
+        let rule = state
+            .program(session.program_id.as_str())
+            .await?
+            .map(|p| p.settings().codice_fiscale())
+            .unwrap_or_default();
+        let code_problem = match &code {
+            Err(_) => Some(lang.pick(
+                "Questo codice fiscale non è valido: controlla i 16 caratteri.",
+                "This codice fiscale is not valid: check its 16 characters.",
+            )),
+            Ok(None) if rule == CodiceFiscaleRule::Required => Some(lang.pick(
+                "Il programma richiede il codice fiscale.",
+                "The program requires the codice fiscale.",
+            )),
+            Ok(_) => None,
+        };
         let problems = AddProblems {
+            codice_fiscale: code_problem,
             name: name.is_err().then(|| {
                 lang.pick(
                     "Scrivi nome e cognome (da 1 a 200 caratteri).",
@@ -690,7 +735,8 @@ async fn add_by_hand(
                 )
             }),
         };
-        let (Ok(name), Ok(email)) = (name, email) else {
+        let (Ok(name), Ok(email), Ok(codice_fiscale), None) = (name, email, code, code_problem)
+        else {
             debug_assert!(problems.any());
             let markup = page(
                 &state,
@@ -708,6 +754,7 @@ async fn add_by_hand(
                 name,
                 email,
                 attributes: Attributes::default(),
+                codice_fiscale,
             },
             seat: None,
             timing: if beyond {

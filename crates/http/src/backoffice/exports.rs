@@ -25,6 +25,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use skillhub_core::capacity::{SeatKind, Status, Tier};
 use skillhub_core::ids::{HubId, Tag};
 use skillhub_core::program::Program;
+use skillhub_core::settings::CodiceFiscaleRule;
 use skillhub_core::staff::{Act, Role, Staff};
 use skillhub_import::csv::ItalianWriter;
 use skillhub_store::{RegistrationView, SessionView};
@@ -296,19 +297,28 @@ struct Columns<'a> {
 }
 
 impl Columns<'_> {
+    /// Whether the program requires the codice fiscale: then a column after the e-mail holds
+    /// it.
+    fn with_codice_fiscale(&self) -> bool {
+        self.program
+            .is_some_and(|p| p.settings().codice_fiscale() == CodiceFiscaleRule::Required)
+    }
+
     fn header(&self) -> Vec<&'static str> {
         let lang = self.lang;
-        vec![
-            "id",
-            lang.pick("nome", "name"),
-            "e-mail",
+        let mut header = vec!["id", lang.pick("nome", "name"), "e-mail"];
+        if self.with_codice_fiscale() {
+            header.push("codice fiscale");
+        }
+        header.extend([
             lang.pick("stato", "status"),
             lang.pick("posizione in lista", "waiting position"),
             lang.pick("fascia", "tier"),
             lang.pick("tipo di posto", "seat"),
             lang.pick("data e ora di iscrizione", "registered at"),
             lang.pick("lingua", "language"),
-        ]
+        ]);
+        header
     }
 
     fn row(&self, session: &SessionView, registration: &RegistrationView) -> Vec<Cell> {
@@ -321,10 +331,20 @@ impl Columns<'_> {
         let registered = session
             .local(registration.created_at)
             .unwrap_or_else(|| registration.created_at.naive_utc());
-        vec![
+        let mut row = vec![
             Cell::Number(registration.id),
             Cell::Text(registration.name.clone()),
             Cell::Text(registration.email.clone()),
+        ];
+        if self.with_codice_fiscale() {
+            row.push(
+                registration
+                    .codice_fiscale
+                    .as_ref()
+                    .map_or(Cell::Empty, |code| Cell::Text(code.as_str().to_owned())),
+            );
+        }
+        row.extend([
             Cell::Text(status_text(lang, &registration.status, pool).to_owned()),
             position,
             self.tier(registration.tier),
@@ -337,7 +357,8 @@ impl Columns<'_> {
                 }
                 .to_owned(),
             ),
-        ]
+        ]);
+        row
     }
 
     /// A priority tier as `1 – its name`, or `2 – nessuna priorità` for the tier after the

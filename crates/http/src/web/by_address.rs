@@ -88,7 +88,7 @@ fn form(ask: Ask, lang: Lang, csrf: &Csrf, typed: &str, problem: Option<T>) -> R
         page(
             lang,
             lang.t(ask.heading),
-            &switch_link(ask.path, lang),
+            Some(&switch_link(ask.path, lang)),
             body,
         ),
     );
@@ -109,7 +109,7 @@ fn answer(ask: Ask, lang: Lang) -> Response {
         page(
             lang,
             lang.t(T::RequestHeading),
-            &switch_link(ask.path, lang),
+            Some(&switch_link(ask.path, lang)),
             body,
         ),
     )

@@ -183,7 +183,12 @@ async fn catalog(state: &AppState, lang: Lang, filters: &Filters) -> WebResult<R
     let title = lang.t(T::SiteTitle);
     Ok(html_response(
         StatusCode::OK,
-        page(lang, title, &switch_link(&filters.query(), lang), body),
+        page(
+            lang,
+            title,
+            Some(&switch_link(&filters.query(), lang)),
+            body,
+        ),
     ))
 }
 

@@ -18,7 +18,7 @@ use skillhub_store::RegistrationView;
 use super::PageLang;
 use super::csrf::{self, Csrf};
 use super::i18n::{Lang, Speak as _, T};
-use super::layout::{page, switch_link, with_lang};
+use super::layout::{page, with_lang};
 use super::manage::{checked, form_parts};
 use super::session::SessionCtx;
 use super::{WebError, WebResult, html_response};
@@ -127,6 +127,7 @@ async fn confirm_response(
     here: &str,
 ) -> WebResult<Response> {
     let ctx = SessionCtx::load(state, registration.session_id.as_str()).await?;
+    let lang = ctx.lang(lang);
     let session_page = with_lang(&format!("/incontri/{}", ctx.view.id), lang);
     // A hold past its time is released, whether or not the expiry has run yet.
     let released = match registration.status {
@@ -172,7 +173,12 @@ async fn confirm_response(
     };
     let mut response = html_response(
         StatusCode::OK,
-        page(lang, lang.t(heading), &switch_link(here, lang), body),
+        page(
+            lang,
+            lang.t(heading),
+            ctx.switch_link(here, lang).as_deref(),
+            body,
+        ),
     );
     csrf.set_cookie(&mut response);
     Ok(response)

@@ -146,7 +146,12 @@ fn data_response(
     };
     let mut response = html_response(
         status,
-        page(lang, lang.t(T::YourData), &switch_link(here, lang), body),
+        page(
+            lang,
+            lang.t(T::YourData),
+            Some(&switch_link(here, lang)),
+            body,
+        ),
     );
     csrf.set_cookie(&mut response);
     response
@@ -268,7 +273,7 @@ pub(crate) async fn data_erase(
             page(
                 lang,
                 lang.t(T::ErasedHeading),
-                &switch_link("/", lang),
+                Some(&switch_link("/", lang)),
                 body,
             ),
         ))

@@ -193,6 +193,10 @@ pub(crate) enum T {
     Name,
     Email,
     EmailHint,
+    CodiceFiscale,
+    CodiceFiscaleHint,
+    BadCodiceFiscale,
+    CodiceFiscaleNotBirthDate,
     Gender,
     Female,
     Male,
@@ -360,6 +364,19 @@ impl T {
             T::EmailHint => (
                 "Una sola iscrizione per indirizzo a ogni incontro.",
                 "One registration per address for each session.",
+            ),
+            T::CodiceFiscale => ("Codice fiscale", "Codice fiscale (Italian tax code)"),
+            T::CodiceFiscaleHint => (
+                "Il programma lo richiede: 16 caratteri, come sulla tessera sanitaria.",
+                "The programme requires it: 16 characters, as on the Italian health card.",
+            ),
+            T::BadCodiceFiscale => (
+                "Questo codice fiscale non è valido: controlla i 16 caratteri, l'ultimo è una lettera di controllo.",
+                "This codice fiscale is not valid: check its 16 characters, the last one is a check letter.",
+            ),
+            T::CodiceFiscaleNotBirthDate => (
+                "Il codice fiscale non corrisponde alla data di nascita indicata.",
+                "The codice fiscale does not match the date of birth given.",
             ),
             T::Gender => ("Genere", "Gender"),
             T::Female => ("donna", "woman"),

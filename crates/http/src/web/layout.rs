@@ -60,8 +60,9 @@ dl.facts dd{margin:0}
 footer{border-top:1px solid #d0d7e2;color:#444;font-size:.9rem;padding:1rem 0 2rem}
 "#;
 
-/// A whole page: `title` in the `<title>` and as the `h1` is up to the body.
-pub(crate) fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Markup {
+/// A whole page: `title` in the `<title>` and as the `h1` is up to the body. `switch_to` is the
+/// page in the other language; `None` for a page whose program offers only one.
+pub(crate) fn page(lang: Lang, title: &str, switch_to: Option<&str>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -76,8 +77,10 @@ pub(crate) fn page(lang: Lang, title: &str, switch_to: &str, body: Markup) -> Ma
                 header.site {
                     div.wrap {
                         a.brand href=(with_lang("/", lang)) { "skillhub" }
-                        a href=(switch_to) lang=(lang.other().code()) hreflang=(lang.other().code()) {
-                            (lang.t(T::OtherLanguage))
+                        @if let Some(switch_to) = switch_to {
+                            a href=(switch_to) lang=(lang.other().code()) hreflang=(lang.other().code()) {
+                                (lang.t(T::OtherLanguage))
+                            }
                         }
                     }
                 }

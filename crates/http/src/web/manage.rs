@@ -97,6 +97,7 @@ async fn manage_response(
 ) -> WebResult<Response> {
     let (csrf, here) = (request.csrf, request.here);
     let ctx = SessionCtx::load(state, registration.session_id.as_str()).await?;
+    let lang = ctx.lang(lang);
     let live = registration.status.is_live();
     // A confirmed seat gets the code staff scan at the door; it holds no secret.
     let checkin = (registration.status == Status::Confirmed)
@@ -157,7 +158,7 @@ async fn manage_response(
         page(
             lang,
             lang.t(T::ManageHeading),
-            &switch_link(here, lang),
+            ctx.switch_link(here, lang).as_deref(),
             body,
         ),
     );
@@ -336,7 +337,7 @@ pub(crate) async fn erase(
             page(
                 lang,
                 lang.t(T::ErasedHeading),
-                &switch_link("/", lang),
+                Some(&switch_link("/", lang)),
                 body,
             ),
         ))

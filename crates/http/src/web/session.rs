@@ -13,12 +13,14 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use maud::{Markup, html};
 use skillhub_core::capacity::{Phase, Status};
+use skillhub_core::codice_fiscale::CodiceFiscale;
 use skillhub_core::eligibility::{Needs, Reason, italian_regions, region_words, tag_words};
 use skillhub_core::ids::Tag;
 use skillhub_core::person::{
     Attributes, Country, Email, Gender, OrganisationType, Person, PersonName,
 };
 use skillhub_core::program::Program;
+use skillhub_core::settings::{CodiceFiscaleProblem, CodiceFiscaleRule};
 use skillhub_core::window::WindowState;
 use skillhub_store::{Registered, RegistrationView, SessionView};
 
@@ -34,9 +36,10 @@ use crate::registrations::{Asked, Enrolment, enrol};
 use crate::state::AppState;
 
 /// The form's fields in the order it shows them (and lists their problems).
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "name",
     "email",
+    "codice_fiscale",
     "gender",
     "country",
     "region",
@@ -87,6 +90,7 @@ pub(crate) async fn session_page(
 ) -> Response {
     let result = async {
         let ctx = SessionCtx::load(&state, &id).await?;
+        let lang = ctx.lang(lang);
         let body = ctx.page_body(lang, &csrf, &FormValues::default(), &Errors::new(), None);
         Ok::<_, WebError>(ctx.respond(lang, StatusCode::OK, body, &csrf))
     };
@@ -126,7 +130,7 @@ pub(crate) async fn register(
             return Err(WebError::Csrf);
         }
         let ctx = SessionCtx::load(&state, &id).await?;
-        submit(&state, &ctx, lang, &csrf, &fields).await
+        submit(&state, &ctx, ctx.lang(lang), &csrf, &fields).await
     };
     result.await.unwrap_or_else(|err| err.render(lang))
 }
@@ -186,7 +190,7 @@ async fn submit(
     fields: &[(String, String)],
 ) -> WebResult<Response> {
     let values = FormValues::from_fields(fields);
-    let person = match values.person() {
+    let person = match values.person(ctx.program.settings().codice_fiscale()) {
         Ok(person) => person,
         Err(errors) => {
             let body = ctx.page_body(lang, csrf, &values, &errors, None);
@@ -271,13 +275,28 @@ impl SessionCtx {
         format!("/incontri/{}", self.view.id)
     }
 
+    /// The language the page is shown in when `wanted` is asked for: one the program offers
+    /// (its `[settings] languages`).
+    pub(crate) fn lang(&self, wanted: Lang) -> Lang {
+        self.program.settings().languages().pick(wanted)
+    }
+
+    /// `path` in the other language, when the program offers it (the language switch).
+    pub(crate) fn switch_link(&self, path: &str, lang: Lang) -> Option<String> {
+        self.program
+            .settings()
+            .languages()
+            .offers(lang.other())
+            .then(|| switch_link(path, lang))
+    }
+
     fn respond(&self, lang: Lang, status: StatusCode, body: Markup, csrf: &Csrf) -> Response {
         let mut response = html_response(
             status,
             page(
                 lang,
                 &self.view.title,
-                &switch_link(&self.path(), lang),
+                self.switch_link(&self.path(), lang).as_deref(),
                 body,
             ),
         );
@@ -462,6 +481,9 @@ impl SessionCtx {
                 input type="hidden" name="lang" value=(lang.code());
                 (text_field(lang, "name", "text", "name", &values.name, errors, None))
                 (text_field(lang, "email", "email", "email", &values.email, errors, Some(T::EmailHint)))
+                @if self.program.settings().codice_fiscale() == CodiceFiscaleRule::Required {
+                    (text_field(lang, "codice_fiscale", "text", "off", &values.codice_fiscale, errors, Some(T::CodiceFiscaleHint)))
+                }
                 @if !needs.is_empty() {
                     fieldset {
                         legend { (lang.t(T::AboutYou)) }
@@ -514,6 +536,7 @@ fn label_of(lang: Lang, name: &str) -> &'static str {
     lang.t(match name {
         "name" => T::Name,
         "email" => T::Email,
+        "codice_fiscale" => T::CodiceFiscale,
         "gender" => T::Gender,
         "country" => T::Country,
         "region" => T::Region,
@@ -541,7 +564,8 @@ fn text_field(
         .into_iter()
         .chain(error.map(|_| format!("e-{name}")))
         .collect();
-    let required = matches!(name, "name" | "email");
+    // The codice fiscale is shown only to a program that requires it.
+    let required = matches!(name, "name" | "email" | "codice_fiscale");
     html! {
         div.field {
             label for=(id) { (label_of(lang, name)) }
@@ -652,6 +676,7 @@ type Errors = BTreeMap<&'static str, T>;
 struct FormValues {
     name: String,
     email: String,
+    codice_fiscale: String,
     gender: String,
     country: String,
     region: String,
@@ -670,6 +695,7 @@ impl FormValues {
             match name.as_str() {
                 "name" => values.name = value,
                 "email" => values.email = value,
+                "codice_fiscale" => values.codice_fiscale = value,
                 "gender" => values.gender = value,
                 "country" => values.country = value,
                 "region" => values.region = value,
@@ -684,8 +710,9 @@ impl FormValues {
         values
     }
 
-    /// The person, or every problem found.
-    fn person(&self) -> Result<Person, Errors> {
+    /// The person, or every problem found; `rule` says whether the program requires the
+    /// codice fiscale.
+    fn person(&self, rule: CodiceFiscaleRule) -> Result<Person, Errors> {
         let mut errors = Errors::new();
         let name = required(&self.name, &mut errors, "name", T::BadName, |t| {
             PersonName::parse(t).ok()
@@ -693,6 +720,13 @@ impl FormValues {
         let email = required(&self.email, &mut errors, "email", T::BadEmail, |t| {
             Email::parse(t).ok()
         });
+        let codice_fiscale = optional(
+            &self.codice_fiscale,
+            &mut errors,
+            "codice_fiscale",
+            T::BadCodiceFiscale,
+            |t| CodiceFiscale::parse(t).ok(),
+        );
         let attributes = Attributes {
             gender: optional(&self.gender, &mut errors, "gender", T::BadChoice, |t| {
                 GENDERS.iter().find(|(v, _, _)| *v == t).map(|(_, g, _)| *g)
@@ -724,11 +758,29 @@ impl FormValues {
             errors.insert("consent", T::ConsentRequired);
         }
         match (name, email) {
-            (Some(name), Some(email)) if errors.is_empty() => Ok(Person {
-                name,
-                email,
-                attributes,
-            }),
+            (Some(name), Some(email)) if errors.is_empty() => {
+                let person = Person {
+                    name,
+                    email,
+                    attributes,
+                    codice_fiscale,
+                };
+                match rule.check(&person) {
+                    Ok(()) => Ok(person),
+                    Err(problem) => {
+                        errors.insert(
+                            "codice_fiscale",
+                            match problem {
+                                CodiceFiscaleProblem::NotTheBirthDate { .. } => {
+                                    T::CodiceFiscaleNotBirthDate
+                                }
+                                _ => T::Required,
+                            },
+                        );
+                        Err(errors)
+                    }
+                }
+            }
             _ => Err(errors),
         }
     }
@@ -807,7 +859,7 @@ mod tests {
             ("birth_date", "31/02/1990"),
             ("roles", "Not A Tag!"),
         ]));
-        let errors = values.person().unwrap_err();
+        let errors = values.person(CodiceFiscaleRule::NotAsked).unwrap_err();
         let found: Vec<(&str, T)> = errors.into_iter().collect();
         assert_eq!(
             found,
@@ -834,7 +886,7 @@ mod tests {
             ("memberships", "albo_cooperative"),
             ("consent", "yes"),
         ]));
-        let person = values.person().unwrap();
+        let person = values.person(CodiceFiscaleRule::NotAsked).unwrap();
         assert_eq!(person.attributes.country.unwrap().as_str(), "IT");
         assert_eq!(
             person.attributes.birth_date,
@@ -845,5 +897,46 @@ mod tests {
             Some(OrganisationType::SocialCooperative)
         );
         assert_eq!(person.attributes.memberships.len(), 1);
+    }
+
+    /// A program that requires the codice fiscale: the form says which field is missing or
+    /// wrong, and a good code (any case) becomes the person's.
+    #[test]
+    fn the_codice_fiscale_a_program_requires() {
+        let form = |code: &str, born: &str| {
+            FormValues::from_fields(&fields(&[
+                ("name", "Mario Rossi"),
+                ("email", "mario@example.it"),
+                ("codice_fiscale", code),
+                ("birth_date", born),
+                ("consent", "yes"),
+            ]))
+        };
+        let required = CodiceFiscaleRule::Required;
+        let problem = |code: &str, born: &str| {
+            form(code, born)
+                .person(required)
+                .unwrap_err()
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(problem("", ""), [("codice_fiscale", T::Required)]);
+        assert_eq!(
+            problem("RSSMRA85T10A562T", ""),
+            [("codice_fiscale", T::BadCodiceFiscale)]
+        );
+        assert_eq!(
+            problem("RSSMRA85T10A562S", "1985-12-11"),
+            [("codice_fiscale", T::CodiceFiscaleNotBirthDate)]
+        );
+        let person = form(" rssmra85t10a562s ", "1985-12-10")
+            .person(required)
+            .unwrap();
+        assert_eq!(
+            person.codice_fiscale.map(|c| c.as_str().to_owned()),
+            Some("RSSMRA85T10A562S".to_owned())
+        );
+        // A program that does not ask takes the form without it.
+        assert!(form("", "").person(CodiceFiscaleRule::NotAsked).is_ok());
     }
 }

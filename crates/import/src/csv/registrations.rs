@@ -27,10 +27,8 @@ pub struct RegistrationRow {
     pub session: SessionId,
     /// Name (`nome` and `cognome`, or `nome e cognome`), `email`, and the attributes the rules
     /// read (`data di nascita`, `genere`, `paese`, `regione`, `tipo organizzazione`, `ruoli`,
-    /// `iscrizioni`).
+    /// `iscrizioni`), and the `codice fiscale` when given (checked; a program may require it).
     pub person: Person,
-    /// `codice fiscale`, if given (checked, not stored: registrations keep no tax codes).
-    pub codice_fiscale: Option<CodiceFiscale>,
     /// `modalità` / `tipo posto`: `in presenza` or `online`; `None` for the session's default.
     pub kind: Option<SeatKind>,
 }
@@ -248,8 +246,8 @@ pub fn read_registrations<R: Read>(
                     name,
                     email,
                     attributes: row.attributes,
+                    codice_fiscale: row.codice_fiscale,
                 },
-                codice_fiscale: row.codice_fiscale,
                 kind: row.kind,
             })
         },

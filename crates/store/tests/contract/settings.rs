@@ -1,17 +1,24 @@
 //! A program's settings where the store reads them: sessions created without a window (an
-//! import, a listing) get the program's default registration window.
+//! import, a listing) get the program's default registration window; a registration keeps the
+//! codice fiscale it was given (a program may require one), one live registration per code and
+//! session, and erasure clears it.
 
 use chrono::{Duration, NaiveDate, NaiveTime};
 use skillhub_core::capacity::Seats;
+use skillhub_core::codice_fiscale::CodiceFiscale;
 use skillhub_core::fixture::Catalog;
 use skillhub_core::ids::{ProgramId, SessionId};
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
-use skillhub_store::Store;
+use skillhub_notify::Canceller;
+use skillhub_store::{Error, Store};
 
-use super::{PgDatabase, sqlite};
+use super::{PgDatabase, at, person, request, session_with, sqlite};
 
-contract!(imported_sessions_get_the_programs_default_window);
+contract!(
+    imported_sessions_get_the_programs_default_window,
+    a_registration_keeps_its_codice_fiscale
+);
 
 /// A program whose sessions open 14 days before and close 2 hours before their start.
 const WINDOWED: &str = r#"
@@ -70,4 +77,59 @@ async fn imported_sessions_get_the_programs_default_window(store: Store, _url: S
     // A program that says nothing: open from creation until the start, as always.
     assert_eq!(created[1].registration_opens_at, None);
     assert_eq!(created[1].registration_closes_at, Some(plain.starts_at()));
+}
+
+async fn a_registration_keeps_its_codice_fiscale(store: Store, _url: String) {
+    let session = session_with(&store, "binario-f-cf-1", 5, 0).await;
+    let code = CodiceFiscale::parse("RSSMRA85T10A562S").unwrap();
+    let now = at(9, 0);
+    let with_code = |n: usize| {
+        let mut asked = request(&session, n, 0);
+        asked.person.codice_fiscale = Some(code.clone());
+        asked
+    };
+    let anna = store.register(&with_code(1), None, now).await.unwrap();
+    assert_eq!(anna.registration.codice_fiscale.as_ref(), Some(&code));
+    let id = anna.registration.id;
+    let read = store.registration(id).await.unwrap().unwrap();
+    assert_eq!(read.codice_fiscale.as_ref(), Some(&code));
+    // Without one, none is kept.
+    let plain = store
+        .register(&request(&session, 3, 0), None, now)
+        .await
+        .unwrap();
+    assert_eq!(plain.registration.codice_fiscale, None);
+
+    // The same code under another address is the same person: refused while Anna's is live.
+    let err = store.register(&with_code(2), None, now).await.unwrap_err();
+    assert!(
+        matches!(err, Error::CodiceFiscaleRegistered { .. }),
+        "{err}"
+    );
+    assert!(!err.to_string().contains(code.as_str()), "{err}");
+    store
+        .cancel("person", Canceller::Person, id, now)
+        .await
+        .unwrap();
+    let again = store.register(&with_code(2), None, now).await.unwrap();
+
+    // The person's data holds it; erasure clears it.
+    let data = store.person_data(&person(2).email).await.unwrap();
+    assert_eq!(data.registrations[0].codice_fiscale.as_ref(), Some(&code));
+    store
+        .erase_person("admin", &person(2).email, now)
+        .await
+        .unwrap();
+    let erased = store
+        .registration(again.registration.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(erased.codice_fiscale, None);
+    let kept = store
+        .registration_data(again.registration.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.registration.codice_fiscale, None);
 }

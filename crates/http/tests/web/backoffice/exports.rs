@@ -613,3 +613,54 @@ async fn the_program_pages_export_links_download() {
     .await;
     assert!(String::from_utf8(bytes).unwrap().contains("Anna Rossi"));
 }
+
+/// A program that requires the codice fiscale: its exports have a column for it, after the
+/// e-mail; the seed programs' exports do not (the test above).
+#[tokio::test]
+async fn a_program_that_asks_for_the_codice_fiscale_exports_it() {
+    let web = Web::new().await;
+    let strict = skillhub_testkit::LABORATORI_TORINO.replace(
+        "[[hubs]]",
+        "[settings]\ncodice_fiscale = \"required\"\n\n[[hubs]]",
+    );
+    let request = Request::post("/v1/programs")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", super::super::ADMIN),
+        )
+        .header(header::CONTENT_TYPE, "application/toml")
+        .body(Body::from(strict))
+        .unwrap();
+    let reply = send(&web.app, request).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let body = json!({"name": "Mario Rossi", "email": "mario@example.it", "codice_fiscale": "RSSMRA85T10A562S"});
+    let request = Request::post("/v1/sessions/torino-spid-2030-03-05/registrations")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let reply = send(&web.app, request).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let scope = Scope::new(
+        Role::Manager,
+        Some(ProgramId::parse("laboratori-torino").unwrap()),
+        None,
+    )
+    .unwrap();
+    let manager = StaffClient::new(&web, "lia@example.org", scope).await;
+    let (status, _, bytes) = download(
+        &web,
+        &manager,
+        "/gestione/programmi/laboratori-torino/iscrizioni.csv",
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    let lines = csv_lines(&bytes);
+    let header: Vec<&str> = lines[0].split(';').collect();
+    let row: Vec<&str> = lines[1].split(';').collect();
+    let column = header
+        .iter()
+        .position(|h| *h == "codice fiscale")
+        .expect("a codice fiscale column");
+    assert_eq!(header[column - 1], "e-mail", "{header:?}");
+    assert_eq!(row[column], "RSSMRA85T10A562S", "{row:?}");
+}

@@ -471,3 +471,71 @@ async fn a_cancelled_session_says_so_instead_of_the_form() {
         "the catalog says so too"
     );
 }
+
+/// A program that requires the codice fiscale and offers Italian only: its page is Italian
+/// whatever is asked, without the language switch, and its form asks for the code (required,
+/// checked, a message next to the field).
+#[tokio::test]
+async fn a_program_asks_for_the_codice_fiscale_in_its_languages() {
+    let web = Web::new().await;
+    let strict = skillhub_testkit::LABORATORI_TORINO.replace(
+        "[[hubs]]",
+        "[settings]\nlanguages = [\"it\"]\ncodice_fiscale = \"required\"\n\n[[hubs]]",
+    );
+    let request = axum::http::Request::post("/v1/programs")
+        .header("authorization", format!("Bearer {}", crate::ADMIN))
+        .header("content-type", "application/toml")
+        .body(axum::body::Body::from(strict))
+        .unwrap();
+    let reply = crate::send(&web.app, request).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let page = "/incontri/torino-spid-2030-03-05";
+
+    let reply = get(&web, &format!("{page}?lang=en")).await;
+    let html = Html::parse_document(&reply.text);
+    assert_eq!(attr(&html, "html", "lang"), "it");
+    assert!(
+        html.select(&select("header a[hreflang]")).next().is_none(),
+        "no switch to a language the program does not offer"
+    );
+    assert_eq!(attr(&html, "#f-codice_fiscale", "autocomplete"), "off");
+    assert!(
+        html.select(&select("#f-codice_fiscale[required]"))
+            .next()
+            .is_some()
+    );
+    assert_every_control_is_labelled(&html);
+
+    let (reply, html) = Visitor::new()
+        .submit(&web, page, page, &person("Mario Rossi", "mario@example.it"))
+        .await;
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert_eq!(one(&html, "#e-codice_fiscale"), "Campo obbligatorio.");
+    let mut wrong = person("Mario Rossi", "mario@example.it");
+    wrong.push(("codice_fiscale", "RSSMRA85T10A562T"));
+    let (reply, html) = Visitor::new().submit(&web, page, page, &wrong).await;
+    assert_eq!(reply.status, 422, "{}", reply.text);
+    assert!(
+        one(&html, "#e-codice_fiscale").starts_with("Questo codice fiscale non è valido"),
+        "{}",
+        reply.text
+    );
+
+    let mut right = person("Mario Rossi", "mario@example.it");
+    right.push(("codice_fiscale", "rssmra85t10a562s"));
+    let (reply, html) = Visitor::new()
+        .submit(&web, &format!("{page}?lang=en"), page, &right)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(one(&html, "#status"), "confermato");
+    let registered = web
+        .store
+        .session_registrations("torino-spid-2030-03-05")
+        .await
+        .unwrap();
+    assert_eq!(
+        registered[0].codice_fiscale.as_ref().map(|c| c.as_str()),
+        Some("RSSMRA85T10A562S")
+    );
+    assert_eq!(registered[0].lang, skillhub_core::lang::Lang::It);
+}
