@@ -30,6 +30,7 @@ mod catalog;
 mod changes;
 mod exports;
 mod grants;
+mod group;
 mod holds;
 mod idempotency;
 mod imports;
@@ -58,6 +59,7 @@ pub use grants::{
     NewGrantApplication, NewGrantReport, OverdueReport, RankingSeed, ReportView,
     SubmittedApplication, stage_name,
 };
+pub use group::MAX_BATCH;
 pub use idempotency::{IDEMPOTENCY_TTL_HOURS, Idempotency, Replay};
 pub use imports::{ImportError, ImportedRegistration, RegistrationPlan};
 pub use links::{DATA_LINK_VALIDITY, DataLink, REQUESTS_PER_HOUR};
@@ -133,6 +135,10 @@ pub enum Error {
         /// The session.
         session: String,
     },
+    /// The batch that was to decide a registration stopped without an answer (only when the
+    /// runtime shuts down): nothing of it was written.
+    #[error("the registration was not decided: the server is shutting down")]
+    GroupAbandoned,
     /// The session offers no seats of the kind asked for.
     #[error("session {session} has no {kind} seats")]
     NoSuchSeats {
@@ -327,6 +333,8 @@ pub struct Store {
     backend: Backend,
     /// Whether opening it created the database (no migration had run before).
     created: bool,
+    /// The registrations waiting for their session's batch ([`group`]).
+    groups: group::SharedGroups,
 }
 
 impl fmt::Debug for Store {

@@ -200,6 +200,7 @@ async fn open_sqlite(url: &str, options: &OpenOptions) -> Result<Store> {
     Ok(Store {
         backend: Backend::Sqlite { write, read },
         created: false,
+        groups: Default::default(),
     })
 }
 
@@ -212,5 +213,6 @@ async fn open_postgres(url: &str, options: &OpenOptions) -> Result<Store> {
     Ok(Store {
         backend: Backend::Postgres(pool),
         created: false,
+        groups: Default::default(),
     })
 }

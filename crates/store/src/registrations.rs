@@ -4,6 +4,10 @@
 //! `skillhub-core`'s capacity rules ([`Phase::admit`](skillhub_core::capacity::Phase::admit),
 //! [`after_cancel`], [`Phase::promotions`](skillhub_core::capacity::Phase::promotions)) with the
 //! counts the row carries, then writes the registration, the new counts and the audit lines.
+//! Registrations for one session that arrive together share that transaction
+//! ([`crate::group`]: group commit), each decided as it would be alone.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,7 +24,8 @@ use skillhub_core::window::WindowState;
 use skillhub_notify::{Canceller, DrawOutcome, Event};
 
 use crate::catalog::SessionView;
-use crate::idempotency::{Answers, Idempotency, Replay};
+use crate::group::Arrival;
+use crate::idempotency::{Answers, Replay};
 use crate::notices::{ADDRESSEE, Addressee, FACTS, FactsRow};
 use crate::outbox::post;
 use crate::{
@@ -321,6 +326,24 @@ pub(crate) struct Locked {
     /// index of held registrations), so an operation knows whether holds expire first.
     #[sqlx(default)]
     pub(crate) next_hold_expiry: Option<DateTime<Utc>>,
+}
+
+/// The live registrations of session `$1` among the address keys (`$2`) and codes (`$3`) of
+/// a batch, each list as a JSON array of strings: SQLite.
+const TAKEN_SQLITE: &str = "SELECT email_key, codice_fiscale FROM registrations \
+     WHERE session_id = $1 AND status IN ('held', 'confirmed', 'waitlisted', 'attended', 'no_show') \
+     AND (email_key IN (SELECT value FROM json_each($2)) \
+     OR codice_fiscale IN (SELECT value FROM json_each($3)))";
+/// [`TAKEN_SQLITE`] on PostgreSQL.
+const TAKEN_POSTGRES: &str = "SELECT email_key, codice_fiscale FROM registrations \
+     WHERE session_id = $1 AND status IN ('held', 'confirmed', 'waitlisted', 'attended', 'no_show') \
+     AND (email_key IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb))) \
+     OR codice_fiscale IN (SELECT jsonb_array_elements_text(CAST($3 AS jsonb))))";
+
+/// `items` as a JSON array of strings (what [`TAKEN_SQLITE`] and [`TAKEN_POSTGRES`] read).
+fn json_list<S: AsRef<str>>(items: &[S]) -> String {
+    let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
+    serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// The session row for [`seat!`] on SQLite, with the id the next registration gets
@@ -1094,72 +1117,148 @@ macro_rules! seat {
 pub(crate) use seat;
 
 impl Store {
-    /// Registers a person for a session: confirmed while seats last, then waitlisted in tier
-    /// order. With `idempotency`, a repeated key with the same request answers with the
-    /// registration it made (as it stood then), and with another request fails; the record and
-    /// the registration commit together.
-    pub async fn register(
+    /// Decides `batch` (requests for one session, in arrival order) in one transaction under
+    /// the session's lock, each by the code that decides it alone and in its order: its answer,
+    /// or its own refusal. A database error fails the whole transaction (nothing of it is
+    /// written): the caller decides each request again alone ([`crate::group`]).
+    pub(crate) async fn register_batch(
         &self,
-        request: &RegisterRequest,
-        idempotency: Option<&Idempotency>,
-        now: DateTime<Utc>,
-    ) -> Result<Registered> {
-        let manage_token = new_token();
-        let token_hash = hash_token(&manage_token);
-        let now = micros(now);
+        batch: &[Arrival],
+    ) -> Result<Vec<Result<Registered>>> {
+        let Some(first) = batch.first() else {
+            return Ok(Vec::new());
+        };
+        let session_id = first.request.session_id.as_str();
+        let tokens: Vec<(String, String)> = batch
+            .iter()
+            .map(|_| {
+                let token = new_token();
+                let hash = hash_token(&token);
+                (token, hash)
+            })
+            .collect();
+        let emails: Vec<String> = batch.iter().map(|p| p.request.person.email.key()).collect();
+        let codes: Vec<&str> = batch
+            .iter()
+            .filter_map(|p| p.request.person.codice_fiscale.as_ref())
+            .map(|c| c.as_str())
+            .collect();
+        let (emails, codes) = (json_list(&emails), json_list(&codes));
         write_tx!(
             self,
-            LOCK_FOR_SEAT_SQLITE,
-            LOCK_FOR_SEAT_POSTGRES,
+            (LOCK_FOR_SEAT_SQLITE, TAKEN_SQLITE),
+            (LOCK_FOR_SEAT_POSTGRES, TAKEN_POSTGRES),
             |tx, lock| {
-                let locked: Option<Locked> = sqlx::query_as(lock)
-                    .bind(request.session_id.as_str())
-                    .fetch_optional(&mut *tx)
+                let (lock, taken) = lock;
+                // Who of the batch holds a live registration already: refused without a write
+                // (a unique index hit would abort the whole transaction on PostgreSQL).
+                let live: Vec<(String, Option<String>)> = sqlx::query_as(taken)
+                    .bind(session_id)
+                    .bind(&emails)
+                    .bind(&codes)
+                    .fetch_all(&mut *tx)
                     .await?;
-                let Some(mut locked) = locked else {
-                    return Err(Error::UnknownSession(request.session_id.to_string()));
-                };
-                // Holds due to expire go first: their seats may be this request's.
-                if locked.holds_due(now) {
-                    expire_due!(tx, &locked, EXPIRY_ACTOR, now)?;
-                    locked = sqlx::query_as(lock)
-                        .bind(request.session_id.as_str())
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let mut taken_emails: HashSet<String> = HashSet::new();
+                let mut taken_codes: HashSet<String> = HashSet::new();
+                for (email, code) in live {
+                    taken_emails.insert(email);
+                    taken_codes.extend(code);
                 }
-                let unreadable = match tx.recall(idempotency, now).await? {
-                    Some(replay) => match Remembered::registered(&replay) {
-                        Some(registered) => return Ok(registered),
-                        None => true,
-                    },
-                    None => false,
-                };
-                if request.timing == Timing::BeyondSeats {
-                    let kind = request.kind.unwrap_or_else(|| locked.view.default_kind());
-                    if locked.view.cancelled_at.is_none()
-                        && locked.view.mode.offers(kind)
-                        && locked.occupancy(kind).free() == 0
-                    {
-                        add_seat!(tx, &locked, kind, &request.actor, now)?;
+                let mut outcomes = Vec::with_capacity(batch.len());
+                for (pending, (manage_token, token_hash)) in batch.iter().zip(&tokens) {
+                    let request = &pending.request;
+                    let idempotency = pending.idempotency.as_ref();
+                    let now = micros(pending.now);
+                    let locked: Option<Locked> = sqlx::query_as(lock)
+                        .bind(request.session_id.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let Some(mut locked) = locked else {
+                        outcomes.push(Err(Error::UnknownSession(request.session_id.to_string())));
+                        continue;
+                    };
+                    // Holds due to expire go first: their seats may be this request's.
+                    if locked.holds_due(now) {
+                        expire_due!(tx, &locked, EXPIRY_ACTOR, now)?;
                         locked = sqlx::query_as(lock)
                             .bind(request.session_id.as_str())
                             .fetch_one(&mut *tx)
                             .await?;
                     }
-                }
-                let view = seat!(tx, &locked, request, &token_hash, now)?;
-                if idempotency.is_some() {
-                    if unreadable {
-                        tx.forget(idempotency).await?;
+                    let unreadable = match tx.recall(idempotency, now).await {
+                        Ok(Some(replay)) => match Remembered::registered(&replay) {
+                            Some(registered) => {
+                                outcomes.push(Ok(registered));
+                                continue;
+                            }
+                            None => true,
+                        },
+                        Ok(None) => false,
+                        Err(err @ Error::IdempotencyMismatch(_)) => {
+                            outcomes.push(Err(err));
+                            continue;
+                        }
+                        Err(err) => return Err(err),
+                    };
+                    let email_key = request.person.email.key();
+                    let code = request.person.codice_fiscale.as_ref().map(|c| c.as_str());
+                    if taken_emails.contains(&email_key) {
+                        outcomes.push(Err(Error::AlreadyRegistered {
+                            session: request.session_id.to_string(),
+                            email: request.person.email.as_str().to_owned(),
+                        }));
+                        continue;
                     }
-                    let replay = Remembered::replay(&view, &manage_token)?;
-                    tx.remember(idempotency, &replay, now).await?;
+                    if let Some(code) = code
+                        && taken_codes.contains(code)
+                    {
+                        outcomes.push(Err(Error::CodiceFiscaleRegistered {
+                            session: request.session_id.to_string(),
+                        }));
+                        continue;
+                    }
+                    if request.timing == Timing::BeyondSeats {
+                        let kind = request.kind.unwrap_or_else(|| locked.view.default_kind());
+                        if locked.view.cancelled_at.is_none()
+                            && locked.view.mode.offers(kind)
+                            && locked.occupancy(kind).free() == 0
+                        {
+                            add_seat!(tx, &locked, kind, &request.actor, now)?;
+                            locked = sqlx::query_as(lock)
+                                .bind(request.session_id.as_str())
+                                .fetch_one(&mut *tx)
+                                .await?;
+                        }
+                    }
+                    let view = match seat!(tx, &locked, request, token_hash.as_str(), now) {
+                        Ok(view) => view,
+                        // Refused before anything of it was written: its own answer.
+                        Err(
+                            err @ (Error::SessionCancelled(_)
+                            | Error::NoSuchSeats { .. }
+                            | Error::RegistrationClosed { .. }),
+                        ) => {
+                            outcomes.push(Err(err));
+                            continue;
+                        }
+                        Err(err) => return Err(err),
+                    };
+                    if idempotency.is_some() {
+                        if unreadable {
+                            tx.forget(idempotency).await?;
+                        }
+                        let replay = Remembered::replay(&view, manage_token)?;
+                        tx.remember(idempotency, &replay, now).await?;
+                    }
+                    taken_emails.insert(email_key);
+                    taken_codes.extend(code.map(str::to_owned));
+                    outcomes.push(Ok(Registered {
+                        registration: view,
+                        manage_token: manage_token.clone(),
+                        replayed: false,
+                    }));
                 }
-                Ok(Registered {
-                    registration: view,
-                    manage_token: manage_token.clone(),
-                    replayed: false,
-                })
+                Ok(outcomes)
             }
         )
     }
