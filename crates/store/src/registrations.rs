@@ -398,6 +398,34 @@ impl Locked {
             .map(|minutes| micros(now + chrono::Duration::minutes(minutes)))
     }
 
+    /// The row as it is after `seated` was written from it ([`seat!`]): its counters moved,
+    /// the next arrival sequence, the next id when ids follow one another (SQLite's
+    /// AUTOINCREMENT; otherwise the write takes one from the sequence), and the soonest hold.
+    pub(crate) fn after_seat(mut self, seated: &RegistrationView, ids_follow: bool) -> Locked {
+        let (taken, held, waiting) = match seated.status {
+            Status::Held { .. } => (1, 1, 0),
+            Status::Waitlisted { .. } => (0, 0, 1),
+            _ => (1, 0, 0),
+        };
+        let (a, b, c, d) = deltas(seated.kind, taken, waiting);
+        let (held_in_person, held_online) = held_deltas(seated.kind, held);
+        self.view.seated_in_person += a;
+        self.view.seated_online += b;
+        self.view.waiting_in_person += c;
+        self.view.waiting_online += d;
+        self.held_in_person += held_in_person;
+        self.held_online += held_online;
+        self.next_sequence += 1;
+        self.reserved_id = ids_follow.then_some(seated.id + 1);
+        if let Status::Held { expires_at } = seated.status {
+            self.next_hold_expiry = Some(
+                self.next_hold_expiry
+                    .map_or(expires_at, |soonest| soonest.min(expires_at)),
+            );
+        }
+        self
+    }
+
     /// Whether a hold of the session is due to expire at `now` (then it expires before the
     /// operation, [`expire_due!`]).
     pub(crate) fn holds_due(&self, now: DateTime<Utc>) -> bool {
@@ -1146,10 +1174,12 @@ impl Store {
         let (emails, codes) = (json_list(&emails), json_list(&codes));
         write_tx!(
             self,
-            (LOCK_FOR_SEAT_SQLITE, TAKEN_SQLITE),
-            (LOCK_FOR_SEAT_POSTGRES, TAKEN_POSTGRES),
+            // The lock, the read of live identities, and whether the next id is one past the
+            // last (SQLite's AUTOINCREMENT) or taken from PostgreSQL's sequence at the write.
+            (LOCK_FOR_SEAT_SQLITE, TAKEN_SQLITE, true),
+            (LOCK_FOR_SEAT_POSTGRES, TAKEN_POSTGRES, false),
             |tx, lock| {
-                let (lock, taken) = lock;
+                let (lock, taken, ids_follow) = lock;
                 // Who of the batch holds a live registration already: refused without a write
                 // (a unique index hit would abort the whole transaction on PostgreSQL).
                 let live: Vec<(String, Option<String>)> = sqlx::query_as(taken)
@@ -1165,14 +1195,22 @@ impl Store {
                     taken_codes.extend(code);
                 }
                 let mut outcomes = Vec::with_capacity(batch.len());
+                // The session row as the previous request left it: read under the lock once,
+                // then kept up to date with each seat (re-read after anything else changes it).
+                let mut current: Option<Locked> = None;
                 for (pending, (manage_token, token_hash)) in batch.iter().zip(&tokens) {
                     let request = &pending.request;
                     let idempotency = pending.idempotency.as_ref();
                     let now = micros(pending.now);
-                    let locked: Option<Locked> = sqlx::query_as(lock)
-                        .bind(request.session_id.as_str())
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    let locked = match current.take() {
+                        Some(locked) => Some(locked),
+                        None => {
+                            sqlx::query_as(lock)
+                                .bind(request.session_id.as_str())
+                                .fetch_optional(&mut *tx)
+                                .await?
+                        }
+                    };
                     let Some(mut locked) = locked else {
                         outcomes.push(Err(Error::UnknownSession(request.session_id.to_string())));
                         continue;
@@ -1189,6 +1227,7 @@ impl Store {
                         Ok(Some(replay)) => match Remembered::registered(&replay) {
                             Some(registered) => {
                                 outcomes.push(Ok(registered));
+                                current = Some(locked);
                                 continue;
                             }
                             None => true,
@@ -1196,6 +1235,7 @@ impl Store {
                         Ok(None) => false,
                         Err(err @ Error::IdempotencyMismatch(_)) => {
                             outcomes.push(Err(err));
+                            current = Some(locked);
                             continue;
                         }
                         Err(err) => return Err(err),
@@ -1207,6 +1247,7 @@ impl Store {
                             session: request.session_id.to_string(),
                             email: request.person.email.as_str().to_owned(),
                         }));
+                        current = Some(locked);
                         continue;
                     }
                     if let Some(code) = code
@@ -1215,6 +1256,7 @@ impl Store {
                         outcomes.push(Err(Error::CodiceFiscaleRegistered {
                             session: request.session_id.to_string(),
                         }));
+                        current = Some(locked);
                         continue;
                     }
                     if request.timing == Timing::BeyondSeats {
@@ -1239,10 +1281,12 @@ impl Store {
                             | Error::RegistrationClosed { .. }),
                         ) => {
                             outcomes.push(Err(err));
+                            current = Some(locked);
                             continue;
                         }
                         Err(err) => return Err(err),
                     };
+                    current = Some(locked.after_seat(&view, ids_follow));
                     if idempotency.is_some() {
                         if unreadable {
                             tx.forget(idempotency).await?;

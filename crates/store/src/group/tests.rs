@@ -151,7 +151,7 @@ async fn run(store: &Store, arrivals: &[Arrival], cuts: &[bool]) -> (Answers, Fi
             batch.clear();
         }
     }
-    let listed = store
+    let listed: Vec<(i64, String, String, Option<u32>)> = store
         .session_registrations(SESSION)
         .await
         .unwrap()
@@ -161,6 +161,19 @@ async fn run(store: &Store, arrivals: &[Arrival], cuts: &[bool]) -> (Answers, Fi
             (r.id, r.email, r.status.name().to_owned(), position)
         })
         .collect();
+    // Ids are compared by their order: PostgreSQL's sequence may leave gaps (an id reserved
+    // for a request that was refused), which mean nothing.
+    let mut ids: Vec<i64> = listed.iter().map(|(id, ..)| *id).collect();
+    ids.sort_unstable();
+    let rank = |id: i64| i64::try_from(ids.partition_point(|&x| x < id)).unwrap();
+    let answers = answers
+        .into_iter()
+        .map(|a| a.map(|(id, status, position, replayed)| (rank(id), status, position, replayed)))
+        .collect();
+    let listed = listed
+        .into_iter()
+        .map(|(id, email, status, position)| (rank(id), email, status, position))
+        .collect::<Vec<_>>();
     let view = store.session(SESSION).await.unwrap().unwrap();
     let counts = format!(
         "{} seats {}+{}, seated {}+{}, waiting {}+{}",
