@@ -17,6 +17,13 @@
 //! the table shows what delivery costs the seat decision; with mail it also says how long after
 //! the last registration the last message arrived.
 //!
+//! After the closed-loop run, each configuration without mail is driven **open loop**, the way
+//! wrk2 does it: registrations (a new address each) are scheduled at a fixed rate, half the
+//! closed-loop figure, for [`OPEN_SECONDS`] seconds over [`CLIENTS`] connections, and each
+//! latency is measured from when the request was due, not from when a connection was free to
+//! send it, so a stall counts for every request it delays (coordinated omission corrected). The
+//! percentiles come from an HdrHistogram.
+//!
 //! PostgreSQL runs on `TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`): a fresh
 //! database is created and dropped for each configuration.
 
@@ -35,6 +42,8 @@ const CLIENTS: u64 = 64;
 const ADMIN: &str = "loadtest-admin-token";
 /// No run may take longer than this.
 const DEADLINE: Duration = Duration::from_secs(300);
+/// How long the open-loop run lasts.
+const OPEN_SECONDS: u64 = 5;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -63,6 +72,90 @@ struct Figures {
     confirmed: u64,
     waitlisted: u64,
     ok: bool,
+    /// The open-loop run, without mail.
+    open: Option<OpenLoop>,
+}
+
+/// An open-loop run's figures (see the module docs).
+struct OpenLoop {
+    /// Registrations scheduled per second.
+    rate: u64,
+    /// Registrations answered 201 per second, over the whole run.
+    achieved: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    p999_ms: f64,
+    max_ms: f64,
+    /// Answers other than 201.
+    errors: u64,
+}
+
+/// Registrations at `rate` per second for [`OPEN_SECONDS`] to `path` over [`CLIENTS`]
+/// connections spread over `addrs`, each latency counted from when it was due.
+async fn open_loop(addrs: &[String], path: &str, rate: u64) -> Result<OpenLoop, String> {
+    let rate = rate.max(1);
+    let total = rate * OPEN_SECONDS;
+    let (due_tx, due_rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
+    let due_rx = Arc::new(tokio::sync::Mutex::new(due_rx));
+    let mut workers = Vec::new();
+    for client in 0..CLIENTS {
+        let addr = addrs[client as usize % addrs.len()].clone();
+        let path = path.to_owned();
+        let due_rx = due_rx.clone();
+        workers.push(tokio::spawn(async move {
+            let mut http = Client::connect(&addr).await.map_err(|e| e.to_string())?;
+            let mut latencies = Vec::new();
+            let mut errors = 0u64;
+            loop {
+                let next = due_rx.lock().await.recv().await;
+                let Some((n, due)) = next else { break };
+                let body = format!(
+                    r#"{{"email":"aperto{n}@example.it","name":"Persona {n}","attributes":{{}}}}"#
+                );
+                let (status, _) = http
+                    .send("POST", &path, Some(&body), None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                latencies.push(due.elapsed());
+                if status != 201 {
+                    errors += 1;
+                }
+            }
+            Ok::<_, String>((latencies, errors))
+        }));
+    }
+    let start = Instant::now() + Duration::from_millis(50);
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    for n in 0..total {
+        let due = start + interval.mul_f64(n as f64);
+        tokio::time::sleep_until(due.into()).await;
+        if due_tx.send((n, due)).is_err() {
+            break;
+        }
+    }
+    drop(due_tx);
+    let mut histogram = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)
+        .map_err(|e| e.to_string())?;
+    let mut errors = 0;
+    for worker in workers {
+        let (latencies, failed) = worker.await.map_err(|e| e.to_string())??;
+        errors += failed;
+        for latency in latencies {
+            let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+            histogram.saturating_record(micros.max(1));
+        }
+    }
+    let elapsed = start.elapsed();
+    let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
+    Ok(OpenLoop {
+        rate,
+        achieved: (histogram.len() - errors) as f64 / elapsed.as_secs_f64(),
+        p50_ms: ms(0.50),
+        p99_ms: ms(0.99),
+        p999_ms: ms(0.999),
+        max_ms: histogram.max() as f64 / 1000.0,
+        errors,
+    })
 }
 
 /// A minimal HTTP/1.1 client on one keep-alive connection: enough for JSON requests on
@@ -347,13 +440,38 @@ async fn run_config(
         }
         None => None,
     };
+    let per_second = REQUESTS as f64 / elapsed.as_secs_f64();
+    // Open loop (without mail), on a session of its own, at half the closed-loop rate.
+    let open = if with_mail {
+        None
+    } else {
+        // The same day, in the afternoon: another session.
+        let afternoon = body
+            .replace("T07:30:00Z", "T12:30:00Z")
+            .replace("T11:30:00Z", "T16:30:00Z");
+        let (status, created) = admin
+            .send("POST", "/v1/sessions", Some(&afternoon), Some(ADMIN))
+            .await
+            .map_err(|e| e.to_string())?;
+        if status != 201 {
+            return Err(format!(
+                "creating the open-loop session: {status} {created}"
+            ));
+        }
+        let session: serde_json::Value =
+            serde_json::from_str(&created).map_err(|e| e.to_string())?;
+        let id = session["id"].as_str().ok_or("no session id")?;
+        let path = format!("/v1/sessions/{id}/registrations");
+        Some(open_loop(&addrs, &path, (per_second / 2.0) as u64).await?)
+    };
     for (mut child, _) in servers {
         let _ = child.kill().await;
     }
     Ok(Figures {
+        open,
         label: label.to_owned(),
         mail,
-        per_second: REQUESTS as f64 / elapsed.as_secs_f64(),
+        per_second,
         p50_ms: percentile(&latencies, 0.50),
         p99_ms: percentile(&latencies, 0.99),
         confirmed,
@@ -454,10 +572,25 @@ pub fn run() -> ExitCode {
     );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut ok = true;
+    let mut open_rows = Vec::new();
     for result in results {
         match result {
             Ok(f) => {
                 ok &= f.ok;
+                if let Some(open) = &f.open {
+                    ok &= open.errors == 0;
+                    open_rows.push(format!(
+                        "| {} | {}/s for {OPEN_SECONDS} s | {:.0} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {} |",
+                        f.label,
+                        open.rate,
+                        open.achieved,
+                        open.p50_ms,
+                        open.p99_ms,
+                        open.p999_ms,
+                        open.max_ms,
+                        open.errors
+                    ));
+                }
                 let mail = match f.mail {
                     None => "off".to_owned(),
                     Some((received, after)) => format!(
@@ -485,6 +618,16 @@ pub fn run() -> ExitCode {
                 println!("| {e} |");
             }
         }
+    }
+    println!();
+    println!(
+        "Open loop (a fixed rate, half the closed-loop figure; latency from when each request was due):"
+    );
+    println!();
+    println!("| configuration | scheduled | answered/s | p50 | p99 | p99.9 | max | errors |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for row in open_rows {
+        println!("{row}");
     }
     if ok {
         ExitCode::SUCCESS
