@@ -26,8 +26,9 @@
 //! the reader returns `Ok`. Every problem is collected, up to a limit, then only counted.
 //!
 //! The hot path allocates only what a valid row keeps: records are reused, name cells go into
-//! buffers reused from row to row, Windows-1252 is decoded only for cells that are not ASCII
-//! (into a reused buffer), and dates, numbers and Sì/No are read without building strings.
+//! buffers reused from row to row, a record is checked or decoded at once (an ASCII or UTF-8
+//! record is sliced into cells as it is; a Windows-1252 one that is not ASCII is decoded through
+//! a table into a reused buffer), and dates, numbers and Sì/No are read without building strings.
 //!
 //! # Writing
 //!
