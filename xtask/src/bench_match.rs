@@ -1,8 +1,8 @@
 //! `cargo xtask bench match`: the whole `skillhub match L.json` process — read, solve, write —
 //! on the L instance of `../shared/bench/matching/gen.py` (100,000 applicants × 1,000 providers,
 //! 10 choices each), timed over five runs with `/usr/bin/time`, and the output checked by the
-//! independent `check.py`. Goals: ≤ 0.5 s wall and ≤ 150 MB peak RSS. The instance is generated
-//! from a fixed seed into `target/bench-match/` and never committed.
+//! independent `check.py`. Goals (issue 19): ≤ 0.12 s wall and ≤ 64 MB peak RSS. The instance
+//! is generated from a fixed seed into `target/bench-match/` and never committed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -86,7 +86,7 @@ pub fn run() -> ExitCode {
     println!("| bench | runs | wall median | wall best | peak RSS | check.py | goal |");
     println!("|---|---|---|---|---|---|---|");
     println!(
-        "| skillhub match L.json | {} | {median:.2} s | {:.2} s | {peak_mb:.0} MB | {} | ≤ 0.5 s, ≤ 150 MB |",
+        "| skillhub match L.json | {} | {median:.2} s | {:.2} s | {peak_mb:.0} MB | {} | ≤ 0.12 s, ≤ 64 MB |",
         runs.len(),
         walls[0],
         if valid { "valid, stable" } else { "FAILED" }

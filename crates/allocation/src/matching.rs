@@ -15,8 +15,9 @@
 //! Applicants and providers are numbers `0..n` and `0..m`. An [`Instance`] holds every list in one
 //! `Vec<u32>` with an offset table, and precomputes once, for each entry of an applicant's list,
 //! the rank that provider gives the applicant (or "unacceptable"). The solver then never looks
-//! anything up: a proposal is two array reads and, per provider, a max-heap of the ranks it holds,
-//! also packed in one array. Ids (text) live outside: [`ParsedInstance`] maps them to numbers once
+//! anything up: a proposal is two array reads and, per provider, a flag per rank it holds (one
+//! array for all) and the worst rank held, which only moves up the ranking once the provider is
+//! full. Ids (text) live outside: [`ParsedInstance`] maps them to numbers once
 //! while reading the JSON of `skillhub match`, borrowing them from the input buffer, and maps the
 //! numbers back only when writing the result.
 //!
@@ -384,7 +385,8 @@ impl Matching {
 /// The applicant-optimal stable matching of `instance`, by applicant-proposing deferred
 /// acceptance in McVitie–Wilson order: applicants enter one at a time; an applicant proposes down
 /// its list until a provider holds it, and an applicant displaced from a full provider proposes
-/// next, from where it stopped. Time O(total list length × log capacity), memory O(n + Σ cap).
+/// next, from where it stopped. Time O(total list length + total ranking length), memory
+/// O(n + total ranking length).
 ///
 /// ```
 /// use skillhub_allocation::matching::{Instance, solve};
@@ -397,18 +399,20 @@ impl Matching {
 /// ```
 pub fn solve(instance: &Instance) -> Matching {
     let n = instance.app_start.len() - 1;
-    let m = instance.capacity.len();
-    // A provider never holds more than it ranks, so its heap needs no more room than that.
-    let mut heap_start = Vec::with_capacity(m + 1);
-    let mut total = 0u32;
-    heap_start.push(0u32);
-    for p in 0..m {
-        let ranked = instance.prov_start[p + 1] - instance.prov_start[p];
-        total += instance.capacity[p].min(ranked);
-        heap_start.push(total);
-    }
-    let mut heap = vec![0u32; total as usize];
-    let mut held = vec![0u32; m];
+    let mut providers: Vec<Held> = instance
+        .prov_start
+        .windows(2)
+        .zip(&instance.capacity)
+        .map(|(range, &capacity)| Held {
+            base: range[0],
+            // A provider never holds more than it ranks.
+            seats: capacity.min(range[1] - range[0]),
+            held: 0,
+            worst: 0,
+        })
+        .collect();
+    // `holds[prov_start[p] + r]`: provider p holds the applicant it ranks r-th.
+    let mut holds = vec![false; instance.prov_rank.len()];
     let mut next = instance.app_start[..n].to_vec();
     let mut provider = vec![NONE; n];
 
@@ -421,21 +425,30 @@ pub fn solve(instance: &Instance) -> Matching {
             if rank == NONE {
                 continue;
             }
-            let p = instance.app_choice[e] as usize;
-            let seats = &mut heap[heap_start[p] as usize..heap_start[p + 1] as usize];
-            let len = held[p] as usize;
-            if len < seats.len() {
-                heap_push(&mut seats[..=len], rank);
-                held[p] += 1;
-                provider[a] = p as u32;
+            let p = instance.app_choice[e];
+            let held = &mut providers[p as usize];
+            let base = held.base as usize;
+            if held.held < held.seats {
+                holds[base + rank as usize] = true;
+                held.held += 1;
+                held.worst = held.worst.max(rank);
+                provider[a] = p;
                 break;
             }
-            if seats.first().is_some_and(|&worst| rank < worst) {
-                let worst = seats[0];
-                seats[0] = rank;
-                sift_down(seats, 0);
-                provider[a] = p as u32;
-                let displaced = instance.prov_rank[(instance.prov_start[p] + worst) as usize];
+            if held.seats > 0 && rank < held.worst {
+                let worst = held.worst as usize;
+                holds[base + rank as usize] = true;
+                holds[base + worst] = false;
+                // The next worst is the last rank still held: `rank` at the latest, so the scan
+                // stops; a full provider's worst only moves up its ranking, so all the scans
+                // of a provider together read its ranking at most once.
+                let mut w = worst - 1;
+                while !holds[base + w] {
+                    w -= 1;
+                }
+                held.worst = w as u32;
+                provider[a] = p;
+                let displaced = instance.prov_rank[base + worst];
                 provider[displaced as usize] = NONE;
                 a = displaced as usize;
             }
@@ -444,34 +457,15 @@ pub fn solve(instance: &Instance) -> Matching {
     Matching { provider }
 }
 
-/// Adds `value` to the max-heap held in all of `heap` but its last slot, filling that slot.
-fn heap_push(heap: &mut [u32], value: u32) {
-    let mut i = heap.len() - 1;
-    heap[i] = value;
-    while i > 0 {
-        let parent = (i - 1) / 2;
-        if heap[parent] >= heap[i] {
-            break;
-        }
-        heap.swap(parent, i);
-        i = parent;
-    }
-}
-
-fn sift_down(heap: &mut [u32], mut i: usize) {
-    loop {
-        let (left, right) = (2 * i + 1, 2 * i + 2);
-        let mut largest = i;
-        if left < heap.len() && heap[left] > heap[largest] {
-            largest = left;
-        }
-        if right < heap.len() && heap[right] > heap[largest] {
-            largest = right;
-        }
-        if largest == i {
-            return;
-        }
-        heap.swap(i, largest);
-        i = largest;
-    }
+/// What [`solve`] keeps per provider.
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    /// Where its ranking starts in `prov_rank` (and its flags in `holds`).
+    base: u32,
+    /// How many it may hold: its capacity, at most the length of its ranking.
+    seats: u32,
+    /// How many it holds.
+    held: u32,
+    /// The worst rank it holds (0 when it holds none).
+    worst: u32,
 }

@@ -26,8 +26,9 @@
 //! the reader returns `Ok`. Every problem is collected, up to a limit, then only counted.
 //!
 //! The hot path allocates only what a valid row keeps: records are reused, name cells go into
-//! buffers reused from row to row, Windows-1252 is decoded only for cells that are not ASCII
-//! (into a reused buffer), and dates, numbers and Sì/No are read without building strings.
+//! buffers reused from row to row, a record is checked or decoded at once (an ASCII or UTF-8
+//! record is sliced into cells as it is; a Windows-1252 one that is not ASCII is decoded through
+//! a table into a reused buffer), and dates, numbers and Sì/No are read without building strings.
 //!
 //! # Writing
 //!
@@ -251,9 +252,62 @@ impl<C: Copy> Cells<'_, C> {
     /// Calls `f` with every cell whose column is known, in file order, with its text trimmed
     /// (decoded into `scratch` when it needs decoding) or why it does not decode.
     pub(crate) fn each(&self, scratch: &mut String, mut f: impl FnMut(C, Result<&str, String>)) {
+        if let Some(text) = self.plain_text() {
+            // One check for the whole record; each cell is a slice of it (or, for a cell cut
+            // inside a character, left to `field`, which says why it does not decode).
+            for (i, column) in self.columns.iter().enumerate().take(self.record.len()) {
+                let Some(column) = *column else { continue };
+                let cell = self.record.range(i).and_then(|range| text.get(range));
+                match cell {
+                    Some(cell) => f(column, Ok(trim(cell))),
+                    None => {
+                        let bytes = self.record.get(i).unwrap_or_default();
+                        f(column, field(bytes, self.encoding, scratch).map(trim));
+                    }
+                }
+            }
+            return;
+        }
+        if self.encoding == Encoding::Windows1252 {
+            self.each_windows_1252(scratch, f);
+            return;
+        }
         for (bytes, column) in self.record.iter().zip(self.columns) {
             let Some(column) = *column else { continue };
             f(column, field(bytes, self.encoding, scratch).map(trim));
+        }
+    }
+
+    /// A Windows-1252 record that is not all ASCII: decoded at once into `scratch` (every byte
+    /// decodes), each cell a slice of it found by adding up how much longer each cell's text
+    /// is than its bytes.
+    fn each_windows_1252(&self, scratch: &mut String, mut f: impl FnMut(C, Result<&str, String>)) {
+        scratch.clear();
+        scratch.extend(self.record.as_slice().iter().map(|&b| windows_1252(b)));
+        let mut end = 0;
+        for (bytes, column) in self.record.iter().zip(self.columns) {
+            let start = end;
+            end += bytes.len();
+            for &b in bytes.iter().filter(|b| !b.is_ascii()) {
+                end += windows_1252(b).len_utf8() - 1;
+            }
+            let Some(column) = *column else { continue };
+            // `start..end` are the cell's bounds in `scratch` by construction.
+            f(
+                column,
+                Ok(trim(scratch.get(start..end).unwrap_or_default())),
+            );
+        }
+    }
+
+    /// The whole record as text when it needs no decoding: ASCII in a Windows-1252 file, valid
+    /// UTF-8 in a UTF-8 file.
+    fn plain_text(&self) -> Option<&str> {
+        let bytes = self.record.as_slice();
+        match self.encoding {
+            Encoding::Windows1252 if !bytes.is_ascii() => None,
+            Encoding::Windows1252 | Encoding::Utf8 => std::str::from_utf8(bytes).ok(),
+            Encoding::Detect => None,
         }
     }
 }
@@ -501,21 +555,31 @@ fn field<'a>(
         }
         Encoding::Windows1252 => {
             scratch.clear();
-            // Every Windows-1252 byte is at most 3 bytes of UTF-8; decoding into the reused
-            // buffer avoids a new string per cell.
-            scratch.reserve(bytes.len() * 3 + 16);
-            let mut decoder = encoding_rs::WINDOWS_1252.new_decoder_without_bom_handling();
-            let (result, read, _) = decoder.decode_to_string(bytes, scratch, true);
-            if result != encoding_rs::CoderResult::InputEmpty || read != bytes.len() {
-                let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
-                set(scratch, &text);
-            }
+            scratch.extend(bytes.iter().map(|&b| windows_1252(b)));
             Ok(scratch.as_str())
         }
         _ => std::str::from_utf8(bytes).map_err(|_| {
             "is not valid UTF-8: the file may be Windows-1252 (set the encoding explicitly)"
                 .to_owned()
         }),
+    }
+}
+
+/// The character of a Windows-1252 byte, as the WHATWG Encoding Standard decodes it (and
+/// `encoding_rs`, which a test compares on every byte): ASCII and Latin-1 as themselves, the
+/// 0x80–0x9F block as its punctuation, `€`, `Š`, …, and its five unassigned bytes as the C1
+/// controls of the same number.
+fn windows_1252(byte: u8) -> char {
+    const C1: [char; 32] = [
+        '\u{20AC}', '\u{81}', '\u{201A}', '\u{192}', '\u{201E}', '\u{2026}', '\u{2020}',
+        '\u{2021}', '\u{2C6}', '\u{2030}', '\u{160}', '\u{2039}', '\u{152}', '\u{8D}', '\u{17D}',
+        '\u{8F}', '\u{90}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}',
+        '\u{2014}', '\u{2DC}', '\u{2122}', '\u{161}', '\u{203A}', '\u{153}', '\u{9D}', '\u{17E}',
+        '\u{178}',
+    ];
+    match byte {
+        0x80..=0x9F => C1[usize::from(byte - 0x80)],
+        _ => char::from(byte),
     }
 }
 

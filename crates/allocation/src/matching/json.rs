@@ -5,12 +5,16 @@
 //! and other keys of a provider object are ignored. Output: `{"assignment":{"a1":"p1","a2":null}}`
 //! with every applicant, in input order.
 //!
-//! Reading is one pass of `serde_json` with hand-written visitors: ids are borrowed from the input
-//! buffer (copied only when they contain escapes), interned once into dense numbers, and written
-//! straight into the flat lists of an [`InstanceBuilder`]. Applicants are numbered in input order,
-//! providers too; an id may be used before the section defining it, so references are interned
-//! provisionally and renumbered once at the end. The first problem found stops the reading and is
-//! reported with its JSON pointer (RFC 6901: `~` is written `~0` and `/` is written `~1`).
+//! Reading is one pass over the bytes (`fast`) for well-formed documents, or of `serde_json` with
+//! hand-written visitors when the fast path gives up (at anything it does not accept, errors
+//! included: `serde_json` then finds the problem and says where). Both fill the same state in the
+//! same order: ids are borrowed from the input buffer (copied only when they contain escapes),
+//! interned once into dense numbers (numbered ids such as `a00042` by their number, others by
+//! hashing), and written straight into the flat lists of an [`InstanceBuilder`]. Applicants are
+//! numbered in input order, providers too; an id may be used before the section defining it, so
+//! references are interned provisionally and renumbered once at the end. The first problem found
+//! stops the reading and is reported with its JSON pointer (RFC 6901: `~` is written `~0` and `/`
+//! is written `~1`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -21,6 +25,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{Instance, InstanceBuilder, InstanceError, Matching, NONE, solve};
+
+mod fast;
 
 /// What is wrong at an [`InputError`]'s pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +157,22 @@ pub struct ParsedInstance<'a> {
 impl<'a> ParsedInstance<'a> {
     /// Reads the JSON of `skillhub match`. Never panics, whatever the text.
     pub fn parse(text: &'a str) -> Result<Self, InputError> {
+        let mut reader = Reader::default();
+        if fast::read(text, &mut reader).is_some() {
+            return reader.finish();
+        }
+        Self::parse_with_serde(text)
+    }
+
+    /// The fast path alone: `None` when it leaves the text to `serde_json`.
+    #[cfg(test)]
+    pub(super) fn parse_fast(text: &'a str) -> Option<Result<Self, InputError>> {
+        let mut reader = Reader::default();
+        fast::read(text, &mut reader).map(|()| reader.finish())
+    }
+
+    /// The reading that reports every problem, with `serde_json`: the fast path's fallback.
+    pub(super) fn parse_with_serde(text: &'a str) -> Result<Self, InputError> {
         let mut reader = Reader::default();
         let mut de = serde_json::Deserializer::from_str(text);
         let outcome = Top(&mut reader)
@@ -345,6 +367,7 @@ type FxMap<K> = HashMap<K, u32, BuildHasherDefault<FxHasher>>;
 /// been defined as keys, and `number` gives each one's final number (its place in `defined`).
 #[derive(Default)]
 struct Interner<'a> {
+    numbered: Numbered,
     short: FxMap<Short>,
     long: FxMap<Cow<'a, str>>,
     ids: Vec<Cow<'a, str>>,
@@ -356,17 +379,25 @@ impl<'a> Interner<'a> {
     /// The provisional number of `id`, or `None` when there are too many ids.
     fn refer(&mut self, id: Cow<'a, str>) -> Option<u32> {
         let next = u32::try_from(self.ids.len()).ok().filter(|&t| t < NONE);
-        let t = match Short::new(&id) {
-            Some(short) => match self.short.entry(short) {
-                Entry::Occupied(entry) => return Some(*entry.get()),
-                Entry::Vacant(entry) => *entry.insert(next?),
-            },
-            None => match self.long.get(&*id) {
-                Some(&t) => return Some(t),
-                None => {
-                    self.long.insert(id.clone(), next?);
-                    next?
-                }
+        let t = match self.numbered.find(&id) {
+            Found::Known(t) => return Some(t),
+            Found::Vacant(n, width) => {
+                let t = next?;
+                self.numbered.claim((n, width), t);
+                t
+            }
+            Found::Elsewhere => match Short::new(&id) {
+                Some(short) => match self.short.entry(short) {
+                    Entry::Occupied(entry) => return Some(*entry.get()),
+                    Entry::Vacant(entry) => *entry.insert(next?),
+                },
+                None => match self.long.get(&*id) {
+                    Some(&t) => return Some(t),
+                    None => {
+                        self.long.insert(id.clone(), next?);
+                        next?
+                    }
+                },
             },
         };
         self.ids.push(id);
@@ -387,6 +418,7 @@ impl<'a> Interner<'a> {
 
     /// The ids in final order, taken out of the interner.
     fn take_defined(&mut self) -> Vec<Cow<'a, str>> {
+        self.numbered = Numbered::default();
         self.short = HashMap::default();
         self.long = HashMap::default();
         let defined = std::mem::take(&mut self.defined);
@@ -394,6 +426,85 @@ impl<'a> Interner<'a> {
             .iter()
             .map(|&t| std::mem::take(&mut self.ids[t as usize]))
             .collect()
+    }
+}
+
+/// Where [`Numbered`] finds an id.
+enum Found {
+    /// Interned already, as this provisional number.
+    Known(u32),
+    /// Not yet interned, and the slot of its number (first) is free: it goes there, with its
+    /// count of digits (second).
+    Vacant(usize, u8),
+    /// Not an id of the table (another prefix, more than [`Numbered::DIGITS`] digits, or its
+    /// number held by the same number written with another count of digits): the maps hold it.
+    Elsewhere,
+}
+
+/// Ids made of one prefix and a number (`a00042`, `p7`), as generators and exports write them,
+/// found by their number in a table instead of by hashing: on large instances a hash lookup
+/// misses the cache nearly every time, while the table of 100,000 numbers is 500 KB. The prefix
+/// is the first id's (before its trailing digits); an id is in the table when it is that prefix
+/// followed by 1 to [`Numbered::DIGITS`] digits and its number's slot was free or is its own when
+/// first seen (`a7` and `a007` share the number 7: the first seen takes the slot, the other goes
+/// to the maps, for good, since a slot never changes hands). Each id thus has one place, and
+/// interning gives the same numbers as the maps alone would.
+#[derive(Default)]
+struct Numbered {
+    /// `None` until the first id is seen; then `Some(None)` when it has no trailing digits (the
+    /// table stays unused) or `Some(Some(prefix))`.
+    prefix: Option<Option<Box<[u8]>>>,
+    /// For the id whose number is the index: its provisional number (low 32 bits, [`NONE`] for
+    /// a free slot) and its count of digits (above), in one word so that a lookup reads one place.
+    slot: Vec<u64>,
+}
+
+impl Numbered {
+    /// At most this many digits: the table never exceeds a million slots (8 MB).
+    const DIGITS: usize = 6;
+
+    fn find(&mut self, id: &str) -> Found {
+        let prefix = self.prefix.get_or_insert_with(|| {
+            let digits = id.bytes().rev().take_while(u8::is_ascii_digit).count();
+            (1..=Self::DIGITS)
+                .contains(&digits)
+                .then(|| id.as_bytes()[..id.len() - digits].into())
+        });
+        let Some(prefix) = prefix else {
+            return Found::Elsewhere;
+        };
+        let id = id.as_bytes();
+        let digits = match id.split_at_checked(prefix.len()) {
+            // Compared byte by byte: prefixes are a letter or two, shorter than a call to memcmp.
+            Some((head, digits)) if head.iter().zip(prefix.iter()).all(|(a, b)| a == b) => digits,
+            _ => return Found::Elsewhere,
+        };
+        if digits.is_empty() || digits.len() > Self::DIGITS {
+            return Found::Elsewhere;
+        }
+        let mut n = 0usize;
+        for &d in digits {
+            if !d.is_ascii_digit() {
+                return Found::Elsewhere;
+            }
+            n = n * 10 + usize::from(d - b'0');
+        }
+        // At most `DIGITS` digits: the count fits a byte.
+        let width = digits.len() as u8;
+        match self.slot.get(n) {
+            Some(&word) if word as u32 == NONE => Found::Vacant(n, width),
+            Some(&word) if word >> 32 == u64::from(width) => Found::Known(word as u32),
+            Some(_) => Found::Elsewhere,
+            None => Found::Vacant(n, width),
+        }
+    }
+
+    /// Puts the id found [`Found::Vacant`] in slot `n` with its provisional number `t`.
+    fn claim(&mut self, (n, width): (usize, u8), t: u32) {
+        if n >= self.slot.len() {
+            self.slot.resize(n + 1, u64::from(NONE));
+        }
+        self.slot[n] = u64::from(width) << 32 | u64::from(t);
     }
 }
 

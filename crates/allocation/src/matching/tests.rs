@@ -497,3 +497,173 @@ fn applicants_get_their_better_stable_matching() {
     assert_eq!(matching.iter().collect::<Vec<_>>(), [Some(0), Some(1)]);
     assert_eq!(matching.assigned(), 2);
 }
+
+/// `parse` (the fast path, falling back on `serde_json`) and the `serde_json` reading alone give
+/// the same instance or the same error, and the fast path takes the documents it should.
+fn check_fast_path(text: &str) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        ParsedInstance::parse(text),
+        ParsedInstance::parse_with_serde(text),
+        "{}",
+        text
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Well-formed instances, with ids that need escapes or not, sections in either order,
+    /// whitespace or none: read alike, and by the fast path when no id has an escape.
+    #[test]
+    fn fast_path_agrees_with_serde_on_instances(
+        lists in lists(12, 5, 4),
+        providers_first in any::<bool>(),
+        funny in any::<bool>(),
+        compact in any::<bool>(),
+    ) {
+        let (applicant_ids, provider_ids) = ids(&lists, funny);
+        let mut text = to_json(&lists, &applicant_ids, &provider_ids, providers_first);
+        if compact {
+            text = text.replace(", ", ",").replace(": ", ":");
+        }
+        check_fast_path(&text)?;
+        if !funny {
+            prop_assert!(ParsedInstance::parse_fast(&text).is_some(), "{}", text);
+        }
+    }
+
+    /// Mutated instances (syntax errors, wrong types, unknown or repeated ids, numbers of every
+    /// shape): the same instance or the same error, pointer and line included.
+    #[test]
+    fn fast_path_agrees_with_serde_on_mutations(
+        lists in lists(6, 3, 3),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..3, prop::sample::select(
+            vec!['{', '}', '[', ']', '"', ',', ':', '0', '-', '1', '9', '.', 'e', 'E', '+', 'a', 'p',
+                 ' ', '\n', '\t', '\\', 'n', 't', 'f', 'u', 'l', '/', '~', 'é', '\u{1}'],
+        )), 1..6),
+    ) {
+        let (applicant_ids, provider_ids) = ids(&lists, false);
+        let mut chars: Vec<char> = to_json(&lists, &applicant_ids, &provider_ids, false).chars().collect();
+        for (at, op, c) in edits {
+            let i = at.index(chars.len() + 1);
+            match op {
+                0 if i < chars.len() => { chars.remove(i); }
+                1 => chars.insert(i, c),
+                _ if i < chars.len() => chars[i] = c,
+                _ => chars.push(c),
+            }
+        }
+        check_fast_path(&chars.into_iter().collect::<String>())?;
+    }
+
+    /// JSON-like text and arbitrary text: the same answer.
+    #[test]
+    fn fast_path_agrees_with_serde_on_any_text(
+        json_like in r#"[{}\[\]",:a-c0-9 \-.eEp+/~\\]{0,80}"#,
+        text in any::<String>(),
+    ) {
+        check_fast_path(&json_like)?;
+        check_fast_path(&text)?;
+    }
+}
+
+/// Values the fast path checks itself, and those it leaves to `serde_json`, read alike.
+#[test]
+fn fast_path_values() {
+    let with = |capacity: &str, meta: &str| {
+        format!(
+            r#"{{"meta": {meta}, "applicants": {{"a1": ["p1"]}},
+                "providers": {{"p1": {{"capacity": {capacity}, "ranking": ["a1"], "x": {meta}}}}}}}"#
+        )
+    };
+    for capacity in [
+        "0",
+        "1",
+        "4294967295",
+        "4294967296",
+        "01",
+        "-0",
+        "-1",
+        "1.0",
+        "1e2",
+        "1E2",
+        "99999999999",
+        "\"1\"",
+        "null",
+        "true",
+    ] {
+        check_fast_path(&with(capacity, "null")).unwrap();
+    }
+    for meta in [
+        "0",
+        "-0",
+        "-0.5e+3",
+        "1.",
+        "1.e3",
+        "01",
+        "-",
+        ".5",
+        "1e",
+        "1e+",
+        "2E-07",
+        "[]",
+        "{}",
+        "[[[[]]]]",
+        r#"{"a": [1, "b", {"c": false}], "d": true}"#,
+        r#""\u00e9\n""#,
+        r#""é""#,
+        "\"\u{1}\"",
+        "tru",
+        "nul",
+        "[1,]",
+        r#"{"a":1,}"#,
+        "{1: 2}",
+        &"[".repeat(200),
+        &format!("{}{}", "[".repeat(100), "]".repeat(100)),
+    ] {
+        check_fast_path(&with("1", meta)).unwrap();
+    }
+    let fast = with("3", r#"{"a": [1.5e-3, -2, "x", null, true, false, {}]}"#);
+    assert!(ParsedInstance::parse_fast(&fast).is_some());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Numbered ids (`a7`, `a007`, `a0000007`: one number, other counts of digits; other
+    /// prefixes; no digits) keep their own numbers, whichever is seen first, wherever the
+    /// table of numbers or the maps hold them.
+    #[test]
+    fn numbered_ids_read_as_written(
+        lists in lists(10, 4, 3),
+        spellings in proptest::collection::vec(
+            r"(a|b|ab|)(7|07|007|0000007|[0-9]{1,3}|x)",
+            10,
+        ),
+        providers_first in any::<bool>(),
+    ) {
+        let mut applicant_ids: Vec<String> = Vec::new();
+        for s in spellings {
+            if !applicant_ids.contains(&s) {
+                applicant_ids.push(s);
+            }
+        }
+        let n = applicant_ids.len().min(lists.0.len());
+        applicant_ids.truncate(n);
+        let lists: Lists = (
+            lists.0[..n].to_vec(),
+            lists.1.iter().map(|(c, r)| (*c, r.iter().copied().filter(|&a| (a as usize) < n).collect())).collect(),
+        );
+        let provider_ids: Vec<String> = (0..lists.1.len()).map(|p| format!("p{:02}", 7 - p)).collect();
+        let text = to_json(&lists, &applicant_ids, &provider_ids, providers_first);
+        let parsed = ParsedInstance::parse(&text).unwrap();
+        prop_assert_eq!(parsed.instance(), &instance(&lists));
+        for (a, id) in applicant_ids.iter().enumerate() {
+            prop_assert_eq!(parsed.applicant_id(a as u32), Some(id.as_str()));
+        }
+        for (p, id) in provider_ids.iter().enumerate() {
+            prop_assert_eq!(parsed.provider_id(p as u32), Some(id.as_str()));
+        }
+    }
+}

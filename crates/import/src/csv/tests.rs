@@ -431,3 +431,60 @@ fn a_cooperative_applies_once_per_file() {
         "t.csv:4: partita iva: 01234567897 already applies on line 2: a cooperative hands in one application per call"
     );
 }
+
+#[test]
+fn windows_1252_decodes_every_byte_as_encoding_rs() {
+    for byte in 0..=255u8 {
+        let bytes = [byte];
+        let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes);
+        assert_eq!(windows_1252(byte).to_string(), text, "byte {byte:#04x}");
+    }
+}
+
+/// What `Cells::each` gives for a record, as owned values.
+fn decoded_cells(
+    record: &::csv::ByteRecord,
+    columns: &[Option<usize>],
+    encoding: Encoding,
+) -> Vec<(usize, Result<String, String>)> {
+    let cells = Cells {
+        record,
+        columns,
+        encoding,
+    };
+    let (mut out, mut scratch) = (Vec::new(), String::new());
+    cells.each(&mut scratch, |column, text| {
+        out.push((column, text.map(str::to_owned)));
+    });
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// A record decoded at once (when it is ASCII, or UTF-8 in a UTF-8 file) gives the cells
+    /// that decoding each cell on its own gives, errors included (a character cut between
+    /// two cells).
+    #[test]
+    fn records_decode_as_their_cells(
+        fields in proptest::collection::vec(
+            proptest::collection::vec(prop_oneof![4 => 0x20u8..0x7F, 1 => any::<u8>(), 1 => Just(0xC3u8), 1 => 0xA0u8..0xC0], 0..6),
+            0..6,
+        ),
+        known in proptest::collection::vec(any::<bool>(), 0..7),
+        utf8 in any::<bool>(),
+    ) {
+        let record = ::csv::ByteRecord::from(fields);
+        let columns: Vec<Option<usize>> = known.iter().enumerate().map(|(i, &k)| k.then_some(i)).collect();
+        let encoding = if utf8 { Encoding::Utf8 } else { Encoding::Windows1252 };
+        let mut scratch = String::new();
+        let expected: Vec<(usize, Result<String, String>)> = record
+            .iter()
+            .zip(&columns)
+            .filter_map(|(bytes, column)| {
+                column.map(|c| (c, field(bytes, encoding, &mut scratch).map(|t| trim(t).to_owned())))
+            })
+            .collect();
+        prop_assert_eq!(decoded_cells(&record, &columns, encoding), expected);
+    }
+}
