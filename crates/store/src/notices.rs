@@ -38,6 +38,11 @@ pub(crate) struct FactsRow {
 }
 
 impl FactsRow {
+    /// Whether these are the facts of `session`.
+    pub(crate) fn is_of(&self, session: &skillhub_core::ids::SessionId) -> bool {
+        self.id == session.as_str()
+    }
+
     /// The facts as a registration holding a `kind` seat sees them: the hub for a seat in the
     /// room, no place for an online one.
     pub(crate) fn facts(&self, kind: SeatKind) -> Result<SessionFacts> {

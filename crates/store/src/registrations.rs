@@ -980,6 +980,11 @@ macro_rules! add_seat {
 
 macro_rules! seat {
     ($tx:ident, $locked:expr, $request:expr, $token_hash:expr, $now:expr) => {
+        $crate::registrations::seat!($tx, $locked, $request, $token_hash, $now, &mut None)
+    };
+    // `$facts` (`&mut Option<FactsRow>`) keeps the session's facts for the messages between
+    // seats of one session in one transaction (a registration does not change them).
+    ($tx:ident, $locked:expr, $request:expr, $token_hash:expr, $now:expr, $facts:expr) => {
         async {
             use skillhub_core::capacity::{Admission, Request};
             let locked: &$crate::registrations::Locked = $locked;
@@ -1085,10 +1090,18 @@ macro_rules! seat {
                 },
             )
             .await?;
-            let facts: $crate::notices::FactsRow = sqlx::query_as($crate::notices::FACTS)
-                .bind($request.session_id.as_str())
-                .fetch_one(&mut *$tx)
-                .await?;
+            let kept: &mut Option<$crate::notices::FactsRow> = $facts;
+            let facts: $crate::notices::FactsRow = match kept {
+                Some(row) if row.is_of(&$request.session_id) => row.clone(),
+                _ => {
+                    let row: $crate::notices::FactsRow = sqlx::query_as($crate::notices::FACTS)
+                        .bind($request.session_id.as_str())
+                        .fetch_one(&mut *$tx)
+                        .await?;
+                    *kept = Some(row.clone());
+                    row
+                }
+            };
             let session = facts.facts(kind)?;
             let event = match written.status {
                 // Before a batch session's draw everyone waits for the draw, not in a line.
@@ -1206,6 +1219,7 @@ impl Store {
                 // The session row as the previous request left it: read under the lock once,
                 // then kept up to date with each seat (re-read after anything else changes it).
                 let mut current: Option<Locked> = None;
+                let mut facts = None;
                 for (pending, (manage_token, token_hash)) in batch.iter().zip(&tokens) {
                     let request = &pending.request;
                     let idempotency = pending.idempotency.as_ref();
@@ -1280,20 +1294,21 @@ impl Store {
                                 .await?;
                         }
                     }
-                    let view = match seat!(tx, &locked, request, token_hash.as_str(), now) {
-                        Ok(view) => view,
-                        // Refused before anything of it was written: its own answer.
-                        Err(
-                            err @ (Error::SessionCancelled(_)
-                            | Error::NoSuchSeats { .. }
-                            | Error::RegistrationClosed { .. }),
-                        ) => {
-                            outcomes.push(Err(err));
-                            current = Some(locked);
-                            continue;
-                        }
-                        Err(err) => return Err(err),
-                    };
+                    let view =
+                        match seat!(tx, &locked, request, token_hash.as_str(), now, &mut facts) {
+                            Ok(view) => view,
+                            // Refused before anything of it was written: its own answer.
+                            Err(
+                                err @ (Error::SessionCancelled(_)
+                                | Error::NoSuchSeats { .. }
+                                | Error::RegistrationClosed { .. }),
+                            ) => {
+                                outcomes.push(Err(err));
+                                current = Some(locked);
+                                continue;
+                            }
+                            Err(err) => return Err(err),
+                        };
                     current = Some(locked.after_seat(&view, ids_follow));
                     if idempotency.is_some() {
                         if unreadable {
