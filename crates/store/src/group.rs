@@ -73,6 +73,31 @@ impl Groups {
         let take = queue.len().min(MAX_BATCH);
         queue.drain(..take).collect()
     }
+
+    /// Drops `session`'s queue: its leader stopped without emptying it (a panic, or the runtime
+    /// shutting down). The requests waiting get [`Error::GroupAbandoned`] (their answer channel
+    /// closes), and the next request starts a new leader instead of waiting on none.
+    fn abandon(&self, session: &SessionId) {
+        let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
+        waiting.remove(session);
+    }
+}
+
+/// Held by a leader while it decides a session: dropped before the leader emptied the queue
+/// (unwinding, or its task cancelled), it abandons the queue, so a session is never left with
+/// requests and no leader.
+struct Leading<'a> {
+    groups: &'a Groups,
+    session: &'a SessionId,
+    emptied: bool,
+}
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        if !self.emptied {
+            self.groups.abandon(self.session);
+        }
+    }
 }
 
 impl Store {
@@ -108,9 +133,15 @@ impl Store {
 
     /// Decides the batches of `session` until none is waiting.
     async fn lead(&self, session: SessionId) {
+        let mut leading = Leading {
+            groups: &self.groups,
+            session: &session,
+            emptied: false,
+        };
         loop {
             let batch = self.groups.next_batch(&session);
             if batch.is_empty() {
+                leading.emptied = true;
                 return;
             }
             self.decide(batch).await;
@@ -151,6 +182,61 @@ impl Store {
 
 /// Shared by every clone of a store.
 pub(crate) type SharedGroups = Arc<Groups>;
+
+#[cfg(test)]
+mod leader {
+    use super::*;
+
+    /// A leader that stops before emptying its queue leaves no session behind: the requests
+    /// waiting are answered (their channel closes) and the next request leads anew.
+    #[test]
+    fn a_stopped_leader_abandons_its_queue() {
+        let groups = Groups::default();
+        let session: SessionId = "sessione-prova".parse().unwrap_or_else(|_| unreachable!());
+        let request = |n: usize| {
+            let person = serde_json::from_value(serde_json::json!({
+                "name": format!("Persona {n}"), "email": format!("p{n}@example.it"),
+            }))
+            .unwrap_or_else(|_| unreachable!());
+            let (reply, answer) = oneshot::channel();
+            let pending = Pending {
+                arrival: Arrival {
+                    request: RegisterRequest {
+                        session_id: session.clone(),
+                        person,
+                        kind: None,
+                        tier: skillhub_core::capacity::Tier::FIRST,
+                        actor: "public".into(),
+                        timing: crate::Timing::InWindow,
+                        lang: skillhub_core::lang::Lang::It,
+                    },
+                    idempotency: None,
+                    now: Utc::now(),
+                },
+                reply,
+            };
+            (pending, answer)
+        };
+        let (first, _first_answer) = request(1);
+        let (second, mut second_answer) = request(2);
+        assert!(groups.join(first), "the first request leads");
+        assert!(!groups.join(second), "the second waits");
+        drop(Leading {
+            groups: &groups,
+            session: &session,
+            emptied: false,
+        });
+        assert!(
+            matches!(
+                second_answer.try_recv(),
+                Err(oneshot::error::TryRecvError::Closed)
+            ),
+            "the waiting request is answered"
+        );
+        let (third, _third_answer) = request(3);
+        assert!(groups.join(third), "the next request leads anew");
+    }
+}
 
 #[cfg(test)]
 mod tests;
