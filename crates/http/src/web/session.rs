@@ -101,7 +101,7 @@ pub(crate) async fn session_page(
 #[utoipa::path(post, path = "/incontri/{id}", tag = "pages",
     params(("id" = String, Path, description = "Session id")),
     request_body(content = RegistrationForm, content_type = "application/x-www-form-urlencoded",
-        description = "`name`, `email`, `consent=yes`, `csrf` (equal to the `skillhub_csrf` cookie), `lang`, and the attributes the program asks for: `gender`, `country`, `region`, `birth_date`, `organisation_type`, `roles`, `memberships` (repeated)"),
+        description = "`name`, `email`, `consent=yes`, `csrf` (equal to the `skillhub_csrf` cookie), `lang`, `codice_fiscale` (when the program requires it), and the attributes the program asks for: `gender`, `country`, `region`, `birth_date`, `organisation_type`, `roles`, `memberships` (repeated)"),
     responses(
         (status = 200, description = "Registered: confirmed, or waitlisted with the position, and the manage link (HTML)", body = String, content_type = "text/html"),
         (status = 403, description = "The CSRF field does not match the cookie (HTML)", body = String, content_type = "text/html"),
@@ -144,6 +144,9 @@ pub(crate) struct RegistrationForm {
     name: Option<String>,
     /// E-mail address.
     email: Option<String>,
+    /// The codice fiscale, asked for (and required) only by a program whose settings require
+    /// it; 16 characters, any case.
+    codice_fiscale: Option<String>,
     /// `yes`: the person agrees to the privacy notice.
     consent: Option<String>,
     /// Equal to the `skillhub_csrf` cookie.
