@@ -24,6 +24,13 @@
 //! send it, so a stall counts for every request it delays (coordinated omission corrected). The
 //! percentiles come from an HdrHistogram.
 //!
+//! Last, each configuration without mail measures its **ceiling**: the same closed loop, each
+//! request refused with 422 before the store (an address without a domain). It costs what a
+//! registration costs in HTTP, JSON, the program's rules and the generator, without the seat
+//! decision: no store can make registrations faster than that on these cores.
+//!
+//! `cargo xtask loadtest --no-mail` runs only the configurations without mail.
+//!
 //! PostgreSQL runs on `TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`): a fresh
 //! database is created and dropped for each configuration.
 
@@ -74,6 +81,17 @@ struct Figures {
     ok: bool,
     /// The open-loop run, without mail.
     open: Option<OpenLoop>,
+    /// The ceiling run, without mail.
+    ceiling: Option<Ceiling>,
+}
+
+/// The same closed loop with requests the server refuses before the store (an invalid
+/// address: 422): what HTTP, JSON, the program's rules and the generator cost on these cores,
+/// an upper bound for registrations.
+struct Ceiling {
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
 }
 
 /// An open-loop run's figures (see the module docs).
@@ -298,6 +316,83 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)].as_secs_f64() * 1000.0
 }
 
+/// A registration body with a new address for request `n`.
+fn registration(n: u64) -> String {
+    format!(r#"{{"email":"persona{n}@example.it","name":"Persona {n}","attributes":{{}}}}"#)
+}
+
+/// A registration body the server refuses before the store (an address that is not one): the
+/// same request, parsing and answer, without the seat decision.
+fn refused(n: u64) -> String {
+    format!(r#"{{"email":"persona{n}-senza-dominio","name":"Persona {n}","attributes":{{}}}}"#)
+}
+
+/// A closed loop's answers: each request's latency and, for a 201, its registration's id.
+struct ClosedLoop {
+    started: Instant,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+    ids: Vec<i64>,
+}
+
+/// [`REQUESTS`] requests `body(n)` to `path` from [`CLIENTS`] clients spread over `addrs`, each
+/// sending its next request when the last one was answered; any answer but `expected` fails.
+async fn closed_loop(
+    addrs: &[String],
+    path: &str,
+    body: fn(u64) -> String,
+    expected: u16,
+) -> Result<ClosedLoop, String> {
+    let path = Arc::new(path.to_owned());
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for client in 0..CLIENTS {
+        let addr = addrs[client as usize % addrs.len()].clone();
+        let path = path.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut http = Client::connect(&addr).await.map_err(|e| e.to_string())?;
+            let mut latencies = Vec::new();
+            let mut ids = Vec::new();
+            let mut n = client;
+            while n < REQUESTS {
+                if started.elapsed() > DEADLINE {
+                    return Err("deadline passed".to_owned());
+                }
+                let body = body(n);
+                let sent = Instant::now();
+                let (status, reply) = http
+                    .send("POST", &path, Some(&body), None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                latencies.push(sent.elapsed());
+                if status != expected {
+                    return Err(format!("request {n}: {status} {reply}"));
+                }
+                if status == 201 {
+                    let value: serde_json::Value =
+                        serde_json::from_str(&reply).map_err(|e| e.to_string())?;
+                    ids.push(value["id"].as_i64().unwrap_or(-1));
+                }
+                n += CLIENTS;
+            }
+            Ok::<_, String>((latencies, ids))
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut ids = Vec::new();
+    for task in tasks {
+        let (l, i) = task.await.map_err(|e| e.to_string())??;
+        latencies.extend(l);
+        ids.extend(i);
+    }
+    Ok(ClosedLoop {
+        started,
+        elapsed: started.elapsed(),
+        latencies,
+        ids,
+    })
+}
+
 async fn run_config(
     label: &str,
     db: &str,
@@ -334,49 +429,10 @@ async fn run_config(
     }
     let session: serde_json::Value = serde_json::from_str(&created).map_err(|e| e.to_string())?;
     let session_id = session["id"].as_str().ok_or("no session id")?.to_owned();
-    let path = Arc::new(format!("/v1/sessions/{session_id}/registrations"));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for client in 0..CLIENTS {
-        let addr = addrs[client as usize % addrs.len()].clone();
-        let path = path.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut http = Client::connect(&addr).await.map_err(|e| e.to_string())?;
-            let mut latencies = Vec::new();
-            let mut ids = Vec::new();
-            let mut n = client;
-            while n < REQUESTS {
-                if started.elapsed() > DEADLINE {
-                    return Err("deadline passed".to_owned());
-                }
-                let body = format!(
-                    r#"{{"email":"persona{n}@example.it","name":"Persona {n}","attributes":{{}}}}"#
-                );
-                let sent = Instant::now();
-                let (status, reply) = http
-                    .send("POST", &path, Some(&body), None)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                latencies.push(sent.elapsed());
-                if status != 201 {
-                    return Err(format!("registration {n}: {status} {reply}"));
-                }
-                let value: serde_json::Value =
-                    serde_json::from_str(&reply).map_err(|e| e.to_string())?;
-                ids.push(value["id"].as_i64().unwrap_or(-1));
-                n += CLIENTS;
-            }
-            Ok::<_, String>((latencies, ids))
-        }));
-    }
-    let mut latencies = Vec::new();
-    let mut ids = Vec::new();
-    for task in tasks {
-        let (l, i) = task.await.map_err(|e| e.to_string())??;
-        latencies.extend(l);
-        ids.extend(i);
-    }
-    let elapsed = started.elapsed();
+    let path = format!("/v1/sessions/{session_id}/registrations");
+    let closed = closed_loop(&addrs, &path, registration, 201).await?;
+    let (mut latencies, mut ids, elapsed) = (closed.latencies, closed.ids, closed.elapsed);
+    let started = closed.started;
     latencies.sort_unstable();
     // Check through the API: counts, positions, every 201 present. On a new connection: the
     // server closes one idle longer than its keep-alive timeout, as the admin's was during the
@@ -464,11 +520,24 @@ async fn run_config(
         let path = format!("/v1/sessions/{id}/registrations");
         Some(open_loop(&addrs, &path, (per_second / 2.0) as u64).await?)
     };
+    // The ceiling: the same closed loop, each request refused before the store.
+    let ceiling = if with_mail {
+        None
+    } else {
+        let mut refusals = closed_loop(&addrs, &path, refused, 422).await?;
+        refusals.latencies.sort_unstable();
+        Some(Ceiling {
+            per_second: REQUESTS as f64 / refusals.elapsed.as_secs_f64(),
+            p50_ms: percentile(&refusals.latencies, 0.50),
+            p99_ms: percentile(&refusals.latencies, 0.99),
+        })
+    };
     for (mut child, _) in servers {
         let _ = child.kill().await;
     }
     Ok(Figures {
         open,
+        ceiling,
         label: label.to_owned(),
         mail,
         per_second,
@@ -507,9 +576,14 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 /// Runs the three configurations and prints the table.
-pub fn run() -> ExitCode {
+pub fn run(mail: bool) -> ExitCode {
     // The load generator shares the two cores with the servers: it must be optimised code too.
-    if let Some(code) = crate::in_release(&["loadtest"]) {
+    let args: &[&str] = if mail {
+        &["loadtest"]
+    } else {
+        &["loadtest", "--no-mail"]
+    };
+    if let Some(code) = crate::in_release(args) {
         return code;
     }
     if !crate::run_cargo(&["build", "--release", "-p", "skillhub-cli"]) {
@@ -530,7 +604,8 @@ pub fn run() -> ExitCode {
         let dir = root().join("target/loadtest");
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::create_dir_all(&dir);
-        for with_mail in [false, true] {
+        let mails: &[bool] = if mail { &[false, true] } else { &[false] };
+        for &with_mail in mails {
             let mail = if with_mail { ", mail" } else { ", no mail" };
             let sqlite = format!(
                 "sqlite://{}",
@@ -542,7 +617,7 @@ pub fn run() -> ExitCode {
         let pg = std::env::var("TEST_PG_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
         for processes in [1, 2] {
-            for with_mail in [false, true] {
+            for &with_mail in mails {
                 let name = format!(
                     "skillhub_load_{processes}_{with_mail}_{}",
                     std::process::id()
@@ -573,10 +648,17 @@ pub fn run() -> ExitCode {
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let mut ok = true;
     let mut open_rows = Vec::new();
+    let mut ceiling_rows = Vec::new();
     for result in results {
         match result {
             Ok(f) => {
                 ok &= f.ok;
+                if let Some(ceiling) = &f.ceiling {
+                    ceiling_rows.push(format!(
+                        "| {} | {REQUESTS} | {CLIENTS} | {:.0} | {:.1} ms | {:.1} ms |",
+                        f.label, ceiling.per_second, ceiling.p50_ms, ceiling.p99_ms
+                    ));
+                }
                 if let Some(open) = &f.open {
                     ok &= open.errors == 0;
                     open_rows.push(format!(
@@ -627,6 +709,17 @@ pub fn run() -> ExitCode {
     println!("| configuration | scheduled | answered/s | p50 | p99 | p99.9 | max | errors |");
     println!("|---|---|---|---|---|---|---|---|");
     for row in open_rows {
+        println!("{row}");
+    }
+    println!();
+    println!(
+        "Ceiling (the same closed loop, each request refused with 422 before the store: HTTP, \
+         JSON and the generator alone):"
+    );
+    println!();
+    println!("| configuration | requests | clients | answers/s | p50 | p99 |");
+    println!("|---|---|---|---|---|---|");
+    for row in ceiling_rows {
         println!("{row}");
     }
     if ok {

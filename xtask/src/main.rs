@@ -11,7 +11,8 @@
 //! - `cargo xtask demo-grants`: a whole grant call end to end (applications, checks, scores,
 //!   ranking, funding) on the fixtures, timed.
 //! - `cargo xtask loadtest`: registrations per second against real servers (SQLite; PostgreSQL
-//!   with one and two processes).
+//!   with one and two processes), with and without mail, open loop, and the ceiling of requests
+//!   refused before the store; `--no-mail` runs only the configurations without mail.
 //! - `cargo xtask trainers [SEED]`: prints the generated #milanodigitale trainers as the TOML of
 //!   `fixtures/trainers/milano-digitale.toml` (seed 2020 by default: the committed file).
 
@@ -30,7 +31,8 @@ fn main() -> ExitCode {
         ["bench"] => bench_all(),
         ["bench", "match"] => bench_match::run(),
         ["bench", "import"] | ["bench-import"] => bench_import::run(),
-        ["loadtest"] => loadtest::run(),
+        ["loadtest"] => loadtest::run(true),
+        ["loadtest", "--no-mail"] => loadtest::run(false),
         ["openapi"] => openapi(),
         ["demo-grants"] => demo_grants::run(),
         ["trainers"] => trainers(skillhub_fixtures::milano::SEED),
@@ -43,7 +45,7 @@ fn main() -> ExitCode {
         },
         _ => {
             eprintln!(
-                "usage: cargo xtask ci | bench [match|import] | loadtest | openapi | demo-grants \
+                "usage: cargo xtask ci | bench [match|import] | loadtest [--no-mail] | openapi | demo-grants \
                  | trainers [SEED]"
             );
             ExitCode::from(2)
