@@ -75,6 +75,89 @@ macro_rules! post {
 }
 pub(crate) use post;
 
+/// [`POST`] for many letters in one statement on SQLite: `$1` is the JSON array
+/// [`as_rows`] writes, inserted in its order.
+pub(crate) const POST_ALL_SQLITE: &str = "INSERT INTO outbox (kind, registration_id, recipient, \
+     recipient_key, lang, notice, dedupe, created_at, next_attempt_at) \
+     SELECT value ->> '$.kind', value ->> '$.registration_id', value ->> '$.recipient', \
+     value ->> '$.recipient_key', value ->> '$.lang', value ->> '$.notice', value ->> '$.dedupe', \
+     value ->> '$.created_at', value ->> '$.due_at' FROM json_each($1) WHERE true ORDER BY key \
+     ON CONFLICT (dedupe) DO NOTHING";
+
+/// [`POST_ALL_SQLITE`] on PostgreSQL.
+pub(crate) const POST_ALL_POSTGRES: &str = "INSERT INTO outbox (kind, registration_id, \
+     recipient, recipient_key, lang, notice, dedupe, created_at, next_attempt_at) \
+     SELECT l.value ->> 'kind', CAST(l.value ->> 'registration_id' AS BIGINT), \
+     l.value ->> 'recipient', l.value ->> 'recipient_key', l.value ->> 'lang', \
+     l.value ->> 'notice', l.value ->> 'dedupe', CAST(l.value ->> 'created_at' AS TIMESTAMPTZ), \
+     CAST(l.value ->> 'due_at' AS TIMESTAMPTZ) \
+     FROM jsonb_array_elements(CAST($1 AS jsonb)) WITH ORDINALITY AS l(value, n) ORDER BY l.n \
+     ON CONFLICT (dedupe) DO NOTHING";
+
+/// One letter as a row of [`POST_ALL_SQLITE`] and [`POST_ALL_POSTGRES`].
+#[derive(Serialize)]
+struct Row<'a> {
+    kind: &'a str,
+    registration_id: Option<i64>,
+    recipient: &'a str,
+    recipient_key: &'a str,
+    lang: &'static str,
+    notice: &'a str,
+    dedupe: Option<&'a str>,
+    created_at: String,
+    due_at: String,
+}
+
+/// `letters`, each with when it was written, as the JSON array the statements above read. The times are
+/// written as sqlx writes a `DateTime<Utc>` into SQLite (RFC 3339, `AutoSi` fractions, `+00:00`),
+/// so the rows equal [`post!`]'s to the character and compare as its do; PostgreSQL reads the
+/// same text as a `timestamptz`.
+pub(crate) fn as_rows(letters: &[(Letter, DateTime<Utc>)]) -> Result<String> {
+    let time = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
+    let rows: Vec<Row<'_>> = letters
+        .iter()
+        .map(|(letter, written)| Row {
+            kind: letter.kind,
+            registration_id: letter.registration_id,
+            recipient: &letter.recipient,
+            recipient_key: &letter.recipient_key,
+            lang: letter.lang.code(),
+            notice: &letter.notice,
+            dedupe: letter.dedupe.as_deref(),
+            created_at: time(*written),
+            due_at: time(letter.due_at),
+        })
+        .collect();
+    serde_json::to_string(&rows).map_err(|err| Error::Corrupt {
+        table: "outbox",
+        message: format!("letters cannot be written as JSON: {err}"),
+    })
+}
+
+/// Writes `$letters` (a `&[(Letter, DateTime<Utc>)]`: each letter with when it was written)
+/// into the outbox in one statement,
+/// `$sql` ([`POST_ALL_SQLITE`] or [`POST_ALL_POSTGRES`], the transaction's backend's), inside
+/// the caller's transaction `$tx`; evaluates to `Result<u64>`, the rows written. What
+/// [`post!`] does, in one round trip however many letters.
+macro_rules! post_all {
+    ($tx:ident, $sql:expr, $letters:expr) => {
+        async {
+            let letters: &[($crate::outbox::Letter, chrono::DateTime<chrono::Utc>)] = $letters;
+            if letters.is_empty() {
+                return Ok::<u64, $crate::Error>(0);
+            }
+            let rows = $crate::outbox::as_rows(letters)?;
+            Ok(sqlx::query($sql)
+                .bind(rows)
+                .execute(&mut *$tx)
+                .await?
+                .rows_affected())
+        }
+        .await
+    };
+}
+pub(crate) use post_all;
+
 /// A message a sender claimed: it holds the lease until it marks it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Claimed {
@@ -399,3 +482,6 @@ macro_rules! forget_recipient {
     };
 }
 pub(crate) use forget_recipient;
+
+#[cfg(test)]
+mod tests;

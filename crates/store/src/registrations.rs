@@ -26,7 +26,7 @@ use skillhub_notify::{Canceller, DrawOutcome, Event};
 use crate::catalog::SessionView;
 use crate::idempotency::{Answers, Idempotency, Replay};
 use crate::notices::{ADDRESSEE, Addressee, FACTS, FactsRow};
-use crate::outbox::post;
+use crate::outbox::{POST_ALL_POSTGRES, POST_ALL_SQLITE, post, post_all};
 use crate::{
     DrawRefusal, Error, Result, Store, audit::audit, hash_token, new_token, read, write_tx,
 };
@@ -348,6 +348,11 @@ const TAKEN_POSTGRES: &str = "SELECT email_key, codice_fiscale FROM registration
      AND (email_key IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb))) \
      OR codice_fiscale IN (SELECT jsonb_array_elements_text(CAST($3 AS jsonb))))";
 
+/// `$1` ids reserved from PostgreSQL's identity sequence of registrations in one round trip
+/// (an id not used is only a gap).
+const RESERVE_IDS_POSTGRES: &str =
+    "SELECT nextval(pg_get_serial_sequence('registrations', 'id')) FROM generate_series(1, $1)";
+
 /// `items` as a JSON array of strings (what [`TAKEN_SQLITE`] and [`TAKEN_POSTGRES`] read).
 fn json_list<S: AsRef<str>>(items: &[S]) -> String {
     let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
@@ -407,9 +412,10 @@ impl Locked {
     }
 
     /// The row as it is after `seated` was written from it ([`seat!`]): its counters moved,
-    /// the next arrival sequence, the next id when ids follow one another (SQLite's
-    /// AUTOINCREMENT; otherwise the write takes one from the sequence), and the soonest hold.
-    pub(crate) fn after_seat(mut self, seated: &RegistrationView, ids_follow: bool) -> Locked {
+    /// the next arrival sequence, the id reserved for the next one (`next_id`: one past this
+    /// one on SQLite, one of the batch's reserved ids on PostgreSQL; `None`: the write takes
+    /// one from the sequence), and the soonest hold.
+    pub(crate) fn after_seat(mut self, seated: &RegistrationView, next_id: Option<i64>) -> Locked {
         let (taken, held, waiting) = match seated.status {
             Status::Held { .. } => (1, 1, 0),
             Status::Waitlisted { .. } => (0, 0, 1),
@@ -424,7 +430,7 @@ impl Locked {
         self.held_in_person += held_in_person;
         self.held_online += held_online;
         self.next_sequence += 1;
-        self.reserved_id = ids_follow.then_some(seated.id + 1);
+        self.reserved_id = next_id;
         if let Status::Held { expires_at } = seated.status {
             self.next_hold_expiry = Some(
                 self.next_hold_expiry
@@ -980,11 +986,17 @@ macro_rules! add_seat {
 
 macro_rules! seat {
     ($tx:ident, $locked:expr, $request:expr, $token_hash:expr, $now:expr) => {
-        $crate::registrations::seat!($tx, $locked, $request, $token_hash, $now, &mut None)
+        $crate::registrations::seat!(
+            $tx,
+            $locked,
+            $request,
+            $token_hash,
+            $now,
+            &mut $crate::registrations::Seating::default()
+        )
     };
-    // `$facts` (`&mut Option<FactsRow>`) keeps the session's facts for the messages between
-    // seats of one session in one transaction (a registration does not change them).
-    ($tx:ident, $locked:expr, $request:expr, $token_hash:expr, $now:expr, $facts:expr) => {
+    // `$seating` (`&mut Seating`) is what seats of one session in one transaction share.
+    ($tx:ident, $locked:expr, $request:expr, $token_hash:expr, $now:expr, $seating:expr) => {
         async {
             use skillhub_core::capacity::{Admission, Request};
             let locked: &$crate::registrations::Locked = $locked;
@@ -1090,15 +1102,15 @@ macro_rules! seat {
                 },
             )
             .await?;
-            let kept: &mut Option<$crate::notices::FactsRow> = $facts;
-            let facts: $crate::notices::FactsRow = match kept {
+            let seating: &mut $crate::registrations::Seating = $seating;
+            let facts: $crate::notices::FactsRow = match &seating.facts {
                 Some(row) if row.is_of(&$request.session_id) => row.clone(),
                 _ => {
                     let row: $crate::notices::FactsRow = sqlx::query_as($crate::notices::FACTS)
                         .bind($request.session_id.as_str())
                         .fetch_one(&mut *$tx)
                         .await?;
-                    *kept = Some(row.clone());
+                    seating.facts = Some(row.clone());
                     row
                 }
             };
@@ -1145,7 +1157,12 @@ macro_rules! seat {
                 },
                 now,
             )?;
-            $crate::outbox::post!($tx, [letter], now)?;
+            match &mut seating.letters {
+                Some(letters) => letters.push((letter, now)),
+                None => {
+                    $crate::outbox::post!($tx, [letter], now)?;
+                }
+            }
             if late {
                 $crate::audit::audit!(
                     $tx,
@@ -1164,6 +1181,17 @@ macro_rules! seat {
     };
 }
 pub(crate) use seat;
+
+/// What the seats of one session in one transaction share ([`seat!`]): the session's facts for
+/// the messages, read once (a registration does not change them), and, when the caller writes
+/// the messages itself, the letters not yet written, each with when it was decided.
+#[derive(Debug, Default)]
+pub(crate) struct Seating {
+    /// The session's facts, once read.
+    pub(crate) facts: Option<FactsRow>,
+    /// `None`: each seat writes its message at once; `Some`: it is kept here for the caller.
+    pub(crate) letters: Option<Vec<(crate::outbox::Letter, DateTime<Utc>)>>,
+}
 
 impl Store {
     /// Decides `batch` (requests for one session, in arrival order) in one transaction under
@@ -1195,12 +1223,27 @@ impl Store {
         let (emails, codes) = (json_list(&emails), json_list(&codes));
         write_tx!(
             self,
-            // The lock, the read of live identities, and whether the next id is one past the
-            // last (SQLite's AUTOINCREMENT) or taken from PostgreSQL's sequence at the write.
-            (LOCK_FOR_SEAT_SQLITE, TAKEN_SQLITE, true),
-            (LOCK_FOR_SEAT_POSTGRES, TAKEN_POSTGRES, false),
+            // The lock, the read of live identities, the messages' statement, and where the
+            // ids come from: one past the last (SQLite's AUTOINCREMENT), or reserved from
+            // PostgreSQL's sequence for the whole batch at once.
+            (
+                LOCK_FOR_SEAT_SQLITE,
+                TAKEN_SQLITE,
+                POST_ALL_SQLITE,
+                None::<&str>
+            ),
+            (
+                LOCK_FOR_SEAT_POSTGRES,
+                TAKEN_POSTGRES,
+                POST_ALL_POSTGRES,
+                Some(RESERVE_IDS_POSTGRES)
+            ),
             |tx, lock| {
-                let (lock, taken, ids_follow) = lock;
+                let (lock, taken, post_all_sql, reserve) = lock;
+                // Ids reserved for the requests still to come (PostgreSQL), taken in order: the
+                // lock reserves one, and after a seat the rest of the batch gets its ids in one
+                // query; a new lock (it reserves a larger one) drops those left.
+                let mut ids: std::collections::VecDeque<i64> = std::collections::VecDeque::new();
                 // Who of the batch holds a live registration already: refused without a write
                 // (a unique index hit would abort the whole transaction on PostgreSQL).
                 let live: Vec<(String, Option<String>)> = sqlx::query_as(taken)
@@ -1219,14 +1262,21 @@ impl Store {
                 // The session row as the previous request left it: read under the lock once,
                 // then kept up to date with each seat (re-read after anything else changes it).
                 let mut current: Option<Locked> = None;
-                let mut facts = None;
-                for (pending, (manage_token, token_hash)) in batch.iter().zip(&tokens) {
+                // The messages are written together after the last seat.
+                let mut seating = Seating {
+                    facts: None,
+                    letters: Some(Vec::new()),
+                };
+                for (index, (pending, (manage_token, token_hash))) in
+                    batch.iter().zip(&tokens).enumerate()
+                {
                     let request = &pending.request;
                     let idempotency = pending.idempotency.as_ref();
                     let now = micros(pending.now);
                     let locked = match current.take() {
                         Some(locked) => Some(locked),
                         None => {
+                            ids.clear();
                             sqlx::query_as(lock)
                                 .bind(request.session_id.as_str())
                                 .fetch_optional(&mut *tx)
@@ -1240,6 +1290,7 @@ impl Store {
                     // Holds due to expire go first: their seats may be this request's.
                     if locked.holds_due(now) {
                         expire_due!(tx, &locked, EXPIRY_ACTOR, now)?;
+                        ids.clear();
                         locked = sqlx::query_as(lock)
                             .bind(request.session_id.as_str())
                             .fetch_one(&mut *tx)
@@ -1288,6 +1339,7 @@ impl Store {
                             && locked.occupancy(kind).free() == 0
                         {
                             add_seat!(tx, &locked, kind, &request.actor, now)?;
+                            ids.clear();
                             locked = sqlx::query_as(lock)
                                 .bind(request.session_id.as_str())
                                 .fetch_one(&mut *tx)
@@ -1295,7 +1347,7 @@ impl Store {
                         }
                     }
                     let view =
-                        match seat!(tx, &locked, request, token_hash.as_str(), now, &mut facts) {
+                        match seat!(tx, &locked, request, token_hash.as_str(), now, &mut seating) {
                             Ok(view) => view,
                             // Refused before anything of it was written: its own answer.
                             Err(
@@ -1309,7 +1361,21 @@ impl Store {
                             }
                             Err(err) => return Err(err),
                         };
-                    current = Some(locked.after_seat(&view, ids_follow));
+                    let next_id = match reserve {
+                        None => Some(view.id + 1),
+                        Some(reserve) => {
+                            let after = batch.len() - index - 1;
+                            if ids.is_empty() && after > 0 {
+                                ids = sqlx::query_scalar::<_, i64>(reserve)
+                                    .bind(i64::try_from(after).unwrap_or(i64::MAX))
+                                    .fetch_all(&mut *tx)
+                                    .await?
+                                    .into();
+                            }
+                            ids.pop_front()
+                        }
+                    };
+                    current = Some(locked.after_seat(&view, next_id));
                     if idempotency.is_some() {
                         if unreadable {
                             tx.forget(idempotency).await?;
@@ -1325,6 +1391,8 @@ impl Store {
                         replayed: false,
                     }));
                 }
+                let letters = seating.letters.unwrap_or_default();
+                post_all!(tx, post_all_sql, &letters)?;
                 Ok(outcomes)
             }
         )

@@ -126,7 +126,19 @@ async fn store_with_session(url: &str, in_person: i64, online: i64) -> Store {
 /// What a request was answered and what the session holds at the end, without the secrets
 /// (manage tokens are new each time).
 type Answers = Vec<Result<(i64, String, Option<u32>, bool), String>>;
-type Final = (Vec<(i64, String, String, Option<u32>)>, String);
+type Final = (
+    Vec<(i64, String, String, Option<u32>)>,
+    String,
+    Vec<OutboxRow>,
+);
+
+/// A row of [`OUTBOX`].
+type OutboxRow = (String, Option<i64>, String, String, String, String, String);
+
+/// The outbox as stored, times as their text (SQLite compares them as text): kind,
+/// registration, recipient, language, notice, created, due.
+const OUTBOX: &str = "SELECT kind, registration_id, recipient, lang, notice, \
+     CAST(created_at AS TEXT), CAST(next_attempt_at AS TEXT) FROM outbox";
 
 async fn run(store: &Store, arrivals: &[Arrival], cuts: &[bool]) -> (Answers, Final) {
     let mut answers = Vec::new();
@@ -185,7 +197,38 @@ async fn run(store: &Store, arrivals: &[Arrival], cuts: &[bool]) -> (Answers, Fi
         view.waiting_in_person,
         view.waiting_online
     );
-    (answers, (listed, counts))
+    // The messages with their registrations' ranks, in the order of the registrations they
+    // tell of: a batch writes its messages after its last seat, so ids may interleave
+    // differently with those written by other steps (which mean nothing to delivery).
+    let rows: Vec<OutboxRow> = crate::read!(store, |conn| sqlx::query_as(OUTBOX)
+        .fetch_all(conn)
+        .await
+        .unwrap());
+    let mut outbox: Vec<_> = rows
+        .into_iter()
+        .map(
+            |(kind, registration, recipient, lang, notice, created, due)| {
+                let notice = match registration {
+                    Some(id) => notice.replace(
+                        &format!("\"registration\":{id}"),
+                        &format!("\"registration\":#{}", rank(id)),
+                    ),
+                    None => notice,
+                };
+                (
+                    kind,
+                    registration.map(rank),
+                    recipient,
+                    lang,
+                    notice,
+                    created,
+                    due,
+                )
+            },
+        )
+        .collect();
+    outbox.sort();
+    (answers, (listed, counts, outbox))
 }
 
 /// Feeds `steps` alone, then in the batches `cuts` makes (a cut after each `true`), each on a
