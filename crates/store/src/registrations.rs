@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use skillhub_allocation::batch::{self, Applicant};
 use skillhub_allocation::lottery::{self, Commitment};
-use skillhub_core::capacity::{Occupancy, Policy, SeatKind, Status, Tier, after_cancel};
+use skillhub_core::capacity::{Occupancy, Phase, Policy, SeatKind, Status, Tier, after_cancel};
 use skillhub_core::codice_fiscale::CodiceFiscale;
 use skillhub_core::ids::{IdError, SessionId};
 use skillhub_core::lang::Lang;
@@ -935,18 +935,6 @@ macro_rules! expire_due {
 }
 pub(crate) use expire_due;
 
-/// Seats one registration inside the caller's open write transaction `$tx`, whose session row
-/// `$locked` (a `Locked`) was read under the session lock: checks the seat kind, asks
-/// `skillhub_core::capacity::admit` (or waits for the draw of a batch session), then writes the
-/// registration with `$token_hash`, the session's counters and the audit line
-/// ([`WriteSeat`]); a live registration of the same e-mail is refused by the partial unique
-/// index `registrations_live_email` on that INSERT ([`Error::AlreadyRegistered`]). The returned
-/// view is built from the decision (status and waiting position are known from the admission,
-/// `$now` is truncated to microseconds), so it equals what a later read returns. Evaluates to
-/// `Result<RegistrationView>`; on `Err` the caller must not commit. Shared by
-/// [`Store::register`] and the bulk import (`imports.rs`), so a row of an import is decided
-/// exactly as a registration of its own would be. A macro, like `audit!`, so it is expanded
-/// for whichever backend's transaction it is given.
 /// Gives a session one more seat of `kind`, for [`Timing::BeyondSeats`], audited as
 /// `session.overbook` with the seats before and after.
 macro_rules! add_seat {
@@ -984,6 +972,18 @@ macro_rules! add_seat {
     };
 }
 
+/// Seats one registration inside the caller's open write transaction `$tx`, whose session row
+/// `$locked` (a `Locked`) was read under the session lock: checks the seat kind, asks
+/// `skillhub_core::capacity::admit` (or waits for the draw of a batch session), then writes the
+/// registration with `$token_hash`, the session's counters and the audit line
+/// ([`WriteSeat`]); a live registration of the same e-mail is refused by the partial unique
+/// index `registrations_live_email` on that INSERT ([`Error::AlreadyRegistered`]). The returned
+/// view is built from the decision (status and waiting position are known from the admission,
+/// `$now` is truncated to microseconds), so it equals what a later read returns. Evaluates to
+/// `Result<RegistrationView>`; on `Err` the caller must not commit. Shared by
+/// [`Store::register`] and the bulk import (`imports.rs`), so a row of an import is decided
+/// exactly as a registration of its own would be. A macro, like `audit!`, so it is expanded
+/// for whichever backend's transaction it is given.
 macro_rules! seat {
     ($tx:ident, $locked:expr, $request:expr, $token_hash:expr, $now:expr) => {
         $crate::registrations::seat!(
@@ -998,181 +998,58 @@ macro_rules! seat {
     // `$seating` (`&mut Seating`) is what seats of one session in one transaction share.
     ($tx:ident, $locked:expr, $request:expr, $token_hash:expr, $now:expr, $seating:expr) => {
         async {
-            use skillhub_core::capacity::{Admission, Request};
             let locked: &$crate::registrations::Locked = $locked;
+            let request: &$crate::RegisterRequest = $request;
             let now = $crate::registrations::micros($now);
-            if locked.view.cancelled_at.is_some() {
-                return Err($crate::Error::SessionCancelled(
-                    $request.session_id.to_string(),
-                ));
-            }
-            let kind = $request.kind.unwrap_or_else(|| locked.view.default_kind());
-            if !locked.view.mode.offers(kind) {
-                return Err($crate::Error::NoSuchSeats {
-                    session: $request.session_id.to_string(),
-                    kind: kind.as_str(),
-                });
-            }
-            let window_state = locked.view.window()?.state_at(now);
-            let late = window_state != skillhub_core::window::WindowState::Open;
-            if late && $request.timing == $crate::Timing::InWindow {
-                return Err($crate::Error::RegistrationClosed {
-                    session: $request.session_id.to_string(),
-                    state: window_state,
-                });
-            }
-            let occupancy = locked.occupancy(kind);
-            let tier = $request.tier;
-            let ahead: i64 = if occupancy.free() == 0 || occupancy.waiting > 0 {
+            let admitted = locked.admits(request, now)?;
+            let ahead: i64 = if locked.needs_ahead(admitted.kind) {
                 sqlx::query_scalar(
                     "SELECT COUNT(*) FROM registrations WHERE session_id = $1 AND kind = $2 \
                      AND status = 'waitlisted' AND tier <= $3",
                 )
-                .bind($request.session_id.as_str())
-                .bind(kind.as_str())
-                .bind(i64::from(tier.get()))
+                .bind(request.session_id.as_str())
+                .bind(admitted.kind.as_str())
+                .bind(i64::from(request.tier.get()))
                 .fetch_one(&mut *$tx)
                 .await?
             } else {
                 0
             };
-            let ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
-            // A program that requires address confirmation holds a public registration's seat
-            // until the link is followed; staff (late adds, spreadsheets) are never held.
-            let hold_until = match $request.timing {
-                $crate::Timing::InWindow => locked.hold_until(now),
-                $crate::Timing::Late | $crate::Timing::BeyondSeats => None,
-            };
-            let asked = match hold_until {
-                Some(expires_at) => Request::Hold { expires_at },
-                None => Request::Confirm,
-            };
-            // A batch session gives no seat before its draw: everyone waits for it.
-            let admission = if $request.timing == $crate::Timing::BeyondSeats {
-                locked.view.phase().admit_beyond_seats(ahead)
-            } else {
-                locked.view.phase().admit(&occupancy, ahead, asked)
-            };
-            let (status, seated, waiting, held) = match admission {
-                Admission::Confirm => (skillhub_core::capacity::Status::Confirmed, 1, 0, 0),
-                Admission::Hold { expires_at } => (
-                    skillhub_core::capacity::Status::Held { expires_at },
-                    1,
-                    0,
-                    1,
-                ),
-                Admission::Waitlist { position } => (
-                    skillhub_core::capacity::Status::Waitlisted { position },
-                    0,
-                    1,
-                    0,
-                ),
-            };
-            let view = $crate::RegistrationView {
-                id: 0,
-                session_id: $request.session_id.clone(),
-                email: $request.person.email.as_str().to_owned(),
-                name: $request.person.name.as_str().to_owned(),
-                attributes: serde_json::to_string(&$request.person.attributes).unwrap_or_default(),
-                codice_fiscale: $request.person.codice_fiscale.clone(),
-                kind,
-                tier,
-                status,
-                lang: $request.lang,
-                created_at: now,
-                updated_at: now,
-            };
+            let placed = locked.place(request, now, &admitted, ahead);
             let written = $crate::registrations::WriteSeat::write_seat(
                 &mut *$tx,
-                $crate::registrations::SeatWrite {
-                    view,
-                    sequence: locked.next_sequence,
-                    token_hash: $token_hash,
-                    email_key: $request.person.email.key(),
-                    deltas: $crate::registrations::deltas(kind, seated, waiting),
-                    held: $crate::registrations::held_deltas(kind, held),
-                    // A waiting one must confirm too, when promoted (with a hold of its own).
-                    address_check: if hold_until.is_some() {
-                        "pending"
-                    } else {
-                        "none"
-                    },
-                    actor: &$request.actor,
-                    reserved_id: locked.reserved_id,
-                },
+                placed.write(locked, request, $token_hash),
             )
             .await?;
             let seating: &mut $crate::registrations::Seating = $seating;
             let facts: $crate::notices::FactsRow = match &seating.facts {
-                Some(row) if row.is_of(&$request.session_id) => row.clone(),
+                Some(row) if row.is_of(&request.session_id) => row.clone(),
                 _ => {
                     let row: $crate::notices::FactsRow = sqlx::query_as($crate::notices::FACTS)
-                        .bind($request.session_id.as_str())
+                        .bind(request.session_id.as_str())
                         .fetch_one(&mut *$tx)
                         .await?;
                     seating.facts = Some(row.clone());
                     row
                 }
             };
-            let session = facts.facts(kind)?;
-            let event = match written.status {
-                // Before a batch session's draw everyone waits for the draw, not in a line.
-                skillhub_core::capacity::Status::Waitlisted { .. }
-                    if locked.view.phase() == skillhub_core::capacity::Phase::AwaitingDraw =>
-                {
-                    skillhub_notify::Event::InDraw {
-                        registration: written.id,
-                        session,
-                        closes_at: locked.view.window()?.closes_at(),
-                    }
-                }
-                skillhub_core::capacity::Status::Waitlisted { position } => {
-                    skillhub_notify::Event::Waitlisted {
-                        registration: written.id,
-                        session,
-                        position,
-                    }
-                }
-                // No invitation yet: it comes with the confirmation.
-                skillhub_core::capacity::Status::Held { expires_at } => {
-                    skillhub_notify::Event::ConfirmAddress {
-                        registration: written.id,
-                        session,
-                        hold_until: expires_at,
-                    }
-                }
-                _ => skillhub_notify::Event::Confirmed {
-                    registration: written.id,
-                    session,
-                },
-            };
-            let letter = $crate::notices::letter(
-                Some(written.id),
-                $request.person.email.as_str(),
-                &$request.person.email.key(),
-                skillhub_notify::Notice {
-                    lang: $request.lang,
-                    name: $request.person.name.as_str().to_owned(),
-                    event,
-                },
-                now,
-            )?;
+            let letter = locked.letter(&written, request, &facts)?;
             match &mut seating.letters {
                 Some(letters) => letters.push((letter, now)),
                 None => {
                     $crate::outbox::post!($tx, [letter], now)?;
                 }
             }
-            if late {
+            if let Some(state) = admitted.late {
                 $crate::audit::audit!(
                     $tx,
                     now,
-                    &$request.actor,
+                    &request.actor,
                     "registration.late",
                     "registration",
                     &written.id.to_string(),
                     None::<String>,
-                    serde_json::to_string(&window_state).ok()
+                    serde_json::to_string(&state).ok()
                 )?;
             }
             Ok::<$crate::RegistrationView, $crate::Error>(written)
@@ -1181,6 +1058,192 @@ macro_rules! seat {
     };
 }
 pub(crate) use seat;
+
+/// A request that passed [`Locked::admits`]: the kind of seat it takes, and the window's state
+/// when it came outside it (staff's late or beyond-seats adds: audited).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Admitted {
+    pub(crate) kind: SeatKind,
+    pub(crate) late: Option<WindowState>,
+}
+
+/// What [`Locked::place`] decided for a request, before anything is written.
+#[derive(Debug, Clone)]
+pub(crate) struct Placed {
+    /// The registration as it will be stored (`id` 0 until the write gives it one).
+    pub(crate) view: RegistrationView,
+    /// Seats taken (1 or 0), waiting (0 or 1) and held (1 for a hold).
+    seated: i64,
+    waiting: i64,
+    held: i64,
+    /// A seat held until the address is confirmed: the person must confirm, also when
+    /// promoted later.
+    pending_address: bool,
+}
+
+impl Placed {
+    /// The writes of this decision ([`WriteSeat::write_seat`]).
+    pub(crate) fn write<'a>(
+        self,
+        locked: &Locked,
+        request: &'a RegisterRequest,
+        token_hash: &'a str,
+    ) -> SeatWrite<'a> {
+        let kind = self.view.kind;
+        SeatWrite {
+            sequence: locked.next_sequence,
+            token_hash,
+            email_key: request.person.email.key(),
+            deltas: deltas(kind, self.seated, self.waiting),
+            held: held_deltas(kind, self.held),
+            address_check: if self.pending_address {
+                "pending"
+            } else {
+                "none"
+            },
+            actor: &request.actor,
+            reserved_id: locked.reserved_id,
+            view: self.view,
+        }
+    }
+}
+
+impl Locked {
+    /// Whether the session takes `request` at `now` at all, and in which kind of seat: a
+    /// cancelled session, a kind it does not offer, or (for the public) a closed window refuse
+    /// it before anything is decided.
+    pub(crate) fn admits(&self, request: &RegisterRequest, now: DateTime<Utc>) -> Result<Admitted> {
+        if self.view.cancelled_at.is_some() {
+            return Err(Error::SessionCancelled(request.session_id.to_string()));
+        }
+        let kind = request.kind.unwrap_or_else(|| self.view.default_kind());
+        if !self.view.mode.offers(kind) {
+            return Err(Error::NoSuchSeats {
+                session: request.session_id.to_string(),
+                kind: kind.as_str(),
+            });
+        }
+        let state = self.view.window()?.state_at(now);
+        let late = (state != WindowState::Open).then_some(state);
+        if late.is_some() && request.timing == Timing::InWindow {
+            return Err(Error::RegistrationClosed {
+                session: request.session_id.to_string(),
+                state,
+            });
+        }
+        Ok(Admitted { kind, late })
+    }
+
+    /// Whether deciding a `kind` seat needs how many wait ahead (no seat free, or a line).
+    pub(crate) fn needs_ahead(&self, kind: SeatKind) -> bool {
+        let occupancy = self.occupancy(kind);
+        occupancy.free() == 0 || occupancy.waiting > 0
+    }
+
+    /// Decides `request`'s seat by core's rules: confirmed, held until the address is
+    /// confirmed, or waitlisted behind `ahead` (those of its kind waiting in its tier or a
+    /// better one; 0 unless [`Locked::needs_ahead`]).
+    pub(crate) fn place(
+        &self,
+        request: &RegisterRequest,
+        now: DateTime<Utc>,
+        admitted: &Admitted,
+        ahead: i64,
+    ) -> Placed {
+        use skillhub_core::capacity::{Admission, Request};
+        let kind = admitted.kind;
+        let ahead = u32::try_from(ahead).unwrap_or(u32::MAX);
+        // A program that requires address confirmation holds a public registration's seat
+        // until the link is followed; staff (late adds, spreadsheets) are never held.
+        let hold_until = match request.timing {
+            Timing::InWindow => self.hold_until(now),
+            Timing::Late | Timing::BeyondSeats => None,
+        };
+        let asked = match hold_until {
+            Some(expires_at) => Request::Hold { expires_at },
+            None => Request::Confirm,
+        };
+        // A batch session gives no seat before its draw: everyone waits for it.
+        let admission = if request.timing == Timing::BeyondSeats {
+            self.view.phase().admit_beyond_seats(ahead)
+        } else {
+            self.view.phase().admit(&self.occupancy(kind), ahead, asked)
+        };
+        let (status, seated, waiting, held) = match admission {
+            Admission::Confirm => (Status::Confirmed, 1, 0, 0),
+            Admission::Hold { expires_at } => (Status::Held { expires_at }, 1, 0, 1),
+            Admission::Waitlist { position } => (Status::Waitlisted { position }, 0, 1, 0),
+        };
+        Placed {
+            view: RegistrationView {
+                id: 0,
+                session_id: request.session_id.clone(),
+                email: request.person.email.as_str().to_owned(),
+                name: request.person.name.as_str().to_owned(),
+                attributes: serde_json::to_string(&request.person.attributes).unwrap_or_default(),
+                codice_fiscale: request.person.codice_fiscale.clone(),
+                kind,
+                tier: request.tier,
+                status,
+                lang: request.lang,
+                created_at: now,
+                updated_at: now,
+            },
+            seated,
+            waiting,
+            held,
+            pending_address: hold_until.is_some(),
+        }
+    }
+
+    /// The message telling `request`'s person of `written`, their new registration: in the
+    /// draw, waitlisted, asked to confirm their address, or confirmed.
+    pub(crate) fn letter(
+        &self,
+        written: &RegistrationView,
+        request: &RegisterRequest,
+        facts: &FactsRow,
+    ) -> Result<crate::outbox::Letter> {
+        let session = facts.facts(written.kind)?;
+        let registration = written.id;
+        let event = match written.status {
+            // Before a batch session's draw everyone waits for the draw, not in a line.
+            Status::Waitlisted { .. } if self.view.phase() == Phase::AwaitingDraw => {
+                Event::InDraw {
+                    registration,
+                    session,
+                    closes_at: self.view.window()?.closes_at(),
+                }
+            }
+            Status::Waitlisted { position } => Event::Waitlisted {
+                registration,
+                session,
+                position,
+            },
+            // No invitation yet: it comes with the confirmation.
+            Status::Held { expires_at } => Event::ConfirmAddress {
+                registration,
+                session,
+                hold_until: expires_at,
+            },
+            _ => Event::Confirmed {
+                registration,
+                session,
+            },
+        };
+        crate::notices::letter(
+            Some(registration),
+            request.person.email.as_str(),
+            &request.person.email.key(),
+            skillhub_notify::Notice {
+                lang: request.lang,
+                name: request.person.name.as_str().to_owned(),
+                event,
+            },
+            written.created_at,
+        )
+    }
+}
 
 /// What the seats of one session in one transaction share ([`seat!`]): the session's facts for
 /// the messages, read once (a registration does not change them), and, when the caller writes
