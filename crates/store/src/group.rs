@@ -238,5 +238,7 @@ mod leader {
     }
 }
 
+mod batch;
+
 #[cfg(test)]
 mod tests;

@@ -7,8 +7,6 @@
 //! Registrations for one session that arrive together share that transaction
 //! ([`crate::group`]: group commit), each decided as it would be alone.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use skillhub_allocation::batch::{self, Applicant};
@@ -24,12 +22,10 @@ use skillhub_core::window::WindowState;
 use skillhub_notify::{Canceller, DrawOutcome, Event};
 
 use crate::catalog::SessionView;
-use crate::idempotency::{Answers, Idempotency, Replay};
+use crate::idempotency::{Idempotency, Replay};
 use crate::notices::{ADDRESSEE, Addressee, FACTS, FactsRow};
-use crate::outbox::{POST_ALL_POSTGRES, POST_ALL_SQLITE, post, post_all};
-use crate::{
-    DrawRefusal, Error, Result, Store, audit::audit, hash_token, new_token, read, write_tx,
-};
+use crate::outbox::post;
+use crate::{DrawRefusal, Error, Result, Store, audit::audit, hash_token, read, write_tx};
 
 /// A registration request, after eligibility was checked and the tier chosen.
 #[derive(Debug, Clone)]
@@ -253,14 +249,14 @@ pub struct Registered {
 /// What an idempotency record of a registration holds: the registration's row as it was made
 /// and its manage token, so a retry is answered with exactly the first answer.
 #[derive(Debug, Serialize, Deserialize)]
-struct Remembered {
+pub(crate) struct Remembered {
     registration: RegistrationRow,
     manage_token: String,
 }
 
 impl Remembered {
     /// The record's text, for [`Answers::remember`] (status 0: a store record, not a response).
-    fn replay(registration: &RegistrationView, manage_token: &str) -> Result<Replay> {
+    pub(crate) fn replay(registration: &RegistrationView, manage_token: &str) -> Result<Replay> {
         let body = serde_json::to_string(&Remembered {
             registration: RegistrationRow::from(registration),
             manage_token: manage_token.to_owned(),
@@ -275,7 +271,7 @@ impl Remembered {
     /// The registration a record holds; `None` for a record this version cannot read (one
     /// written before registrations remembered their own record): it is forgotten like a stale
     /// one.
-    fn registered(replay: &Replay) -> Option<Registered> {
+    pub(crate) fn registered(replay: &Replay) -> Option<Registered> {
         let remembered: Remembered = serde_json::from_str(&replay.body).ok()?;
         Some(Registered {
             registration: RegistrationView::try_from(remembered.registration).ok()?,
@@ -338,23 +334,23 @@ pub(crate) struct Locked {
 
 /// The live registrations of session `$1` among the address keys (`$2`) and codes (`$3`) of
 /// a batch, each list as a JSON array of strings: SQLite.
-const TAKEN_SQLITE: &str = "SELECT email_key, codice_fiscale FROM registrations \
+pub(crate) const TAKEN_SQLITE: &str = "SELECT email_key, codice_fiscale FROM registrations \
      WHERE session_id = $1 AND status IN ('held', 'confirmed', 'waitlisted', 'attended', 'no_show') \
      AND (email_key IN (SELECT value FROM json_each($2)) \
      OR codice_fiscale IN (SELECT value FROM json_each($3)))";
 /// [`TAKEN_SQLITE`] on PostgreSQL.
-const TAKEN_POSTGRES: &str = "SELECT email_key, codice_fiscale FROM registrations \
+pub(crate) const TAKEN_POSTGRES: &str = "SELECT email_key, codice_fiscale FROM registrations \
      WHERE session_id = $1 AND status IN ('held', 'confirmed', 'waitlisted', 'attended', 'no_show') \
      AND (email_key IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb))) \
      OR codice_fiscale IN (SELECT jsonb_array_elements_text(CAST($3 AS jsonb))))";
 
 /// `$1` ids reserved from PostgreSQL's identity sequence of registrations in one round trip
 /// (an id not used is only a gap).
-const RESERVE_IDS_POSTGRES: &str =
+pub(crate) const RESERVE_IDS_POSTGRES: &str =
     "SELECT nextval(pg_get_serial_sequence('registrations', 'id')) FROM generate_series(1, $1)";
 
 /// `items` as a JSON array of strings (what [`TAKEN_SQLITE`] and [`TAKEN_POSTGRES`] read).
-fn json_list<S: AsRef<str>>(items: &[S]) -> String {
+pub(crate) fn json_list<S: AsRef<str>>(items: &[S]) -> String {
     let items: Vec<&str> = items.iter().map(AsRef::as_ref).collect();
     serde_json::to_string(&items).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -942,11 +938,11 @@ macro_rules! add_seat {
         async {
             let locked: &$crate::registrations::Locked = $locked;
             let (sql, before) = match $kind {
-                SeatKind::InPerson => (
+                skillhub_core::capacity::SeatKind::InPerson => (
                     "UPDATE sessions SET seats_in_person = seats_in_person + 1 WHERE id = $1",
                     locked.view.seats_in_person,
                 ),
-                SeatKind::Online => (
+                skillhub_core::capacity::SeatKind::Online => (
                     "UPDATE sessions SET seats_online = seats_online + 1 WHERE id = $1",
                     locked.view.seats_online,
                 ),
@@ -956,7 +952,7 @@ macro_rules! add_seat {
                 .execute(&mut *$tx)
                 .await?;
             let seats = |n: i64| serde_json::json!({ "kind": $kind.as_str(), "seats": n }).to_string();
-            audit!(
+            $crate::audit::audit!(
                 $tx,
                 $now,
                 $actor,
@@ -971,6 +967,7 @@ macro_rules! add_seat {
         .await
     };
 }
+pub(crate) use add_seat;
 
 /// Seats one registration inside the caller's open write transaction `$tx`, whose session row
 /// `$locked` (a `Locked`) was read under the session lock: checks the seat kind, asks
@@ -1257,210 +1254,6 @@ pub(crate) struct Seating {
 }
 
 impl Store {
-    /// Decides `batch` (requests for one session, in arrival order) in one transaction under
-    /// the session's lock, each by the code that decides it alone and in its order: its answer,
-    /// or its own refusal. A database error fails the whole transaction (nothing of it is
-    /// written): the caller decides each request again alone ([`crate::group`]).
-    pub(crate) async fn register_batch(
-        &self,
-        batch: &[Arrival],
-    ) -> Result<Vec<Result<Registered>>> {
-        let Some(first) = batch.first() else {
-            return Ok(Vec::new());
-        };
-        let session_id = first.request.session_id.as_str();
-        let tokens: Vec<(String, String)> = batch
-            .iter()
-            .map(|_| {
-                let token = new_token();
-                let hash = hash_token(&token);
-                (token, hash)
-            })
-            .collect();
-        let emails: Vec<String> = batch.iter().map(|p| p.request.person.email.key()).collect();
-        let codes: Vec<&str> = batch
-            .iter()
-            .filter_map(|p| p.request.person.codice_fiscale.as_ref())
-            .map(|c| c.as_str())
-            .collect();
-        let (emails, codes) = (json_list(&emails), json_list(&codes));
-        write_tx!(
-            self,
-            // The lock, the read of live identities, the messages' statement, and where the
-            // ids come from: one past the last (SQLite's AUTOINCREMENT), or reserved from
-            // PostgreSQL's sequence for the whole batch at once.
-            (
-                LOCK_FOR_SEAT_SQLITE,
-                TAKEN_SQLITE,
-                POST_ALL_SQLITE,
-                None::<&str>
-            ),
-            (
-                LOCK_FOR_SEAT_POSTGRES,
-                TAKEN_POSTGRES,
-                POST_ALL_POSTGRES,
-                Some(RESERVE_IDS_POSTGRES)
-            ),
-            |tx, lock| {
-                let (lock, taken, post_all_sql, reserve) = lock;
-                // Ids reserved for the requests still to come (PostgreSQL), taken in order: the
-                // lock reserves one, and after a seat the rest of the batch gets its ids in one
-                // query; a new lock (it reserves a larger one) drops those left.
-                let mut ids: std::collections::VecDeque<i64> = std::collections::VecDeque::new();
-                // Who of the batch holds a live registration already: refused without a write
-                // (a unique index hit would abort the whole transaction on PostgreSQL).
-                let live: Vec<(String, Option<String>)> = sqlx::query_as(taken)
-                    .bind(session_id)
-                    .bind(&emails)
-                    .bind(&codes)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let mut taken_emails: HashSet<String> = HashSet::new();
-                let mut taken_codes: HashSet<String> = HashSet::new();
-                for (email, code) in live {
-                    taken_emails.insert(email);
-                    taken_codes.extend(code);
-                }
-                let mut outcomes = Vec::with_capacity(batch.len());
-                // The session row as the previous request left it: read under the lock once,
-                // then kept up to date with each seat (re-read after anything else changes it).
-                let mut current: Option<Locked> = None;
-                // The messages are written together after the last seat.
-                let mut seating = Seating {
-                    facts: None,
-                    letters: Some(Vec::new()),
-                };
-                for (index, (pending, (manage_token, token_hash))) in
-                    batch.iter().zip(&tokens).enumerate()
-                {
-                    let request = &pending.request;
-                    let idempotency = pending.idempotency.as_ref();
-                    let now = micros(pending.now);
-                    let locked = match current.take() {
-                        Some(locked) => Some(locked),
-                        None => {
-                            ids.clear();
-                            sqlx::query_as(lock)
-                                .bind(request.session_id.as_str())
-                                .fetch_optional(&mut *tx)
-                                .await?
-                        }
-                    };
-                    let Some(mut locked) = locked else {
-                        outcomes.push(Err(Error::UnknownSession(request.session_id.to_string())));
-                        continue;
-                    };
-                    // Holds due to expire go first: their seats may be this request's.
-                    if locked.holds_due(now) {
-                        expire_due!(tx, &locked, EXPIRY_ACTOR, now)?;
-                        ids.clear();
-                        locked = sqlx::query_as(lock)
-                            .bind(request.session_id.as_str())
-                            .fetch_one(&mut *tx)
-                            .await?;
-                    }
-                    let unreadable = match tx.recall(idempotency, now).await {
-                        Ok(Some(replay)) => match Remembered::registered(&replay) {
-                            Some(registered) => {
-                                outcomes.push(Ok(registered));
-                                current = Some(locked);
-                                continue;
-                            }
-                            None => true,
-                        },
-                        Ok(None) => false,
-                        Err(err @ Error::IdempotencyMismatch(_)) => {
-                            outcomes.push(Err(err));
-                            current = Some(locked);
-                            continue;
-                        }
-                        Err(err) => return Err(err),
-                    };
-                    let email_key = request.person.email.key();
-                    let code = request.person.codice_fiscale.as_ref().map(|c| c.as_str());
-                    if taken_emails.contains(&email_key) {
-                        outcomes.push(Err(Error::AlreadyRegistered {
-                            session: request.session_id.to_string(),
-                            email: request.person.email.as_str().to_owned(),
-                        }));
-                        current = Some(locked);
-                        continue;
-                    }
-                    if let Some(code) = code
-                        && taken_codes.contains(code)
-                    {
-                        outcomes.push(Err(Error::CodiceFiscaleRegistered {
-                            session: request.session_id.to_string(),
-                        }));
-                        current = Some(locked);
-                        continue;
-                    }
-                    if request.timing == Timing::BeyondSeats {
-                        let kind = request.kind.unwrap_or_else(|| locked.view.default_kind());
-                        if locked.view.cancelled_at.is_none()
-                            && locked.view.mode.offers(kind)
-                            && locked.occupancy(kind).free() == 0
-                        {
-                            add_seat!(tx, &locked, kind, &request.actor, now)?;
-                            ids.clear();
-                            locked = sqlx::query_as(lock)
-                                .bind(request.session_id.as_str())
-                                .fetch_one(&mut *tx)
-                                .await?;
-                        }
-                    }
-                    let view =
-                        match seat!(tx, &locked, request, token_hash.as_str(), now, &mut seating) {
-                            Ok(view) => view,
-                            // Refused before anything of it was written: its own answer.
-                            Err(
-                                err @ (Error::SessionCancelled(_)
-                                | Error::NoSuchSeats { .. }
-                                | Error::RegistrationClosed { .. }),
-                            ) => {
-                                outcomes.push(Err(err));
-                                current = Some(locked);
-                                continue;
-                            }
-                            Err(err) => return Err(err),
-                        };
-                    let next_id = match reserve {
-                        None => Some(view.id + 1),
-                        Some(reserve) => {
-                            let after = batch.len() - index - 1;
-                            if ids.is_empty() && after > 0 {
-                                ids = sqlx::query_scalar::<_, i64>(reserve)
-                                    .bind(i64::try_from(after).unwrap_or(i64::MAX))
-                                    .fetch_all(&mut *tx)
-                                    .await?
-                                    .into();
-                            }
-                            ids.pop_front()
-                        }
-                    };
-                    current = Some(locked.after_seat(&view, next_id));
-                    if idempotency.is_some() {
-                        if unreadable {
-                            tx.forget(idempotency).await?;
-                        }
-                        let replay = Remembered::replay(&view, manage_token)?;
-                        tx.remember(idempotency, &replay, now).await?;
-                    }
-                    taken_emails.insert(email_key);
-                    taken_codes.extend(code.map(str::to_owned));
-                    outcomes.push(Ok(Registered {
-                        registration: view,
-                        manage_token: manage_token.clone(),
-                        replayed: false,
-                    }));
-                }
-                let letters = seating.letters.unwrap_or_default();
-                post_all!(tx, post_all_sql, &letters)?;
-                Ok(outcomes)
-            }
-        )
-    }
-
     /// Cancels a registration; a freed seat goes at once to the head of its waiting list, in the
     /// same transaction, and the positions behind move up.
     /// The person (`by`: [`Canceller::Person`]) or staff is told, and so is everyone promoted,
