@@ -239,6 +239,7 @@ mod leader {
 }
 
 mod batch;
+mod seats;
 
 #[cfg(test)]
 mod tests;

@@ -443,6 +443,14 @@ pub(crate) fn erased_address(id: i64) -> String {
     format!("erased-{id}@{ERASED_DOMAIN}")
 }
 
+/// `at` as sqlx writes a `DateTime<Utc>` into SQLite (RFC 3339, `AutoSi` fractions,
+/// `+00:00`): rows a statement reads from JSON then equal, to the character, those written with
+/// bound times, and compare as theirs do (SQLite compares times as text). PostgreSQL reads the
+/// same text as a `timestamptz`.
+pub(crate) fn stored_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+}
+
 /// A secret token (manage tokens, operator tokens): 32 random bytes as hex.
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

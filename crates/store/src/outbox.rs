@@ -108,12 +108,9 @@ struct Row<'a> {
     due_at: String,
 }
 
-/// `letters`, each with when it was written, as the JSON array the statements above read. The times are
-/// written as sqlx writes a `DateTime<Utc>` into SQLite (RFC 3339, `AutoSi` fractions, `+00:00`),
-/// so the rows equal [`post!`]'s to the character and compare as its do; PostgreSQL reads the
-/// same text as a `timestamptz`.
+/// `letters`, each with when it was written, as the JSON array the statements above read, times
+/// as [`crate::stored_time`] writes them (so the rows equal [`post!`]'s to the character).
 pub(crate) fn as_rows(letters: &[(Letter, DateTime<Utc>)]) -> Result<String> {
-    let time = |at: DateTime<Utc>| at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false);
     let rows: Vec<Row<'_>> = letters
         .iter()
         .map(|(letter, written)| Row {
@@ -124,8 +121,8 @@ pub(crate) fn as_rows(letters: &[(Letter, DateTime<Utc>)]) -> Result<String> {
             lang: letter.lang.code(),
             notice: &letter.notice,
             dedupe: letter.dedupe.as_deref(),
-            created_at: time(*written),
-            due_at: time(letter.due_at),
+            created_at: crate::stored_time(*written),
+            due_at: crate::stored_time(letter.due_at),
         })
         .collect();
     serde_json::to_string(&rows).map_err(|err| Error::Corrupt {

@@ -1019,17 +1019,7 @@ macro_rules! seat {
             )
             .await?;
             let seating: &mut $crate::registrations::Seating = $seating;
-            let facts: $crate::notices::FactsRow = match &seating.facts {
-                Some(row) if row.is_of(&request.session_id) => row.clone(),
-                _ => {
-                    let row: $crate::notices::FactsRow = sqlx::query_as($crate::notices::FACTS)
-                        .bind(request.session_id.as_str())
-                        .fetch_one(&mut *$tx)
-                        .await?;
-                    seating.facts = Some(row.clone());
-                    row
-                }
-            };
+            let facts = $crate::registrations::facts!($tx, seating, &request.session_id)?;
             let letter = locked.letter(&written, request, &facts)?;
             match &mut seating.letters {
                 Some(letters) => letters.push((letter, now)),
@@ -1055,6 +1045,31 @@ macro_rules! seat {
     };
 }
 pub(crate) use seat;
+
+/// The facts of session `$session` (a `&SessionId`) for the messages, as `$seating` (a
+/// `&mut Seating`) keeps them, read in the transaction `$tx` the first time; evaluates to
+/// `Result<FactsRow>`. A macro, like `seat!`, so it expands for either backend's transaction.
+macro_rules! facts {
+    ($tx:ident, $seating:expr, $session:expr) => {
+        async {
+            let seating: &mut $crate::registrations::Seating = $seating;
+            let session: &skillhub_core::ids::SessionId = $session;
+            match &seating.facts {
+                Some(row) if row.is_of(session) => Ok::<_, $crate::Error>(row.clone()),
+                _ => {
+                    let row: $crate::notices::FactsRow = sqlx::query_as($crate::notices::FACTS)
+                        .bind(session.as_str())
+                        .fetch_one(&mut *$tx)
+                        .await?;
+                    seating.facts = Some(row.clone());
+                    Ok(row)
+                }
+            }
+        }
+        .await
+    };
+}
+pub(crate) use facts;
 
 /// A request that passed [`Locked::admits`]: the kind of seat it takes, and the window's state
 /// when it came outside it (staff's late or beyond-seats adds: audited).

@@ -3,12 +3,15 @@
 
 use std::collections::HashSet;
 
+use skillhub_core::capacity::Status;
+
+use super::seats::{Unwritten, WAITING, Waiting, WriteSeats};
 use crate::idempotency::Answers;
 use crate::outbox::{POST_ALL_POSTGRES, POST_ALL_SQLITE, post_all};
 use crate::registrations::{
     Arrival, EXPIRY_ACTOR, LOCK_FOR_SEAT_POSTGRES, LOCK_FOR_SEAT_SQLITE, Locked,
     RESERVE_IDS_POSTGRES, Registered, Remembered, Seating, TAKEN_POSTGRES, TAKEN_SQLITE, add_seat,
-    expire_due, json_list, micros, seat,
+    expire_due, facts, json_list, micros, seat,
 };
 use crate::{Error, Result, Store, Timing, hash_token, new_token, write_tx};
 
@@ -20,6 +23,16 @@ impl Store {
     pub(crate) async fn register_batch(
         &self,
         batch: &[Arrival],
+    ) -> Result<Vec<Result<Registered>>> {
+        self.register_batch_as(batch, true).await
+    }
+
+    /// [`Store::register_batch`], deciding plain requests in memory or (`in_memory` false,
+    /// for the tests that compare the two) each by `seat!` with its own writes.
+    pub(crate) async fn register_batch_as(
+        &self,
+        batch: &[Arrival],
+        in_memory: bool,
     ) -> Result<Vec<Result<Registered>>> {
         let Some(first) = batch.first() else {
             return Ok(Vec::new());
@@ -86,6 +99,11 @@ impl Store {
                     facts: None,
                     letters: Some(Vec::new()),
                 };
+                // Plain requests (public, inside the window, no idempotency key, no hold due) are
+                // decided in memory and written together: before any other step reads or
+                // changes the session's registrations, and at the end.
+                let mut unwritten = Unwritten::default();
+                let mut waiting = Waiting::default();
                 for (index, (pending, (manage_token, token_hash))) in
                     batch.iter().zip(&tokens).enumerate()
                 {
@@ -95,6 +113,8 @@ impl Store {
                     let locked = match current.take() {
                         Some(locked) => Some(locked),
                         None => {
+                            tx.write_seats(&mut unwritten).await?;
+                            waiting.forget();
                             ids.clear();
                             sqlx::query_as(lock)
                                 .bind(request.session_id.as_str())
@@ -106,6 +126,17 @@ impl Store {
                         outcomes.push(Err(Error::UnknownSession(request.session_id.to_string())));
                         continue;
                     };
+                    // The id of a plain request, reserved under the lock: it is decided in memory.
+                    let plain = locked.reserved_id.filter(|_| {
+                        in_memory
+                            && idempotency.is_none()
+                            && request.timing == Timing::InWindow
+                            && !locked.holds_due(now)
+                    });
+                    if plain.is_none() {
+                        tx.write_seats(&mut unwritten).await?;
+                        waiting.forget();
+                    }
                     // Holds due to expire go first: their seats may be this request's.
                     if locked.holds_due(now) {
                         expire_due!(tx, &locked, EXPIRY_ACTOR, now)?;
@@ -165,21 +196,54 @@ impl Store {
                                 .await?;
                         }
                     }
-                    let view =
-                        match seat!(tx, &locked, request, token_hash.as_str(), now, &mut seating) {
-                            Ok(view) => view,
-                            // Refused before anything of it was written: its own answer.
-                            Err(
-                                err @ (Error::SessionCancelled(_)
-                                | Error::NoSuchSeats { .. }
-                                | Error::RegistrationClosed { .. }),
-                            ) => {
-                                outcomes.push(Err(err));
-                                current = Some(locked);
-                                continue;
+                    let decided = match plain {
+                        Some(id) => match locked.admits(request, now) {
+                            Ok(admitted) => {
+                                let (kind, tier) = (admitted.kind, request.tier);
+                                if locked.needs_ahead(kind) && waiting.ahead(kind, tier).is_none() {
+                                    tx.write_seats(&mut unwritten).await?;
+                                    let counted: Vec<(i64, i64)> = sqlx::query_as(WAITING)
+                                        .bind(session_id)
+                                        .bind(kind.as_str())
+                                        .fetch_all(&mut *tx)
+                                        .await?;
+                                    waiting.read(kind, counted);
+                                }
+                                let ahead = if locked.needs_ahead(kind) {
+                                    waiting.ahead(kind, tier).unwrap_or(0)
+                                } else {
+                                    0
+                                };
+                                let placed = locked.place(request, now, &admitted, ahead);
+                                let mut write = placed.write(&locked, request, token_hash);
+                                write.view.id = id;
+                                if matches!(write.view.status, Status::Waitlisted { .. }) {
+                                    waiting.joined(kind, tier);
+                                }
+                                let facts = facts!(tx, &mut seating, &request.session_id)?;
+                                let letter = locked.letter(&write.view, request, &facts)?;
+                                seating.letters.get_or_insert_default().push((letter, now));
+                                unwritten.push(&write);
+                                Ok(write.view)
                             }
-                            Err(err) => return Err(err),
-                        };
+                            Err(err) => Err(err),
+                        },
+                        None => seat!(tx, &locked, request, token_hash.as_str(), now, &mut seating),
+                    };
+                    let view = match decided {
+                        Ok(view) => view,
+                        // Refused before anything of it was written: its own answer.
+                        Err(
+                            err @ (Error::SessionCancelled(_)
+                            | Error::NoSuchSeats { .. }
+                            | Error::RegistrationClosed { .. }),
+                        ) => {
+                            outcomes.push(Err(err));
+                            current = Some(locked);
+                            continue;
+                        }
+                        Err(err) => return Err(err),
+                    };
                     let next_id = match reserve {
                         None => Some(view.id + 1),
                         Some(reserve) => {
@@ -210,6 +274,7 @@ impl Store {
                         replayed: false,
                     }));
                 }
+                tx.write_seats(&mut unwritten).await?;
                 let letters = seating.letters.unwrap_or_default();
                 post_all!(tx, post_all_sql, &letters)?;
                 Ok(outcomes)

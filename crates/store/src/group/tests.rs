@@ -1,6 +1,8 @@
-//! Group commit decides as one by one would: the same sequence of requests, fed alone and in
-//! arbitrary batches, gets the same answers and leaves the same registrations (a property on
-//! SQLite; one fixed case on PostgreSQL when `TEST_PG_URL` is set).
+//! Group commit decides as one by one would: the same sequence of requests, fed alone (each
+//! decided by `seat!` with its own writes) and in arbitrary batches (plain requests decided in
+//! memory and written together, as the server does), gets the same answers and leaves the same
+//! registrations, counters, messages and audit lines (a property on SQLite; one fixed case on
+//! PostgreSQL when `TEST_PG_URL` is set).
 
 // In tests a failed unwrap is a failed test, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -130,7 +132,16 @@ type Final = (
     Vec<(i64, String, String, Option<u32>)>,
     String,
     Vec<OutboxRow>,
+    Vec<AuditRow>,
 );
+
+/// A registration's line of the audit log: when, who, what, the registration's rank and the
+/// state it records.
+type AuditRow = (String, String, String, Option<i64>, Option<String>);
+
+/// The audit log as stored, times as their text.
+const AUDIT: &str = "SELECT CAST(at AS TEXT), actor, action, entity_id, after FROM audit_log \
+     WHERE entity = 'registration' ORDER BY id";
 
 /// A row of [`OUTBOX`].
 type OutboxRow = (String, Option<i64>, String, String, String, String, String);
@@ -146,7 +157,13 @@ async fn run(store: &Store, arrivals: &[Arrival], cuts: &[bool]) -> (Answers, Fi
     for (i, arrival) in arrivals.iter().enumerate() {
         batch.push(arrival.clone());
         if cuts.get(i).copied().unwrap_or(true) || i + 1 == arrivals.len() {
-            for outcome in store.decide_together(&batch).await {
+            // One by one, each by `seat!` and its own writes; in batches, as the server does.
+            let outcomes = if cuts.is_empty() {
+                store.register_batch_as(&batch, false).await.unwrap()
+            } else {
+                store.decide_together(&batch).await
+            };
+            for outcome in outcomes {
                 answers.push(
                     outcome
                         .map(|r| {
@@ -228,7 +245,25 @@ async fn run(store: &Store, arrivals: &[Arrival], cuts: &[bool]) -> (Answers, Fi
         )
         .collect();
     outbox.sort();
-    (answers, (listed, counts, outbox))
+    let lines: Vec<(String, String, String, String, Option<String>)> =
+        crate::read!(store, |conn| sqlx::query_as(AUDIT)
+            .fetch_all(conn)
+            .await
+            .unwrap());
+    let audit = lines
+        .into_iter()
+        .map(|(at, actor, action, entity, after)| {
+            let id: Option<i64> = entity.parse().ok();
+            let after = match (id, after) {
+                (Some(id), Some(after)) => {
+                    Some(after.replace(&format!("\"id\":{id},"), &format!("\"id\":#{},", rank(id))))
+                }
+                (_, after) => after,
+            };
+            (at, actor, action, id.map(rank), after)
+        })
+        .collect();
+    (answers, (listed, counts, outbox, audit))
 }
 
 /// Feeds `steps` alone, then in the batches `cuts` makes (a cut after each `true`), each on a
