@@ -47,7 +47,7 @@ pub fn run() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    if !crate::run_cargo(&["build", "--release", "-p", "skillhub-cli"]) {
+    if !crate::build_release() {
         return ExitCode::FAILURE;
     }
     let dir = root().join("target/bench-match");

@@ -586,7 +586,7 @@ pub fn run(mail: bool) -> ExitCode {
     if let Some(code) = crate::in_release(args) {
         return code;
     }
-    if !crate::run_cargo(&["build", "--release", "-p", "skillhub-cli"]) {
+    if !crate::build_release() {
         return ExitCode::FAILURE;
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -21,6 +21,7 @@ mod bench_match;
 mod demo_grants;
 mod loadtest;
 
+use std::path::Path;
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
@@ -63,14 +64,24 @@ pub fn in_release(args: &[&str]) -> Option<ExitCode> {
         "xtask: a debug build; running `xtask {}` from the release build",
         args.join(" ")
     );
-    let status = Command::new(cargo())
-        .args(["run", "--release", "--quiet", "-p", "xtask", "--"])
-        .args(args)
-        .status();
-    Some(match status {
+    if !build_release() {
+        return Some(ExitCode::FAILURE);
+    }
+    let release = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("target/release/xtask");
+    Some(match Command::new(release).args(args).status() {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         _ => ExitCode::FAILURE,
     })
+}
+
+/// Builds the release xtask and `skillhub` in one cargo call. Always the same two packages:
+/// cargo unifies features per call, so building them apart (`-p xtask`, then `-p
+/// skillhub-cli`) compiled their shared dependencies twice over, at every run.
+pub fn build_release() -> bool {
+    run_cargo(&["build", "--release", "-p", "xtask", "-p", "skillhub-cli"])
 }
 
 /// The cargo that runs xtask (`$CARGO`), or `cargo` from the PATH.
