@@ -333,11 +333,14 @@ pub(crate) struct Locked {
 }
 
 /// The live registrations of session `$1` among the address keys (`$2`) and codes (`$3`) of
-/// a batch, each list as a JSON array of strings: SQLite.
+/// a batch, each list as a JSON array of strings: SQLite. Two lookups of the unique indexes
+/// (a row may come twice): with `OR`, SQLite's planner walks every registration of the session.
 pub(crate) const TAKEN_SQLITE: &str = "SELECT email_key, codice_fiscale FROM registrations \
      WHERE session_id = $1 AND status IN ('held', 'confirmed', 'waitlisted', 'attended', 'no_show') \
-     AND (email_key IN (SELECT value FROM json_each($2)) \
-     OR codice_fiscale IN (SELECT value FROM json_each($3)))";
+     AND email_key IN (SELECT value FROM json_each($2)) \
+     UNION ALL SELECT email_key, codice_fiscale FROM registrations \
+     WHERE session_id = $1 AND status IN ('held', 'confirmed', 'waitlisted', 'attended', 'no_show') \
+     AND codice_fiscale IN (SELECT value FROM json_each($3))";
 /// [`TAKEN_SQLITE`] on PostgreSQL.
 pub(crate) const TAKEN_POSTGRES: &str = "SELECT email_key, codice_fiscale FROM registrations \
      WHERE session_id = $1 AND status IN ('held', 'confirmed', 'waitlisted', 'attended', 'no_show') \
@@ -357,11 +360,13 @@ pub(crate) fn json_list<S: AsRef<str>>(items: &[S]) -> String {
 
 /// The session row for [`seat!`] on SQLite, with the id the next registration gets
 /// (`AUTOINCREMENT`: one past the largest ever given; `BEGIN IMMEDIATE` already holds the write
-/// lock, so nobody else can take it).
+/// lock, so nobody else can take it). The soonest hold is read from the index of held
+/// registrations, as in [`crate::LOCK_SESSION_SQLITE`].
 pub(crate) const LOCK_FOR_SEAT_SQLITE: &str = "SELECT *, (SELECT COALESCE(MAX(seq), 0) + 1 \
      FROM sqlite_sequence WHERE name = 'registrations') AS reserved_id, \
      (SELECT hold_minutes FROM programs WHERE programs.id = sessions.program_id) AS hold_minutes, \
-     (SELECT MIN(hold_expires_at) FROM registrations WHERE registrations.session_id = sessions.id \
+     (SELECT MIN(hold_expires_at) FROM registrations INDEXED BY registrations_holds \
+      WHERE registrations.session_id = sessions.id \
       AND registrations.status = 'held') AS next_hold_expiry FROM sessions WHERE id = $1";
 /// The session row for [`seat!`] on PostgreSQL, locked until the transaction ends, with an id
 /// reserved from the registrations' identity sequence (an unused one is only a gap).
