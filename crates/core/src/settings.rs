@@ -15,6 +15,7 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::codice_fiscale::CodiceFiscale;
 use crate::lang::Lang;
 use crate::person::Person;
 use crate::program::{DEFAULT_HOLD_MINUTES, EmailConfirmation};
@@ -159,14 +160,24 @@ impl CodiceFiscaleRule {
     /// assert!(CodiceFiscaleRule::Required.check(&person).is_err());
     /// ```
     pub fn check(self, person: &Person) -> Result<(), CodiceFiscaleProblem> {
-        let Some(code) = &person.codice_fiscale else {
+        self.check_code(person.codice_fiscale.as_ref(), person.attributes.birth_date)
+    }
+
+    /// [`CodiceFiscaleRule::check`] on a code and a date of birth alone, for a form that asks
+    /// for them before it has a whole [`Person`] (the back office's desk).
+    pub fn check_code(
+        self,
+        code: Option<&CodiceFiscale>,
+        born: Option<NaiveDate>,
+    ) -> Result<(), CodiceFiscaleProblem> {
+        let Some(code) = code else {
             return match self {
                 CodiceFiscaleRule::Required => Err(CodiceFiscaleProblem::Missing),
                 CodiceFiscaleRule::NotAsked => Ok(()),
             };
         };
         if self == CodiceFiscaleRule::Required
-            && let Some(born) = person.attributes.birth_date
+            && let Some(born) = born
         {
             let agrees = born.day() == code.birth_day()
                 && born.month() == code.birth_month()

@@ -714,11 +714,13 @@ async fn add_by_hand(
                 "Questo codice fiscale non è valido: controlla i 16 caratteri.",
                 "This codice fiscale is not valid: check its 16 characters.",
             )),
-            Ok(None) if rule == CodiceFiscaleRule::Required => Some(lang.pick(
-                "Il programma richiede il codice fiscale.",
-                "The program requires the codice fiscale.",
-            )),
-            Ok(_) => None,
+            // The desk asks no date of birth: only a missing code can fail the program's rule.
+            Ok(code) => rule.check_code(code.as_ref(), None).err().map(|_| {
+                lang.pick(
+                    "Il programma richiede il codice fiscale.",
+                    "The program requires the codice fiscale.",
+                )
+            }),
         };
         let problems = AddProblems {
             codice_fiscale: code_problem,

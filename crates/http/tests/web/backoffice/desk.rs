@@ -466,3 +466,68 @@ async fn the_qr_code_leads_staff_to_one_tap_check_in_and_the_list_counts_it() {
                 && e.actor == format!("staff:{}", trainer.id))
     );
 }
+
+/// A program that requires the codice fiscale: the desk asks for it, refuses a form without it
+/// or with a wrong one (the text stays), and adds the person with a good one.
+#[tokio::test]
+async fn the_desk_asks_for_the_codice_fiscale_a_program_requires() {
+    let web = Web::new().await;
+    let strict = skillhub_testkit::LABORATORI_TORINO.replace(
+        "[[hubs]]",
+        "[settings]\ncodice_fiscale = \"required\"\n\n[[hubs]]",
+    );
+    let request = Request::post("/v1/programs")
+        .header(
+            header::AUTHORIZATION,
+            format!("Bearer {}", super::super::ADMIN),
+        )
+        .header(header::CONTENT_TYPE, "application/toml")
+        .body(Body::from(strict))
+        .unwrap();
+    let reply = send(&web.app, request).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let scope = Scope::new(
+        Role::Manager,
+        Some(ProgramId::parse("laboratori-torino").unwrap()),
+        None,
+    )
+    .unwrap();
+    let manager = StaffClient::new(&web, "lia@example.org", scope).await;
+    let desk = "/gestione/incontri/torino-spid-2030-03-05";
+    let page = manager.get(&web, desk).await;
+    assert!(
+        page.text.contains("name=\"codice_fiscale\""),
+        "{}",
+        page.text
+    );
+    let add = format!("{desk}/iscrivi");
+    let person = [("nome", "Mario Rossi"), ("email", "mario@example.it")];
+
+    let missing = manager.post(&web, &add, &person).await;
+    assert_eq!(missing.status, 422);
+    assert!(
+        missing
+            .text
+            .contains("Il programma richiede il codice fiscale.")
+    );
+
+    let wrong = [person[0], person[1], ("codice_fiscale", "RSSMRA85T10A562X")];
+    let wrong = manager.post(&web, &add, &wrong).await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.text.contains("Questo codice fiscale non è valido"));
+    assert!(wrong.text.contains("RSSMRA85T10A562X"), "the text stays");
+
+    let good = [person[0], person[1], ("codice_fiscale", "rssmra85t10a562s")];
+    let added = manager.post(&web, &add, &good).await;
+    assert_eq!(added.status, 303, "{}", added.text);
+    let listed = web
+        .store
+        .session_registrations("torino-spid-2030-03-05")
+        .await
+        .unwrap();
+    let code = listed[0]
+        .codice_fiscale
+        .as_ref()
+        .map(|c| c.as_str().to_owned());
+    assert_eq!(code.as_deref(), Some("RSSMRA85T10A562S"));
+}
