@@ -42,6 +42,8 @@ mod people;
 mod programs;
 mod registrations;
 mod reminders;
+#[cfg(test)]
+mod scratch;
 mod staff;
 mod tokens;
 

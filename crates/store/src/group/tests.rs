@@ -333,21 +333,8 @@ async fn batches_decide_as_one_by_one_on_postgresql() {
             key: (i == 2 || i == 7).then_some((0, true)),
         })
         .collect();
-    let names: Vec<String> = (0..2)
-        .map(|n| format!("skillhub_group_{}_{n}", &crate::new_token()[..12]))
-        .collect();
-    let pool = sqlx::PgPool::connect(&admin).await.unwrap();
-    for name in &names {
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&pool)
-            .await
-            .unwrap();
-    }
-    let base = admin
-        .rsplit_once('/')
-        .map_or(admin.as_str(), |(base, _)| base)
-        .to_owned();
-    let url_for = |n: usize| format!("{base}/{}", names[n]);
+    let scratch = crate::scratch::Scratch::create(&admin, "group", 2).await;
+    let url_for = |n: usize| scratch.url(n);
     let outcome = compare(
         url_for,
         3,
@@ -358,13 +345,6 @@ async fn batches_decide_as_one_by_one_on_postgresql() {
         ],
     )
     .await;
-    for name in &names {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(&pool)
-        .await
-        .unwrap();
-    }
+    scratch.drop_all().await;
     outcome.unwrap();
 }

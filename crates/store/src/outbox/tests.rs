@@ -115,24 +115,11 @@ async fn post_all_writes_what_post_writes_on_postgresql() {
     let Some(admin) = skillhub_testkit::postgres_url() else {
         return;
     };
-    let name = format!("skillhub_outbox_{}", &crate::new_token()[..12]);
-    let pool = sqlx::PgPool::connect(&admin).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&pool)
-        .await
-        .unwrap();
-    let base = admin
-        .rsplit_once('/')
-        .map_or(admin.as_str(), |(base, _)| base);
-    let store = Store::open(&format!("{base}/{name}"), &OpenOptions::default())
+    let scratch = crate::scratch::Scratch::create(&admin, "outbox", 1).await;
+    let store = Store::open(&scratch.url(0), &OpenOptions::default())
         .await
         .unwrap();
     same_rows(&store).await.unwrap();
     store.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&pool)
-    .await
-    .unwrap();
+    scratch.drop_all().await;
 }
