@@ -103,6 +103,29 @@ pub(crate) async fn post_as(web: &Web, cookie: &str, path: &str, fields: &[(&str
     send(&web.app, request).await
 }
 
+/// Loads `laboratori-torino` (the test kit's program) requiring the codice fiscale, through
+/// the API, and returns its manager.
+pub(crate) async fn strict_torino(web: &Web) -> StaffClient {
+    let strict = skillhub_testkit::LABORATORI_TORINO.replace(
+        "[[hubs]]",
+        "[settings]\ncodice_fiscale = \"required\"\n\n[[hubs]]",
+    );
+    let request = Request::post("/v1/programs")
+        .header(header::AUTHORIZATION, format!("Bearer {}", super::ADMIN))
+        .header(header::CONTENT_TYPE, "application/toml")
+        .body(Body::from(strict))
+        .unwrap();
+    let reply = send(&web.app, request).await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let scope = Scope::new(
+        Role::Manager,
+        Some(ProgramId::parse("laboratori-torino").unwrap()),
+        None,
+    )
+    .unwrap();
+    StaffClient::new(web, "lia@example.org", scope).await
+}
+
 /// The scope of `role` at Binario F (its one hub for an operator).
 pub(crate) fn binario_f(role: Role) -> Scope {
     let program = Some(ProgramId::parse("binario-f").unwrap());

@@ -472,27 +472,7 @@ async fn the_qr_code_leads_staff_to_one_tap_check_in_and_the_list_counts_it() {
 #[tokio::test]
 async fn the_desk_asks_for_the_codice_fiscale_a_program_requires() {
     let web = Web::new().await;
-    let strict = skillhub_testkit::LABORATORI_TORINO.replace(
-        "[[hubs]]",
-        "[settings]\ncodice_fiscale = \"required\"\n\n[[hubs]]",
-    );
-    let request = Request::post("/v1/programs")
-        .header(
-            header::AUTHORIZATION,
-            format!("Bearer {}", super::super::ADMIN),
-        )
-        .header(header::CONTENT_TYPE, "application/toml")
-        .body(Body::from(strict))
-        .unwrap();
-    let reply = send(&web.app, request).await;
-    assert_eq!(reply.status, 201, "{}", reply.text);
-    let scope = Scope::new(
-        Role::Manager,
-        Some(ProgramId::parse("laboratori-torino").unwrap()),
-        None,
-    )
-    .unwrap();
-    let manager = StaffClient::new(&web, "lia@example.org", scope).await;
+    let manager = super::strict_torino(&web).await;
     let desk = "/gestione/incontri/torino-spid-2030-03-05";
     let page = manager.get(&web, desk).await;
     assert!(

@@ -619,20 +619,7 @@ async fn the_program_pages_export_links_download() {
 #[tokio::test]
 async fn a_program_that_asks_for_the_codice_fiscale_exports_it() {
     let web = Web::new().await;
-    let strict = skillhub_testkit::LABORATORI_TORINO.replace(
-        "[[hubs]]",
-        "[settings]\ncodice_fiscale = \"required\"\n\n[[hubs]]",
-    );
-    let request = Request::post("/v1/programs")
-        .header(
-            header::AUTHORIZATION,
-            format!("Bearer {}", super::super::ADMIN),
-        )
-        .header(header::CONTENT_TYPE, "application/toml")
-        .body(Body::from(strict))
-        .unwrap();
-    let reply = send(&web.app, request).await;
-    assert_eq!(reply.status, 201, "{}", reply.text);
+    let manager = super::strict_torino(&web).await;
     let body = json!({"name": "Mario Rossi", "email": "mario@example.it", "codice_fiscale": "RSSMRA85T10A562S"});
     let request = Request::post("/v1/sessions/torino-spid-2030-03-05/registrations")
         .header(header::CONTENT_TYPE, "application/json")
@@ -640,13 +627,6 @@ async fn a_program_that_asks_for_the_codice_fiscale_exports_it() {
         .unwrap();
     let reply = send(&web.app, request).await;
     assert_eq!(reply.status, 201, "{}", reply.text);
-    let scope = Scope::new(
-        Role::Manager,
-        Some(ProgramId::parse("laboratori-torino").unwrap()),
-        None,
-    )
-    .unwrap();
-    let manager = StaffClient::new(&web, "lia@example.org", scope).await;
     let (status, _, bytes) = download(
         &web,
         &manager,
