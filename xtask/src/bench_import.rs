@@ -136,11 +136,7 @@ fn peak_rss_kb() -> Option<u64> {
 }
 
 fn input_path() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_owned)
-        .unwrap_or_default();
-    root.join("target/bench-import/people-1m.csv")
+    crate::root().join("target/bench-import/people-1m.csv")
 }
 
 /// Generates the input (once) and times a dry-run validation of it.

@@ -4,15 +4,8 @@
 //! independent `check.py`. Goals (issue 19): ≤ 0.12 s wall and ≤ 64 MB peak RSS. The instance
 //! is generated from a fixed seed into `target/bench-match/` and never committed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_owned)
-        .unwrap_or_default()
-}
 
 /// Wall seconds and peak RSS in kB of one run, from `/usr/bin/time -f "%e %M"`.
 fn timed(binary: &Path, instance: &Path, output: &Path) -> Option<(f64, u64)> {
@@ -39,7 +32,7 @@ fn timed(binary: &Path, instance: &Path, output: &Path) -> Option<(f64, u64)> {
 
 /// Builds the release binary, generates L once, times five runs, checks the output.
 pub fn run() -> ExitCode {
-    let bench = root().join("../shared/bench/matching");
+    let bench = crate::root().join("../shared/bench/matching");
     if !bench.join("gen.py").is_file() {
         eprintln!(
             "bench match: {} is missing (shared/ must be beside the repository)",
@@ -50,7 +43,7 @@ pub fn run() -> ExitCode {
     if !crate::build_release() {
         return ExitCode::FAILURE;
     }
-    let dir = root().join("target/bench-match");
+    let dir = crate::root().join("target/bench-match");
     let _ = std::fs::create_dir_all(&dir);
     let instance = dir.join("L.json");
     if !instance.is_file() {
@@ -64,7 +57,7 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let binary = root().join("target/release/skillhub");
+    let binary = crate::root().join("target/release/skillhub");
     let output = dir.join("L.out.json");
     let mut runs = Vec::new();
     for _ in 0..5 {

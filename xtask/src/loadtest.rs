@@ -34,7 +34,6 @@
 //! PostgreSQL runs on `TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`): a fresh
 //! database is created and dropped for each configuration.
 
-use std::path::{Path, PathBuf};
 use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -51,13 +50,6 @@ const ADMIN: &str = "loadtest-admin-token";
 const DEADLINE: Duration = Duration::from_secs(300);
 /// How long the open-loop run lasts.
 const OPEN_SECONDS: u64 = 5;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_owned)
-        .unwrap_or_default()
-}
 
 /// Whether the servers send the outbox's messages, and where.
 #[derive(Debug, Clone)]
@@ -253,7 +245,7 @@ impl Client {
 
 /// Starts `skillhub serve` on port 0 and returns it with the address it printed.
 async fn start_server(db: &str, mail: &Mail) -> Result<(Child, String), String> {
-    let binary = root().join("target/release/skillhub");
+    let binary = crate::root().join("target/release/skillhub");
     let mut command = Command::new(binary);
     command.args(["serve", "--db", db, "--addr", "127.0.0.1:0"]);
     match mail {
@@ -265,7 +257,7 @@ async fn start_server(db: &str, mail: &Mail) -> Result<(Child, String), String> 
         }
     }
     let mut child = command
-        .current_dir(root().join("target/loadtest"))
+        .current_dir(crate::root().join("target/loadtest"))
         .env("SKILLHUB_ADMIN_TOKEN", ADMIN)
         .env("SKILLHUB_RATE_LIMIT", "0")
         .env("RUST_LOG", "warn")
@@ -601,7 +593,7 @@ pub fn run(mail: bool) -> ExitCode {
     };
     let results = runtime.block_on(async {
         let mut results = Vec::new();
-        let dir = root().join("target/loadtest");
+        let dir = crate::root().join("target/loadtest");
         let _ = std::fs::remove_dir_all(&dir);
         let _ = std::fs::create_dir_all(&dir);
         let mails: &[bool] = if mail { &[false, true] } else { &[false] };

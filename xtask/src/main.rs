@@ -21,7 +21,7 @@ mod bench_match;
 mod demo_grants;
 mod loadtest;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 fn main() -> ExitCode {
@@ -67,10 +67,7 @@ pub fn in_release(args: &[&str]) -> Option<ExitCode> {
     if !build_release() {
         return Some(ExitCode::FAILURE);
     }
-    let release = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("target/release/xtask");
+    let release = root().join("target/release/xtask");
     Some(match Command::new(release).args(args).status() {
         Ok(status) if status.success() => ExitCode::SUCCESS,
         _ => ExitCode::FAILURE,
@@ -82,6 +79,14 @@ pub fn in_release(args: &[&str]) -> Option<ExitCode> {
 /// skillhub-cli`) compiled their shared dependencies twice over, at every run.
 pub fn build_release() -> bool {
     run_cargo(&["build", "--release", "-p", "xtask", "-p", "skillhub-cli"])
+}
+
+/// The workspace's root (xtask's parent folder).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_default()
 }
 
 /// The cargo that runs xtask (`$CARGO`), or `cargo` from the PATH.
@@ -185,7 +190,7 @@ fn trainers(seed: u64) -> ExitCode {
 
 /// Writes `openapi.json` at the repository root.
 fn openapi() -> ExitCode {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../openapi.json");
+    let path = root().join("openapi.json");
     match std::fs::write(&path, skillhub_http::openapi_json()) {
         Ok(()) => {
             eprintln!("xtask openapi: wrote {}", path.display());
