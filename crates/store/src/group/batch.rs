@@ -200,19 +200,20 @@ impl Store {
                         Some(id) => match locked.admits(request, now) {
                             Ok(admitted) => {
                                 let (kind, tier) = (admitted.kind, request.tier);
-                                if locked.needs_ahead(kind) && waiting.ahead(kind, tier).is_none() {
-                                    tx.write_seats(&mut unwritten).await?;
-                                    let counted: Vec<(i64, i64)> = sqlx::query_as(WAITING)
-                                        .bind(session_id)
-                                        .bind(kind.as_str())
-                                        .fetch_all(&mut *tx)
-                                        .await?;
-                                    waiting.read(kind, counted);
-                                }
-                                let ahead = if locked.needs_ahead(kind) {
-                                    waiting.ahead(kind, tier).unwrap_or(0)
-                                } else {
-                                    0
+                                let ahead = match waiting.ahead(kind, tier) {
+                                    _ if !locked.needs_ahead(kind) => 0,
+                                    Some(ahead) => ahead,
+                                    // The line not read yet: read after the seats so far.
+                                    None => {
+                                        tx.write_seats(&mut unwritten).await?;
+                                        let counted: Vec<(i64, i64)> = sqlx::query_as(WAITING)
+                                            .bind(session_id)
+                                            .bind(kind.as_str())
+                                            .fetch_all(&mut *tx)
+                                            .await?;
+                                        waiting.read(kind, counted);
+                                        waiting.ahead(kind, tier).unwrap_or(0)
+                                    }
                                 };
                                 let placed = locked.place(request, now, &admitted, ahead);
                                 let mut write = placed.write(&locked, request, token_hash);

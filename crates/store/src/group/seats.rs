@@ -49,7 +49,6 @@ struct Audited {
 /// Seats decided and not yet written, all of one session.
 #[derive(Default)]
 pub(crate) struct Unwritten {
-    session: String,
     rows: Vec<Row>,
     audit: Vec<Audited>,
     /// The counters' deltas: seated and waiting in person and online, then held.
@@ -61,7 +60,6 @@ impl Unwritten {
     /// Keeps `seat` (its id given) for the next write.
     pub(crate) fn push(&mut self, seat: &SeatWrite<'_>) {
         let view: &RegistrationView = &seat.view;
-        self.session = view.session_id.to_string();
         let hold_expires_at = match view.status {
             Status::Held { expires_at } => Some(stored_time(expires_at)),
             _ => None,
@@ -118,9 +116,14 @@ impl Unwritten {
         Ok((rows, audit, 2 * self.rows.len() as u64 + 1))
     }
 
+    /// The session of the seats (all are of one).
+    fn session(&self) -> &str {
+        self.rows.first().map_or("", |row| row.session_id.as_str())
+    }
+
     /// Checks what a write touched and forgets the rows written.
     fn written(&mut self, touched: u64, expected: u64) -> Result<()> {
-        let session = std::mem::take(&mut self.session);
+        let session = self.session().to_owned();
         *self = Unwritten::default();
         if touched == expected {
             Ok(())
@@ -198,7 +201,7 @@ macro_rules! bind_write {
             .bind(unwritten.held.0)
             .bind(unwritten.held.1)
             .bind(unwritten.rows.len() as i64)
-            .bind(unwritten.session.clone())
+            .bind(unwritten.session().to_owned())
             .bind($audit)
     }};
 }
