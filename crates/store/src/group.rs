@@ -22,12 +22,20 @@ use chrono::{DateTime, Utc};
 use skillhub_core::ids::SessionId;
 use tokio::sync::oneshot;
 
-use crate::registrations::{Arrival, RegisterRequest, Registered};
+use crate::registrations::{RegisterRequest, Registered};
 use crate::{Error, Idempotency, Result, Store};
 
 /// The most registrations one transaction decides. Beyond it, the rest wait for the next batch:
 /// a batch holds the session's lock, and a very long one would delay the first answers.
 pub const MAX_BATCH: usize = 64;
+
+/// One registration to decide in a batch: what is asked, under which idempotency key, and when.
+#[derive(Debug, Clone)]
+pub(crate) struct Arrival {
+    pub(crate) request: RegisterRequest,
+    pub(crate) idempotency: Option<Idempotency>,
+    pub(crate) now: DateTime<Utc>,
+}
 
 /// One registration waiting for its batch, and where its answer goes.
 struct Pending {

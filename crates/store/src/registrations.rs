@@ -22,7 +22,7 @@ use skillhub_core::window::WindowState;
 use skillhub_notify::{Canceller, DrawOutcome, Event};
 
 use crate::catalog::SessionView;
-use crate::idempotency::{Idempotency, Replay};
+use crate::idempotency::Replay;
 use crate::notices::{ADDRESSEE, Addressee, FACTS, FactsRow};
 use crate::outbox::post;
 use crate::{DrawRefusal, Error, Result, Store, audit::audit, hash_token, read, write_tx};
@@ -44,15 +44,6 @@ pub struct RegisterRequest {
     pub timing: Timing,
     /// The language the person registered in: their messages are written in it.
     pub lang: Lang,
-}
-
-/// One registration to decide in a batch (group commit, `crate::group`): what is asked, under
-/// which idempotency key, and when.
-#[derive(Debug, Clone)]
-pub(crate) struct Arrival {
-    pub(crate) request: RegisterRequest,
-    pub(crate) idempotency: Option<Idempotency>,
-    pub(crate) now: DateTime<Utc>,
 }
 
 /// Whether a registration must fall inside the session's registration window.

@@ -5,13 +5,14 @@ use std::collections::HashSet;
 
 use skillhub_core::capacity::Status;
 
+use super::Arrival;
 use super::seats::{Unwritten, WAITING, Waiting, WriteSeats};
 use crate::idempotency::Answers;
 use crate::outbox::{POST_ALL_POSTGRES, POST_ALL_SQLITE, post_all};
 use crate::registrations::{
-    Arrival, EXPIRY_ACTOR, LOCK_FOR_SEAT_POSTGRES, LOCK_FOR_SEAT_SQLITE, Locked,
-    RESERVE_IDS_POSTGRES, Registered, Remembered, Seating, TAKEN_POSTGRES, TAKEN_SQLITE, add_seat,
-    expire_due, facts, json_list, micros, seat,
+    EXPIRY_ACTOR, LOCK_FOR_SEAT_POSTGRES, LOCK_FOR_SEAT_SQLITE, Locked, RESERVE_IDS_POSTGRES,
+    Registered, Remembered, Seating, TAKEN_POSTGRES, TAKEN_SQLITE, add_seat, expire_due, facts,
+    json_list, micros, seat,
 };
 use crate::{Error, Result, Store, Timing, hash_token, new_token, write_tx};
 

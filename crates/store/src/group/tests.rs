@@ -16,7 +16,7 @@ use skillhub_core::person::Person;
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_core::tz::Zone;
 
-use crate::registrations::Arrival;
+use super::Arrival;
 use crate::{Idempotency, NewSession, OpenOptions, RegisterRequest, Store, Timing};
 
 /// One request of a generated sequence.
