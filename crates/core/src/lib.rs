@@ -107,5 +107,6 @@ pub mod season;
 pub mod session;
 pub mod settings;
 pub mod staff;
+pub mod tax_code;
 pub mod tz;
 pub mod window;
