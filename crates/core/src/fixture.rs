@@ -86,6 +86,9 @@ struct RawProgram {
     audiences: Vec<Audience>,
     #[serde(default)]
     targets: Vec<Target>,
+    /// What the program's definition assumes beyond its seed (dates, rules), in Italian.
+    #[serde(default)]
+    assumptions: Vec<String>,
     budget: Option<Budget>,
     grant_call: Option<GrantCallInfo>,
     eligibility: Option<Rule>,
@@ -330,6 +333,7 @@ fn validate(raw: RawProgram) -> Result<Program, ProgramError> {
         window: raw.window,
         audiences: raw.audiences,
         targets: raw.targets,
+        assumptions: raw.assumptions,
         budget: raw.budget,
         grant_call: raw.grant_call,
         eligibility: raw.eligibility,
@@ -618,6 +622,16 @@ fn check_targets(targets: &[Target], problems: &mut Problems) {
         .collect();
     let mut children_sum: BTreeMap<&str, u64> = BTreeMap::new();
     for (i, target) in targets.iter().enumerate() {
+        if target
+            .assumption
+            .as_deref()
+            .is_some_and(|note| note.trim().is_empty())
+        {
+            problems.add(
+                format!("/targets/{i}/assumption"),
+                "say why the goal is an estimate, or leave the field out",
+            );
+        }
         let Some(parent_id) = &target.parent else {
             continue;
         };
@@ -628,10 +642,10 @@ fn check_targets(targets: &[Target], problems: &mut Problems) {
             );
             continue;
         };
-        if parent.unit != target.unit {
+        if !parent.unit.counts(target.unit) {
             problems.add(
                 format!("/targets/{i}/unit"),
-                format!("a part of \"{parent_id}\" must count the same unit as it"),
+                format!("a part of \"{parent_id}\" must count a unit that it counts"),
             );
         }
         *children_sum.entry(parent_id.as_str()).or_default() += target.goal;
@@ -895,10 +909,13 @@ mod tests {
                     "eligibility": p.eligibility().map(|r| r.describe().it().to_owned()),
                     "priority": p.priority().iter().map(|t| t.name_it.clone()).collect::<Vec<_>>(),
                     "targets": p.targets().iter().map(|t| format!(
-                        "{} {} ({:?}{}{})", t.id, t.goal, t.unit,
+                        "{} {} ({:?}{}{}){}{}", t.id, t.goal, t.unit,
                         t.mode.map(|m| format!(", {}", m.as_str())).unwrap_or_default(),
                         t.parent.as_ref().map(|x| format!(" ⊂ {x}")).unwrap_or_default(),
+                        t.deadline.map(|d| format!(" by {d}")).unwrap_or_default(),
+                        t.assumption.as_ref().map(|a| format!(" — stimato: {a}")).unwrap_or_default(),
                     )).collect::<Vec<_>>(),
+                    "assumptions": p.assumptions(),
                     "hubs": p.hubs().iter().map(|h| format!(
                         "{} [{}] {} — {}{}", h.id, h.zone, h.name, h.address.one_line(),
                         if h.organisers.is_empty() { String::new() } else { format!(" — {}", h.organisers.join(", ")) },
@@ -1018,7 +1035,7 @@ mod tests {
             "binario-f.toml",
             "date = \"2019-02-19\"",
             "date = \"2019-02-30\"",
-            &["62:8: input is out of range"],
+            &["68:8: input is out of range"],
         );
         check_broken(
             "binario-f.toml",
@@ -1052,7 +1069,7 @@ mod tests {
             "community-skill-hubs.toml",
             "goal = 75000",
             "goal = 375000",
-            &["/targets/1/goal: its parts add up to 375000, more than its goal of 300000"],
+            &["/targets/2/goal: its parts add up to 600000, more than its goal of 300000"],
         );
         check_broken(
             "milano-digitale.toml",

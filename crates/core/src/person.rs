@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::codice_fiscale::CodiceFiscale;
 use crate::ids::Tag;
+use crate::tax_code::FiscalCode;
 
 /// Why a person's data does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -320,6 +321,10 @@ pub struct Attributes {
     /// Kind of organisation the person belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organisation_type: Option<OrganisationType>,
+    /// The partita IVA or codice fiscale of that organisation (checked): the key by which an
+    /// organisation counts once for a target however many of its people attend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation_code: Option<FiscalCode>,
     /// Memberships, e.g. `albo_cooperative`.
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub memberships: BTreeSet<Tag>,

@@ -118,18 +118,106 @@ pub enum Audience {
     Elderly,
 }
 
-/// What a target counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What a target counts, and so by which key one thing counts once ("unità di misura").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
-    /// People trained.
+    /// People trained, each once by their person key (the e-mail's key, hashed).
     People,
-    /// Enterprises trained.
+    /// Small and medium enterprises trained, each once by its partita IVA or codice fiscale
+    /// (checked), however many of its people attended.
     Smes,
-    /// Cooperatives supported.
+    /// Cooperatives and non-profits trained, each once by its partita IVA or codice fiscale.
     Cooperatives,
-    /// Circles (local communities) running.
+    /// Grants awarded: funded applications of the program's grant calls, each once.
+    Awards,
+    /// Circles or hubs active in the period: a hub counts once when at least one of its
+    /// sessions was held (somebody was marked present).
     Circles,
+    /// Sessions held: a session counts once when somebody was marked present at it.
+    Sessions,
+    /// People and organisations together ("realtà, persone e imprese"): each person by their key
+    /// and each organisation by its code, as `people`, `smes` and `cooperatives` count them.
+    PeopleAndOrganisations,
+}
+
+impl Unit {
+    /// Every unit, in this order.
+    pub const ALL: [Unit; 7] = [
+        Unit::People,
+        Unit::Smes,
+        Unit::Cooperatives,
+        Unit::Awards,
+        Unit::Circles,
+        Unit::Sessions,
+        Unit::PeopleAndOrganisations,
+    ];
+
+    /// The wire name (`people`, `smes` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::People => "people",
+            Unit::Smes => "smes",
+            Unit::Cooperatives => "cooperatives",
+            Unit::Awards => "awards",
+            Unit::Circles => "circles",
+            Unit::Sessions => "sessions",
+            Unit::PeopleAndOrganisations => "people_and_organisations",
+        }
+    }
+
+    /// What one counted thing is and by which key it counts once, in Italian.
+    pub fn counting_it(self) -> &'static str {
+        match self {
+            Unit::People => "persone (una volta per persona)",
+            Unit::Smes => "PMI (una volta per partita IVA o codice fiscale)",
+            Unit::Cooperatives => {
+                "cooperative e no profit (una volta per partita IVA o codice fiscale)"
+            }
+            Unit::Awards => "contributi assegnati (domande finanziate)",
+            Unit::Circles => "circle o hub attivi (almeno un incontro svolto)",
+            Unit::Sessions => "sessioni svolte (almeno un presente)",
+            Unit::PeopleAndOrganisations => {
+                "persone e organizzazioni (una volta per persona o per codice dell'organizzazione)"
+            }
+        }
+    }
+
+    /// What one counted thing is and by which key it counts once, in English.
+    pub fn counting_en(self) -> &'static str {
+        match self {
+            Unit::People => "people (once per person)",
+            Unit::Smes => "SMEs (once per partita IVA or codice fiscale)",
+            Unit::Cooperatives => "cooperatives and non-profits (once per tax code)",
+            Unit::Awards => "grants awarded (funded applications)",
+            Unit::Circles => "circles or hubs active (at least one meeting held)",
+            Unit::Sessions => "sessions held (at least one person present)",
+            Unit::PeopleAndOrganisations => {
+                "people and organisations (once per person or organisation)"
+            }
+        }
+    }
+
+    /// Whether a thing of this unit is an organisation, counted by its tax code.
+    pub fn is_organisation(self) -> bool {
+        matches!(self, Unit::Smes | Unit::Cooperatives)
+    }
+
+    /// Whether a target of this unit counts a thing of `unit`: its own unit, and for
+    /// `people_and_organisations` also people, SMEs and cooperatives. A part of a target counts
+    /// a unit its parent counts.
+    ///
+    /// ```
+    /// use skillhub_core::program::Unit;
+    /// assert!(Unit::PeopleAndOrganisations.counts(Unit::Smes));
+    /// assert!(!Unit::People.counts(Unit::Smes));
+    /// assert!(!Unit::PeopleAndOrganisations.counts(Unit::Awards));
+    /// ```
+    pub fn counts(self, unit: Unit) -> bool {
+        self == unit
+            || (self == Unit::PeopleAndOrganisations
+                && matches!(unit, Unit::People | Unit::Smes | Unit::Cooperatives))
+    }
 }
 
 /// A goal to reach by a date, possibly part of a larger one ("obiettivo").
@@ -158,6 +246,10 @@ pub struct Target {
     /// When it must be reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<NaiveDate>,
+    /// Why the goal is an estimate, when the seed does not give it as a goal ("obiettivo
+    /// stimato"); reports show the target as estimated, with this note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
 }
 
 /// A partner organisation of a program (see [`crate::partner`]).
@@ -241,6 +333,7 @@ pub struct Program {
     pub(crate) window: DateWindow,
     pub(crate) audiences: Vec<Audience>,
     pub(crate) targets: Vec<Target>,
+    pub(crate) assumptions: Vec<String>,
     pub(crate) budget: Option<Budget>,
     pub(crate) grant_call: Option<GrantCallInfo>,
     pub(crate) eligibility: Option<Rule>,
@@ -326,6 +419,19 @@ impl Program {
     /// Targets, parents before children.
     pub fn targets(&self) -> &[Target] {
         &self.targets
+    }
+    /// Whether a target counts organisations (SMEs, cooperatives, or people and organisations
+    /// together): then the forms ask for the organisation's kind and tax code, by which it counts
+    /// once.
+    pub fn counts_organisations(&self) -> bool {
+        self.targets
+            .iter()
+            .any(|t| t.unit.is_organisation() || t.unit == Unit::PeopleAndOrganisations)
+    }
+    /// What its definition assumes beyond its seed (a start date, a rule), in Italian: the
+    /// progress report lists them beside the targets estimated ([`Target::assumption`]).
+    pub fn assumptions(&self) -> &[String] {
+        &self.assumptions
     }
     /// Money it distributes, if any.
     pub fn budget(&self) -> Option<&Budget> {

@@ -17,7 +17,7 @@ use skillhub_core::fixture::Catalog;
 use skillhub_core::person::Country;
 use skillhub_core::program::Unit;
 use skillhub_core::session::Mode;
-use skillhub_progress::{Attendance, progress};
+use skillhub_progress::{Attendance, Profile, progress};
 
 /// `n` facts in a fixed pattern; every other fact repeats an earlier person.
 fn facts(n: u64, start: NaiveDate) -> Vec<Attendance> {
@@ -27,11 +27,11 @@ fn facts(n: u64, start: NaiveDate) -> Vec<Attendance> {
             let who = (i * 7_919) % (n / 2);
             Attendance {
                 person: format!("{who:064x}"),
-                mode: if who.is_multiple_of(2) {
+                mode: Some(if who.is_multiple_of(2) {
                     Mode::InPerson
                 } else {
                     Mode::Online
-                },
+                }),
                 unit: if who.is_multiple_of(3) {
                     Unit::Smes
                 } else {
@@ -39,6 +39,7 @@ fn facts(n: u64, start: NaiveDate) -> Vec<Attendance> {
                 },
                 country: countries[(who % 3) as usize],
                 date: start + Days::new(i % 900),
+                profile: Profile::default(),
             }
         })
         .collect()

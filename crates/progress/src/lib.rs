@@ -20,9 +20,20 @@
 //!   deadline is the target's, else the program's end. Past the deadline the projection is what
 //!   was done. [`TargetProgress::reaches_goal_on`] is the day the goal is reached at that pace.
 //!
-//! The facts carry no training partner, so a target that differs from its parent only by
-//! partner (Community Skill Hubs' 300,000 "candidates through Freeformers" within 500,000
-//! people) counts the same facts as its parent until the facts say through whom a person came.
+//! - **Units.** A target counts one unit ([`Unit`]): people by their key, organisations (SMEs,
+//!   cooperatives and non-profits) by their partita IVA or codice fiscale, grants awarded by
+//!   their application, circles or hubs active and sessions held by their id; `people_and_
+//!   organisations` counts people and organisations together (Community Skill Hubs' "un milione
+//!   di realtà (persone e imprese)"). A person who attends in a classroom and completes a course
+//!   online is one key: they count once for a target above both.
+//! - **Estimates.** A goal the seed does not give as a goal carries its assumption
+//!   ([`skillhub_core::program::Target::assumption`]); the report marks it "obiettivo stimato"
+//!   and lists it with the program's other assumptions.
+//!
+//! Targets have no partner filter, so a target that differs from its parent only by partner
+//! (Community Skill Hubs' 300,000 "candidates through Freeformers" within 500,000 people) counts
+//! the same facts as its parent; the facts' [`Profile`] says through which hub and partner a
+//! person came, for the breakdowns.
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -37,8 +48,8 @@
 //! ]}"#)?;
 //! let report = progress(program, &facts, NaiveDate::from_ymd_opt(2018, 12, 31).unwrap());
 //! let done: Vec<(&str, u64)> = report.targets.iter().map(|t| (t.id.as_str(), t.done)).collect();
-//! assert_eq!(done, [("people", 1), ("candidates", 1), ("candidates-classroom", 1),
-//!                   ("smes-classroom", 0), ("smes-online", 1)]);
+//! assert_eq!(done, [("reach", 2), ("people", 1), ("candidates", 1), ("candidates-classroom", 1),
+//!                   ("candidates-online", 1), ("smes-classroom", 0), ("smes-online", 1)]);
 //! # Ok::<(), skillhub_progress::AttendanceError>(())
 //! ```
 
@@ -48,177 +59,20 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use chrono::{Days, NaiveDate};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Serialize, Serializer};
 
-use skillhub_core::capacity::SeatKind;
-use skillhub_core::ids::{HubId, ProgramId, TargetId};
+use skillhub_core::ids::{ProgramId, TargetId};
 use skillhub_core::italian;
-use skillhub_core::person::{Attributes, Country, OrganisationType};
+use skillhub_core::person::Country;
 use skillhub_core::program::{Program, Target, Unit};
 use skillhub_core::session::Mode;
 
-/// One person (or SME …) attending, once ("presenza").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Attendance {
-    /// Who: a stable key (a hashed codice fiscale, a partita IVA, a store id); never empty.
-    pub person: String,
-    /// How they attended: in person or online (never hybrid: a person is in one place).
-    pub mode: Mode,
-    /// What they count as.
-    pub unit: Unit,
-    /// Where.
-    pub country: Country,
-    /// When (the session's local date).
-    pub date: NaiveDate,
-}
+mod facts;
 
-/// Why an attendance file is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AttendanceError {
-    /// Not JSON, or not the expected shape.
-    #[error("line {line} column {column}: {message}")]
-    Syntax {
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What is wrong.
-        message: String,
-    },
-    /// A fact breaks a rule; the pointer says which.
-    #[error("{pointer}: {message}")]
-    Invalid {
-        /// JSON pointer, e.g. `/attendance/3/mode`.
-        pointer: String,
-        /// What is wrong.
-        message: String,
-    },
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    attendance: Vec<RawAttendance>,
-}
-
-/// The facts one attended registration gives: the person counts among `people`; a person who
-/// declared an SME also counts that SME among `smes`, and a (social) cooperative among
-/// `cooperatives`, each keyed by `who` (a registration speaks for one organisation; the
-/// attributes carry no organisation id, so two people of one SME count twice there).
-///
-/// The country is the person's declared one, else the hub's, else the program's when it has
-/// exactly one; when none is known (an online session of a program in several countries, with
-/// no country declared) the registration gives no fact, since counting it in the wrong country
-/// would be worse than not counting it.
-///
-/// ```
-/// use chrono::NaiveDate;
-/// use skillhub_core::capacity::SeatKind;
-/// use skillhub_core::fixture::Catalog;
-/// use skillhub_core::person::{Attributes, OrganisationType};
-/// use skillhub_core::program::Unit;
-/// use skillhub_progress::facts_of;
-/// let catalog = Catalog::seeds().unwrap();
-/// let program = catalog.program("binario-f").unwrap();
-/// let attributes = Attributes { organisation_type: Some(OrganisationType::Sme), ..Attributes::default() };
-/// let day = NaiveDate::from_ymd_opt(2019, 2, 12).unwrap();
-/// let facts = facts_of(program, "r-1", &attributes, SeatKind::InPerson, None, day);
-/// let units: Vec<Unit> = facts.iter().map(|f| f.unit).collect();
-/// assert_eq!(units, [Unit::People, Unit::Smes]);
-/// assert_eq!(facts[0].country.as_str(), "IT");
-/// ```
-pub fn facts_of(
-    program: &Program,
-    who: &str,
-    attributes: &Attributes,
-    kind: SeatKind,
-    hub: Option<&HubId>,
-    date: NaiveDate,
-) -> Vec<Attendance> {
-    let country = attributes
-        .country
-        .or_else(|| hub.and_then(|h| program.hub(h)).map(|h| h.address.country))
-        .or_else(|| match program.countries() {
-            [only] => Some(*only),
-            _ => None,
-        });
-    let Some(country) = country else {
-        return Vec::new();
-    };
-    let mode = match kind {
-        SeatKind::InPerson => Mode::InPerson,
-        SeatKind::Online => Mode::Online,
-    };
-    let organisation = match attributes.organisation_type {
-        Some(OrganisationType::Sme) => Some(Unit::Smes),
-        Some(OrganisationType::Cooperative | OrganisationType::SocialCooperative) => {
-            Some(Unit::Cooperatives)
-        }
-        _ => None,
-    };
-    std::iter::once(Unit::People)
-        .chain(organisation)
-        .map(|unit| Attendance {
-            person: who.to_owned(),
-            mode,
-            unit,
-            country,
-            date,
-        })
-        .collect()
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAttendance {
-    person: String,
-    mode: Mode,
-    unit: Unit,
-    country: Country,
-    date: NaiveDate,
-}
-
-/// Reads `{"attendance": [{"person", "mode", "unit", "country", "date"}]}`: `mode` is
-/// `in_person` or `online`, `unit` is `people`, `smes`, `cooperatives` or `circles`, `country`
-/// an ISO code (`IT`), `date` `YYYY-MM-DD`.
-pub fn parse_attendance(text: &str) -> Result<Vec<Attendance>, AttendanceError> {
-    let raw: RawFile = serde_json::from_str(text).map_err(|err| {
-        let full = err.to_string();
-        let suffix = format!(" at line {} column {}", err.line(), err.column());
-        AttendanceError::Syntax {
-            line: err.line(),
-            column: err.column(),
-            message: full.strip_suffix(&suffix).unwrap_or(&full).to_owned(),
-        }
-    })?;
-    raw.attendance
-        .into_iter()
-        .enumerate()
-        .map(|(i, fact)| {
-            let invalid = |field: &str, message: &str| AttendanceError::Invalid {
-                pointer: format!("/attendance/{i}/{field}"),
-                message: message.to_owned(),
-            };
-            if fact.person.trim().is_empty() {
-                return Err(invalid("person", "must not be empty"));
-            }
-            if fact.mode == Mode::Hybrid {
-                return Err(invalid(
-                    "mode",
-                    "say how the person attended: in_person or online",
-                ));
-            }
-            Ok(Attendance {
-                person: fact.person,
-                mode: fact.mode,
-                unit: fact.unit,
-                country: fact.country,
-                date: fact.date,
-            })
-        })
-        .collect()
-}
+pub use facts::{
+    AgeBand, Attendance, AttendanceError, Profile, award_fact, country_of, facts_of, held_facts,
+    organisation_key, organisation_unit, organisation_without_code, parse_attendance, profile_of,
+};
 
 /// How far ahead [`TargetProgress::reaches_goal_on`] looks, in years from the program's start.
 pub const HORIZON_YEARS: u32 = 100;
@@ -244,7 +98,10 @@ pub struct TargetProgress {
     pub country: Option<Country>,
     /// The goal.
     pub goal: u64,
-    /// Distinct people counted.
+    /// Why the goal is an estimate ("obiettivo stimato"), when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumption: Option<String>,
+    /// Distinct things counted (people, organisations, awards … as `unit` says).
     pub done: u64,
     /// `done / goal` in percent, rounded down to one decimal.
     #[serde(serialize_with = "tenths")]
@@ -294,6 +151,9 @@ pub struct ProgressReport {
     pub facts: usize,
     /// Facts dated before the start or after today, not counted.
     pub ignored: usize,
+    /// What the program's definition assumes beyond its seed (see
+    /// [`Program::assumptions`]).
+    pub assumptions: Vec<String>,
 }
 
 /// Computes every target's progress on `today` (see the module docs).
@@ -340,6 +200,7 @@ pub fn progress(program: &Program, facts: &[Attendance], today: NaiveDate) -> Pr
         targets,
         facts: facts.len(),
         ignored: facts.len() - in_time.len(),
+        assumptions: program.assumptions().to_vec(),
     }
 }
 
@@ -380,8 +241,8 @@ fn ancestry<'a>(target: &'a Target, by_id: &BTreeMap<&TargetId, &'a Target>) -> 
 }
 
 fn matches(target: &Target, fact: &Attendance) -> bool {
-    target.unit == fact.unit
-        && target.mode.is_none_or(|m| m == fact.mode)
+    target.unit.counts(fact.unit)
+        && target.mode.is_none_or(|m| Some(m) == fact.mode)
         && target.country.is_none_or(|c| c == fact.country)
 }
 
@@ -445,6 +306,7 @@ fn target_progress(
         mode: chain.iter().find_map(|t| t.mode),
         country: chain.iter().find_map(|t| t.country),
         goal,
+        assumption: target.assumption.clone(),
         done,
         percent,
         deadline: target.deadline,
@@ -459,8 +321,10 @@ fn target_progress(
 impl ProgressReport {
     /// One spreadsheet row per target, the header first: `obiettivo;descrizione;livello;unita;
     /// modalita;paese;traguardo;fatti;percentuale;scadenza;giorni_rimasti;proiezione;in_linea;
-    /// previsto_oggi;traguardo_previsto_il`, with Italian decimals and dd/mm/yyyy dates.
-    pub fn rows_it(&self) -> Vec<[String; 15]> {
+    /// previsto_oggi;traguardo_previsto_il;conteggio;obiettivo_stimato`, with Italian decimals
+    /// and dd/mm/yyyy dates; `conteggio` says what one counted thing is, `obiettivo_stimato` the
+    /// assumption behind an estimated goal (empty for a goal the seed gives).
+    pub fn rows_it(&self) -> Vec<[String; 17]> {
         let header = [
             "obiettivo",
             "descrizione",
@@ -477,6 +341,8 @@ impl ProgressReport {
             "in_linea",
             "previsto_oggi",
             "traguardo_previsto_il",
+            "conteggio",
+            "obiettivo_stimato",
         ]
         .map(str::to_owned);
         let opt = |v: Option<String>| v.unwrap_or_default();
@@ -486,7 +352,7 @@ impl ProgressReport {
                 t.id.to_string(),
                 t.label_it.clone(),
                 t.depth.to_string(),
-                unit_name(t.unit).to_owned(),
+                t.unit.as_str().to_owned(),
                 opt(t.mode.map(|m| m.as_str().to_owned())),
                 opt(t.country.map(|c| c.as_str().to_owned())),
                 t.goal.to_string(),
@@ -498,6 +364,8 @@ impl ProgressReport {
                 opt(t.on_track.map(|ok| if ok { "Sì" } else { "No" }.to_owned())),
                 opt(t.expected.map(|e| e.to_string())),
                 opt(t.reaches_goal_on.map(italian::short_date)),
+                t.unit.counting_it().to_owned(),
+                opt(t.assumption.clone()),
             ]);
         }
         rows
@@ -517,8 +385,13 @@ impl ProgressReport {
             let indent = "  ".repeat(t.depth as usize);
             let _ = write!(
                 out,
-                "{indent}- {}: {} su {} ({})",
+                "{indent}- {}{}: {} su {} ({})",
                 t.label_it,
+                if t.assumption.is_some() {
+                    " (obiettivo stimato)"
+                } else {
+                    ""
+                },
                 italian::thousands(t.done),
                 italian::thousands(t.goal),
                 t.percent_it()
@@ -563,6 +436,25 @@ impl ProgressReport {
             }
             let _ = writeln!(out, ".");
         }
+        let estimated: Vec<&TargetProgress> = self
+            .targets
+            .iter()
+            .filter(|t| t.assumption.is_some())
+            .collect();
+        if !estimated.is_empty() || !self.assumptions.is_empty() {
+            let _ = writeln!(out, "Ipotesi (non dalle fonti):");
+            for t in estimated {
+                let _ = writeln!(
+                    out,
+                    "- {}: {}",
+                    t.label_it,
+                    t.assumption.as_deref().unwrap_or_default()
+                );
+            }
+            for note in &self.assumptions {
+                let _ = writeln!(out, "- {note}");
+            }
+        }
         if self.ignored > 0 {
             let (what, counted) = if self.ignored == 1 {
                 ("presenza", "contata")
@@ -584,13 +476,3 @@ impl ProgressReport {
 mod chart;
 #[cfg(test)]
 mod tests;
-
-/// The wire name of a unit (`people`, `smes`, `cooperatives`, `circles`).
-fn unit_name(unit: Unit) -> &'static str {
-    match unit {
-        Unit::People => "people",
-        Unit::Smes => "smes",
-        Unit::Cooperatives => "cooperatives",
-        Unit::Circles => "circles",
-    }
-}

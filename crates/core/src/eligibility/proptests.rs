@@ -153,6 +153,7 @@ fn attributes() -> impl Strategy<Value = Attributes> {
                     region,
                     birth_date,
                     organisation_type,
+                    organisation_code: None,
                     memberships,
                 }
             },
@@ -178,6 +179,7 @@ fn complete_attributes() -> impl Strategy<Value = Attributes> {
                 region: Some(region),
                 birth_date: Some(birth),
                 organisation_type: Some(organisation_type),
+                organisation_code: None,
                 memberships,
             },
         )
@@ -363,6 +365,7 @@ proptest! {
             region: partial.region.clone().or(fill.region),
             birth_date: partial.birth_date.or(fill.birth_date),
             organisation_type: partial.organisation_type.or(fill.organisation_type),
+            organisation_code: None,
             memberships: partial.memberships.clone(),
         };
         let before = r.evaluate(&partial, &ctx);

@@ -127,6 +127,7 @@ impl Edit {
                 country: None,
                 parent: None,
                 deadline: None,
+                assumption: None,
             }),
             Edit::ChangeGoal => original_target(p)?.goal += 1,
             Edit::RemoveTarget => {

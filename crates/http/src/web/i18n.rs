@@ -196,6 +196,9 @@ pub(crate) enum T {
     CodiceFiscale,
     CodiceFiscaleHint,
     BadCodiceFiscale,
+    OrganisationCode,
+    OrganisationCodeHint,
+    BadOrganisationCode,
     CodiceFiscaleNotBirthDate,
     Gender,
     Female,
@@ -387,6 +390,18 @@ impl T {
             T::BirthDate => ("Data di nascita", "Date of birth"),
             T::BirthDateHint => ("Per esempio 28/02/1990.", "For example 1990-02-28."),
             T::OrganisationType => ("Tipo di organizzazione", "Kind of organisation"),
+            T::OrganisationCode => (
+                "Partita IVA o codice fiscale dell'organizzazione",
+                "The organisation's partita IVA or codice fiscale",
+            ),
+            T::OrganisationCodeHint => (
+                "Se partecipi per una PMI, una cooperativa o un ente no profit: così l'organizzazione conta una volta sola, qualunque sia il numero dei suoi partecipanti.",
+                "If you take part for an SME, a cooperative or a non-profit: so the organisation counts once, however many of its people take part.",
+            ),
+            T::BadOrganisationCode => (
+                "Questo codice non è valido: una partita IVA o un codice fiscale numerico ha 11 cifre, l'ultima di controllo; un codice fiscale personale 16 caratteri.",
+                "This code is not valid: a partita IVA or a numeric codice fiscale has 11 digits, the last a check digit; a personal codice fiscale 16 characters.",
+            ),
             T::Roles => ("Ruoli", "Roles"),
             T::Memberships => ("Iscrizioni ad albi o enti", "Memberships"),
             T::AboutYou => ("Requisiti e priorità", "Requirements and priority"),

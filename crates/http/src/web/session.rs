@@ -16,6 +16,7 @@ use skillhub_core::capacity::{Phase, Status};
 use skillhub_core::codice_fiscale::CodiceFiscale;
 use skillhub_core::eligibility::{Needs, Reason, italian_regions, region_words, tag_words};
 use skillhub_core::ids::Tag;
+use skillhub_core::partner::FiscalCode;
 use skillhub_core::person::{
     Attributes, Country, Email, Gender, OrganisationType, Person, PersonName,
 };
@@ -36,7 +37,7 @@ use crate::registrations::{Asked, Enrolment, enrol};
 use crate::state::AppState;
 
 /// The form's fields in the order it shows them (and lists their problems).
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 12] = [
     "name",
     "email",
     "codice_fiscale",
@@ -45,6 +46,7 @@ const FIELDS: [&str; 11] = [
     "region",
     "birth_date",
     "organisation_type",
+    "organisation_code",
     "roles",
     "memberships",
     "consent",
@@ -266,6 +268,11 @@ impl SessionCtx {
         let mut needs = program.eligibility().map(|r| r.needs()).unwrap_or_default();
         for tier in program.priority() {
             needs.merge(tier.rule.needs());
+        }
+        if program.counts_organisations() {
+            // Its targets count organisations: the form asks which kind (the select offers
+            // every kind) and its tax code, to count it once.
+            needs.organisation_types.insert(OrganisationType::Sme);
         }
         Ok(SessionCtx {
             view,
@@ -507,6 +514,9 @@ impl SessionCtx {
                         @if !needs.organisation_types.is_empty() {
                             (select_field(lang, "organisation_type", &values.organisation_type, errors, &organisation_options(lang)))
                         }
+                        @if self.program.counts_organisations() {
+                            (text_field(lang, "organisation_code", "text", "off", &values.organisation_code, errors, Some(T::OrganisationCodeHint)))
+                        }
                         @if !needs.roles.is_empty() {
                             (checkboxes(lang, "roles", &needs.roles, &values.roles))
                         }
@@ -545,6 +555,7 @@ fn label_of(lang: Lang, name: &str) -> &'static str {
         "region" => T::Region,
         "birth_date" => T::BirthDate,
         "organisation_type" => T::OrganisationType,
+        "organisation_code" => T::OrganisationCode,
         "roles" => T::Roles,
         "memberships" => T::Memberships,
         _ => T::Consent,
@@ -685,6 +696,7 @@ struct FormValues {
     region: String,
     birth_date: String,
     organisation_type: String,
+    organisation_code: String,
     roles: Vec<String>,
     memberships: Vec<String>,
     consent: bool,
@@ -704,6 +716,7 @@ impl FormValues {
                 "region" => values.region = value,
                 "birth_date" => values.birth_date = value,
                 "organisation_type" => values.organisation_type = value,
+                "organisation_code" => values.organisation_code = value,
                 "roles" if !value.is_empty() => values.roles.push(value),
                 "memberships" if !value.is_empty() => values.memberships.push(value),
                 "consent" => values.consent = value == "yes",
@@ -753,6 +766,13 @@ impl FormValues {
                 "organisation_type",
                 T::BadChoice,
                 parse_enum,
+            ),
+            organisation_code: optional(
+                &self.organisation_code,
+                &mut errors,
+                "organisation_code",
+                T::BadOrganisationCode,
+                |t| FiscalCode::parse(t).ok(),
             ),
             roles: tags(&self.roles, &mut errors, "roles"),
             memberships: tags(&self.memberships, &mut errors, "memberships"),

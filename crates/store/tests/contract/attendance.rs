@@ -108,7 +108,7 @@ async fn attended_registrations_become_facts_once_per_person(store: Store, _url:
     );
     for fact in &facts {
         assert_eq!(fact.unit, Unit::People);
-        assert_eq!(fact.mode, Mode::InPerson);
+        assert_eq!(fact.mode, Some(Mode::InPerson));
         // The hub's country, and the session's local day.
         assert_eq!(fact.country.as_str(), "IT");
         assert_eq!(fact.date.to_string(), "2019-06-11");
