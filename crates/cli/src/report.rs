@@ -180,7 +180,8 @@ mod tests {
             .await
             .unwrap();
         let json: serde_json::Value = serde_json::from_str(&json).unwrap();
-        assert_eq!(json["targets"][4]["done"], 1);
+        assert_eq!(json["targets"][6]["id"], "smes-online");
+        assert_eq!(json["targets"][6]["done"], 1);
         let csv = report(&dir, ReportFormat::Csv, Some(path.clone()))
             .await
             .unwrap();
@@ -190,8 +191,8 @@ mod tests {
             "{csv}"
         );
         assert_eq!(
-            lines[3],
-            "candidates-classroom;Candidati formati in aula;2;people;in_person;;75000;1;0,0;31/12/2020;550;2;No;37363;"
+            lines[4],
+            "candidates-classroom;Candidati formati in aula;3;people;in_person;;75000;1;0,0;31/12/2019;184;1;No;56095;;persone (una volta per persona);"
         );
         let svg = report(&dir, ReportFormat::Svg, None).await.unwrap();
         assert!(svg.starts_with("<svg") && svg.contains("PMI formate online"));
@@ -268,9 +269,11 @@ mod tests {
         assert_eq!(
             done,
             [
+                ("reach", 1),
                 ("people", 1),
                 ("candidates", 1),
                 ("candidates-classroom", 1),
+                ("candidates-online", 0),
                 ("smes-classroom", 0),
                 ("smes-online", 0)
             ]

@@ -100,7 +100,6 @@ impl PartnerKind {
     }
 }
 
-
 /// A telephone number as typed: digits with spaces, dots, dashes, slashes or brackets, an
 /// optional leading `+`; 6 to 15 digits (E.164's most).
 ///

@@ -855,11 +855,16 @@ pub(super) const REGIONS: [(&str, &str, &str); 20] = [
 
 /// Roles and memberships the seed programs name, with their wording; other tags are shown with
 /// underscores as spaces.
-pub(super) const TAGS: [(&str, &str, &str); 5] = [
+pub(super) const TAGS: [(&str, &str, &str); 6] = [
     (
         "community_admin",
         "amministratore di community",
         "community admin",
+    ),
+    (
+        "community_founder",
+        "fondatore di community",
+        "community founder",
     ),
     (
         "albo_cooperative",

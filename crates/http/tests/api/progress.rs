@@ -145,9 +145,11 @@ async fn progress_counts_the_attendance_in_the_store_in_every_format() {
     assert_eq!(
         done,
         [
+            ("reach", 2),
             ("people", 2),
             ("candidates", 2),
             ("candidates-classroom", 2),
+            ("candidates-online", 0),
             ("smes-classroom", 0),
             ("smes-online", 0)
         ]

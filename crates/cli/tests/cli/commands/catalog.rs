@@ -57,7 +57,12 @@ fn programs_show_in_italian_and_json() {
         .iter()
         .map(|t| t["goal"].as_u64().unwrap())
         .collect();
-    assert_eq!(goals, [500_000, 300_000, 75_000, 100_000, 250_000]);
+    assert_eq!(
+        goals,
+        [
+            1_000_000, 500_000, 300_000, 75_000, 225_000, 100_000, 250_000
+        ]
+    );
 }
 
 #[test]
