@@ -7,11 +7,12 @@
 
 use chrono::{DateTime, Utc};
 use skillhub_core::capacity::{Presence, SeatKind, after_attendance};
-use skillhub_core::ids::HubId;
+use skillhub_core::ids::{HubId, SessionId};
 use skillhub_core::person::Attributes;
 use skillhub_core::program::Program;
+use skillhub_core::session::Mode;
 use skillhub_core::tz::Zone;
-use skillhub_progress::{Attendance, facts_of};
+use skillhub_progress::{Attendance, facts_of, held_facts};
 
 use crate::audit::audit;
 use crate::registrations::{RegistrationView, VIEW, audited};
@@ -25,6 +26,16 @@ struct AttendedRow {
     attributes: String,
     kind: String,
     hub_id: Option<String>,
+    starts_at: DateTime<Utc>,
+    zone: String,
+}
+
+/// One session somebody was marked present at, as read for progress.
+#[derive(sqlx::FromRow)]
+struct HeldRow {
+    id: String,
+    hub_id: Option<String>,
+    mode: String,
     starts_at: DateTime<Utc>,
     zone: String,
 }
@@ -80,16 +91,20 @@ impl Store {
         })
     }
 
-    /// The attendance facts of a program, for `skillhub_progress::progress`: one or more
-    /// per attended registration (see `skillhub_progress::facts_of`), dated by the
-    /// session's local day, keyed by a hash of the e-mail so that a person counts once however
-    /// many sessions they attended, and no e-mail leaves the store.
+    /// The facts of a program, for `skillhub_progress::progress`: one or more per attended
+    /// registration (see `skillhub_progress::facts_of`), dated by the session's local day,
+    /// keyed by a hash of the e-mail so that a person counts once however many sessions they
+    /// attended, and no e-mail leaves the store; the sessions held and their hubs
+    /// (`skillhub_progress::held_facts`); and the grants awarded by the program's calls
+    /// ([`Store::award_facts`]).
     pub async fn attendance(&self, program: &Program) -> Result<Vec<Attendance>> {
-        self.attendance_where(program, |_| true).await
+        let mut facts = self.attendance_where(program, |_| true).await?;
+        facts.extend(self.award_facts(program).await?);
+        Ok(facts)
     }
 
     /// [`Store::attendance`] at the sessions of these hubs only (a partner's hubs: progress
-    /// filtered by partner); a session without a hub is at none of them.
+    /// filtered by partner); a session without a hub is at none of them, and an award at none.
     pub async fn attendance_at(
         &self,
         program: &Program,
@@ -149,6 +164,51 @@ impl Store {
                 hub.as_ref(),
                 day,
             ));
+        }
+        facts.extend(self.held_where(program, at).await?);
+        Ok(facts)
+    }
+
+    /// The facts of the sessions held (somebody was marked present) at the hubs `at` admits.
+    async fn held_where(
+        &self,
+        program: &Program,
+        at: impl Fn(Option<&HubId>) -> bool,
+    ) -> Result<Vec<Attendance>> {
+        let rows: Vec<HeldRow> = read!(self, |pool| {
+            sqlx::query_as(
+                "SELECT s.id, s.hub_id, s.mode, s.starts_at, s.zone FROM sessions s \
+                 WHERE s.program_id = $1 AND EXISTS (SELECT 1 FROM registrations r \
+                 WHERE r.session_id = s.id AND r.status = 'attended') ORDER BY s.starts_at, s.id",
+            )
+            .bind(program.id().as_str())
+            .fetch_all(pool)
+            .await?
+        });
+        let mut facts = Vec::with_capacity(rows.len() * 2);
+        for row in rows {
+            let corrupt = |message: String| Error::Corrupt {
+                table: "sessions",
+                message: format!("{}: {message}", row.id),
+            };
+            let hub = row
+                .hub_id
+                .as_deref()
+                .map(HubId::parse)
+                .transpose()
+                .map_err(|e| corrupt(e.to_string()))?;
+            if !at(hub.as_ref()) {
+                continue;
+            }
+            let id = SessionId::parse(&row.id).map_err(|e| corrupt(e.to_string()))?;
+            let mode =
+                Mode::parse(&row.mode).ok_or_else(|| corrupt(format!("mode {:?}", row.mode)))?;
+            let zone = Zone::parse(&row.zone).map_err(|e| corrupt(e.to_string()))?;
+            let day = zone
+                .to_local(row.starts_at)
+                .map_err(|e| corrupt(e.to_string()))?
+                .date();
+            facts.extend(held_facts(program, &id, hub.as_ref(), mode, day));
         }
         Ok(facts)
     }
