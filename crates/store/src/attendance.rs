@@ -83,7 +83,8 @@ impl Store {
     /// The attendance facts of a program, for `skillhub_progress::progress`: one or more
     /// per attended registration (see `skillhub_progress::facts_of`), dated by the
     /// session's local day, keyed by a hash of the e-mail so that a person counts once however
-    /// many sessions they attended, and no e-mail leaves the store.
+    /// many sessions they attended, and no e-mail leaves the store; and those of its
+    /// completions online ([`Store::completion_facts`]), keyed alike.
     pub async fn attendance(&self, program: &Program) -> Result<Vec<Attendance>> {
         self.attendance_where(program, |_| true).await
     }
@@ -149,6 +150,10 @@ impl Store {
                 hub.as_ref(),
                 day,
             ));
+        }
+        // Completions online are at no hub, keyed like the registrations above.
+        if at(None) {
+            facts.extend(self.completion_facts(program).await?);
         }
         Ok(facts)
     }
