@@ -130,8 +130,9 @@ impl Store {
     /// registration (see `skillhub_progress::facts_of`), dated by the session's local day,
     /// keyed by a hash of the e-mail so that a person counts once however many sessions they
     /// attended, and no e-mail leaves the store; the sessions held and their hubs
-    /// (`skillhub_progress::held_facts`); and the grants awarded by the program's calls
-    /// ([`Store::award_facts`]).
+    /// (`skillhub_progress::held_facts`); the completions online
+    /// ([`Store::completion_facts`]), keyed alike; and the grants awarded by the program's
+    /// calls ([`Store::award_facts`]).
     pub async fn attendance(&self, program: &Program) -> Result<Vec<Attendance>> {
         let mut facts = self.attendance_where(program, |_| true, CHUNK).await?;
         facts.extend(self.award_facts(program).await?);
@@ -255,6 +256,10 @@ impl Store {
                 place.mode,
                 place.day,
             ));
+        }
+        // Completions online are at no hub, keyed like the registrations above.
+        if at(None) {
+            facts.extend(self.completion_facts(program).await?);
         }
         Ok(facts)
     }

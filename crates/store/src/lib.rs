@@ -28,6 +28,7 @@ mod attendance;
 mod audit;
 mod catalog;
 mod changes;
+mod completions;
 mod exports;
 mod grants;
 mod group;
@@ -54,6 +55,7 @@ use skillhub_core::window::WindowState;
 pub use audit::AuditEntry;
 pub use catalog::{NewSession, SessionFilter, SessionView};
 pub use changes::{SessionCancellation, SessionChange};
+pub use completions::{CompletionImport, HeldCompletion};
 pub use exports::SessionRegistrations;
 pub use grants::{
     Assignment, CriterionView, EvaluatorView, GrantApplicationView, GrantBatchError, GrantCallView,
