@@ -132,7 +132,12 @@ async fn completions_count_once_with_the_classroom_and_import_once(store: Store,
         .attendance_at(&program, &["csh-italia".parse().unwrap()])
         .await
         .unwrap();
-    assert_eq!(at_hubs.len(), 1, "{at_hubs:?}");
+    // Her presence, the session held and its hub; no completion.
+    assert_eq!(at_hubs.len(), 3, "{at_hubs:?}");
+    assert!(
+        at_hubs.iter().all(|f| f.mode == Some(Mode::InPerson)),
+        "{at_hubs:?}"
+    );
 
     let log = store
         .audit_log("program", "community-skill-hubs")
