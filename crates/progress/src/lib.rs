@@ -474,5 +474,6 @@ impl ProgressReport {
 }
 
 mod chart;
+pub mod suppress;
 #[cfg(test)]
 mod tests;
