@@ -490,8 +490,9 @@ impl ProgressReport {
 
 pub mod breakdown;
 mod chart;
-
+pub mod funder;
 pub mod suppress;
+pub mod turnout;
+
 #[cfg(test)]
 mod tests;
-pub mod turnout;

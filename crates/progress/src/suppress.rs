@@ -36,6 +36,9 @@ pub enum Count {
     /// 5 or more, hidden so that no small cell can be worked out from the total (complementary
     /// suppression), shown as `n.d.` ("non divulgato").
     Hidden,
+    /// A cell of a withheld table ([`Protected::Withheld`]): anything from 0 to the total, shown
+    /// as `riservato`.
+    Withheld,
 }
 
 impl Count {
@@ -52,7 +55,7 @@ impl Count {
     pub fn exact(self) -> Option<u64> {
         match self {
             Count::Exact(n) => Some(n),
-            Count::Small | Count::Hidden => None,
+            Count::Small | Count::Hidden | Count::Withheld => None,
         }
     }
 
@@ -67,6 +70,7 @@ impl Count {
             Count::Exact(n) => skillhub_core::italian::thousands(n),
             Count::Small => "<5".to_owned(),
             Count::Hidden => "n.d.".to_owned(),
+            Count::Withheld => "riservato".to_owned(),
         }
     }
 }
@@ -105,11 +109,12 @@ impl Protected {
         }
     }
 
-    /// Cell `i` as shown (`None` for a withheld table or past the end).
+    /// Cell `i` as shown ([`Count::Withheld`] for a withheld table; `None` past the end of a
+    /// table of cells).
     pub fn cell(&self, i: usize) -> Option<Count> {
         match self {
             Protected::Cells { cells, .. } => cells.get(i).copied(),
-            Protected::Withheld { .. } => None,
+            Protected::Withheld { .. } => Some(Count::Withheld),
         }
     }
 }
@@ -163,16 +168,17 @@ pub fn range_of(shown: &[Count], total: Count, i: usize) -> Option<(u64, u64)> {
     // The highest value of a hidden cell: the total (or 4, for a `<5` total).
     let ceiling = match total {
         Count::Exact(t) => t,
-        Count::Small | Count::Hidden => THRESHOLD - 1,
+        Count::Small | Count::Hidden | Count::Withheld => THRESHOLD - 1,
     };
     let bounds = |c: Count| match c {
         Count::Exact(n) => (n, n),
         Count::Small => (1, THRESHOLD - 1),
         Count::Hidden => (THRESHOLD, ceiling.max(THRESHOLD)),
+        Count::Withheld => (0, ceiling),
     };
     let (sum_low, sum_high) = match total {
         Count::Exact(t) => (t.checked_sub(exact)?, t.checked_sub(exact)?),
-        Count::Small | Count::Hidden => (
+        Count::Small | Count::Hidden | Count::Withheld => (
             1u64.saturating_sub(exact),
             (THRESHOLD - 1).checked_sub(exact)?,
         ),

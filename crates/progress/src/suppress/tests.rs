@@ -46,6 +46,7 @@ fn walk(
         Count::Exact(n) => vec![n],
         Count::Small => (1..THRESHOLD).collect(),
         Count::Hidden => (THRESHOLD..=ceiling).collect(),
+        Count::Withheld => (0..=ceiling).collect(),
     };
     for v in values.into_iter().filter(|v| *v <= left) {
         chosen.push(v);
@@ -161,6 +162,9 @@ proptest! {
                     .collect();
                 prop_assert!(!safe_by_enumeration(&all, shown_total, total), "{:?}", cells);
                 prop_assert_eq!(shown_total, Count::public(total));
+                // What is shown instead (every cell `riservato`) pins none down.
+                let withheld = vec![Count::Withheld; cells.len()];
+                prop_assert!(safe_by_enumeration(&withheld, shown_total, total), "{:?}", cells);
             }
         }
     }
@@ -179,6 +183,7 @@ proptest! {
                     Count::Exact(e) => prop_assert!(*e == *n && (*n == 0 || *n >= THRESHOLD)),
                     Count::Small => prop_assert!((1..THRESHOLD).contains(n)),
                     Count::Hidden => prop_assert!(*n >= THRESHOLD),
+                    Count::Withheld => prop_assert!(false, "a withheld cell in a table of cells"),
                 }
             }
             if shown.contains(&Count::Hidden) {
