@@ -46,6 +46,7 @@ mod reminders;
 mod scratch;
 mod staff;
 mod tokens;
+mod turnout;
 
 use std::fmt;
 
