@@ -344,7 +344,7 @@ impl FunderReport {
         let total = self.breakdowns.first().map_or(Count::Exact(0), |b| b.total);
         let _ = writeln!(
             out,
-            "Ripartizioni ({}); totale del periodo: {}.",
+            "Ripartizioni, conteggio: {}; totale del periodo: {}.",
             self.unit.counting_it(),
             total.text_it()
         );
