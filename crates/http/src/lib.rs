@@ -38,6 +38,7 @@ mod programs;
 mod progress;
 mod qr;
 mod registrations;
+mod report;
 mod roster;
 mod server;
 mod state;
