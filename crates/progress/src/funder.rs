@@ -13,7 +13,16 @@
 //!
 //! Counts within the period are the same counting as [`crate::progress`] (each key once per
 //! target, nested filters) over the facts of the period only; the targets' totals and pace are
-//! `progress` on the period's last day (or the day of the report, if earlier).
+//! `progress` on the period's last day (or the day of the report, if earlier). The breakdowns
+//! count the same days (none before the program's start, none after `as_of`), so a breakdown of
+//! people adds up to what a people target without filters reached in the period.
+//!
+//! What the public version does not guard against: suppression protects each table on its own
+//! (a breakdown against its total, a column of the hubs' turnout against the program's). Two
+//! tables that overlap can still be set against each other: a target counting in-person people
+//! reached in the period is the breakdown's "in presenza" plus "entrambi", so a suppressed
+//! "entrambi" can be worked out when that target's count is shown. Publishing a report with
+//! such targets calls for judgment; the staff version says it is not for publication.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -240,11 +249,16 @@ impl FunderReport {
                 }
             })
             .collect();
-        let counted = Period::new(period.from(), as_of).unwrap_or(period);
-        let breakdowns = breakdowns(program, facts, request.unit, counted)
-            .iter()
-            .map(|b| show_breakdown(b, public))
-            .collect();
+        // The breakdowns count the days the targets count within the period: from the later of
+        // the period's and the program's start to `as_of` (none when that is empty).
+        let counted = Period::new(period.from().max(start), as_of);
+        let breakdowns = match counted {
+            Ok(days) => breakdowns(program, facts, request.unit, days),
+            Err(_) => breakdowns(program, &[], request.unit, period),
+        }
+        .iter()
+        .map(|b| show_breakdown(b, public))
+        .collect();
         let turnout = show_turnout(turnout(program, sessions, period, as_of), public);
         FunderReport {
             program: program.id().clone(),

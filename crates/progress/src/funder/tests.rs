@@ -317,6 +317,53 @@ fn turnout_rates_and_demand() {
 }
 
 #[test]
+fn breakdowns_add_up_to_what_an_unfiltered_target_reached_in_the_period() {
+    let catalog = catalog();
+    let program = catalog.program("community-skill-hubs").unwrap();
+    let mut data = data_set(program, 11, 300, 90);
+    // A period that begins before the program: days before its start count for neither.
+    data.period = Period::new(
+        program.window().from - Days::new(40),
+        program.window().from + Days::new(60),
+    )
+    .unwrap();
+    let mut before = data.facts[0].clone();
+    before.person = "prima-dell-avvio".to_owned();
+    before.date = program.window().from - Days::new(10);
+    data.facts.push(before);
+    let staff = report(program, &data, Audience::Staff);
+    let people = staff
+        .targets
+        .iter()
+        .find(|t| t.id.as_str() == "people")
+        .unwrap();
+    assert!(people.in_period.exact().unwrap() > 0);
+    for b in &staff.breakdowns {
+        assert_eq!(b.total, people.in_period, "{:?}", b.dimension);
+    }
+    // A report made before its period begins counts nothing in it.
+    let early = FunderReport::build(
+        program,
+        &data.facts,
+        &data.sessions,
+        FunderRequest {
+            period: Period::new(date_of(program, 100), date_of(program, 200)).unwrap(),
+            generated: date_of(program, 50),
+            audience: Audience::Staff,
+            unit: Unit::People,
+        },
+    );
+    assert!(early.breakdowns.iter().all(|b| b.total == Count::Exact(0)));
+    assert!(early.targets.iter().all(|t| t.in_period == Count::Exact(0)));
+    assert_eq!(early.turnout.program.sessions, 0);
+}
+
+/// The program's start plus `days`.
+fn date_of(program: &Program, days: u64) -> NaiveDate {
+    program.window().from + Days::new(days)
+}
+
+#[test]
 fn period_errors() {
     let day = |d| NaiveDate::from_ymd_opt(2019, 3, d).unwrap();
     let err = Period::new(day(31), day(1)).unwrap_err();
