@@ -1,8 +1,9 @@
 //! `/gestione/programmi/{id}/relazione`: the funder's period report as a page laid out for
 //! printing (the browser's Print: the form, the menu and the links are not printed), and
 //! `/gestione/programmi/{id}/relazione.xlsx`, the same report as an Excel workbook. Both are
-//! `skillhub_progress::funder::FunderReport` made from the store's attendance facts and the
-//! turnout of the period's sessions, the same as `skillhub report funder`.
+//! `skillhub_progress::funder::FunderReport` made from the store's attendance facts (through the
+//! progress cache, as the program's page) and the turnout of the period's sessions, the same as
+//! `skillhub report funder`.
 //!
 //! The period is `?dal=…&al=…` (`dd/mm/yyyy` or `YYYY-MM-DD`, as the date inputs send it;
 //! default: the program's start to today), the version `?versione=pubblica` (small counts
@@ -122,17 +123,23 @@ async fn program_for(
     Ok((program, today))
 }
 
-/// The report and the progress chart at its last day.
+/// The report and the progress chart at its last day: the facts from the progress cache (as
+/// the program's page reads them), the counting off the async workers.
 async fn build(
     state: &AppState,
-    program: &Program,
+    program: &std::sync::Arc<Program>,
     request: FunderRequest,
 ) -> StaffResult<(FunderReport, String)> {
-    let facts = state.store().attendance(program).await?;
+    let facts = state.progress().facts(state.store(), program).await?;
     let sessions = state.store().turnout(program.id(), request.period).await?;
-    let report = FunderReport::build(program, &facts, &sessions, request);
-    let svg = progress(program, &facts, report.as_of).svg();
-    Ok((report, svg))
+    let program = std::sync::Arc::clone(program);
+    tokio::task::spawn_blocking(move || {
+        let report = FunderReport::build(&program, &facts, &sessions, request);
+        let svg = progress(&program, &facts, report.as_of).svg();
+        (report, svg)
+    })
+    .await
+    .map_err(|err| StaffError::Internal(err.to_string()))
 }
 
 /// `GET /gestione/programmi/{id}/relazione`.
