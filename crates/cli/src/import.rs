@@ -5,8 +5,10 @@
 //! transaction (all or nothing, through one code path), registrations from a spreadsheet are
 //! seated in one transaction by the store's seat rules, and grant applications are handed in to
 //! a stored call in one transaction too; people from a spreadsheet can only be checked for now
-//! (the database keeps no register of people yet).
+//! (the database keeps no register of people yet). Completions of online courses (a Moodle
+//! export, xAPI statements) go into the program's completions in one transaction.
 
+mod completions;
 mod ics_file;
 mod sheets;
 
@@ -45,6 +47,18 @@ pub enum ImportCommand {
     /// sessions are written (with --seats in-person seats each) in one transaction, exactly as
     /// `import calendar` writes them.
     Ics(ics_file::IcsArgs),
+    /// Reads completions of online courses from an e-learning platform: a Moodle export (the
+    /// course completion report or a report builder report, in English or Italian) or xAPI
+    /// statements (JSON; only the verb completed counts).
+    ///
+    /// Each completion counts for the program's online targets under the person's e-mail, like
+    /// their registrations: someone who attends in a classroom and completes online counts once
+    /// for a target above both. Rows not completed are skipped and counted. Every problem is
+    /// reported with its file and line (and column or JSON pointer), and nothing is written when
+    /// any row fails. Without --dry-run the completions are written in one transaction; a
+    /// course a person already completed is known and not written again, so importing the same
+    /// export twice adds nothing.
+    Completions(completions::CompletionsArgs),
     /// Reads a spreadsheet (CSV) as Italian offices write it: `;`, `,` or tab separators,
     /// UTF-8 with or without BOM or Windows-1252, dd/mm/yyyy dates, decimal commas, Sì/No.
     ///
@@ -203,6 +217,7 @@ pub async fn run(ctx: &Context, cmd: ImportCommand) -> Result<String> {
     match cmd {
         ImportCommand::Calendar(args) => import_calendar(ctx, args).await,
         ImportCommand::Ics(args) => ics_file::run(ctx, args).await,
+        ImportCommand::Completions(args) => completions::run(ctx, args).await,
         ImportCommand::Csv {
             kind: CsvKind::Registrations,
             file,

@@ -52,6 +52,9 @@ pub struct JsonFlag {
 struct Erased<'a> {
     email: &'a str,
     erased_registrations: &'a [i64],
+    /// Completions of online courses that lost the address (their hashed key stays).
+    #[serde(skip_serializing_if = "<[i64]>::is_empty")]
+    erased_completions: &'a [i64],
 }
 
 fn email(text: &str) -> Result<Email> {
@@ -107,15 +110,20 @@ pub async fn run(ctx: &Context, cmd: PeopleCommand) -> Result<String> {
                 return output::json(&Erased {
                     email: email.as_str(),
                     erased_registrations: &erasure.registrations,
+                    erased_completions: &erasure.completions,
                 });
             }
+            let completions = match erasure.completions.len() {
+                0 => String::new(),
+                n => format!("; the address of {n} completion(s) of online courses"),
+            };
             Ok(match erasure.registrations.len() {
-                0 => format!(
+                0 if completions.is_empty() => format!(
                     "{}: no registration holds this address; nothing to erase\n",
                     email.as_str()
                 ),
                 n => format!(
-                    "{}: erased the personal data of {n} registration(s): {}\n",
+                    "{}: erased the personal data of {n} registration(s): {}{completions}\n",
                     email.as_str(),
                     erasure
                         .registrations

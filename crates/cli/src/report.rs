@@ -2,10 +2,11 @@
 //! targets, pace and projection) and the Italian text and SVG chart are in
 //! `skillhub_progress`; this module reads, calls and prints.
 //!
-//! `report progress` counts the registrations marked attended in the database (`--db`), or the
-//! facts of an attendance file given with `--attendance FILE.json` (data from elsewhere, or
-//! tests). `report funder` is a period's report for a funder (`skillhub_progress::funder`):
-//! the database's attendance and turnout, as text, JSON or an XLSX file.
+//! `report progress` counts the registrations marked attended in the database (`--db`) and the
+//! completions online imported there (`import completions`), or the facts of an attendance file
+//! given with `--attendance FILE.json` (data from elsewhere, or tests). `report funder` is a
+//! period's report for a funder (`skillhub_progress::funder`): the database's facts and turnout,
+//! as text, JSON or an XLSX file.
 
 use std::path::{Path, PathBuf};
 
@@ -28,7 +29,8 @@ pub enum ReportCommand {
     ///
     /// Each person counts once per target; a target counts what its parents count, narrowed by
     /// its own mode and country. Counts the registrations marked attended in the database
-    /// (`--db`), or, with --attendance, the facts of a file
+    /// (`--db`) and the completions online imported there (`import completions`), or, with
+    /// --attendance, the facts of a file
     /// {"attendance": [{"person", "mode": "in_person"|"online", "unit": "people"|"smes"|
     /// "cooperatives"|"circles", "country": "IT", "date": "YYYY-MM-DD"}]} instead.
     Progress {

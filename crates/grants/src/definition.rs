@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use skillhub_allocation::lottery::LotterySeed;
 use skillhub_core::eligibility::Rule;
-use skillhub_core::ids::Tag;
+use skillhub_core::ids::{ProgramId, Tag};
 use skillhub_core::program::{Cents, Criterion};
 use skillhub_core::tz::Zone;
 
@@ -25,7 +25,8 @@ fn invalid(pointer: &str, message: impl Into<String>) -> CallFileError {
 
 /// The JSON of a call: the file of `skillhub grants rank` (budget, criteria, thresholds,
 /// applications with their scores, lottery seed), plus optional members the file ignores:
-/// `id`, `name`, `zone` (default Europe/Rome), `reporting` (`{"every_months", "duration_months"}`,
+/// `id`, `name`, `program` (the id of the program whose targets count its awards; default: the
+/// program of the call's own id, when there is one), `zone` (default Europe/Rome), `reporting` (`{"every_months", "duration_months"}`,
 /// default 6 over 24),
 /// `priority_criteria` (`[{"id", "it", "en"}]`; default: every priority an application of the
 /// file declares), criteria `label_it`, and `rule` (who may apply; default: a cooperative in the
@@ -52,6 +53,8 @@ struct Definition {
     rule: Option<serde_json::Value>,
     #[serde(default)]
     zone: Option<serde_json::Value>,
+    #[serde(default)]
+    program: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -114,6 +117,8 @@ pub struct CallDefinition {
     /// The zone whose calendar day an applicant is judged on (`zone`, an IANA name; default
     /// Europe/Rome: the calls are Italian).
     pub zone: Zone,
+    /// The program whose targets count the call's awards (`program`), if named.
+    pub program: Option<ProgramId>,
 }
 
 /// Reads a definition whose file members [`rank_call`](crate::file::rank_call) accepts (check with it first, so a bad
@@ -255,6 +260,7 @@ fn check_parsed(def: Definition, id: Option<&str>) -> Result<CallDefinition, Cal
         seed,
         applications: def.applications,
         zone,
+        program: member::<ProgramId>(&def.program, "/program")?,
     })
 }
 

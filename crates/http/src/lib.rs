@@ -27,6 +27,7 @@ mod auth;
 mod backoffice;
 mod calendar;
 mod catalog;
+mod completions;
 mod extract;
 mod forwarded;
 mod grants;

@@ -17,7 +17,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::wire::Problem;
 use crate::{
-    admin, calendar, catalog, grants, programs, progress, registrations, report, roster, web, wire,
+    admin, calendar, catalog, completions, grants, programs, progress, registrations, report,
+    roster, web, wire,
 };
 
 /// No bearer token, on a route that needs one.
@@ -136,6 +137,7 @@ pub(crate) enum FormRefusals {
         registrations::get_registration,
         registrations::cancel_registration,
         progress::record_presence,
+        completions::import_completions,
         calendar::calendar,
         grants::create_call,
         grants::get_call,

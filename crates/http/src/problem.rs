@@ -45,6 +45,12 @@ pub(crate) enum ApiError {
     /// A program's definition sent as neither TOML nor JSON (415).
     #[error("a program's definition is sent as `application/toml` or `application/json`")]
     NotAProgram,
+    /// Completions sent as neither the format's type: `text/csv` for a Moodle export,
+    /// `application/json` for xAPI statements (415).
+    #[error(
+        "completions are sent as `text/csv` (format=moodle) or `application/json` (format=xapi)"
+    )]
+    NotCompletions,
     /// The body is larger than the server accepts (413).
     #[error("the body is larger than {limit} bytes")]
     PayloadTooLarge {
@@ -149,7 +155,7 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::MalformedJson(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType | ApiError::NotAProgram => {
+            ApiError::UnsupportedMediaType | ApiError::NotAProgram | ApiError::NotCompletions => {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE
             }
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -171,7 +177,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => ("bad-request", "Bad request"),
             ApiError::MalformedJson(_) => ("malformed-json", "Malformed JSON"),
-            ApiError::UnsupportedMediaType | ApiError::NotAProgram => {
+            ApiError::UnsupportedMediaType | ApiError::NotAProgram | ApiError::NotCompletions => {
                 ("unsupported-media-type", "Unsupported media type")
             }
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),

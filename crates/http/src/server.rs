@@ -20,8 +20,8 @@ use tower_http::trace::TraceLayer;
 use crate::problem::{ApiError, no_route, problem_for_bare_errors};
 use crate::state::{AppState, ServerConfig};
 use crate::{
-    admin, backoffice, calendar, catalog, grants, limiter, openapi, programs, progress,
-    registrations, report, roster, web,
+    admin, backoffice, calendar, catalog, completions, grants, limiter, openapi, programs,
+    progress, registrations, report, roster, web,
 };
 
 mod connections;
@@ -79,6 +79,10 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/v1/registrations/{id}/presence",
             post(progress::record_presence),
+        )
+        .route(
+            "/v1/programs/{id}/completions",
+            post(completions::import_completions),
         )
         .route("/v1/calendar.ics", get(calendar::calendar))
         .fallback(no_route)

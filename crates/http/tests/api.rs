@@ -12,6 +12,8 @@
 mod admin;
 #[path = "api/catalog.rs"]
 mod catalog;
+#[path = "api/completions.rs"]
+mod completions;
 #[path = "api/grants.rs"]
 mod grants;
 #[path = "api/programs.rs"]

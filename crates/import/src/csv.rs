@@ -50,6 +50,7 @@ mod applications;
 mod registrations;
 
 pub use applications::{ApplicationOptions, ApplicationRow, read_applications};
+pub(crate) use registrations::organisation;
 pub use registrations::{RegistrationRow, read_registrations};
 
 /// The character encoding of a file.

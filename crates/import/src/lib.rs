@@ -6,6 +6,8 @@
 //!   folded lines, weekly series).
 //! - [`csv`]: spreadsheets as Italian offices write them (`;`, decimal comma, `dd/mm/yyyy`,
 //!   Windows-1252), streamed and validated, and written so that Italian Excel opens them.
+//! - [`completions`]: completions of online courses from an e-learning platform (a Moodle
+//!   course-completion export, xAPI statements), the facts that online targets count.
 //! - [`plan`]: what a read file would write: a listing's or a calendar's sessions at a hub, a
 //!   sheet's registrations judged by their programs; shared by every importer (the command
 //!   line, the back office's upload page).
@@ -20,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod calendar;
+pub mod completions;
 pub mod csv;
 pub mod ics;
 pub mod plan;

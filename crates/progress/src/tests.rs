@@ -336,3 +336,103 @@ fn an_attended_registration_counts_where_the_person_is() {
         []
     );
 }
+
+/// The partite IVA of a few organisations (valid check digits), for the properties below.
+const ORGANISATIONS: [&str; 3] = ["01234567897", "97123450013", "12345678903"];
+
+proptest! {
+    /// An organisation counts once, whatever the number of its people who attend, in which mode,
+    /// on which days, and whoever else comes: a target of organisations counts the distinct
+    /// codes, a target of people the distinct people, and people and organisations together
+    /// their sum.
+    #[test]
+    fn an_organisation_counts_once_whatever_its_attendees(
+        attendees in prop::collection::vec((0usize..3, 0usize..40, any::<bool>(), 0u64..700), 1..60),
+    ) {
+        let catalog = catalog();
+        let program = catalog.program("community-skill-hubs").unwrap();
+        let mut facts = Vec::new();
+        let (mut people, mut codes) = (HashSet::new(), HashSet::new());
+        let (mut in_person, mut online) = (HashSet::new(), HashSet::new());
+        for (org, person, classroom, day) in attendees {
+            let attributes = Attributes {
+                country: Some(Country::parse("IT").unwrap()),
+                organisation_type: Some(OrganisationType::Sme),
+                organisation_code: Some(FiscalCode::parse(ORGANISATIONS[org]).unwrap()),
+                ..Attributes::default()
+            };
+            let kind = if classroom { SeatKind::InPerson } else { SeatKind::Online };
+            let who = format!("persona-{person}");
+            facts.extend(facts_of(program, &who, &attributes, kind, None, date(2018, 1, 1) + Days::new(day)));
+            people.insert(who);
+            codes.insert(org);
+            if classroom { in_person.insert(org); } else { online.insert(org); }
+        }
+        let report = progress(program, &facts, date(2020, 12, 31));
+        prop_assert_eq!(target(&report, "smes-classroom").done, in_person.len() as u64);
+        prop_assert_eq!(target(&report, "smes-online").done, online.len() as u64);
+        prop_assert_eq!(target(&report, "people").done, people.len() as u64);
+        prop_assert_eq!(target(&report, "reach").done, (people.len() + codes.len()) as u64);
+    }
+
+    /// An award counts once, on the day it was awarded, whatever happens to sessions: the
+    /// sessions held, their hubs and the people who came to them change nothing in the count of
+    /// awards, and the same award read twice counts once.
+    #[test]
+    fn an_award_counts_once_whatever_happens_to_its_sessions(
+        awards in prop::collection::btree_set(0u32..50, 0..20),
+        repeats in 1usize..3,
+        sessions in prop::collection::vec((0u32..30, 0u64..300, any::<bool>()), 0..40),
+    ) {
+        let catalog = catalog();
+        let program = catalog.program("cooperazione-digitale").unwrap();
+        let day = |offset: u64| date(2022, 3, 2) + Days::new(offset);
+        let award_facts: Vec<Attendance> = awards
+            .iter()
+            .flat_map(|n| {
+                let fact = award_fact(program, "bando", &format!("coop-{n}"), None, day(u64::from(*n)));
+                std::iter::repeat_n(fact, repeats).flatten()
+            })
+            .collect();
+        let hubs: Vec<&skillhub_core::hub::Hub> = program.hubs().iter().collect();
+        let mut around = Vec::new();
+        for (n, offset, with_people) in sessions {
+            let session: skillhub_core::ids::SessionId = format!("sessione-{n}").parse().unwrap();
+            let hub = &hubs[n as usize % hubs.len()].id;
+            around.extend(held_facts(program, &session, Some(hub), Mode::InPerson, day(offset)));
+            if with_people {
+                around.extend(facts_of(program, &format!("p{n}"), &Attributes::default(), SeatKind::InPerson, Some(hub), day(offset)));
+            }
+        }
+        let today = date(2023, 12, 31);
+        let alone = progress(program, &award_facts, today);
+        let mut all = award_facts.clone();
+        all.extend(around);
+        let mixed = progress(program, &all, today);
+        prop_assert_eq!(target(&alone, "beneficiaries").done, awards.len() as u64);
+        prop_assert_eq!(target(&mixed, "beneficiaries").done, awards.len() as u64);
+    }
+
+    /// A circle (a hub) counts once however many of its sessions were held, and a session once
+    /// however many came.
+    #[test]
+    fn a_circle_counts_once_however_many_meetups(
+        meetups in prop::collection::vec((any::<bool>(), 0u32..20, 0u64..360), 0..50),
+    ) {
+        let catalog = catalog();
+        let program = catalog.program("leadership-circles").unwrap();
+        let mut facts = Vec::new();
+        let mut circles = HashSet::new();
+        for (rome, n, offset) in &meetups {
+            let hub: skillhub_core::ids::HubId = if *rome { "circle-roma" } else { "circle-milano" }.parse().unwrap();
+            let session: skillhub_core::ids::SessionId = format!("meetup-{n}").parse().unwrap();
+            // The same session read twice (two people came) is one session.
+            for _ in 0..2 {
+                facts.extend(held_facts(program, &session, Some(&hub), Mode::InPerson, date(2018, 2, 1) + Days::new(*offset)));
+            }
+            circles.insert(hub);
+        }
+        let report = progress(program, &facts, date(2019, 1, 31));
+        prop_assert_eq!(target(&report, "circles-italy").done, circles.len() as u64);
+    }
+}

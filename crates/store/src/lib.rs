@@ -28,6 +28,7 @@ mod attendance;
 mod audit;
 mod catalog;
 mod changes;
+mod completions;
 mod exports;
 mod grants;
 mod group;
@@ -55,6 +56,7 @@ use skillhub_core::window::WindowState;
 pub use audit::AuditEntry;
 pub use catalog::{NewSession, SessionFilter, SessionView};
 pub use changes::{SessionCancellation, SessionChange};
+pub use completions::{CompletionImport, HeldCompletion};
 pub use exports::SessionRegistrations;
 pub use grants::{
     Assignment, CriterionView, EvaluatorView, GrantApplicationView, GrantBatchError, GrantCallView,
@@ -470,5 +472,22 @@ pub fn new_token() -> String {
 /// (no salt, no stretching) is enough and lets lookups use an index.
 pub fn hash_token(token: &str) -> String {
     use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+    let mut hex = [0u8; 64];
+    // 32 bytes always fit in 64 hex digits, which are ASCII: neither step can fail.
+    let _ = hex::encode_to_slice(sha2::Sha256::digest(token.as_bytes()), &mut hex);
+    std::str::from_utf8(&hex)
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod hash_tests {
+    /// A stored hash is SHA-256 in lowercase hex, as hashes already stored were written.
+    #[test]
+    fn hash_token_is_sha256_in_lowercase_hex() {
+        assert_eq!(
+            super::hash_token("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 }

@@ -6,7 +6,9 @@
 //! attributes are replaced and the manage token stops working, while the registration rows, their
 //! statuses and so the sessions' seat counts stay as they were. The audit log never held personal
 //! data (it names registrations by id, see `registrations::audited`), so after an erasure none is
-//! left anywhere; the erasure itself is audited by registration id.
+//! left anywhere; the erasure itself is audited by registration id. The person's completions of
+//! online courses (`completions`) are listed too, and erasure empties their address while their
+//! hashed key stays, so a program's counts do not change.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -15,6 +17,7 @@ use skillhub_core::ids::SessionId;
 use skillhub_core::person::Email;
 
 use crate::audit::{AuditEntry, audit};
+use crate::completions::HeldCompletion;
 use crate::registrations::{RegistrationView, VIEW, audited};
 use crate::{Error, Result, Store, hash_token, new_token, read, write_tx};
 
@@ -30,6 +33,9 @@ pub struct PersonData {
     pub registrations: Vec<HeldRegistration>,
     /// The audit lines about those registrations, oldest first (they hold no personal data).
     pub audit: Vec<AuditEntry>,
+    /// Its completions of online courses, oldest first (none is not written).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub completions: Vec<HeldCompletion>,
 }
 
 /// One registration as held, with the session it is for.
@@ -83,6 +89,9 @@ pub struct EmailCollision {
 pub struct Erasure {
     /// The registrations anonymised, by id (empty when the address held none).
     pub registrations: Vec<i64>,
+    /// The completions of online courses whose address was erased, by id (their hashed key
+    /// stays, so the targets' counts do not change).
+    pub completions: Vec<i64>,
 }
 
 /// Everything the store holds about one registration: what its manage link may download.
@@ -218,6 +227,7 @@ impl Store {
             email: email.as_str().to_owned(),
             registrations,
             audit,
+            completions: self.completions_of(&key).await?,
         })
     }
 
@@ -307,6 +317,7 @@ impl Store {
             .await?;
             Ok::<Erasure, Error>(Erasure {
                 registrations: vec![id],
+                completions: Vec::new(),
             })
         })
     }
@@ -315,7 +326,9 @@ impl Store {
     /// `erased-ID@erased.invalid`, an empty name and no attributes, and a manage token nobody
     /// knows; statuses, waiting order and seat counts do not change. Each erasure is audited by
     /// registration id under `actor`. Its messages are forgotten (queued ones deleted, sent ones
-    /// emptied) and its data links spent. Erasing an unknown address does nothing.
+    /// emptied) and its data links spent. Its completions of online courses lose their address and
+    /// keep the hashed key they count by (each erasure audited by completion id). Erasing an
+    /// unknown address does nothing.
     pub async fn erase_person(
         &self,
         actor: &str,
@@ -341,7 +354,12 @@ impl Store {
                 .bind(quoted_pattern(&key))
                 .execute(&mut *tx)
                 .await?;
-            Ok::<Erasure, Error>(Erasure { registrations: ids })
+            // Completions online keep the hashed key they count by, not the address.
+            let completions = crate::completions::forget_completions!(tx, &key, actor, now)?;
+            Ok::<Erasure, Error>(Erasure {
+                registrations: ids,
+                completions,
+            })
         })
     }
 }

@@ -45,6 +45,8 @@ macro_rules! contract {
 
 #[path = "contract/attendance.rs"]
 mod attendance;
+#[path = "contract/completions.rs"]
+mod completions;
 #[path = "contract/concurrency.rs"]
 mod concurrency;
 #[path = "contract/example_program.rs"]

@@ -6,6 +6,7 @@
 
 mod allocation;
 mod catalog;
+mod completions;
 mod database;
 mod grants;
 mod programs;

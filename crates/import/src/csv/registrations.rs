@@ -319,7 +319,7 @@ fn seat_kind(text: &str) -> Result<SeatKind, String> {
 }
 
 /// An organisation type by its Italian name, a short form (`PA`, `PMI`) or its id.
-fn organisation(text: &str) -> Result<OrganisationType, String> {
+pub(crate) fn organisation(text: &str) -> Result<OrganisationType, String> {
     let folded = super::fold_header(text);
     ORGANISATIONS
         .iter()

@@ -120,6 +120,20 @@ impl Store {
             if exists.is_some() {
                 return Err(GrantError::DuplicateCall(call_id.clone()).into());
             }
+            if let Some(program) = &checked.program {
+                let known: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM programs WHERE id = $1")
+                        .bind(program.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if known.is_none() {
+                    return Err(GrantError::Invalid {
+                        pointer: "/program".to_owned(),
+                        message: format!("no program has id \"{program}\""),
+                    }
+                    .into());
+                }
+            }
             sqlx::query(
                 "INSERT INTO grant_calls (id, name, definition, budget_cents, lottery_seed, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6)",

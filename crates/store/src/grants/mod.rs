@@ -31,12 +31,14 @@
 //! stored, the shared SQL, and what decisions about a call read), [`macros`] (the steps the
 //! operations share inside a call's transaction), then the operations: [`calls`], [`applications`],
 //! [`evaluation`] (evaluators, assignments, score sheets), [`ranking`] (ranking, awards,
-//! withdrawals) and [`reports`] (monitoring reports, closing a file).
+//! withdrawals) and [`reports`] (monitoring reports, closing a file); [`awards`] reads the awards
+//! as facts for progress.
 
 #[macro_use]
 mod macros;
 
 mod applications;
+mod awards;
 mod calls;
 mod definition;
 mod evaluation;

@@ -97,7 +97,23 @@ async fn attended_registrations_become_facts_once_per_person(store: Store, _url:
         .unwrap();
 
     let program = store.program("binario-f").await.unwrap().unwrap();
-    let facts = store.attendance(&program).await.unwrap();
+    let all = store.attendance(&program).await.unwrap();
+    // Each session somebody came to was held, and its hub was active: each counts once.
+    let held: Vec<(Unit, &str)> = all
+        .iter()
+        .filter(|f| f.unit != Unit::People)
+        .map(|f| (f.unit, f.person.as_str()))
+        .collect();
+    assert_eq!(
+        held,
+        [
+            (Unit::Sessions, "session:primo"),
+            (Unit::Circles, "hub:binario-f-roma-termini"),
+            (Unit::Sessions, "session:secondo"),
+            (Unit::Circles, "hub:binario-f-roma-termini"),
+        ]
+    );
+    let facts: Vec<_> = all.into_iter().filter(|f| f.unit == Unit::People).collect();
     // One fact per attendance; no-shows and unmarked seats give none.
     assert_eq!(facts.len(), 3, "{facts:?}");
     let people: std::collections::BTreeSet<&str> =

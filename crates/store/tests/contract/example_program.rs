@@ -9,6 +9,7 @@ use skillhub_core::fixture::{Catalog, parse_program};
 use skillhub_core::ids::{ProgramId, SessionId};
 use skillhub_core::lang::Lang;
 use skillhub_core::person::Person;
+use skillhub_core::program::Unit;
 use skillhub_core::program::Verdict;
 use skillhub_core::session::{Ambiguity, Mode, Session, SessionSpec};
 use skillhub_store::{NewSession, RegisterRequest, Store, Timing};
@@ -115,7 +116,9 @@ async fn the_example_program_goes_from_file_to_progress(store: Store, _url: Stri
         .await
         .unwrap();
     let facts = store.attendance(&program).await.unwrap();
-    assert_eq!(facts.len(), 1);
+    // Her presence, and the session held at its hub.
+    let units: Vec<Unit> = facts.iter().map(|f| f.unit).collect();
+    assert_eq!(units, [Unit::People, Unit::Sessions, Unit::Circles]);
     let report = skillhub_progress::progress(
         &program,
         &facts,

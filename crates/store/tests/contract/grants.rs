@@ -32,6 +32,7 @@ contract!(
     parallel_rankings_award_once,
     parallel_creations_store_one_call,
     a_full_tie_takes_its_seed_at_ranking,
+    awards_count_once_for_the_program_they_name,
 );
 
 const EXAMPLE: &str =
@@ -626,4 +627,79 @@ async fn a_full_tie_takes_its_seed_at_ranking(store: Store, _url: String) {
         .await
         .unwrap_err();
     assert!(matches!(grant_error(err), GrantError::SeedRecorded { .. }));
+}
+
+async fn awards_count_once_for_the_program_they_name(store: Store, _url: String) {
+    let program = store
+        .program("cooperazione-digitale")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut text: Value = serde_json::from_str(&call_file(
+        "premi",
+        1000,
+        &[("a", 600, 5.0), ("b", 500, 4.0), ("c", 400, 3.0)],
+    ))
+    .unwrap();
+    // A program that does not exist is refused at its pointer.
+    text["program"] = json!("nessuno");
+    let err = store
+        .create_grant_call(
+            &text.to_string(),
+            None,
+            "cli",
+            None,
+            when(2022, 5, 1, 9),
+            |_| no_replay(&(), &()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        grant_error(err),
+        GrantError::Invalid {
+            pointer: "/program".into(),
+            message: "no program has id \"nessuno\"".into()
+        }
+    );
+    text["program"] = json!("cooperazione-digitale");
+    load(&store, &text.to_string()).await;
+    // A call of no program counts for none.
+    load(&store, &call_file("altro", 1000, &[("x", 500, 5.0)])).await;
+    store
+        .rank_grant_call("altro", None, "admin", when(2022, 6, 1, 9))
+        .await
+        .unwrap();
+    let awards = |facts: &[skillhub_progress::Attendance]| -> Vec<String> {
+        facts
+            .iter()
+            .filter(|f| f.unit == skillhub_core::program::Unit::Awards)
+            .map(|f| format!("{} {}", f.person, f.date))
+            .collect()
+    };
+    assert!(awards(&store.attendance(&program).await.unwrap()).is_empty());
+
+    let ranking = store
+        .rank_grant_call("premi", None, "admin", when(2022, 6, 1, 9))
+        .await
+        .unwrap();
+    assert_eq!(
+        awards(&store.attendance(&program).await.unwrap()),
+        ["award:premi/a 2022-06-01", "award:premi/c 2022-06-01"]
+    );
+    // A withdrawn award no longer counts; the one promoted from the reserve does, from its day.
+    withdraw(&store, ids(&ranking)["a"], "public", when(2022, 7, 2, 9))
+        .await
+        .unwrap();
+    let facts = store.attendance(&program).await.unwrap();
+    assert_eq!(
+        awards(&facts),
+        ["award:premi/b 2022-07-02", "award:premi/c 2022-06-01"]
+    );
+    let report = skillhub_progress::progress(
+        &program,
+        &facts,
+        NaiveDate::from_ymd_opt(2022, 12, 31).unwrap(),
+    );
+    assert_eq!(report.targets[0].id.as_str(), "beneficiaries");
+    assert_eq!(report.targets[0].done, 2);
 }
