@@ -3,14 +3,19 @@
 //! `skillhub_progress`; this module reads, calls and prints.
 //!
 //! `report progress` counts the registrations marked attended in the database (`--db`) and the
-//! completions online imported there (`import completions`), or the facts of an attendance file given with `--attendance FILE.json` (data from elsewhere, or
-//! tests).
+//! completions online imported there (`import completions`), or the facts of an attendance file
+//! given with `--attendance FILE.json` (data from elsewhere, or tests). `report funder` is a
+//! period's report for a funder (`skillhub_progress::funder`): the database's facts and turnout,
+//! as text, JSON or an XLSX file.
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
+use skillhub_core::program::Unit;
 use skillhub_core::tz::Zone;
+use skillhub_progress::breakdown::Period;
+use skillhub_progress::funder::{Audience, FunderReport, FunderRequest};
 use skillhub_progress::{AttendanceError, ProgressReport, parse_attendance, progress};
 
 use crate::context::Context;
@@ -42,6 +47,68 @@ pub enum ReportCommand {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// A period's report for a funder: each target's progress and pace at the period's end and
+    /// what was reached within it, breakdowns by gender, age band, country, region, hub, partner
+    /// and mode, no-shows and demand not met per hub and session, and which numbers are
+    /// assumptions. With --public, counts of 1 to 4 are shown as "<5" (and whatever would let
+    /// one be worked out is hidden too); otherwise the counts are exact and not to be published.
+    Funder {
+        /// The program's id, e.g. `milano-digitale`.
+        #[arg(long)]
+        program: String,
+        /// First day of the period (dd/mm/yyyy or YYYY-MM-DD).
+        #[arg(long, value_parser = parse_day)]
+        from: NaiveDate,
+        /// Last day of the period, included (dd/mm/yyyy or YYYY-MM-DD).
+        #[arg(long, value_parser = parse_day)]
+        to: NaiveDate,
+        /// Output: Italian text, JSON, or an Excel workbook (xlsx needs --out); default: xlsx
+        /// when --out ends in .xlsx, text otherwise.
+        #[arg(long, value_enum)]
+        format: Option<FunderFormat>,
+        /// Write the report to this file instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// The public version: small counts suppressed, no list of sessions.
+        #[arg(long)]
+        public: bool,
+        /// What the breakdowns count: people (default), smes, cooperatives,
+        /// people_and_organisations, awards, circles or sessions.
+        #[arg(long, value_parser = parse_unit, default_value = "people")]
+        unit: Unit,
+        /// The day the report is made (dd/mm/yyyy or YYYY-MM-DD); default: today in Europe/Rome.
+        #[arg(long, value_parser = parse_day)]
+        today: Option<NaiveDate>,
+    },
+}
+
+/// How `report funder` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FunderFormat {
+    /// Italian text.
+    Text,
+    /// The report as JSON.
+    Json,
+    /// An Excel workbook (with --out).
+    Xlsx,
+}
+
+/// A day as `YYYY-MM-DD` or `dd/mm/yyyy`.
+fn parse_day(text: &str) -> std::result::Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
+        .map_err(|_| format!("{text:?} non è una data (gg/mm/aaaa o AAAA-MM-GG; expected a date)"))
+}
+
+/// A unit by its wire name.
+fn parse_unit(text: &str) -> std::result::Result<Unit, String> {
+    Unit::ALL
+        .into_iter()
+        .find(|u| u.as_str() == text)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Unit::ALL.iter().map(|u| u.as_str()).collect();
+            format!("{text:?} is not a unit (one of {})", names.join(", "))
+        })
 }
 
 /// How `report progress` prints.
@@ -82,7 +149,86 @@ pub async fn run(ctx: &Context, cmd: ReportCommand) -> Result<String> {
             let today = today.unwrap_or_else(today_in_rome);
             render(&progress(&program, &facts, today), format)
         }
+        ReportCommand::Funder {
+            program,
+            from,
+            to,
+            format,
+            out,
+            public,
+            unit,
+            today,
+        } => {
+            let period = Period::new(from, to).map_err(|err| CliError::Usage(err.to_string()))?;
+            let store = ctx.store().await?;
+            let program = store
+                .program(&program)
+                .await
+                .map_err(|err| ctx.db_error(err))?
+                .ok_or_else(|| CliError::UnknownProgram(program.clone()))?;
+            let facts = store
+                .attendance(&program)
+                .await
+                .map_err(|err| ctx.db_error(err))?;
+            let sessions = store
+                .turnout(program.id(), period)
+                .await
+                .map_err(|err| ctx.db_error(err))?;
+            let request = FunderRequest {
+                period,
+                generated: today.unwrap_or_else(today_in_rome),
+                audience: if public {
+                    Audience::Public
+                } else {
+                    Audience::Staff
+                },
+                unit,
+            };
+            let report = FunderReport::build(&program, &facts, &sessions, request);
+            write_funder(&report, format, out.as_deref())
+        }
     }
+}
+
+/// The funder's report in its format, printed or written to `out`.
+fn write_funder(
+    report: &FunderReport,
+    format: Option<FunderFormat>,
+    out: Option<&Path>,
+) -> Result<String> {
+    let by_name = out
+        .and_then(|p| p.extension())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    let format = format.unwrap_or(if by_name {
+        FunderFormat::Xlsx
+    } else {
+        FunderFormat::Text
+    });
+    let bytes = match format {
+        FunderFormat::Text => report.text_it().into_bytes(),
+        FunderFormat::Json => (serde_json::to_string_pretty(report)? + "\n").into_bytes(),
+        FunderFormat::Xlsx => report
+            .xlsx()
+            .map_err(|err| CliError::Input(err.to_string()))?,
+    };
+    let Some(path) = out else {
+        if format == FunderFormat::Xlsx {
+            return Err(CliError::Usage(
+                "--format xlsx scrive un file: indicare --out FILE.xlsx (an Excel workbook needs --out)"
+                    .to_owned(),
+            ));
+        }
+        return String::from_utf8(bytes).map_err(|err| CliError::Input(err.to_string()));
+    };
+    std::fs::write(path, &bytes).map_err(|source| CliError::Write {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(format!(
+        "Relazione scritta in {} ({} byte).\n",
+        path.display(),
+        bytes.len()
+    ))
 }
 
 /// Today in Italy, where the programs' targets are counted.
@@ -199,13 +345,12 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.contains("PMI formate online"));
     }
 
-    #[tokio::test]
-    async fn without_a_file_the_database_attendance_counts() {
+    /// A session in Madrid on 12 March 2019 with one person registered and marked present, in
+    /// the database of `ctx`.
+    async fn one_attended_in_madrid(ctx: &Context) {
         use skillhub_core::capacity::{Presence, Tier};
         use skillhub_store::RegisterRequest;
 
-        let dir = tempfile::tempdir().unwrap();
-        let ctx = context(&dir);
         let store = ctx.store().await.unwrap();
         // A session in Madrid, 12 March 2019 (inside the report's range).
         let session = skillhub_core::session::Session::new(skillhub_core::session::SessionSpec {
@@ -256,6 +401,13 @@ mod tests {
             .record_presence("test", registration.id, Presence::Attended, now)
             .await
             .unwrap();
+    }
+
+    #[tokio::test]
+    async fn without_a_file_the_database_attendance_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(&dir);
+        one_attended_in_madrid(&ctx).await;
         ctx.close().await;
 
         let json = report(&dir, ReportFormat::Json, None).await.unwrap();
@@ -279,6 +431,125 @@ mod tests {
                 ("smes-online", 0)
             ]
         );
+    }
+
+    /// `report funder` on the database of `dir` for March 2019, made on 1 April 2019.
+    async fn funder(
+        dir: &tempfile::TempDir,
+        format: Option<FunderFormat>,
+        out: Option<PathBuf>,
+        public: bool,
+    ) -> Result<String> {
+        let ctx = context(dir);
+        let day = |m, d| NaiveDate::from_ymd_opt(2019, m, d).unwrap();
+        let out = run(
+            &ctx,
+            ReportCommand::Funder {
+                program: "community-skill-hubs".to_owned(),
+                from: day(3, 1),
+                to: day(3, 31),
+                format,
+                out,
+                public,
+                unit: Unit::People,
+                today: Some(day(4, 1)),
+            },
+        )
+        .await;
+        ctx.close().await;
+        out
+    }
+
+    #[tokio::test]
+    async fn funder_report_as_text_json_and_a_workbook() {
+        use calamine::{Data, Reader, Xlsx};
+
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = context(&dir);
+        one_attended_in_madrid(&ctx).await;
+        ctx.close().await;
+
+        let staff = funder(&dir, None, None, false).await.unwrap();
+        assert!(
+            staff.contains("Periodo: dal 01/03/2019 al 31/03/2019"),
+            "{staff}"
+        );
+        assert!(staff.contains("Versione riservata"), "{staff}");
+        assert!(staff.contains("- Community Skill Hub España: 1 incontro, 10 posti, 1 presenti, 0 assenti (tasso di assenza 0,0 %)"), "{staff}");
+        let public = funder(&dir, None, None, true).await.unwrap();
+        assert!(
+            public
+                .contains("- Genere: donne 0; uomini 0; persone non binarie 0; non dichiarato <5."),
+            "{public}"
+        );
+        assert!(!public.contains("Incontri svolti"), "{public}");
+        let json = funder(&dir, Some(FunderFormat::Json), None, true)
+            .await
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(json["audience"], "public");
+        assert_eq!(
+            json["breakdowns"][0]["total"],
+            serde_json::json!({"shown": "small"})
+        );
+
+        // An .xlsx name is enough to say the format; read it back as a spreadsheet does.
+        let path = dir.path().join("relazione.xlsx");
+        let said = funder(&dir, None, Some(path.clone()), false).await.unwrap();
+        assert!(said.starts_with("Relazione scritta in "), "{said}");
+        let mut workbook: Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        assert_eq!(
+            workbook.sheet_names(),
+            [
+                "Obiettivi",
+                "Ripartizioni",
+                "Hub",
+                "Sessioni",
+                "Ipotesi e note"
+            ]
+        );
+        let sessions = workbook.worksheet_range("Sessioni").unwrap();
+        assert_eq!(
+            sessions.get((1, 1)),
+            Some(&Data::String("csh-madrid-1".into()))
+        );
+        assert_eq!(sessions.get((1, 5)), Some(&Data::Float(1.0)));
+        let targets = workbook.worksheet_range("Obiettivi").unwrap();
+        assert_eq!(targets.get((2, 0)), Some(&Data::String("people".into())));
+        assert_eq!(targets.get((2, 5)), Some(&Data::Float(1.0)));
+
+        // A workbook is a file: without --out it is refused, and so is a period backwards.
+        let err = funder(&dir, Some(FunderFormat::Xlsx), None, false)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, CliError::Usage(_)), "{err}");
+        let ctx = context(&dir);
+        let err = run(
+            &ctx,
+            ReportCommand::Funder {
+                program: "community-skill-hubs".to_owned(),
+                from: NaiveDate::from_ymd_opt(2019, 3, 31).unwrap(),
+                to: NaiveDate::from_ymd_opt(2019, 3, 1).unwrap(),
+                format: None,
+                out: None,
+                public: false,
+                unit: Unit::People,
+                today: None,
+            },
+        )
+        .await
+        .unwrap_err();
+        ctx.close().await;
+        assert!(
+            err.to_string()
+                .starts_with("il periodo inizia il 31/03/2019"),
+            "{err}"
+        );
+        assert_eq!(
+            parse_day("12/03/2019"),
+            Ok(NaiveDate::from_ymd_opt(2019, 3, 12).unwrap())
+        );
+        assert!(parse_unit("smes").is_ok() && parse_unit("nope").is_err());
     }
 
     #[tokio::test]

@@ -20,6 +20,7 @@ mod desk;
 mod editor;
 mod exports;
 mod frame;
+mod funder;
 pub(crate) mod login;
 mod password;
 mod program;
@@ -79,6 +80,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(desk::routes())
         .merge(checkin::routes())
         .merge(exports::routes())
+        .merge(funder::routes())
         .merge(register::routes())
         .merge(editor::routes())
         .merge(upload::routes())

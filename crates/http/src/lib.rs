@@ -39,6 +39,7 @@ mod programs;
 mod progress;
 mod qr;
 mod registrations;
+mod report;
 mod roster;
 mod server;
 mod state;

@@ -17,8 +17,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::wire::Problem;
 use crate::{
-    admin, calendar, catalog, completions, grants, programs, progress, registrations, roster, web,
-    wire,
+    admin, calendar, catalog, completions, grants, programs, progress, registrations, report,
+    roster, web, wire,
 };
 
 /// No bearer token, on a route that needs one.
@@ -122,6 +122,7 @@ pub(crate) enum FormRefusals {
         programs::replace_program,
         programs::history,
         progress::progress,
+        report::funder_report,
         roster::roster,
         catalog::list_hubs,
         catalog::list_sessions,

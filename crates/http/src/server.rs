@@ -21,7 +21,7 @@ use crate::problem::{ApiError, no_route, problem_for_bare_errors};
 use crate::state::{AppState, ServerConfig};
 use crate::{
     admin, backoffice, calendar, catalog, completions, grants, limiter, openapi, programs,
-    progress, registrations, roster, web,
+    progress, registrations, report, roster, web,
 };
 
 mod connections;
@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/v1/programs/{id}/history", get(programs::history))
         .route("/v1/programs/{id}/progress", get(progress::progress))
+        .route("/v1/programs/{id}/report", get(report::funder_report))
         .route("/v1/programs/{id}/roster", get(roster::roster))
         .route("/v1/hubs", get(catalog::list_hubs))
         .route(

@@ -163,31 +163,13 @@ pub fn progress(program: &Program, facts: &[Attendance], today: NaiveDate) -> Pr
         .iter()
         .filter(|f| start <= f.date && f.date <= today)
         .collect();
-    // Each person key is hashed once, to a dense number; every target then counts distinct
-    // numbers with a flag per person instead of hashing every fact again.
-    let mut numbers: HashMap<&str, usize> = HashMap::with_capacity(in_time.len());
-    let who: Vec<usize> = in_time
-        .iter()
-        .map(|f| {
-            let next = numbers.len();
-            *numbers.entry(f.person.as_str()).or_insert(next)
-        })
-        .collect();
-    let mut counted = vec![false; numbers.len()];
     let by_id: BTreeMap<&TargetId, &Target> =
         program.targets().iter().map(|t| (&t.id, t)).collect();
     let targets = tree_order(program.targets())
         .into_iter()
-        .map(|target| {
+        .zip(done_per_target(program, &in_time))
+        .map(|(target, done)| {
             let chain = ancestry(target, &by_id);
-            counted.fill(false);
-            let mut done = 0u64;
-            for (fact, &person) in in_time.iter().zip(&who) {
-                if !counted[person] && chain.iter().all(|t| matches(t, fact)) {
-                    counted[person] = true;
-                    done += 1;
-                }
-            }
             let end = target.deadline.or(program.window().until);
             target_progress(target, &chain, done, start, today, end)
         })
@@ -202,6 +184,39 @@ pub fn progress(program: &Program, facts: &[Attendance], today: NaiveDate) -> Pr
         ignored: facts.len() - in_time.len(),
         assumptions: program.assumptions().to_vec(),
     }
+}
+
+/// What each target counts among `facts` (all counted, whatever their day), in the order of
+/// [`ProgressReport::targets`].
+pub(crate) fn done_per_target(program: &Program, facts: &[&Attendance]) -> Vec<u64> {
+    // Each person key is hashed once, to a dense number; every target then counts distinct
+    // numbers with a flag per person instead of hashing every fact again.
+    let mut numbers: HashMap<&str, usize> = HashMap::with_capacity(facts.len());
+    let who: Vec<usize> = facts
+        .iter()
+        .map(|f| {
+            let next = numbers.len();
+            *numbers.entry(f.person.as_str()).or_insert(next)
+        })
+        .collect();
+    let mut counted = vec![false; numbers.len()];
+    let by_id: BTreeMap<&TargetId, &Target> =
+        program.targets().iter().map(|t| (&t.id, t)).collect();
+    tree_order(program.targets())
+        .into_iter()
+        .map(|target| {
+            let chain = ancestry(target, &by_id);
+            counted.fill(false);
+            let mut done = 0u64;
+            for (fact, &person) in facts.iter().zip(&who) {
+                if !counted[person] && chain.iter().all(|t| matches(t, fact)) {
+                    counted[person] = true;
+                    done += 1;
+                }
+            }
+            done
+        })
+        .collect()
 }
 
 /// Targets in depth-first order, roots and siblings in the program's order.
@@ -473,6 +488,11 @@ impl ProgressReport {
     }
 }
 
+pub mod breakdown;
 mod chart;
+pub mod funder;
+pub mod suppress;
+pub mod turnout;
+
 #[cfg(test)]
 mod tests;

@@ -47,6 +47,7 @@ mod reminders;
 mod scratch;
 mod staff;
 mod tokens;
+mod turnout;
 
 use std::fmt;
 

@@ -4,8 +4,9 @@
 //! line), fixes it and imports it; a person registers on the public page; the manager sees them,
 //! checks them in through the QR code's URL of their manage page, downloads the CSV and the
 //! attendance register, cancels the session, and opens the program's definition (with a preview)
-//! and its versions. Every back-office page is checked by axe-core
-//! (WCAG 2.1 A/AA) and photographed at 390 and 1280 px into `target/screenshots/backoffice-*`.
+//! and its versions, and the funder's period report (staff and public). Every back-office page
+//! is checked by axe-core (WCAG 2.1 A/AA) and photographed at 390 and 1280 px into
+//! `target/screenshots/backoffice-*`.
 //!
 //! Without chromedriver or axe-core the test says it was skipped and why; under CI it fails.
 
@@ -399,6 +400,23 @@ async fn day(client: Client, base: String, dir: std::path::PathBuf, db: String) 
         .unwrap();
     assert!(text(client).await.contains("Avanzamento"));
     seen(client, &mut pages, "program").await;
+    // The funder's period report, as the browser prints it: the staff's and the public version.
+    client
+        .goto(&format!(
+            "{base}/gestione/programmi/binario-f/relazione?dal=2019-02-01&al=2019-06-30"
+        ))
+        .await
+        .unwrap();
+    assert!(text(client).await.contains("Relazione per il finanziatore"));
+    seen(client, &mut pages, "funder-report").await;
+    client
+        .goto(&format!(
+            "{base}/gestione/programmi/binario-f/relazione?dal=2019-02-01&al=2019-06-30&versione=pubblica"
+        ))
+        .await
+        .unwrap();
+    assert!(text(client).await.contains("versione pubblica"));
+    seen(client, &mut pages, "funder-report-public").await;
     // The program's definition: the current text in the box, a preview of it (no change), the
     // versions.
     client

@@ -23,6 +23,7 @@ caption{text-align:left;font-weight:700;padding:.5rem .75rem}
 th,td{text-align:left;padding:.45rem .75rem;border-top:1px solid #d0d7e2;vertical-align:top}
 thead th{background:#f3f6fa;border-top:none}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{white-space:nowrap}
 td form{margin:0}
 td button{padding:.3rem .7rem;font-size:.9rem}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:0 0 1rem}

@@ -1,6 +1,7 @@
 //! `/gestione/programmi/{id}`: a program as its manager reads it: progress against its targets
 //! (the chart and the table, from the same report as `GET /v1/programs/{id}/progress`), and its
-//! roster where it has trainers (the same as `GET /v1/programs/{id}/roster`, its pilot week).
+//! roster where it has trainers (the same as `GET /v1/programs/{id}/roster`, its pilot week),
+//! and the link to the funder's period report (`backoffice::funder`).
 //! Admins and the program's manager only (`Staff::sees_whole_program`).
 
 use axum::extract::{Path, State};
@@ -101,6 +102,7 @@ fn page(
                 a.button.secondary href=(with_lang(&format!("/gestione/programmi/{}/iscrizioni.csv", program.id()), lang)) { (lang.pick("Iscrizioni (CSV)", "Registrations (CSV)")) }
                 a.button.secondary href=(with_lang(&format!("/gestione/programmi/{}/iscrizioni.xlsx", program.id()), lang)) { (lang.pick("Iscrizioni (Excel)", "Registrations (Excel)")) }
                 a.button.secondary href=(format!("/v1/programs/{}/progress?format=csv", program.id())) { (lang.pick("Avanzamento (CSV)", "Progress (CSV)")) }
+                a.button.secondary href=(with_lang(&super::funder::report_path(program.id()), lang)) { (lang.pick("Relazione per il finanziatore", "Report for the funder")) }
                 a.button.secondary href=(with_lang(&super::definition::definition_path(program.id()), lang)) { (lang.pick("Definizione del programma", "The program's definition")) }
                 a.button.secondary href=(with_lang(&super::definition::history_path(program.id()), lang)) { (lang.pick("Versioni", "Versions")) }
             }

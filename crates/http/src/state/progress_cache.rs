@@ -139,20 +139,7 @@ impl ProgressCache {
         Fut: Future<Output = ApiResult<Vec<Attendance>>>,
     {
         let slot = self.slot(program.id().as_str());
-        let facts = {
-            let mut kept = slot.facts.lock().await;
-            match &*kept {
-                Some(fresh) if fresh.read_at.elapsed() < self.max_age => fresh.clone(),
-                _ => {
-                    let facts = Facts {
-                        facts: Arc::new(load().await?),
-                        read_at: Instant::now(),
-                    };
-                    *kept = Some(facts.clone());
-                    facts
-                }
-            }
-        };
+        let facts = self.facts_of(&slot, load).await?;
         if let Some(report) = lock(&slot.reports).get(facts.read_at, on) {
             return Ok(report);
         }
@@ -165,6 +152,38 @@ impl ProgressCache {
         let report = Arc::new(report);
         lock(&slot.reports).insert(facts.read_at, on, Arc::clone(&report));
         Ok(report)
+    }
+
+    /// The program's attendance facts, from the cache or else from the store: what the public
+    /// funder's report counts, shared with the progress reports.
+    pub(crate) async fn facts(
+        &self,
+        store: &Store,
+        program: &Arc<Program>,
+    ) -> ApiResult<Arc<Vec<Attendance>>> {
+        let slot = self.slot(program.id().as_str());
+        let load = || async { Ok(store.attendance(program).await?) };
+        Ok(self.facts_of(&slot, load).await?.facts)
+    }
+
+    /// The slot's facts if fresh, else read by `load` (one read for concurrent requests).
+    async fn facts_of<F, Fut>(&self, slot: &Slot, load: F) -> ApiResult<Facts>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ApiResult<Vec<Attendance>>>,
+    {
+        let mut kept = slot.facts.lock().await;
+        Ok(match &*kept {
+            Some(fresh) if fresh.read_at.elapsed() < self.max_age => fresh.clone(),
+            _ => {
+                let facts = Facts {
+                    facts: Arc::new(load().await?),
+                    read_at: Instant::now(),
+                };
+                *kept = Some(facts.clone());
+                facts
+            }
+        })
     }
 
     /// The slot of `program`, made if missing.

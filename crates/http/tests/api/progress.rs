@@ -419,3 +419,116 @@ async fn progress_can_count_one_partners_hubs_only() {
         "{unknown}"
     );
 }
+
+#[tokio::test]
+async fn the_funder_report_is_public_with_small_counts_hidden_and_exact_for_the_programs_staff() {
+    let api = api().await;
+    let session = madrid_session(&api.app, 5).await;
+    for n in 1..=3 {
+        let r = register(&api.app, &session, &person(n)).await.json();
+        let mark = if n == 3 { "no_show" } else { "attended" };
+        let reply = presence(&api.app, &r["id"], Some(ADMIN), &json!({"presence": mark})).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    let uri = "/v1/programs/community-skill-hubs/report?from=2019-03-01&to=31/03/2019";
+
+    // The public: two present, one absent, shown as "<5", no rate from them, no sessions.
+    let public = get(&api.app, uri).await;
+    assert_eq!(public.status, 200, "{}", public.text);
+    assert_eq!(public.header("content-type"), "text/plain; charset=utf-8");
+    assert!(public.text.contains("Versione pubblica"), "{}", public.text);
+    assert!(
+        public.text.contains(
+            "- Community Skill Hub España: 1 incontro, 5 posti, <5 presenti, <5 assenti, "
+        ),
+        "{}",
+        public.text
+    );
+    assert!(!public.text.contains("Incontri svolti"), "{}", public.text);
+
+    // The program's operator and the admin: exact.
+    let operator = api
+        .store
+        .create_operator_token("community-skill-hubs", "sportello Madrid")
+        .await
+        .unwrap();
+    for token in [ADMIN, operator.as_str()] {
+        let staff = Call::new("GET", uri).token(token).send(&api.app).await;
+        assert_eq!(staff.status, 200, "{}", staff.text);
+        assert_eq!(staff.header("cache-control"), "no-store");
+        assert!(
+            staff.text.contains(
+                "- Community Skill Hub España: 1 incontro, 5 posti, 2 presenti, 1 assenti (tasso di assenza 33,3 %)"
+            ),
+            "{}",
+            staff.text
+        );
+        assert!(staff.text.contains("Incontri svolti"), "{}", staff.text);
+    }
+    // Another program's operator: refused, rather than given the public version unasked.
+    let other = api
+        .store
+        .create_operator_token("binario-f", "altro programma")
+        .await
+        .unwrap();
+    Call::new("GET", uri)
+        .token(&other)
+        .send(&api.app)
+        .await
+        .problem(403);
+
+    // As a workbook.
+    let request = axum::http::Request::get(format!("{uri}&format=xlsx"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(api.app.clone(), request)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    assert!(bytes.starts_with(b"PK"), "a zip: an XLSX workbook");
+
+    // Every bad parameter is a 400 problem naming it; an unknown program a 404.
+    for (query, says) in [
+        ("from=2019-03-01", "to: is required"),
+        (
+            "from=2019-03-32&to=2019-04-01",
+            "from: \"2019-03-32\" is not a day",
+        ),
+        (
+            "from=2019-03-31&to=2019-03-01",
+            "il periodo inizia il 31/03/2019",
+        ),
+        (
+            "from=2019-03-01&to=2019-03-31&format=pdf",
+            "format: \"pdf\" is not one of text, xlsx",
+        ),
+        ("from=2019-03-01&to=2019-03-31&on=2019-01-01", "on"),
+    ] {
+        let problem = get(
+            &api.app,
+            &format!("/v1/programs/community-skill-hubs/report?{query}"),
+        )
+        .await
+        .problem(400);
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(says),
+            "{query}: {problem}"
+        );
+    }
+    get(
+        &api.app,
+        "/v1/programs/nessuno/report?from=2019-03-01&to=2019-03-31",
+    )
+    .await
+    .problem(404);
+}

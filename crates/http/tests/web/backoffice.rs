@@ -7,6 +7,7 @@ mod definition;
 mod desk;
 mod editor;
 mod exports;
+mod funder;
 mod login;
 mod upload;
 

@@ -12,6 +12,7 @@ use super::{PgDatabase, at, register, session_with, sqlite, statuses};
 contract!(
     presence_is_recorded_on_seats_only_and_keeps_them,
     attended_registrations_become_facts_once_per_person,
+    turnout_counts_registrations_by_status_per_session,
 );
 
 async fn presence_is_recorded_on_seats_only_and_keeps_them(store: Store, _url: String) {
@@ -132,4 +133,72 @@ async fn attended_registrations_become_facts_once_per_person(store: Store, _url:
     // Another program's attendance is not this one's.
     let other = store.program("milano-digitale").await.unwrap().unwrap();
     assert_eq!(store.attendance(&other).await.unwrap(), []);
+}
+
+async fn turnout_counts_registrations_by_status_per_session(store: Store, _url: String) {
+    use chrono::NaiveDate;
+    use skillhub_progress::breakdown::Period;
+
+    let full = session_with(&store, "piena", 2, 0).await;
+    let quiet = session_with(&store, "tranquilla", 5, 0).await;
+    let (came, _, _) = register(&store, &full, 1, 1).await;
+    let (absent, _, _) = register(&store, &full, 2, 1).await;
+    register(&store, &full, 3, 1).await;
+    register(&store, &full, 4, 1).await;
+    let (gone, _, _) = register(&store, &quiet, 5, 1).await;
+    register(&store, &quiet, 6, 1).await;
+    store
+        .record_presence("admin", came, Presence::Attended, at(14, 0))
+        .await
+        .unwrap();
+    store
+        .record_presence("admin", absent, Presence::NoShow, at(14, 0))
+        .await
+        .unwrap();
+    store
+        .cancel("admin", Canceller::Staff, gone, at(14, 0))
+        .await
+        .unwrap();
+
+    let program = "binario-f".parse().unwrap();
+    let day = |d| NaiveDate::from_ymd_opt(2019, 6, d).unwrap();
+    let rows = store
+        .turnout(&program, Period::new(day(11), day(11)).unwrap())
+        .await
+        .unwrap();
+    let counts: Vec<(&str, u64, u64, u64, u64, u64)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.session.as_str(),
+                r.seats,
+                r.attended,
+                r.no_show,
+                r.unmarked,
+                r.waiting,
+            )
+        })
+        .collect();
+    // Two waiting at the full session: demand not met; the cancelled registration counts nowhere.
+    assert_eq!(
+        counts,
+        [("piena", 2, 1, 1, 0, 2), ("tranquilla", 5, 0, 0, 1, 0)]
+    );
+    assert!(rows.iter().all(|r| r.date == day(11)
+        && r.hub.as_ref().map(|h| h.as_str()) == Some("binario-f-roma-termini")
+        && r.title == "Prova"));
+    // Another day, another program: nothing.
+    let later = store
+        .turnout(&program, Period::new(day(12), day(30)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(later, []);
+    let other = "milano-digitale".parse().unwrap();
+    assert_eq!(
+        store
+            .turnout(&other, Period::new(day(11), day(11)).unwrap())
+            .await
+            .unwrap(),
+        []
+    );
 }
