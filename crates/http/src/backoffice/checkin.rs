@@ -8,7 +8,8 @@
 //!
 //! `/gestione/incontri/{id}/presenze` is the session's check-in list: the people with a seat,
 //! each with a one-tap "present" button, and the count present / confirmed. Presence is the store's
-//! `record_presence`, as the API's, and so feeds progress as it always did.
+//! `record_presence`, as the API's, and so feeds progress; like the API's, it forgets the
+//! program's cached progress, so the program page and the funder report count the person at once.
 
 use axum::Form;
 use axum::Router;
@@ -128,7 +129,7 @@ async fn check_in(
     let result = async {
         let Form(form) = form.map_err(|err| StaffError::BadForm(err.body_text()))?;
         login.check(form.csrf.as_deref())?;
-        let (registration, _) = registration_for(&state, &login, &registration).await?;
+        let (registration, session) = registration_for(&state, &login, &registration).await?;
         match registration.status {
             Status::Attended => {}
             Status::Confirmed => {
@@ -141,6 +142,8 @@ async fn check_in(
                         Utc::now(),
                     )
                     .await?;
+                // Progress counts her now, not when the cache would have expired.
+                state.progress().forget(session.program_id.as_str()).await;
             }
             _ => {
                 return Err(StaffError::Refused(

@@ -423,11 +423,26 @@ async fn the_qr_code_leads_staff_to_one_tap_check_in_and_the_list_counts_it() {
         !list.text.contains("Bruno Verdi"),
         "only people with a seat"
     );
+    // The program's progress, read once (and kept by the cache) before she comes …
+    let facts = || async {
+        let reply = send(
+            &web.app,
+            Request::get("/v1/programs/binario-f/progress")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        serde_json::from_str::<Value>(&reply.text).unwrap()["facts"].clone()
+    };
+    assert_eq!(facts().await, 0);
     let tap = trainer
         .post(&web, &format!("/gestione/presenza/{anna}"), &[])
         .await;
     assert_eq!(tap.status, 303);
     assert_eq!(status(&web, anna).await, Status::Attended);
+    // … counts her at once: her presence, the session held and its hub.
+    assert_eq!(facts().await, 3);
     let again = trainer
         .post(
             &web,
