@@ -343,6 +343,11 @@ pub struct Attributes {
     /// `public_administration`, `utility`, `sme`, `startup`, `cooperative`, `social_cooperative`,
     /// `non_profit`, `large_enterprise` or `education`.
     pub organisation_type: Option<String>,
+    /// The partita IVA or codice fiscale of that organisation (11 digits with their check digit,
+    /// or a person's 16 characters): the key by which it counts once for a target of `smes` or
+    /// `cooperatives`; a wrong check digit is refused at `/attributes/organisation_code`.
+    #[schema(example = "01234567897")]
+    pub organisation_code: Option<String>,
     /// Memberships, e.g. `albo_cooperative`.
     #[serde(default)]
     pub memberships: Vec<String>,

@@ -219,6 +219,20 @@ async fn bad_input_is_a_problem_never_a_server_error() {
         ),
         "/attributes/gender"
     );
+    // An organisation's tax code with a wrong check digit is named where it is.
+    let wrong_code = register(
+        &api.app,
+        "s",
+        &json!({"email": "a@b.it", "name": "A", "attributes": {"organisation_code": "01234567891"}}),
+    )
+    .await;
+    let text = wrong_code.text.clone();
+    assert_eq!(
+        pointer(wrong_code),
+        "/attributes/organisation_code",
+        "{text}"
+    );
+    assert!(text.contains("cifra di controllo"), "{text}");
     assert_eq!(
         pointer(
             register(
