@@ -420,16 +420,27 @@ async fn file(sheet: Sheet, format: FileKind, stem: &str) -> StaffResult<Respons
     .map_err(StaffError::Internal)?;
     let (content_type, extension) = match format {
         FileKind::Csv => ("text/csv; charset=utf-8", "csv"),
-        FileKind::Xlsx => (
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
+        FileKind::Xlsx => (XLSX_TYPE, "xlsx"),
     };
+    // Ids are slugs (`a-z 0-9 - _ .`): nothing to quote or escape in the name.
+    download(bytes, content_type, &format!("{stem}.{extension}"))
+}
+
+/// The media type of an Excel workbook.
+pub(crate) const XLSX_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `bytes` as a download named `filename` (which the caller made of slugs and digits, with
+/// nothing to quote), never cached: staff files hold personal data or exact counts.
+pub(crate) fn download(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    filename: &str,
+) -> StaffResult<Response> {
     let mut response = (StatusCode::OK, bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    // Ids are slugs (`a-z 0-9 - _ .`): nothing to quote or escape in the name.
-    let disposition = format!("attachment; filename=\"{stem}.{extension}\"");
+    let disposition = format!("attachment; filename=\"{filename}\"");
     headers.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_str(&disposition).map_err(|err| StaffError::Internal(err.to_string()))?,

@@ -13,8 +13,8 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use chrono::{NaiveDate, Utc};
 use maud::{Markup, PreEscaped, html};
@@ -26,6 +26,7 @@ use skillhub_progress::progress;
 use skillhub_progress::suppress::Count;
 use skillhub_progress::turnout::{Tally, percent_it};
 
+use super::exports::{XLSX_TYPE, download};
 use super::frame::{staff_page, with_lang};
 use super::{Login, StaffError, StaffResult};
 use crate::state::AppState;
@@ -205,39 +206,12 @@ pub(crate) async fn report_xlsx(
                 Audience::Staff => "",
             }
         );
-        xlsx_response(bytes, &stem)
+        // Ids are slugs and dates digits: nothing to quote or escape in the name.
+        download(bytes, XLSX_TYPE, &format!("{stem}.xlsx"))
     };
     result
         .await
         .unwrap_or_else(|err: StaffError| err.render(lang, Some(&login)))
-}
-
-/// The workbook as a download: never cached (the staff version holds exact counts).
-fn xlsx_response(bytes: Vec<u8>, stem: &str) -> StaffResult<Response> {
-    let mut response = (StatusCode::OK, bytes).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    );
-    // Ids are slugs and dates digits: nothing to quote or escape in the name.
-    let disposition = format!("attachment; filename=\"{stem}.xlsx\"");
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disposition).map_err(|err| StaffError::Internal(err.to_string()))?,
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    Ok(response)
 }
 
 /// The query again, for the download link and the language switch.
