@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use skillhub_core::program::{Program, Unit};
@@ -28,6 +28,7 @@ use skillhub_progress::turnout::{Tally, percent_it};
 
 use super::exports::{XLSX_TYPE, download};
 use super::frame::{staff_page, with_lang};
+use super::program::program_for;
 use super::{Login, StaffError, StaffResult};
 use crate::state::AppState;
 use crate::web::{Lang, PageLang, html_response};
@@ -104,24 +105,6 @@ fn request(
         audience,
         unit: Unit::People,
     })
-}
-
-/// The program, if the login sees all of it, and today in its zone.
-async fn program_for(
-    state: &AppState,
-    login: &Login,
-    id: &str,
-) -> StaffResult<(std::sync::Arc<Program>, NaiveDate)> {
-    let program = state.program(id).await?.ok_or(StaffError::NotFound)?;
-    if !login.staff().sees_whole_program(program.id()) {
-        return Err(StaffError::Forbidden);
-    }
-    let now = Utc::now();
-    let today = program
-        .zone()
-        .to_local(now)
-        .map_or(now.date_naive(), |local| local.date());
-    Ok((program, today))
 }
 
 /// The report and the progress chart at its last day: the facts from the progress cache (as

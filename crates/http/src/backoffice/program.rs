@@ -7,7 +7,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use maud::{Markup, PreEscaped, html};
 use skillhub_core::program::Program;
 use skillhub_fixtures::milano;
@@ -29,15 +29,7 @@ pub(crate) async fn program_page(
     Path(id): Path<String>,
 ) -> Response {
     let result = async {
-        let program = state.program(&id).await?.ok_or(StaffError::NotFound)?;
-        if !login.staff().sees_whole_program(program.id()) {
-            return Err(StaffError::Forbidden);
-        }
-        let now = Utc::now();
-        let today = program
-            .zone()
-            .to_local(now)
-            .map_or(now.date_naive(), |local| local.date());
+        let (program, today) = program_for(&state, &login, &id).await?;
         let report = state
             .progress()
             .report(state.store(), &program, today)
@@ -51,6 +43,24 @@ pub(crate) async fn program_page(
     result
         .await
         .unwrap_or_else(|err: StaffError| err.render(lang, Some(&login)))
+}
+
+/// The program, if the login sees all of it, and today in its zone.
+pub(super) async fn program_for(
+    state: &AppState,
+    login: &Login,
+    id: &str,
+) -> StaffResult<(std::sync::Arc<Program>, NaiveDate)> {
+    let program = state.program(id).await?.ok_or(StaffError::NotFound)?;
+    if !login.staff().sees_whole_program(program.id()) {
+        return Err(StaffError::Forbidden);
+    }
+    let now = Utc::now();
+    let today = program
+        .zone()
+        .to_local(now)
+        .map_or(now.date_naive(), |local| local.date());
+    Ok((program, today))
 }
 
 /// The roster of the program's pilot week as table rows (the header first), when the program
